@@ -1,0 +1,14 @@
+# The two entry points of the README. Each sets everything up first.
+.PHONY: setup demo test bench screenshots
+
+setup:
+	bash scripts/setup.sh
+
+demo: setup
+	.venv/bin/python main.py demo
+
+test: setup
+	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q
+
+bench: setup
+	.venv/bin/python bench/sync.py

@@ -1,0 +1,1 @@
+"""Inspector's domain core. Never imports Qt: it runs and is tested headless."""

@@ -1,0 +1,47 @@
+"""The command line: `python main.py <command>`. Each module registers its commands."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from inspector.db import StoreError
+from inspector.errors import UserError
+from inspector.progress import Cancelled
+
+# Modules under inspector.cli that define `register(subparsers, common)`.
+COMMAND_MODULES: tuple[str, ...] = ("data",)
+
+
+def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = ()) -> argparse.ArgumentParser:
+    """The full parser; `extra` registrars add commands from outside the core (the GUI)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="PATH", help="local store file (default: per-user data dir or $INSPECTOR_DB)")
+    parser = argparse.ArgumentParser(
+        prog="main.py",
+        description="Inspector: on-site inspection of medical-insurance fund use.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"inspector.cli.{name}").register(sub, common)
+    for registrar in extra:
+        registrar(sub, common)
+    return parser
+
+
+def run(argv: Sequence[str] | None = None, extra=()) -> int:
+    """Parse `argv`, run the command, map user-facing errors to exit code 2."""
+    parser = build_parser(extra)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Cancelled:
+        print("cancelled; nothing was changed", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("interrupted; nothing was changed", file=sys.stderr)
+        return 130

@@ -1,0 +1,105 @@
+"""The local store: one SQLite file per laptop, WAL, foreign keys on, migrated on open."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from platformdirs import user_data_dir
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+class StoreError(Exception):
+    """The store cannot be opened; the message says why and that nothing was changed."""
+
+
+def default_store_path() -> Path:
+    """Where the store lives when no --db is given: $INSPECTOR_DB or the user data dir."""
+    env = os.environ.get("INSPECTOR_DB")
+    if env:
+        return Path(env)
+    return Path(user_data_dir("Inspector", appauthor=False)) / "inspector.db"
+
+
+def _set_pragmas(dbapi_conn: sqlite3.Connection, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    # FULL: a transaction acknowledged on screen survives a power cut, not only a crash.
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=15000")
+    cur.close()
+
+
+def make_engine(path: Path | str) -> Engine:
+    """An engine on the SQLite file at `path` with the store's pragmas on every connection."""
+    engine = create_engine(f"sqlite:///{Path(path)}")
+    event.listen(engine, "connect", _set_pragmas)
+    return engine
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def head_revision() -> str:
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert len(heads) == 1, heads
+    return heads[0]
+
+
+def _check_sqlite_file(path: Path) -> None:
+    if not path.exists():
+        return
+    with open(path, "rb") as f:
+        magic = f.read(16)
+    if magic and magic != b"SQLite format 3\x00":
+        raise StoreError(f"{path} is not an Inspector store (not an SQLite file); it was not changed.")
+
+
+def open_store(path: Path | str | None = None) -> Engine:
+    """Open (creating if needed) the store at `path`, upgrading an older schema in place.
+
+    A store written by a newer Inspector is refused, untouched.
+    """
+    p = Path(path) if path is not None else default_store_path()
+    p.parent.mkdir(parents=True, exist_ok=True)
+    _check_sqlite_file(p)
+    engine = make_engine(p)
+    script = ScriptDirectory.from_config(alembic_config())
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    except Exception as exc:  # sqlite3.DatabaseError: file is not a database, etc.
+        engine.dispose()
+        raise StoreError(f"{p} cannot be read as an Inspector store ({exc}); it was not changed.") from exc
+    if current is not None:
+        try:
+            script.get_revision(current)
+        except Exception:
+            engine.dispose()
+            raise StoreError(
+                f"{p} was written by a newer version of Inspector (schema revision {current}); "
+                f"this version knows up to {script.get_current_head()}. Update Inspector to open it; "
+                "the file was not changed."
+            ) from None
+    if current != script.get_current_head():
+        with engine.begin() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for one user action or background task each; never shared across threads."""
+    return sessionmaker(engine, expire_on_commit=False)

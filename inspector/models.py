@@ -1,0 +1,267 @@
+"""SQLAlchemy models of the local store: inspections, their frozen snapshots of the
+central contract tables (one `snap_*` table per contract table, keyed by snapshot), and
+the bookkeeping around them.
+
+Contract columns keep their contract names. Money and quantities are `Scaled`
+integers (cents for 2 places, 1/10000 for prices), times are contract text.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from inspector.coltypes import Day, Scaled, Timestamp
+
+MONEY = Scaled(2)     # yuan, 2 places
+PRICE = Scaled(4)     # unit price, 4 places
+QTY = Scaled(2)       # quantity in the minimum unit, 2 places
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Inspection(Base):
+    """One inspection of one institution over a review window, with its team and settings."""
+
+    __tablename__ = "inspection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)          # UUID4, global identity
+    fixmedins_code: Mapped[str] = mapped_column(String(12))
+    fixmedins_name: Mapped[str] = mapped_column(Text)
+    date_from: Mapped[date] = mapped_column(Day)
+    date_to: Mapped[date] = mapped_column(Day)
+    visit_time: Mapped[datetime] = mapped_column(Timestamp)
+    status: Mapped[str] = mapped_column(String(16), default="synced")
+    team: Mapped[list[Any]] = mapped_column(default=list)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Snapshot(Base):
+    """A frozen copy of the contract slice for one inspection. Never changes once written."""
+
+    __tablename__ = "snapshot"
+    __table_args__ = (UniqueConstraint("inspection_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"))
+    version: Mapped[int]
+    source_kind: Mapped[str] = mapped_column(String(8))               # 'central' | 'xlsx'
+    source: Mapped[str] = mapped_column(Text)                         # URL without password, or file path
+    source_sha256: Mapped[str | None] = mapped_column(String(64))     # of an imported file
+    extract_id: Mapped[str] = mapped_column(Text)
+    schema_version: Mapped[str] = mapped_column(String(8))
+    synced_at: Mapped[datetime] = mapped_column(Timestamp)
+    row_counts: Mapped[dict[str, Any]]
+    digests: Mapped[dict[str, Any]]
+
+
+# --- snapshot tables: the contract tables, one copy per snapshot -------------------------
+
+def _snap_fk() -> Any:
+    return mapped_column(ForeignKey("snapshot.id"), primary_key=True)
+
+
+class SnapExtractMeta(Base):
+    __tablename__ = "snap_extract_meta"
+    snapshot_id: Mapped[int] = _snap_fk()
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class SnapFixmedins(Base):
+    __tablename__ = "snap_fixmedins"
+    snapshot_id: Mapped[int] = _snap_fk()
+    fixmedins_code: Mapped[str] = mapped_column(Text, primary_key=True)
+    fixmedins_name: Mapped[str] = mapped_column(Text)
+    fixmedins_type: Mapped[str] = mapped_column(Text)
+    hosp_lv: Mapped[str | None] = mapped_column(Text)
+    admdvs: Mapped[str] = mapped_column(Text)
+    aprv_bed_cnt: Mapped[int] = mapped_column(Integer)
+    addr: Mapped[str | None] = mapped_column(Text)
+    credit_grade: Mapped[str | None] = mapped_column(Text)
+    contract_status: Mapped[str] = mapped_column(Text)
+
+
+class SnapWards(Base):
+    __tablename__ = "snap_wards"
+    snapshot_id: Mapped[int] = _snap_fk()
+    fixmedins_code: Mapped[str] = mapped_column(Text, primary_key=True)
+    ward_codg: Mapped[str] = mapped_column(Text, primary_key=True)
+    ward_name: Mapped[str] = mapped_column(Text)
+    dept_codg: Mapped[str] = mapped_column(Text)
+    dept_name: Mapped[str] = mapped_column(Text)
+    aprv_bed_cnt: Mapped[int] = mapped_column(Integer)
+
+
+class SnapPsnInfo(Base):
+    __tablename__ = "snap_psn_info"
+    snapshot_id: Mapped[int] = _snap_fk()
+    psn_no: Mapped[str] = mapped_column(Text, primary_key=True)
+    psn_name: Mapped[str] = mapped_column(Text)
+    gend: Mapped[str] = mapped_column(Text)
+    brdy: Mapped[date] = mapped_column(Day)
+    certno_mask: Mapped[str] = mapped_column(Text)
+    certno_hash: Mapped[str] = mapped_column(Text)
+    insutype: Mapped[str] = mapped_column(Text)
+
+
+class SnapMedList(Base):
+    __tablename__ = "snap_med_list"
+    snapshot_id: Mapped[int] = _snap_fk()
+    med_list_codg: Mapped[str] = mapped_column(Text, primary_key=True)
+    item_name: Mapped[str] = mapped_column(Text)
+    list_type: Mapped[str] = mapped_column(Text)
+    spec: Mapped[str | None] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(Text)
+    chrgitm_lv: Mapped[str] = mapped_column(Text)
+    essential_flag: Mapped[int] = mapped_column(Integer)
+    pric_uplmt_amt: Mapped[Decimal | None] = mapped_column(PRICE)
+    daily_cnt_limit: Mapped[Decimal | None] = mapped_column(QTY)
+
+
+class SnapMdtrt(Base):
+    __tablename__ = "snap_mdtrt"
+    __table_args__ = (Index("ix_snap_mdtrt_psn", "snapshot_id", "psn_no", "begntime"),)
+    snapshot_id: Mapped[int] = _snap_fk()
+    mdtrt_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    fixmedins_code: Mapped[str] = mapped_column(Text)
+    psn_no: Mapped[str] = mapped_column(Text)
+    med_type: Mapped[str] = mapped_column(Text)
+    ipt_no: Mapped[str | None] = mapped_column(Text)
+    begntime: Mapped[datetime] = mapped_column(Timestamp)
+    endtime: Mapped[datetime | None] = mapped_column(Timestamp)
+    ward_codg: Mapped[str | None] = mapped_column(Text)
+    adm_bed: Mapped[str | None] = mapped_column(Text)
+    adm_diag_codg: Mapped[str | None] = mapped_column(Text)
+    adm_diag_name: Mapped[str | None] = mapped_column(Text)
+    atddr_codg: Mapped[str | None] = mapped_column(Text)
+    atddr_name: Mapped[str | None] = mapped_column(Text)
+    dept_codg: Mapped[str | None] = mapped_column(Text)
+
+
+class SnapLeaveRec(Base):
+    __tablename__ = "snap_leave_rec"
+    snapshot_id: Mapped[int] = _snap_fk()
+    leave_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    mdtrt_id: Mapped[str] = mapped_column(Text)
+    begntime: Mapped[datetime] = mapped_column(Timestamp)
+    endtime: Mapped[datetime] = mapped_column(Timestamp)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class SnapSetl(Base):
+    __tablename__ = "snap_setl"
+    snapshot_id: Mapped[int] = _snap_fk()
+    setl_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    mdtrt_id: Mapped[str] = mapped_column(Text)
+    fixmedins_code: Mapped[str] = mapped_column(Text)
+    psn_no: Mapped[str] = mapped_column(Text)
+    setl_time: Mapped[datetime] = mapped_column(Timestamp)
+    medfee_sumamt: Mapped[Decimal] = mapped_column(MONEY)
+    hifp_pay: Mapped[Decimal] = mapped_column(MONEY)
+    acct_pay: Mapped[Decimal] = mapped_column(MONEY)
+    psn_cash_pay: Mapped[Decimal] = mapped_column(MONEY)
+    fulamt_ownpay_amt: Mapped[Decimal] = mapped_column(MONEY)
+
+
+class SnapFeedetl(Base):
+    __tablename__ = "snap_feedetl"
+    __table_args__ = (Index("ix_snap_feedetl_mdtrt", "snapshot_id", "mdtrt_id", "fee_ocur_time"),)
+    snapshot_id: Mapped[int] = _snap_fk()
+    feedetl_sn: Mapped[str] = mapped_column(Text, primary_key=True)
+    mdtrt_id: Mapped[str] = mapped_column(Text)
+    fixmedins_code: Mapped[str] = mapped_column(Text)
+    psn_no: Mapped[str] = mapped_column(Text)
+    fee_ocur_time: Mapped[datetime] = mapped_column(Timestamp)
+    med_list_codg: Mapped[str] = mapped_column(Text)
+    med_chrgitm_type: Mapped[str] = mapped_column(Text)
+    cnt: Mapped[Decimal] = mapped_column(QTY)
+    pric: Mapped[Decimal] = mapped_column(PRICE)
+    det_item_fee_sumamt: Mapped[Decimal] = mapped_column(MONEY)
+    bilg_dr_codg: Mapped[str | None] = mapped_column(Text)
+    bilg_dept_codg: Mapped[str | None] = mapped_column(Text)
+
+
+class SnapMedrcd(Base):
+    __tablename__ = "snap_medrcd"
+    snapshot_id: Mapped[int] = _snap_fk()
+    mdtrt_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    fixmedins_code: Mapped[str] = mapped_column(Text)
+    psn_no: Mapped[str] = mapped_column(Text)
+    ipt_no: Mapped[str | None] = mapped_column(Text)
+    adm_time: Mapped[datetime] = mapped_column(Timestamp)
+    dscg_time: Mapped[datetime] = mapped_column(Timestamp)
+    ipt_days: Mapped[int] = mapped_column(Integer)
+    dscg_maindiag_codg: Mapped[str] = mapped_column(Text)
+    dscg_maindiag_name: Mapped[str] = mapped_column(Text)
+    oprn_codg: Mapped[str | None] = mapped_column(Text)
+    dept_codg: Mapped[str | None] = mapped_column(Text)
+    atddr_codg: Mapped[str | None] = mapped_column(Text)
+    medfee_sumamt: Mapped[Decimal] = mapped_column(MONEY)
+
+
+class SnapDrugInv(Base):
+    __tablename__ = "snap_drug_inv"
+    snapshot_id: Mapped[int] = _snap_fk()
+    fixmedins_code: Mapped[str] = mapped_column(Text, primary_key=True)
+    med_list_codg: Mapped[str] = mapped_column(Text, primary_key=True)
+    invdate: Mapped[date] = mapped_column(Day, primary_key=True)
+    inv_cnt: Mapped[Decimal] = mapped_column(QTY)
+
+
+class SnapDrugPurc(Base):
+    __tablename__ = "snap_drug_purc"
+    __table_args__ = (Index("ix_snap_purc_drug", "snapshot_id", "med_list_codg", "purc_time"),)
+    snapshot_id: Mapped[int] = _snap_fk()
+    purc_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    fixmedins_code: Mapped[str] = mapped_column(Text)
+    med_list_codg: Mapped[str] = mapped_column(Text)
+    spler_name: Mapped[str | None] = mapped_column(Text)
+    manu_lotnum: Mapped[str | None] = mapped_column(Text)
+    purc_cnt: Mapped[Decimal] = mapped_column(QTY)
+    purc_pric: Mapped[Decimal] = mapped_column(PRICE)
+    purc_time: Mapped[datetime] = mapped_column(Timestamp)
+    retn_flag: Mapped[str] = mapped_column(Text)
+
+
+class SnapDrugSel(Base):
+    __tablename__ = "snap_drug_sel"
+    __table_args__ = (Index("ix_snap_sel_drug", "snapshot_id", "med_list_codg", "sel_retn_time"),)
+    snapshot_id: Mapped[int] = _snap_fk()
+    sel_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    fixmedins_code: Mapped[str] = mapped_column(Text)
+    med_list_codg: Mapped[str] = mapped_column(Text)
+    sel_retn_cnt: Mapped[Decimal] = mapped_column(QTY)
+    pric: Mapped[Decimal] = mapped_column(PRICE)
+    sel_retn_time: Mapped[datetime] = mapped_column(Timestamp)
+    mdtrt_id: Mapped[str | None] = mapped_column(Text)
+    drug_trac_codg: Mapped[str | None] = mapped_column(Text)
+    retn_flag: Mapped[str] = mapped_column(Text)
+
+
+# Contract table name -> snapshot model, in the order a copy must load them (parents first).
+SNAPSHOT_MODELS: dict[str, type[Base]] = {
+    "extract_meta": SnapExtractMeta,
+    "fixmedins": SnapFixmedins,
+    "wards": SnapWards,
+    "psn_info": SnapPsnInfo,
+    "med_list": SnapMedList,
+    "mdtrt": SnapMdtrt,
+    "leave_rec": SnapLeaveRec,
+    "setl": SnapSetl,
+    "feedetl": SnapFeedetl,
+    "medrcd": SnapMedrcd,
+    "drug_inv": SnapDrugInv,
+    "drug_purc": SnapDrugPurc,
+    "drug_sel": SnapDrugSel,
+}
+
+# Tables listed in `row_counts` (every contract table but extract_meta and insp_upload).
+COUNTED_TABLES: tuple[str, ...] = tuple(t for t in SNAPSHOT_MODELS if t != "extract_meta")

@@ -1,0 +1,204 @@
+"""Writing and describing snapshots: the one path by which contract rows enter the store.
+
+Central sync and Excel import both hand `write_snapshot` a feed per contract table
+(batches of tuples in the snapshot model's column order, values already normalised:
+scaled integers for decimals, contract text for times). Everything happens in one
+SQLite transaction, so a failed, cancelled or killed load leaves no trace.
+
+Digest of a table: SHA-256 over the UTF-8 text of its rows in primary-key order, one line
+per row, each line the SQLite `quote()` of every contract column in schema order joined
+by ',' and ended by '\\n'; decimals are integers of their smallest unit (cents for money,
+1/10000 for unit prices). Anyone can recompute it with the sqlite3 shell.
+"""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from inspector.coltypes import TIMESTAMP_FORMAT
+from inspector.models import COUNTED_TABLES, SNAPSHOT_MODELS, Inspection, Snapshot
+from inspector.progress import Progress
+from inspector.settings import default_settings
+
+SCHEMA_VERSION = "1"
+
+
+def contract_columns(table: str) -> list[str]:
+    """The contract's columns of `table`, in schema order (the snapshot model minus snapshot_id)."""
+    return [c.name for c in SNAPSHOT_MODELS[table].__table__.columns if c.name != "snapshot_id"]
+
+
+def primary_key(table: str) -> list[str]:
+    return [c.name for c in SNAPSHOT_MODELS[table].__table__.primary_key.columns if c.name != "snapshot_id"]
+
+
+@dataclass
+class TableFeed:
+    """Rows of one contract table: `total` if known ahead, and an iterable of row batches."""
+
+    total: int | None
+    batches: Iterable[list[tuple]]
+
+
+@dataclass
+class NewInspection:
+    fixmedins_code: str
+    date_from: date
+    date_to: date
+    visit_time: datetime
+    team: list[Any] = field(default_factory=list)
+    settings: dict[str, Any] | None = None
+
+
+@dataclass
+class SnapshotResult:
+    inspection_id: int
+    snapshot_id: int
+    version: int
+    row_counts: dict[str, int]
+    digests: dict[str, str]
+
+
+def write_snapshot(
+    engine: Engine,
+    target: NewInspection | int,
+    *,
+    source_kind: str,
+    source: str,
+    extract_meta: Mapping[str, str],
+    feeds: Mapping[str, TableFeed],
+    progress: Progress | None = None,
+    source_sha256: str | None = None,
+) -> SnapshotResult:
+    """Load one snapshot in one transaction: a new inspection, or a new version of `target`."""
+    progress = progress or Progress()
+    missing = [k for k in ("extract_id", "schema_version") if k not in extract_meta]
+    if missing:
+        from inspector.errors import UserError
+
+        raise UserError(f"extract_meta lacks {', '.join(missing)}")
+    now = datetime.now().strftime(TIMESTAMP_FORMAT)
+    with engine.begin() as conn:
+        dbapi = conn.connection.driver_connection
+        cur = dbapi.cursor()
+        if isinstance(target, NewInspection):
+            ins = Inspection.__table__
+            result = conn.execute(
+                ins.insert().values(
+                    uid=str(uuid.uuid4()),
+                    fixmedins_code=target.fixmedins_code,
+                    fixmedins_name="",
+                    date_from=target.date_from,
+                    date_to=target.date_to,
+                    visit_time=target.visit_time,
+                    status="synced",
+                    team=target.team,
+                    settings=target.settings or default_settings(),
+                    created_at=now,
+                )
+            )
+            inspection_id = result.inserted_primary_key[0]
+            fixmedins_code = target.fixmedins_code
+        else:
+            inspection_id = target
+            fixmedins_code = conn.execute(
+                select(Inspection.fixmedins_code).where(Inspection.id == target)
+            ).scalar_one()
+        version = (
+            conn.execute(
+                select(func.coalesce(func.max(Snapshot.version), 0)).where(Snapshot.inspection_id == inspection_id)
+            ).scalar_one()
+            + 1
+        )
+        snap = Snapshot.__table__
+        snapshot_id = conn.execute(
+            snap.insert().values(
+                inspection_id=inspection_id,
+                version=version,
+                source_kind=source_kind,
+                source=source,
+                source_sha256=source_sha256,
+                extract_id=str(extract_meta["extract_id"]),
+                schema_version=str(extract_meta["schema_version"]),
+                synced_at=now,
+                row_counts={},
+                digests={},
+            )
+        ).inserted_primary_key[0]
+
+        row_counts: dict[str, int] = {}
+        for table in SNAPSHOT_MODELS:
+            if table == "extract_meta":
+                feed = TableFeed(len(extract_meta), [sorted((str(k), str(v)) for k, v in extract_meta.items())])
+            else:
+                feed = feeds.get(table) or TableFeed(0, [])
+            row_counts[table] = _copy_table(cur, table, snapshot_id, feed, progress)
+
+        progress.set_status("digests")
+        digests = {t: table_digest(cur, t, snapshot_id) for t in SNAPSHOT_MODELS}
+        name = cur.execute(
+            "SELECT fixmedins_name FROM snap_fixmedins WHERE snapshot_id=? AND fixmedins_code=?",
+            (snapshot_id, fixmedins_code),
+        ).fetchone()
+        if name is None:
+            from inspector.errors import UserError
+
+            raise UserError(f"institution {fixmedins_code} is not in the source")
+        conn.execute(Inspection.__table__.update().where(Inspection.id == inspection_id).values(fixmedins_name=name[0]))
+        counted = {t: row_counts[t] for t in COUNTED_TABLES}
+        conn.execute(
+            snap.update().where(snap.c.id == snapshot_id).values(row_counts=counted, digests=digests)
+        )
+        progress.check()  # last chance to cancel before the commit
+    return SnapshotResult(inspection_id, snapshot_id, version, counted, digests)
+
+
+def _copy_table(cur, table: str, snapshot_id: int, feed: TableFeed, progress: Progress) -> int:
+    cols = contract_columns(table)
+    # snapshot_id is a literal in the statement: no per-row tuple building.
+    sql = (
+        f"INSERT INTO snap_{table} (snapshot_id, {', '.join(cols)}) "
+        f"VALUES ({int(snapshot_id)}, {', '.join('?' * len(cols))})"
+    )
+    done = 0
+    progress.set_progress(table, 0, feed.total)
+    for batch in feed.batches:
+        progress.check()
+        if batch:
+            cur.executemany(sql, batch)
+            done += len(batch)
+            progress.set_progress(table, done, feed.total if feed.total is not None else None)
+    if feed.total != done:
+        progress.set_progress(table, done, done)
+    return done
+
+
+def table_digest(cur, table: str, snapshot_id: int) -> str:
+    """SHA-256 of a snapshot table in canonical form (see the module docstring)."""
+    cols = contract_columns(table)
+    line = " || ',' || ".join(f"quote({c})" for c in cols)
+    order = ", ".join(primary_key(table))
+    h = hashlib.sha256()
+    cur.execute(f"SELECT {line} || char(10) FROM snap_{table} WHERE snapshot_id=? ORDER BY {order}", (snapshot_id,))
+    while True:
+        rows = cur.fetchmany(20000)
+        if not rows:
+            break
+        h.update("".join(r[0] for r in rows).encode("utf-8"))
+    return h.hexdigest()
+
+
+def latest_snapshot_id(conn_or_session, inspection_id: int) -> int | None:
+    """The newest snapshot of an inspection (the one every check reads)."""
+    return conn_or_session.execute(
+        select(Snapshot.id)
+        .where(Snapshot.inspection_id == inspection_id)
+        .order_by(Snapshot.version.desc())
+        .limit(1)
+    ).scalar_one_or_none()
