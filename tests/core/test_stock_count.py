@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from inspector.checks import ledger, stock
+from inspector import i18n
 from inspector.cli import run
 from inspector.db import open_store
 from inspector.errors import UserError
@@ -53,6 +54,13 @@ def ledger_slice() -> Slice:
     s.purc(H, "2026-08-06 10:00:00", "3")                        # H back to 200
     return s
 
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are matched in English here; Chinese is checked through the catalog."""
+    i18n.set_language("en")
+    yield
+    i18n.set_language(i18n.DEFAULT_LANGUAGE)
 
 @pytest.fixture
 def store(tmp_path):
@@ -294,3 +302,11 @@ def test_cli_stock_flow(store, capsys):
     assert out["repeated_trace_codes"][0]["drug_trac_codg"] == "T1"
     assert run(base + ["--summary"]) == 0
     assert B in capsys.readouterr().out
+
+
+def test_errors_read_in_chinese_by_default(store):
+    engine, iid, _ = store
+    stock.draw_sample(engine, iid)
+    i18n.set_language("zh_CN")
+    with pytest.raises(UserError, match="实盘数量“-1”为负数"):
+        stock.record_count(engine, iid, A, "-1")
