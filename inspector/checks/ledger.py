@@ -65,13 +65,12 @@ class Opening:
 
 
 # Per drug: its opening count day and quantity (latest drug_inv on or before W0's date).
+# One grouped pass; SQLite takes the bare columns from the row holding max(invdate).
 _OPENING_SQL = """
-SELECT i.med_list_codg, i.invdate, i.inv_cnt
-FROM snap_drug_inv i
-WHERE i.snapshot_id = :sid AND i.invdate <= :w0d {code_filter}
-  AND i.invdate = (SELECT max(j.invdate) FROM snap_drug_inv j
-                   WHERE j.snapshot_id = i.snapshot_id AND j.med_list_codg = i.med_list_codg
-                     AND j.invdate <= :w0d)
+SELECT med_list_codg, max(invdate) AS invdate, inv_cnt
+FROM snap_drug_inv
+WHERE snapshot_id = :sid AND invdate <= :w0d {code_filter}
+GROUP BY med_list_codg
 """
 
 # Signed quantity of every movement of one drug (scaled 1/100), with its time.
@@ -90,7 +89,7 @@ def opening_count(conn: Any, snapshot_id: int, med_list_codg: str, w0: datetime 
     """The opening count of one drug for a window starting at `w0`."""
     w0t = ts(w0)
     row = conn.execute(
-        text(_OPENING_SQL.format(code_filter="AND i.med_list_codg = :code")),
+        text(_OPENING_SQL.format(code_filter="AND med_list_codg = :code")),
         {"sid": snapshot_id, "w0d": w0t[:10], "code": med_list_codg},
     ).first()
     if row is None:
@@ -132,9 +131,9 @@ def balance_path(conn: Any, snapshot_id: int, med_list_codg: str, w0: datetime |
 def ledger_drugs_sql() -> str:
     """SQL (param :sid) selecting the distinct `med_list_codg` of the snapshot's drug ledgers."""
     return (
-        "SELECT med_list_codg FROM snap_drug_inv WHERE snapshot_id = :sid "
-        "UNION SELECT med_list_codg FROM snap_drug_purc WHERE snapshot_id = :sid "
-        "UNION SELECT med_list_codg FROM snap_drug_sel WHERE snapshot_id = :sid"
+        "SELECT med_list_codg FROM (SELECT DISTINCT med_list_codg FROM snap_drug_inv WHERE snapshot_id = :sid) "
+        "UNION SELECT med_list_codg FROM (SELECT DISTINCT med_list_codg FROM snap_drug_purc WHERE snapshot_id = :sid) "
+        "UNION SELECT med_list_codg FROM (SELECT DISTINCT med_list_codg FROM snap_drug_sel WHERE snapshot_id = :sid)"
     )
 
 
@@ -149,6 +148,8 @@ def balances(conn: Any, snapshot_id: int, w0: datetime | str, until: datetime | 
         names = [f":c{i}" for i in range(len(codes))]
         params.update({f"c{i}": c for i, c in enumerate(codes)})
         code_filter = f"WHERE d.med_list_codg IN ({', '.join(names) or 'NULL'})"
+    # Movements are summed per drug in one grouped pass over each ledger, joined to each
+    # drug's start instant (faster than a correlated sum per drug).
     sql = f"""
     WITH drugs AS ({ledger_drugs_sql()}),
     op AS ({_OPENING_SQL.format(code_filter='')}),
@@ -158,17 +159,22 @@ def balances(conn: Any, snapshot_id: int, w0: datetime | str, until: datetime | 
                coalesce(op.inv_cnt, 0) AS q0
         FROM drugs d LEFT JOIN op ON op.med_list_codg = d.med_list_codg
         {code_filter}
-    )
-    SELECT st.code, st.q0
-      + coalesce((SELECT sum(CASE WHEN p.retn_flag = '1' THEN -p.purc_cnt ELSE p.purc_cnt END)
-                  FROM snap_drug_purc p
-                  WHERE p.snapshot_id = :sid AND p.med_list_codg = st.code
-                    AND p.purc_time >= st.start AND p.purc_time {op} :until), 0)
-      + coalesce((SELECT sum(CASE WHEN s.retn_flag = '1' THEN s.sel_retn_cnt ELSE -s.sel_retn_cnt END)
-                  FROM snap_drug_sel s
-                  WHERE s.snapshot_id = :sid AND s.med_list_codg = st.code
-                    AND s.sel_retn_time >= st.start AND s.sel_retn_time {op} :until), 0)
-    FROM st ORDER BY st.code
+    ),
+    mv AS (
+        SELECT p.med_list_codg AS code,
+               sum(CASE WHEN p.retn_flag = '1' THEN -p.purc_cnt ELSE p.purc_cnt END) AS q
+        FROM snap_drug_purc p JOIN st ON st.code = p.med_list_codg
+        WHERE p.snapshot_id = :sid AND p.purc_time >= st.start AND p.purc_time {op} :until
+        GROUP BY p.med_list_codg
+        UNION ALL
+        SELECT s.med_list_codg,
+               sum(CASE WHEN s.retn_flag = '1' THEN s.sel_retn_cnt ELSE -s.sel_retn_cnt END)
+        FROM snap_drug_sel s JOIN st ON st.code = s.med_list_codg
+        WHERE s.snapshot_id = :sid AND s.sel_retn_time >= st.start AND s.sel_retn_time {op} :until
+        GROUP BY s.med_list_codg
+    ),
+    tot AS (SELECT code, sum(q) AS q FROM mv GROUP BY code)
+    SELECT st.code, st.q0 + coalesce(tot.q, 0) FROM st LEFT JOIN tot ON tot.code = st.code ORDER BY st.code
     """
     return {code: from_scaled(q, QTY_SCALE) for code, q in conn.execute(text(sql), params)}
 

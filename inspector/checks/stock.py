@@ -58,9 +58,12 @@ def ledger_drugs(conn: Any, snapshot_id: int) -> list[str]:
 
 
 def _catalogue(conn: Any, snapshot_id: int, codes: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Catalogue rows of `codes` (of every western/patent drug when None)."""
     sql = "SELECT med_list_codg, item_name, spec, unit, chrgitm_lv, list_type FROM snap_med_list WHERE snapshot_id = :sid"
     params: dict[str, Any] = {"sid": snapshot_id}
-    if codes is not None:
+    if codes is None:
+        sql += " AND substr(med_list_codg, 1, 1) IN ('X', 'Z')"
+    else:
         names = [f":c{i}" for i in range(len(codes))]
         params.update({f"c{i}": c for i, c in enumerate(codes)})
         sql += f" AND med_list_codg IN ({', '.join(names) or 'NULL'})"
@@ -416,8 +419,8 @@ def repeated_trace_codes(conn: Any, snapshot_id: int, until: str) -> list[TraceL
         text(
             "SELECT drug_trac_codg, group_concat(DISTINCT med_list_codg), "
             "sum(retn_flag = '0'), sum(retn_flag = '1'), group_concat(sel_id, char(31)) "
-            "FROM (SELECT * FROM snap_drug_sel WHERE snapshot_id = :sid AND drug_trac_codg IS NOT NULL "
-            "      AND trim(drug_trac_codg) <> '' AND sel_retn_time <= :until ORDER BY sel_retn_time, sel_id) "
+            "FROM snap_drug_sel WHERE snapshot_id = :sid AND drug_trac_codg IS NOT NULL AND drug_trac_codg <> '' "
+            "AND sel_retn_time <= :until "
             "GROUP BY drug_trac_codg HAVING sum(retn_flag = '0') - sum(retn_flag = '1') > 1 "
             "ORDER BY drug_trac_codg"
         ),
@@ -427,9 +430,10 @@ def repeated_trace_codes(conn: Any, snapshot_id: int, until: str) -> list[TraceL
             for t, codes, s, r, ids in rows]
 
 
-def stock_summary(conn: Any, inspection_id: int) -> StockSummary:
+def stock_summary(conn: Any, inspection_id: int, trace_codes: bool = True) -> StockSummary:
     """The count sheet: every sampled drug with expected, counted, variance, rate, status, amount;
-    the stocking ratios with the settings used; repeated traceability codes."""
+    the stocking ratios with the settings used; repeated traceability codes (a full pass over
+    the slice's sales: skip with `trace_codes=False` when only the rows are needed)."""
     ctx = check_context(conn, inspection_id)
     sample = _require_sample(conn, inspection_id)
     expected_all = balances(conn, ctx.snapshot_id, ctx.w0, ctx.v, inclusive=True)
@@ -439,14 +443,17 @@ def stock_summary(conn: Any, inspection_id: int) -> StockSummary:
     required = required_list(conn, inspection_id)
     stocking, used = _stocking(conn, ctx, expected_all, counted, required)
     return StockSummary(inspection_id, ctx.v, sample.seed, sample.method, _tolerance(ctx.settings), rows,
-                        stocking, used, repeated_trace_codes(conn, ctx.snapshot_id, ctx.v),
+                        stocking, used, repeated_trace_codes(conn, ctx.snapshot_id, ctx.v) if trace_codes else [],
                         {k: required[k] for k in ("source", "sha256")} | {"count": len(required["codes"])}
                         if required else None)
 
 
 def sample_rows(conn: Any, inspection_id: int) -> list[StockRow]:
-    """The sample with expected quantities at V (and counts so far)."""
-    return stock_summary(conn, inspection_id).rows
+    """The sample with expected quantities at V and the counts so far (no stocking ratio)."""
+    ctx = check_context(conn, inspection_id)
+    sample = _require_sample(conn, inspection_id)
+    expected = balances(conn, ctx.snapshot_id, ctx.w0, ctx.v, inclusive=True, codes=sample.drugs)
+    return _build_rows(conn, ctx, sample, expected, sales_in_window(conn, ctx.snapshot_id, ctx.w0, ctx.w1))
 
 
 def search_drugs(conn: Any, inspection_id: int, query: str, limit: int = 50) -> list[dict[str, Any]]:
@@ -479,8 +486,7 @@ def search_drugs(conn: Any, inspection_id: int, query: str, limit: int = 50) -> 
 
 def finding_source(conn: Any, inspection_id: int, ref: str) -> FindingSource:
     """What a finding from the count of drug `ref` carries: amount, V04 (shortage) or F03 (surplus)."""
-    summary = stock_summary(conn, inspection_id)
-    row = next((r for r in summary.rows if r.med_list_codg == ref), None)
+    row = next((r for r in sample_rows(conn, inspection_id) if r.med_list_codg == ref), None)
     if row is None:
         raise UserError(_("drug {code} is not in the stock sample").format(code=ref))
     if row.counted is None or row.variance is None or row.amount is None:
