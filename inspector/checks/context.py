@@ -45,3 +45,16 @@ def check_context(conn: Any, inspection_id: int) -> CheckContext:
     w0, w1 = window_bounds(d0, d1)
     v_text = ts(v) if isinstance(v, datetime) else str(v)
     return CheckContext(inspection_id, sid, code, d0, d1, w0, w1, v_text, effective_settings(conn, inspection_id))
+
+
+def int_setting(settings: dict[str, Any], key: str, minimum: int = 0) -> int:
+    """An integer setting, checked: UserError naming the setting when it is not one."""
+    value = settings.get(key)
+    try:
+        n = int(str(value))
+    except ValueError:
+        n = None
+    if n is None or isinstance(value, bool) or n < minimum:
+        raise UserError(_("setting {key} '{value}' must be a whole number of at least {min}")
+                        .format(key=key, value=value, min=minimum))
+    return n

@@ -33,7 +33,7 @@ from inspector.checks.checklists import (
     parse_template_ref,
     pinned_template,
 )
-from inspector.checks.context import CheckContext, check_context
+from inspector.checks.context import CheckContext, check_context, int_setting
 from inspector.db import write_transaction
 from inspector.errors import UserError
 from inspector.events import Event, append_event, read_events
@@ -139,10 +139,10 @@ def draw_sample(engine: Engine, inspection_id: int, *, n: int | None = None, see
         pop = population(conn, ctx)
         if not pop:
             raise UserError(_("no medical records discharged in the window: nothing to sample"))
-        seed = int(ctx.settings["record_seed"]) if seed is None else int(seed)
+        seed = int_setting(ctx.settings, "record_seed", -(2**63)) if seed is None else int(seed)
         stratified = bool(ctx.settings["record_stratify"]) if stratify is None else bool(stratify)
         if n is None:
-            n = min(int(ctx.settings["record_sample_n"]), len(pop))
+            n = min(int_setting(ctx.settings, "record_sample_n", 1), len(pop))
         if n < 1 or n > len(pop):
             raise UserError(_("sample size {n} must be between 1 and the population {pop}").format(n=n, pop=len(pop)))
         ids, strata = compute_sample(pop, n, seed, stratified)
@@ -174,6 +174,7 @@ def parse_amount(value: str | None) -> Decimal:
 def answer(engine: Engine, inspection_id: int, mdtrt_id: str, item: str, outcome: str,
            amount: str | None = None, note: str | None = None) -> Event:
     """Record one checklist outcome for one sampled record (a new event; the latest wins)."""
+    mdtrt_id, item, outcome = mdtrt_id.strip(), item.strip(), outcome.strip()
     if outcome not in OUTCOMES:
         raise UserError(_("unknown outcome '{o}' (use pass, fail or na)").format(o=outcome))
     if amount is not None and outcome != "fail":

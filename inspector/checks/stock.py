@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from inspector.checks import FindingSource
-from inspector.checks.context import CheckContext, check_context
+from inspector.checks.context import CheckContext, check_context, int_setting
 from inspector.checks.ledger import (
     SalesFigures,
     balances,
@@ -116,9 +116,9 @@ def method_text(top_n: int, random_n: int) -> str:
 
 def propose_sample(conn: Any, ctx: CheckContext, seed: int | None = None) -> StockSample:
     """Compute the proposed sample (no event): top by sales amount plus a seeded random draw."""
-    top_n = int(ctx.settings["stock_sample_top"])
-    random_n = int(ctx.settings["stock_sample_random"])
-    seed = int(ctx.settings["stock_seed"]) if seed is None else int(seed)
+    top_n = int_setting(ctx.settings, "stock_sample_top")
+    random_n = int_setting(ctx.settings, "stock_sample_random")
+    seed = int_setting(ctx.settings, "stock_seed", -(2**63)) if seed is None else int(seed)
     drugs = ledger_drugs(conn, ctx.snapshot_id)
     sales = sales_in_window(conn, ctx.snapshot_id, ctx.w0, ctx.w1)
     ranked = sorted(drugs, key=lambda c: (-(sales[c].amount_e6 if c in sales else 0), c))

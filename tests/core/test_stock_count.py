@@ -310,3 +310,12 @@ def test_errors_read_in_chinese_by_default(store):
     i18n.set_language("zh_CN")
     with pytest.raises(UserError, match="实盘数量“-1”为负数"):
         stock.record_count(engine, iid, A, "-1")
+
+
+def test_bad_sample_setting_is_a_clear_error(store):
+    engine, iid, _ = store
+    append_event(engine, iid, "settings.changed", {"key": "stock_sample_top", "value": "ten"})
+    n = _events(engine, iid)
+    with pytest.raises(UserError, match="stock_sample_top"):
+        stock.draw_sample(engine, iid)
+    assert _events(engine, iid) == n
