@@ -211,3 +211,17 @@ def sales_in_window(conn: Any, snapshot_id: int, w0: datetime | str, w1: datetim
         {"sid": snapshot_id, "w0": ts(w0), "w1": ts(w1)},
     )
     return {code: SalesFigures(code, int(a), int(q)) for code, a, q in rows}
+
+
+def purchase_prices_in_window(conn: Any, snapshot_id: int, w0: datetime | str, w1: datetime | str) -> dict[str, Fraction]:
+    """Per drug with purchases (retn_flag '0') in [W0, W1): the quantity-weighted average
+    purchase price sum(purc_cnt x purc_pric) / sum(purc_cnt), exact (S7's price)."""
+    rows = conn.execute(
+        text(
+            "SELECT med_list_codg, sum(purc_cnt * purc_pric), sum(purc_cnt) FROM snap_drug_purc "
+            "WHERE snapshot_id = :sid AND retn_flag = '0' AND purc_time >= :w0 AND purc_time < :w1 "
+            "GROUP BY med_list_codg HAVING sum(purc_cnt) <> 0"
+        ),
+        {"sid": snapshot_id, "w0": ts(w0), "w1": ts(w1)},
+    )
+    return {code: Fraction(int(a), 10**6) / Fraction(int(q), 100) for code, a, q in rows}

@@ -111,7 +111,7 @@ def cmd_stock(args) -> int:
     print(_("amount beyond tolerance: {a}").format(a=summary.total_amount))
     print_table([_("category"), _("formulary"), _("denominator"), _("ratio"), _("minimum"), _("meets")],
                 [[s.category, s.formulary, f"{s.denominator} ({s.denominator_setting})", s.ratio, s.minimum,
-                  s.meets_minimum if s.note is None else s.note] for s in summary.stocking])
+                  (_("yes") if s.meets_minimum else _("no")) if s.note is None else s.note] for s in summary.stocking])
     for t in summary.repeated_trace_codes:
         print(_("traceability code {code} sold {n} times net ({drugs})").format(code=t.drug_trac_codg, n=t.net,
                                                                                drugs=", ".join(t.med_list_codg)))

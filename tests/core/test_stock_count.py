@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import random
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -89,6 +90,8 @@ def test_expected_at_visit_follows_the_running_balance(store):
         assert path[0] == ("2026-07-20 00:00:00", Decimal("100.00"))
         assert min(b for _, b in path) == Decimal("65.00")
         assert [t for t, _ in path].count("2026-09-02 10:00:00") == 1
+        # Purchases (retn_flag '0') in the window: A 80 at 1.2 (the 07-20 one is before W0); B 20 at 1.
+        assert ledger.purchase_prices_in_window(c, sid, W0, W1) == {A: Fraction(6, 5), B: Fraction(1), C: Fraction(1), H: Fraction(1)}
         op = ledger.opening_count(c, sid, B, W0)
         assert op.invdate is None and op.start == W0 and op.quantity == Decimal("0.00")
 
