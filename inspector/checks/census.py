@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from collections import OrderedDict
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -85,9 +86,10 @@ class CensusContext:
     visit_time: str            # V, contract text
     hosp_lv: str | None
     approved_beds: int
+    snapshot_key: str = ""     # identifies the frozen snapshot content (for the roster memo)
 
 
-@dataclass
+@dataclass(frozen=True)
 class RosterEntry:
     mdtrt_id: str
     psn_no: str
@@ -106,7 +108,7 @@ class RosterEntry:
 def census_context(conn: Connection, inspection_id: int) -> CensusContext:
     """The inspection's current snapshot, institution, visit time and tier."""
     row = conn.exec_driver_sql(
-        "SELECT i.fixmedins_code, i.visit_time, s.id FROM inspection i "
+        "SELECT i.fixmedins_code, i.visit_time, s.id, s.synced_at || s.digests FROM inspection i "
         "LEFT JOIN snapshot s ON s.inspection_id = i.id WHERE i.id = ? ORDER BY s.version DESC LIMIT 1",
         (inspection_id,),
     ).fetchone()
@@ -118,11 +120,12 @@ def census_context(conn: Connection, inspection_id: int) -> CensusContext:
         "SELECT hosp_lv, aprv_bed_cnt FROM snap_fixmedins WHERE snapshot_id = ? AND fixmedins_code = ?",
         (row[2], row[0]),
     ).fetchone()
-    return CensusContext(inspection_id, row[2], row[0], row[1], fix[0] if fix else None, fix[1] if fix else 0)
+    key = f"{conn.engine.url}|{row[2]}|{hashlib.sha256(row[3].encode()).hexdigest()}"
+    return CensusContext(inspection_id, row[2], row[0], row[1], fix[0] if fix else None, fix[1] if fix else 0, key)
 
 
 def _days(v: str, begntime: str) -> int:
-    return max(1, (datetime.strptime(v[:10], "%Y-%m-%d") - datetime.strptime(begntime[:10], "%Y-%m-%d")).days)
+    return max(1, (date.fromisoformat(v[:10]) - date.fromisoformat(begntime[:10])).days)
 
 
 def _bed_key(e: RosterEntry) -> tuple:
@@ -151,21 +154,34 @@ def _on_leave_at_v(conn: Connection, ctx: CensusContext, mdtrt_id: str | None = 
     return {r[0] for r in conn.exec_driver_sql(sql, params)}
 
 
+# Snapshots never change once written, so the roster of (store, snapshot content, V) is
+# memoised per process: the scan over all visits of a big hospital is paid once.
+_ROSTER_MEMO: OrderedDict[tuple[str, str, str], tuple[RosterEntry, ...]] = OrderedDict()
+_ROSTER_MEMO_SIZE = 8
+
+
+def _full_roster(conn: Connection, ctx: CensusContext) -> tuple[RosterEntry, ...]:
+    key = (ctx.snapshot_key, ctx.fixmedins_code, ctx.visit_time)
+    hit = _ROSTER_MEMO.get(key)
+    if hit is not None:
+        _ROSTER_MEMO.move_to_end(key)
+        return hit
+    leave = _on_leave_at_v(conn, ctx)
+    v = ctx.visit_time
+    rows = conn.exec_driver_sql(_ROSTER_SQL, (ctx.snapshot_id, ctx.fixmedins_code, v, v)).fetchall()
+    out = tuple(sorted((RosterEntry(*r, _days(v, r[9]), r[0] in leave) for r in rows), key=_bed_key))
+    _ROSTER_MEMO[key] = out
+    if len(_ROSTER_MEMO) > _ROSTER_MEMO_SIZE:
+        _ROSTER_MEMO.popitem(last=False)
+    return out
+
+
 def roster(conn: Connection, inspection_id: int, ward: str | None = None,
            ctx: CensusContext | None = None) -> list[RosterEntry]:
     """Inpatients admitted at the visit time, by ward and bed (optionally one ward)."""
     ctx = ctx or census_context(conn, inspection_id)
-    sql, params = _ROSTER_SQL, (ctx.snapshot_id, ctx.fixmedins_code, ctx.visit_time, ctx.visit_time)
-    if ward is not None:
-        sql += " AND coalesce(m.ward_codg, '') = ?"
-        params += (ward,)
-    leave = _on_leave_at_v(conn, ctx)
-    out = [
-        RosterEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], _days(ctx.visit_time, r[9]), r[0] in leave)
-        for r in conn.exec_driver_sql(sql, params)
-    ]
-    out.sort(key=_bed_key)
-    return out
+    full = _full_roster(conn, ctx)
+    return [e for e in full if ward is None or e.ward_codg == ward]
 
 
 def roster_entry(conn: Connection, ctx: CensusContext, mdtrt_id: str) -> RosterEntry:
@@ -279,7 +295,7 @@ def record_outcome(
     checked_at = _check_time(checked_at)
     normalized = validate_certno(id_number) if id_number is not None else None
     pic = _photo_bytes(photo)
-    with engine.connect() as conn:
+    with write_transaction(engine) as conn:
         ctx = census_context(conn, inspection_id)
         entry = roster_entry(conn, ctx, mdtrt_id)
         id_match: bool | None = None
@@ -292,23 +308,23 @@ def record_outcome(
             if row[0] is None:
                 raise UserError(_("the extract has no certno_salt: ID numbers cannot be verified"))
             id_match = certno_hash(row[0], normalized) == row[1]
-    if outcome == "present":
-        if id_match is False:
-            raise UserError(_("the ID number does not match {name}'s registration: record identity_mismatch, "
-                              "or present with a note if identity was confirmed otherwise").format(name=entry.psn_name))
-        if id_match is None and not (note and note.strip()):
-            raise UserError(_("present needs a matching ID number (--id-number) or a note saying how identity was "
-                              "confirmed (--note)"))
-    if outcome == "on_leave" and not entry.leave_covers_v and pic is None:
-        raise UserError(_("visit {m} has no leave record covering {v}: photograph the leave slip (--photo) "
-                          "or record absent").format(m=mdtrt_id, v=ctx.visit_time))
-    payload: dict[str, Any] = {
-        "mdtrt_id": mdtrt_id, "outcome": outcome, "ward_codg": entry.ward_codg, "bed": entry.bed,
-        "psn_name": entry.psn_name, "id_verified": normalized is not None, "id_match": id_match,
-        "note": note, "photo": None, "checked_at": checked_at, "night": is_night(checked_at),
-        "staff_on_duty": staff_on_duty, "leave_covers_v": entry.leave_covers_v,
-    }
-    with write_transaction(engine) as conn:
+        if outcome == "present":
+            if id_match is False:
+                raise UserError(_("the ID number does not match {name}'s registration: record identity_mismatch, "
+                                  "or present with a note if identity was confirmed otherwise")
+                                .format(name=entry.psn_name))
+            if id_match is None and not (note and note.strip()):
+                raise UserError(_("present needs a matching ID number (--id-number) or a note saying how identity "
+                                  "was confirmed (--note)"))
+        if outcome == "on_leave" and not entry.leave_covers_v and pic is None:
+            raise UserError(_("visit {m} has no leave record covering {v}: photograph the leave slip (--photo) "
+                              "or record absent").format(m=mdtrt_id, v=ctx.visit_time))
+        payload: dict[str, Any] = {
+            "mdtrt_id": mdtrt_id, "outcome": outcome, "ward_codg": entry.ward_codg, "bed": entry.bed,
+            "psn_name": entry.psn_name, "id_verified": normalized is not None, "id_match": id_match,
+            "note": note, "photo": None, "checked_at": checked_at, "night": is_night(checked_at),
+            "staff_on_duty": staff_on_duty, "leave_covers_v": entry.leave_covers_v,
+        }
         if pic is not None:
             from inspector.evidence import add_evidence
 
