@@ -220,7 +220,7 @@ def create_finding(
         else:
             if amount is not None and amends is None:
                 raise UserError(_("the amount of a finding from {s} is computed from the source; it cannot be typed")
-                                .format(s=source_type))
+                                .format(s=_(source_type)))
             src = resolve_source(conn, inspection_id, source_type, ref or "")
             amt = src.amount if amount is None else parse_amount(amount)
             category_code = category_code or src.suggested_category
@@ -231,7 +231,7 @@ def create_finding(
                 same = [f for f in existing if f.source_type == source_type and f.ref == ref and not f.superseded]
                 if same:
                     raise UserError(_("{s} {r} already has finding {n}: one act is fined once")
-                                    .format(s=source_type, r=ref, n=same[0].no))
+                                    .format(s=_(source_type), r=ref, n=same[0].no))
         values = _resolve_penalty(conn, inspection_id, {"category": category_code, "amount": amt,
                                                          "multiplier": multiplier, "fixed_fine": fixed_fine,
                                                          "refused": refused, "fraud": fraud})
@@ -259,7 +259,7 @@ def edit_finding(engine: Engine, inspection_id: int, key: str | int, changes: di
             raise UserError(_("finding {n} is submitted and waits for the lead's review").format(n=f.no))
         if "amount" in changes and f.source_type != "manual":
             raise UserError(_("the amount of a finding from {s} is computed from the source; it cannot be typed")
-                            .format(s=f.source_type))
+                            .format(s=_(f.source_type)))
         current = {"category": f.category, "amount": f.amount, "multiplier": f.multiplier,
                    "fixed_fine": f.fixed_fine, "refused": f.refused, "fraud": f.fraud}
         merged = {**current, **{k: v for k, v in changes.items() if k in current}}
@@ -344,7 +344,7 @@ def amend_finding(engine: Engine, inspection_id: int, key: str | int, changes: d
         raise UserError(_("finding {n} was already amended; amend the latest version").format(n=f.no))
     if "amount" in changes and f.source_type != "manual":
         raise UserError(_("the amount of a finding from {s} is computed from the source; it cannot be typed")
-                        .format(s=f.source_type))
+                        .format(s=_(f.source_type)))
     v = {"category": f.category, "amount": f.amount, "multiplier": f.multiplier, "fixed_fine": f.fixed_fine,
          "refused": f.refused, "fraud": f.fraud, "description": f.description, "handling": f.handling}
     if "category" in changes or "amount" in changes:

@@ -34,9 +34,9 @@ def resolve_source(conn: Connection, inspection_id: int, source_type: str, ref: 
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError:
-        raise UserError(_("findings from {s} are not available in this build").format(s=source_type)) from None
+        raise UserError(_("findings from {s} are not available in this build").format(s=_(source_type))) from None
     if not ref:
-        raise UserError(_("a finding from {s} needs a reference (--ref)").format(s=source_type))
+        raise UserError(_("a finding from {s} needs a reference (--ref)").format(s=_(source_type)))
     return module.finding_source(conn, inspection_id, str(ref))
 
 

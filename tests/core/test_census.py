@@ -16,6 +16,7 @@ from inspector.checks.census import (
     undo_last,
     validate_certno,
 )
+from inspector import i18n
 from inspector.db import open_store
 from inspector.errors import UserError
 from inspector.events import append_event, read_events
@@ -23,6 +24,15 @@ from inspector.evidence import list_evidence, read_evidence
 
 V = "2026-11-02 10:00:00"
 CERT = id_number("61010219800101001")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are matched in English here; the default language is restored afterwards."""
+    before = i18n.language()
+    i18n.set_language("en")
+    yield
+    i18n.set_language(before)
 
 
 @pytest.fixture

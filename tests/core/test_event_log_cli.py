@@ -15,6 +15,7 @@ import pytest
 from audit_fixtures import Hospital, id_number
 
 from inspector.cli import run
+from inspector import i18n
 from inspector.db import open_store
 from inspector.events import read_events, verify_log
 
@@ -28,6 +29,15 @@ class Result:
     returncode: int
     stdout: str
     stderr: str
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are matched in English here; the default language is restored afterwards."""
+    before = i18n.language()
+    i18n.set_language("en")
+    yield
+    i18n.set_language(before)
 
 
 @pytest.fixture

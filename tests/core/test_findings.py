@@ -8,6 +8,7 @@ import pytest
 from audit_fixtures import Hospital
 
 from inspector.checks.census import record_outcome
+from inspector import i18n
 from inspector.db import open_store
 from inspector.errors import UserError
 from inspector.events import append_event
@@ -28,6 +29,15 @@ from inspector.team import add_member, current_team, remove_member
 
 V = "2026-11-02 10:00:00"
 D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are matched in English here; the default language is restored afterwards."""
+    before = i18n.language()
+    i18n.set_language("en")
+    yield
+    i18n.set_language(before)
 
 
 @pytest.fixture
@@ -276,3 +286,13 @@ def test_evidence_attached_to_a_finding(engine, iid):
     assert f.evidence == [sha] and stored == 1
     with pytest.raises(UserError, match="no evidence"):
         create_finding(engine, iid, "manual", category_code="V03", amount="1.00", description="y", evidence=["ab" * 32])
+
+
+def test_categories_have_chinese_names_and_bases(english):
+    from inspector.findings import category
+
+    i18n.set_language("zh_CN")
+    v01, m01 = category("V01"), category("m01")
+    assert v01.label() == "分解住院、挂床住院" and v01.basis_text() == "第三十八条第（一）项"
+    assert category("F03").label() == "虚构医药服务项目" and category("F03").fine_range_text() == "2-5 倍"
+    assert m01.basis_text() == "第三十九条" and "10,000-50,000" in m01.fine_range_text()
