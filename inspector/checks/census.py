@@ -520,12 +520,15 @@ def finding_source(conn: Connection, inspection_id: int, ref: str) -> FindingSou
 
 
 def roster_as_dicts(entries: list[RosterEntry], st: CensusState | None = None) -> list[dict[str, Any]]:
-    """Roster rows for JSON output, with the current outcome when a state is given."""
+    """Roster rows for JSON output and the ward sheet: with the current outcome, time checked,
+    photo, staff on duty and note of each bed when a state is given."""
     out = []
     for e in entries:
         d = asdict(e)
         ev = st.outcomes.get(e.mdtrt_id) if st else None
-        d["outcome"] = ev.payload["outcome"] if ev else None
-        d["checked_at"] = ev.payload["checked_at"] if ev else None
+        p = ev.payload if ev else {}
+        d.update(outcome=p.get("outcome"), checked_at=p.get("checked_at"), id_match=p.get("id_match"),
+                 photo=p.get("photo"), staff_on_duty=p.get("staff_on_duty"), note=p.get("note"),
+                 checked_by=ev.author if ev else None, event_id=ev.id if ev else None)
         out.append(d)
     return out

@@ -159,6 +159,10 @@ def _print_summary(s: dict[str, Any]) -> None:
     o = s["overall"]
     rows.append([_("all"), *[o[k] for k in cols], o["amount_involved"], ""])
     print_table(heads, rows)
+    for f in s["flagged"]:
+        mark = " *" if f["phantom_by_ward_rule"] else ""
+        print(f"  {f['ward_codg']} {f['bed']} {f['mdtrt_id']} {f['psn_name']}: "
+              f"{_(OUTCOME_LABELS[f['outcome']])} {f['category']} {f['amount']}{mark}")
     rule = s["ward_rule"]
     if not rule["enabled"]:
         print(_("Ward absence rule: off"))

@@ -104,6 +104,9 @@ def test_census_cli_outcomes_summary_and_bad_input(db, cli):
     s = json.loads(r.stdout)
     assert (s["overall"]["registered"], s["overall"]["present"], s["overall"]["absent"]) == (2, 1, 1)
     assert s["flagged"] == [{**s["flagged"][0], "mdtrt_id": "M2", "amount": "0.03", "category": "V01"}]
+    rows = json.loads(cli("census", "--inspection", "1", "--roster", "--ward", "W1", "--format", "json", db=db).stdout)
+    assert [(r["mdtrt_id"], r["outcome"], r["id_match"], r["checked_by"]) for r in rows] == [
+        ("M1", "present", True, "检查员甲"), ("M2", "absent", None, "检查员甲")]
     r = cli("census", "--inspection", "1", "--undo", db=db)
     assert r.returncode == 0 and "census.undone" in r.stdout
     s = json.loads(cli("census", "--inspection", "1", "--summary", "--format", "json", db=db).stdout)
