@@ -47,6 +47,28 @@ def _check_attach(attach_to: dict[str, Any] | None) -> None:
                         .format(types=", ".join(ATTACH_TYPES)))
 
 
+def _check_target(conn: Connection, inspection_id: int, attach_to: dict[str, Any] | None) -> None:
+    """The thing evidence is attached to must exist (a finding, a lead, a visit of the inspection)."""
+    if attach_to is None:
+        return
+    kind, ref = attach_to["type"], str(attach_to["ref"])
+    if kind == "finding":
+        from inspector.findings.lifecycle import get_finding
+
+        get_finding(conn, inspection_id, ref)
+    elif kind == "lead":
+        row = conn.exec_driver_sql("SELECT 1 FROM lead WHERE id = ? AND inspection_id = ?",
+                                   (int(ref) if ref.isdigit() else -1, inspection_id)).fetchone()
+        if row is None:
+            raise UserError(_("unknown lead {r} in inspection {id}").format(r=ref, id=inspection_id))
+    elif kind == "census":
+        row = conn.exec_driver_sql(
+            "SELECT 1 FROM snap_mdtrt WHERE mdtrt_id = ? AND snapshot_id = (SELECT id FROM snapshot "
+            "WHERE inspection_id = ? ORDER BY version DESC LIMIT 1)", (ref, inspection_id)).fetchone()
+        if row is None:
+            raise UserError(_("unknown visit {m}: not in inspection {id}'s data").format(m=ref, id=inspection_id))
+
+
 def add_evidence(
     engine: Engine,
     inspection_id: int,
@@ -87,6 +109,7 @@ def add_evidence(
     sha = hashlib.sha256(content).hexdigest()
     if conn.exec_driver_sql("SELECT 1 FROM inspection WHERE id = ?", (inspection_id,)).fetchone() is None:
         raise UserError(_("no inspection with id {id} in this store").format(id=inspection_id))
+    _check_target(conn, inspection_id, attach_to)
     conn.exec_driver_sql(
         "INSERT OR IGNORE INTO attachment (sha256, content, size, media_type, filename, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?)", (sha, content, len(content), media_type, filename, now))

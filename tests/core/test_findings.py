@@ -286,6 +286,14 @@ def test_evidence_attached_to_a_finding(engine, iid):
     assert f.evidence == [sha] and stored == 1
     with pytest.raises(UserError, match="no evidence"):
         create_finding(engine, iid, "manual", category_code="V03", amount="1.00", description="y", evidence=["ab" * 32])
+    n = _events(engine)
+    for target, msg in [({"type": "finding", "ref": "7"}, "unknown finding"), ({"type": "lead", "ref": "1"}, "unknown lead"),
+                        ({"type": "census", "ref": "NOPE"}, "unknown visit"), ({"type": "x", "ref": "1"}, "attach to")]:
+        with pytest.raises(UserError, match=msg):
+            add_evidence(engine, iid, b"other bytes", filename="a.jpg", attach_to=target)
+    with engine.connect() as c:
+        assert c.exec_driver_sql("SELECT count(*) FROM attachment").scalar() == 1
+    assert _events(engine) == n
 
 
 def test_categories_have_chinese_names_and_bases(english):
