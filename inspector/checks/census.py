@@ -12,7 +12,9 @@ stored, never the number.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import threading
 from dataclasses import asdict, dataclass, field
 from collections import OrderedDict
 from datetime import date, datetime
@@ -158,21 +160,24 @@ def _on_leave_at_v(conn: Connection, ctx: CensusContext, mdtrt_id: str | None = 
 # memoised per process: the scan over all visits of a big hospital is paid once.
 _ROSTER_MEMO: OrderedDict[tuple[str, str, str], tuple[RosterEntry, ...]] = OrderedDict()
 _ROSTER_MEMO_SIZE = 8
+_ROSTER_LOCK = threading.Lock()
 
 
 def _full_roster(conn: Connection, ctx: CensusContext) -> tuple[RosterEntry, ...]:
     key = (ctx.snapshot_key, ctx.fixmedins_code, ctx.visit_time)
-    hit = _ROSTER_MEMO.get(key)
-    if hit is not None:
-        _ROSTER_MEMO.move_to_end(key)
-        return hit
+    with _ROSTER_LOCK:
+        hit = _ROSTER_MEMO.get(key)
+        if hit is not None:
+            _ROSTER_MEMO.move_to_end(key)
+            return hit
     leave = _on_leave_at_v(conn, ctx)
     v = ctx.visit_time
     rows = conn.exec_driver_sql(_ROSTER_SQL, (ctx.snapshot_id, ctx.fixmedins_code, v, v)).fetchall()
     out = tuple(sorted((RosterEntry(*r, _days(v, r[9]), r[0] in leave) for r in rows), key=_bed_key))
-    _ROSTER_MEMO[key] = out
-    if len(_ROSTER_MEMO) > _ROSTER_MEMO_SIZE:
-        _ROSTER_MEMO.popitem(last=False)
+    with _ROSTER_LOCK:
+        _ROSTER_MEMO[key] = out
+        while len(_ROSTER_MEMO) > _ROSTER_MEMO_SIZE:
+            _ROSTER_MEMO.popitem(last=False)
     return out
 
 
@@ -228,7 +233,14 @@ class CensusState:
 
 def census_state(conn: Connection, inspection_id: int) -> CensusState:
     """Fold the inspection's census events (undone ticks drop out; later ticks win)."""
-    events = read_events(conn, inspection_id, ["census.*"])
+    # read straight from the driver over the (inspection_id, kind, seq) index: this fold runs
+    # on every summary refresh
+    events = [
+        Event(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9])
+        for r in conn.exec_driver_sql(
+            "SELECT seq, id, inspection_id, at, author, device, kind, payload, prev_hash, hash FROM event "
+            "WHERE inspection_id = ? AND kind >= 'census.' AND kind < 'census/' ORDER BY seq", (inspection_id,))
+    ]
     undone = {e.payload["undoes"] for e in events if e.kind == "census.undone"}
     st = CensusState(undone=undone)
     for e in events:
