@@ -16,7 +16,7 @@ from inspector.db import write_transaction
 from inspector.errors import UserError
 from inspector.events import Event, append_event, read_events
 from inspector.findings.categories import REGULATION, category
-from inspector.findings.penalty import Penalty, Totals, compute_penalty, parse_amount, totals
+from inspector.findings.penalty import Penalty, Totals, compute_penalty, parse_amount, round_cents, totals
 from inspector.findings.sources import SOURCE_TYPES, resolve_source
 from inspector.i18n import _
 from inspector.settings import effective_settings
@@ -222,7 +222,7 @@ def create_finding(
                 raise UserError(_("the amount of a finding from {s} is computed from the source; it cannot be typed")
                                 .format(s=_(source_type)))
             src = resolve_source(conn, inspection_id, source_type, ref or "")
-            amt = src.amount if amount is None else parse_amount(amount)
+            amt = round_cents(Decimal(src.amount)) if amount is None else parse_amount(amount)
             category_code = category_code or src.suggested_category
             description = description or src.description
             src_evidence = list(src.evidence)
