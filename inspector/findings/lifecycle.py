@@ -56,9 +56,9 @@ class Finding:
 
     @property
     def penalty(self) -> Penalty:
-        p = compute_penalty(self.category, self.amount, multiplier=self.multiplier, fixed_fine=self.fixed_fine,
-                            refused=self.refused, fraud=self.fraud)
-        return p
+        """Recovery, fine and total from the stored choices (validated, bands included, when recorded)."""
+        return compute_penalty(self.category, self.amount, multiplier=self.multiplier, fixed_fine=self.fixed_fine,
+                               refused=self.refused, fraud=self.fraud)
 
     def as_dict(self) -> dict[str, Any]:
         """The finding in the application's JSON form (amounts as exact decimal strings)."""
