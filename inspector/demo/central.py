@@ -102,7 +102,7 @@ def build_demo_central(out: Path, *, seed: int = 1, scale: str = "small", progre
 def _build(conn: sqlite3.Connection, seed: int, scale: str, progress: Progress) -> DemoManifest:
     conn.execute("PRAGMA journal_mode=OFF")
     conn.execute("PRAGMA synchronous=OFF")
-    conn.execute("PRAGMA cache_size=-200000")
+    conn.execute("PRAGMA cache_size=-32000")
     tables_ddl, index_ddl = _ddl_parts(central_schema_sql())
     conn.executescript(tables_ddl)
     _check_columns(conn)

@@ -78,8 +78,8 @@ def simulate(gen: Generator, rng: Random, purchases: PurchaseWriter, inst: Insti
                     purchases.add(rng, inst, item, q, price, d * DAY + rng.randint(9 * 3600, 16 * 3600))
                     bal += q
                     after += q
-                elif after > avg * 25 and rng.random() < 0.02:
-                    q = (after - want) // 5 // pack * pack
+                elif after > avg * 10 and rng.random() < 0.02:
+                    q = (after - want) // 4 // 100 * 100
                     if q > 0:
                         purchases.add(rng, inst, item, q, price, d * DAY + rng.randint(16 * 3600, 18 * 3600), retn=True)
                         bal -= q
