@@ -15,6 +15,7 @@ from inspector.demo.catalogue import (EMERGENCY_DEPT, GIVEN_FEMALE, GIVEN_MALE, 
 from inspector.demo.clock import DAY
 from inspector.demo.engine import Generator, Visit
 from inspector.demo.layout import Institution, Ward
+from inspector.progress import Progress
 
 LEAVE_REASONS = ("回家处理家事", "外出办理医保手续", "节假日请假回家", "家属探视陪同外出")
 _DEPT_AGES = {"ped": (1, 13), "obst": (22, 40)}
@@ -204,11 +205,15 @@ class StayMaker:
         gen.close_visit(v, (settle_at or end) if (end is not None and settle) else None)
         return v
 
-    def background(self, rng: Random, start_day: int, reserved: int) -> list[Visit]:
+    def background(self, rng: Random, start_day: int, reserved: int, progress: Progress | None = None,
+                   label: str = "") -> list[Visit]:
         """Stays on every non-reserved bed from about `start_day` to the cutoff; returns those still admitted."""
         open_stays: list[Visit] = []
         cutoff = self.cutoff
-        for ward in self.inst.wards:
+        for n, ward in enumerate(self.inst.wards):
+            if progress is not None:
+                progress.check()
+                progress.set_progress(label, n, len(self.inst.wards))
             lo_los, hi_los = ward.dept.los
             gap_mean = (lo_los + hi_los) / 2 / 3
             for b in range(1, ward.beds - reserved + 1):

@@ -155,7 +155,8 @@ def _build(conn: sqlite3.Connection, seed: int, scale: str, progress: Progress) 
         rng = Random(f"demo-central/{seed}/{inst.code}/inpatients")
         maker = StayMaker(gen, items, inst, cutoff)
         stay_makers[inst.code] = maker
-        open_stays[inst.code] = maker.background(rng, day_of(_BACKGROUND_FROM), inst.reserved_beds)
+        open_stays[inst.code] = maker.background(rng, day_of(_BACKGROUND_FROM), inst.reserved_beds, progress,
+                                                 _("wards of {code}").format(code=inst.code))
         advance(_("inpatients"))
         rng = Random(f"demo-central/{seed}/{inst.code}/outpatients")
         outpatients(gen, rng, items, inst, pool, day_of(_OUTPATIENT_FROM), cutoff // DAY, cutoff)
