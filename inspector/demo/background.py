@@ -38,6 +38,7 @@ class Picker:
         self.cum = list(accumulate(1.0 / (k + 1.5) for k in range(len(items))))
 
     def pick(self, rng: Random) -> Item:
+        """One item, drawn by popularity."""
         return rng.choices(self.items, cum_weights=self.cum)[0]
 
 
@@ -69,6 +70,7 @@ class WardProfile:
 
 
 def qty(rng: Random, item: Item) -> int:
+    """A usual quantity of `item` for one charge, in 1/100 units."""
     lo, hi = item.daily_qty
     return lo if lo == hi else rng.randrange(lo, hi + 1, 100)
 
@@ -166,6 +168,7 @@ class StayMaker:
         self.doctors: dict[str, list[tuple[str, str]]] = {}
 
     def doctor(self, rng: Random, ward: Ward) -> tuple[str, str]:
+        """One of the ward's four doctors (code, name)."""
         docs = self.doctors.get(ward.ward_codg)
         if docs is None:
             base = len(self.doctors) * 10

@@ -16,7 +16,7 @@ from random import Random
 from inspector.demo.catalogue import GIVEN_FEMALE, GIVEN_MALE, ID_AREAS, SURNAMES, Item
 from inspector.demo.clock import DAY, DAYSTR, EPOCH, ts
 from inspector.demo.layout import Institution
-from inspector.demo.money import f2, f4, line_cents, q2
+from inspector.demo.money import f2, f4, q2
 from inspector.progress import Progress
 
 # Column order of every contract table, as in schema.sql (checked against the DDL at start).
@@ -72,6 +72,7 @@ class Writer:
                     for t, c in COLUMNS.items()}
 
     def add(self, table: str, row: tuple) -> None:
+        """Queue one row of `table`; writes a batch when the buffer is full."""
         buf = self.buffers[table]
         buf.append(row)
         if len(buf) >= self.batch:
@@ -90,6 +91,7 @@ class Writer:
         return add
 
     def flush(self, table: str) -> None:
+        """Write the buffered rows of `table`."""
         buf = self.buffers[table]
         if buf:
             self.conn.executemany(self.sql[table], buf)
@@ -97,6 +99,7 @@ class Writer:
             buf.clear()
 
     def flush_all(self) -> None:
+        """Write every buffered row."""
         for t in COLUMNS:
             self.flush(t)
 
@@ -204,7 +207,7 @@ class Generator:
         inst = v.inst
         if pric is None:
             pric = self._prices[inst.code][item.code]
-        v_ = cnt * pric
+        v_ = cnt * pric  # money.line_cents, inlined: this runs for every line
         cents = (v_ + 5000) // 10000 if v_ >= 0 else -((5000 - v_) // 10000)
         self.n_fee += 1
         sn = f"FD{self.n_fee:011d}"

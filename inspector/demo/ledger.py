@@ -25,6 +25,7 @@ class PurchaseWriter:
         self.n = 0
 
     def add(self, rng: Random, inst: Institution, item: Item, cnt: int, pric: int, sec: int, retn: bool = False) -> str:
+        """Write one purchase (or, with `retn`, a return to the supplier); returns purc_id."""
         self.n += 1
         purc_id = f"PU{self.n:09d}"
         lot = f"{DAYSTR[sec // DAY - rng.randint(60, 400)][2:].replace('-', '')}{rng.randint(1, 99):02d}"

@@ -31,6 +31,7 @@ class DemoManifest:
     row_counts: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The manifest as plain JSON-ready values."""
         return asdict(self)
 
     def to_json(self) -> str:

@@ -34,10 +34,6 @@ def q2(v: int) -> str:
     return f2(v)
 
 
-def dec2(v: int) -> Decimal:
-    return Decimal(f2(v))
-
-
 def round2(value: Decimal) -> str:
     """A Decimal rounded half-up to cents, as text."""
     return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))

@@ -130,28 +130,35 @@ class Planter:
 
     # helpers ------------------------------------------------------------------------
     def ward(self, kind: str) -> Ward:
+        """The first ward of a department kind."""
         return next(w for w in self.main.wards if w.dept.kind == kind)
 
     def person(self, age=(45, 80), gend=None) -> Person:
+        """A new person for a planted case."""
         return self.gen.new_person(self.rng, age, at("2026-07-01") // DAY, gend)
 
     def stay(self, kind: str, person: Person, begin: str, end: str, diag: tuple[str, str], **kw) -> Visit:
+        """A planted stay on a reserved bed, its lines kept for the expected figures."""
         ward = self.ward(kind)
         b, e = at(begin), at(end)
         bed = self.beds.take(ward, b, e)
         return self.stays.stay(self.rng, ward, bed, b, e, person=person, diag=diag, keep=True, **kw)
 
     def hit(self, rule: str, key: list[str], description: str, inst: Institution | None = None, **expected) -> None:
+        """Record a planted lead."""
         self.cases.append(Case(rule, (inst or self.main).code, key, description, expected))
 
     def miss(self, rule: str, key: list[str], description: str, why: str, inst: Institution | None = None) -> None:
+        """Record a decoy."""
         self.decoys.append(Decoy(rule, (inst or self.main).code, key, description, why))
 
     def in_window(self, v: Visit) -> int:
+        """Cents of the visit's lines dated in the window."""
         return _sum_lines(v, self.gen.w0, self.gen.w1)
 
     # the cases ----------------------------------------------------------------------
     def build(self) -> None:
+        """Every planted case except S2, which must come last."""
         self.readmissions()
         self.outside_stay()
         self.daily_limit()
