@@ -19,6 +19,7 @@ from random import Random
 from inspector.demo.background import LEAVE_REASONS, StayMaker, outpatients
 from inspector.demo.catalogue import build_catalogue
 from inspector.demo.clock import DAY, at, day_of, sec_of, ts
+from inspector.demo.ddl import contract_ddl_parts
 from inspector.demo.engine import COLUMNS, Generator, Writer
 from inspector.demo.layout import REGION_ADMDVS, build_institutions
 from inspector.demo.ledger import PurchaseWriter, simulate
@@ -28,7 +29,6 @@ from inspector.demo.planted import Planter
 from inspector.errors import UserError
 from inspector.i18n import _
 from inspector.progress import Progress
-from inspector.resources import central_schema_sql
 
 DEMO_DATE_FROM = date(2026, 7, 1)
 DEMO_DATE_TO = date(2026, 9, 28)
@@ -40,28 +40,6 @@ SCALES = ("small", "hospital")
 _BACKGROUND_FROM = date(2026, 5, 28)   # first background admissions (some a few weeks earlier)
 _LEDGER_FROM = date(2026, 5, 1)        # first stock count of every ledger
 _OUTPATIENT_FROM = date(2026, 6, 15)
-
-
-def _ddl_parts(ddl: str) -> tuple[str, str]:
-    """The contract DDL split into its table statements and its index statements (text unchanged).
-
-    Indexes are created after the bulk load, which is much faster than maintaining them.
-    """
-    statements: list[str] = []
-    buf = ""
-    for line in ddl.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            statements.append(buf)
-            buf = ""
-    if buf.strip():
-        statements.append(buf)
-
-    def code(stmt: str) -> str:
-        return " ".join(ln.split("--")[0] for ln in stmt.splitlines()).strip().upper()
-    index = [s for s in statements if code(s).startswith("CREATE INDEX")]
-    tables = [s for s in statements if s not in index]
-    return "".join(tables), "".join(index)
 
 
 def _check_columns(conn: sqlite3.Connection) -> None:
@@ -103,7 +81,7 @@ def _build(conn: sqlite3.Connection, seed: int, scale: str, progress: Progress) 
     conn.execute("PRAGMA journal_mode=OFF")
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("PRAGMA cache_size=-32000")
-    tables_ddl, index_ddl = _ddl_parts(central_schema_sql())
+    tables_ddl, index_ddl = contract_ddl_parts()
     conn.executescript(tables_ddl)
     _check_columns(conn)
     conn.execute("BEGIN")
