@@ -185,13 +185,19 @@ def _build(conn: sqlite3.Connection, seed: int, scale: str, progress: Progress) 
 def _leaves_and_census(gen: Generator, rng: Random, open_stays: dict[str, list], main, visit: int) -> dict:
     """Leave records of inpatients still admitted at the visit; the main hospital's roster figures."""
     leave_covers: set[str] = set()
+    # One patient on leave at the visit in every other ward (a few per cent of a big ward, so the
+    # ward-level absence rule depends on what the inspectors find), one earlier leave per ward.
     for code, stays in open_stays.items():
-        for n, v in enumerate(sorted(stays, key=lambda s: (s.ward, int(s.bed)))):
-            if n % 6 == 2 and v.begin <= visit - 16 * 3600:
+        wards: dict[str, list] = {}
+        for v in sorted(stays, key=lambda s: (s.ward, int(s.bed))):
+            wards.setdefault(v.ward, []).append(v)
+        for wi, (_ward, in_ward) in enumerate(sorted(wards.items())):
+            if wi % 2 == 0 and len(in_ward) > 2 and in_ward[2].begin <= visit - 16 * 3600:
+                v = in_ward[2]
                 gen.leave(v, visit - 16 * 3600, visit + 8 * 3600, rng.choice(LEAVE_REASONS))
                 leave_covers.add(v.mdtrt_id)
-            elif n % 9 == 4 and v.begin <= at("2026-10-05 09:00:00"):
-                gen.leave(v, at("2026-10-05 09:00:00"), at("2026-10-05 17:00:00"), rng.choice(LEAVE_REASONS))
+            if len(in_ward) > 3 and in_ward[3].begin <= at("2026-10-05 09:00:00"):
+                gen.leave(in_ward[3], at("2026-10-05 09:00:00"), at("2026-10-05 17:00:00"), rng.choice(LEAVE_REASONS))
     roster = sorted(open_stays[main.code], key=lambda s: (s.ward, int(s.bed)))
     ids: list[dict] = []
     seen_wards: set[str] = set()
