@@ -247,6 +247,26 @@ def test_refuses_to_overwrite(demo, tmp_path):
     assert run(["demo-central", "--out", str(out)]) == 2
 
 
+# --- planted cases, all rules at once -------------------------------------------------
+def test_reference_rules_find_exactly_the_planted_cases(demo):
+    from demo_reference_rules import screen
+    out, manifest, _ = demo
+    for inst in {c["institution"] for c in manifest.planted}:
+        leads = screen(str(out), inst)
+        found = {(rule, key) for rule, by_key in leads.items() for key in by_key}
+        planted = {(c["rule"], tuple(c["key"])) for c in manifest.planted if c["institution"] == inst}
+        assert found == planted, inst  # every planted case, and nothing else
+        for c in manifest.planted:
+            if c["institution"] == inst:
+                got = leads[c["rule"]][tuple(c["key"])]
+                assert got["amount"] == c["expected"]["amount"], c
+                if c["rule"] == "S1":
+                    assert got["severity"] == c["expected"]["severity"]
+        for d in manifest.decoys:
+            if d["institution"] == inst:
+                assert (d["rule"], tuple(d["key"])) not in found
+
+
 # --- planted cases, fact by fact -------------------------------------------------------
 def _stay(conn, mdtrt_id):
     return conn.execute("SELECT psn_no, begntime, endtime, adm_diag_codg, fixmedins_code, med_type FROM mdtrt "
