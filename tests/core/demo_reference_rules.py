@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from decimal import Decimal, ROUND_HALF_UP
 
 
-
 def D(x):
     return Decimal(repr(x)) if isinstance(x, float) else Decimal(x)
 
