@@ -1,0 +1,173 @@
+"""The main window: menus, Home and the open inspection's workspace."""
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QStackedWidget, QWidget
+
+from inspector.db import StoreError
+from inspector.errors import UserError
+from inspector.i18n import LANGUAGES, _
+from ui.context import ApplicationContext
+from ui.home import HomeView
+from ui.icons import icon
+from ui.language import LANGUAGE_NAMES
+from ui.shortcuts import ShortcutsDialog, make_action, retranslate_action
+from ui.workspace import Workspace
+
+DEFAULT_SIZE = (1280, 720)
+
+
+class MainWindow(QMainWindow):
+    """Home and workspace in one window; everything translatable is set in `retranslate`."""
+
+    def __init__(self, ctx: ApplicationContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        ctx.tasks.dialog_parent = self
+        self.setWindowIcon(icon("app"))
+        self.setMinimumSize(960, 600)
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.home = HomeView(ctx)
+        self.home.open_requested.connect(self.open_inspection)
+        self.stack.addWidget(self.home)
+        self.workspace: Workspace | None = None
+
+        self.actions_: dict[str, QAction] = {}
+        a = self.actions_
+        a["home"] = make_action("home", self, self.show_home, icon=icon("home"))
+        a["refresh"] = make_action("refresh", self, self.refresh, icon=icon("refresh"))
+        a["help"] = make_action("help", self, self.show_shortcuts, icon=icon("help"))
+        a["language"] = make_action("language", self, self.toggle_language, icon=icon("language"))
+        a["quit"] = make_action("quit", self, self.close, icon=icon("quit"))
+        a["open"] = make_action("open", self.home.table, self.home.open_selected, icon=icon("open"))
+
+        bar = self.menuBar()
+        self.file_menu = QMenu(self)
+        self.file_menu.addAction(a["home"])
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(a["quit"])
+        bar.addMenu(self.file_menu)
+        self.view_menu = QMenu(self)
+        self.view_menu.addAction(a["refresh"])
+        self.lang_menu = QMenu(self)
+        self.lang_menu.setIcon(icon("language"))
+        self.lang_group = QActionGroup(self)
+        self.lang_actions: dict[str, QAction] = {}
+        for lang in LANGUAGES:
+            act = QAction(LANGUAGE_NAMES[lang], self, checkable=True)
+            act.setChecked(lang == ctx.language.language())
+            act.triggered.connect(lambda _c=False, lang=lang: self.set_language(lang))
+            self.lang_group.addAction(act)
+            self.lang_menu.addAction(act)
+            self.lang_actions[lang] = act
+        self.view_menu.addMenu(self.lang_menu)
+        self.view_menu.addAction(a["language"])
+        bar.addMenu(self.view_menu)
+        self.help_menu = QMenu(self)
+        self.help_menu.addAction(a["help"])
+        self.about_action = QAction(self)
+        self.about_action.triggered.connect(self.show_about)
+        self.help_menu.addAction(self.about_action)
+        bar.addMenu(self.help_menu)
+
+        self.store_label = QLabel()
+        self.statusBar().addPermanentWidget(self.store_label)
+        ctx.language.changed.connect(self.retranslate)
+        self.retranslate()
+        self._restore_geometry()
+
+    # navigation ------------------------------------------------------------------
+    def open_inspection(self, inspection_id: int) -> Workspace | None:
+        """Show the workspace of `inspection_id`; returns it (None if it cannot be opened)."""
+        try:
+            ws = Workspace(self.ctx, inspection_id)
+        except (UserError, StoreError) as exc:
+            QMessageBox.warning(self, _("Open inspection"), str(exc))
+            return None
+        self._drop_workspace()
+        ws.home_requested.connect(self.show_home)
+        self.workspace = ws
+        self.stack.addWidget(ws)
+        self.stack.setCurrentWidget(ws)
+        self.retranslate()
+        return ws
+
+    def show_home(self) -> None:
+        self._drop_workspace()
+        self.home.refresh()
+        self.stack.setCurrentWidget(self.home)
+        self.home.table.setFocus()
+        self.retranslate()
+
+    def _drop_workspace(self) -> None:
+        if self.workspace is not None:
+            self.workspace.close_screens()
+            self.stack.removeWidget(self.workspace)
+            self.workspace.deleteLater()
+            self.workspace = None
+
+    def refresh(self) -> None:
+        if self.workspace is None:
+            self.home.refresh()
+        else:
+            current = self.workspace.sidebar.currentRow()
+            ws = self.open_inspection(self.workspace.info.inspection_id)
+            if ws is not None:
+                ws.sidebar.setCurrentRow(current)
+
+    # language ----------------------------------------------------------------------
+    def set_language(self, lang: str) -> None:
+        self.ctx.language.set_language(lang)
+        self.ctx.settings.set_language(lang)
+
+    def toggle_language(self) -> None:
+        self.set_language("en" if self.ctx.language.language() != "en" else "zh_CN")
+
+    def retranslate(self, _lang: str | None = None) -> None:
+        self.file_menu.setTitle(_("&File"))
+        self.view_menu.setTitle(_("&View"))
+        self.help_menu.setTitle(_("&Help"))
+        self.lang_menu.setTitle(_("Language"))
+        self.about_action.setText(_("About Inspector"))
+        for action in self.findChildren(QAction):
+            if action.property("shortcut_id"):
+                retranslate_action(action)
+        for lang, act in self.lang_actions.items():
+            act.setChecked(lang == self.ctx.language.language())
+        title = _("Inspector")
+        if self.workspace is not None:
+            title = f"{self.workspace.info.fixmedins_name} — {title}"
+        self.setWindowTitle(title)
+        self.store_label.setText(_("Store: {path}").format(path=self.ctx.db_path))
+
+    # dialogs ---------------------------------------------------------------------------
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dlg = ShortcutsDialog(self)
+        dlg.show()
+        return dlg
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, _("About Inspector"),
+                          _("Inspector: on-site inspection of medical-insurance fund use."))
+
+    # geometry --------------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        geo = self.ctx.settings.geometry("main")
+        if geo is None or not self.restoreGeometry(geo):
+            screen = self.screen().availableGeometry() if self.screen() else None
+            w, h = DEFAULT_SIZE
+            if screen is not None:
+                w, h = min(w, screen.width()), min(h, screen.height())
+            self.resize(w, h)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.ctx.settings.set_geometry("main", self.saveGeometry())
+        self.ctx.settings.sync()
+        self._drop_workspace()
+        super().closeEvent(event)
+
+
+def find_child(widget: QWidget, cls: type) -> QWidget | None:
+    """The first descendant of `widget` of type `cls` (tests and screenshots use it)."""
+    return widget.findChild(cls)
