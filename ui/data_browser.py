@@ -84,7 +84,7 @@ class DataBrowser(QWidget):
         rl.addWidget(self.view, 1)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
-        split.setSizes([180, 900])
+        split.setSizes([165, 1000])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)

@@ -8,7 +8,7 @@ from PySide6.QtCore import QModelIndex, Qt
 
 from inspector.db import open_store
 from inspector.errors import UserError
-from tests.ui.conftest import make_store
+from tools.synthetic_store import make_store
 from ui.models.snapshot_table import PAGE, SnapshotTableModel, make_query
 
 

@@ -1,0 +1,105 @@
+"""Render every screen to PNG in both languages at 1366x768 (run under Xvfb).
+
+    xvfb-run -a -s "-screen 0 1366x768x24" env QT_QPA_PLATFORM=xcb .venv/bin/python tools/screenshots.py
+
+Writes ./screenshots/<lang>/NN-<screen>.png (git-ignored) from a throwaway store.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SIZE = (1366, 768)
+
+
+def build_store(folder: Path) -> Path:
+    """The demo when it exists on this branch, else the synthetic store."""
+    from tools.synthetic_store import make_store
+
+    return make_store(folder / "screens.db", n_fee=20_000, n_visits=120)[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    args = parser.parse_args(argv)
+
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from inspector import i18n
+    from ui.app import make_application
+    from ui.context import create_context
+    from ui.main_window import MainWindow
+
+    app = make_application()
+    tmp = Path(tempfile.mkdtemp(prefix="inspector-shots-"))
+    db = build_store(tmp)
+    ctx = create_context(db, tmp / "settings.ini")
+    written: list[Path] = []
+
+    def settle(ms: int = 150) -> None:
+        ctx.tasks.wait_idle()
+        end = __import__("time").monotonic() + ms / 1000
+        while __import__("time").monotonic() < end:
+            app.processEvents()
+
+    for lang in i18n.LANGUAGES:
+        out = args.out / lang
+        out.mkdir(parents=True, exist_ok=True)
+        for old in out.glob("*.png"):
+            old.unlink()
+        ctx.language.set_language(lang)
+        window = MainWindow(ctx)
+        window.resize(*SIZE)
+        window.show()
+        settle()
+        n = 0
+
+        def shot(name: str, widget: QWidget | None = None) -> None:
+            nonlocal n
+            n += 1
+            settle()
+            target = widget or window
+            path = out / f"{n:02d}-{name}.png"
+            target.grab().save(str(path))
+            written.append(path)
+
+        def dialog_shot(name: str, make: Callable[[], QWidget]) -> None:
+            dlg = make()
+            dlg.show()
+            settle()
+            shot(name, dlg)
+            dlg.close()
+
+        shot("home")
+        dialog_shot("help-shortcuts", window.show_shortcuts)
+        ws = window.open_inspection(window.home.selected_id())
+        assert ws is not None
+        for key in ws.screen_keys():
+            ws.show_screen(key)
+            shot(f"workspace-{key}")
+        browser = ws.show_screen("data")
+        browser.column.setCurrentIndex(browser.column.findData("det_item_fee_sumamt"))
+        browser.filter.setText(">= 0.5")
+        browser.apply_filter()
+        shot("data-filtered")
+        browser.filter.setText("abc")
+        browser.apply_filter()
+        shot("data-filter-error")
+        window.close()
+        settle()
+    ctx.close()
+    for p in written:
+        print(p.relative_to(ROOT) if p.is_relative_to(ROOT) else p)
+    QApplication.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
