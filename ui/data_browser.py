@@ -1,6 +1,8 @@
 """Data: every synced table of the inspection's current snapshot, lazily, filtered in SQL."""
 from __future__ import annotations
 
+import sqlite3
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,7 +24,7 @@ from inspector.i18n import _
 from inspector.models import SNAPSHOT_MODELS
 from ui.context import ApplicationContext
 from ui.models.labels import column_label, table_label
-from ui.models.snapshot_table import Query, SnapshotTableModel, count_rows, load_ids, make_query
+from ui.models.snapshot_table import FIRST_PAGE, Query, SnapshotTableModel, count_rows, load_ids, make_query
 from ui.shortcuts import make_action
 
 FILTER_DELAY_MS = 250
@@ -187,7 +189,22 @@ class DataBrowser(QWidget):
         def work(progress):
             progress.set_status(_("Reading {table}…").format(table=table_label(query.table)))
             with engine.connect() as c:
-                return load_ids(c.connection.driver_connection, query)
+                raw = c.connection.driver_connection
+                # Cancel interrupts SQLite mid-query (a sort of a million rows takes seconds).
+                raw.set_progress_handler(lambda: 1 if progress.is_cancelled() else 0, 20_000)
+                try:
+                    return load_ids(raw, query, limit=FIRST_PAGE)
+                except sqlite3.OperationalError:
+                    progress.check()
+                    raise
+                finally:
+                    raw.set_progress_handler(None, 0)
+
+        def failed(exc: BaseException) -> None:
+            from inspector.progress import Cancelled
+
+            if not isinstance(exc, Cancelled):
+                self.ctx.tasks.show_error(exc, self, _("Data"))
 
         def done(result) -> None:
             if gen != self._generation or self.model is None or self.model.table != query.table:
@@ -202,7 +219,7 @@ class DataBrowser(QWidget):
                 self._show_count(None)
                 self._count_in_background(query)
 
-        self.ctx.tasks.run(work, title=_("Data"), on_done=done, parent=self)
+        self.last_task = self.ctx.tasks.run(work, title=_("Data"), on_done=done, on_error=failed, parent=self)
 
     def _count_in_background(self, query: Query) -> None:
         gen = self._generation

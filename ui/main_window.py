@@ -1,6 +1,7 @@
 """The main window: menus, Home and the open inspection's workspace."""
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QStackedWidget, QWidget
 
@@ -41,9 +42,20 @@ class MainWindow(QMainWindow):
         a["language"] = make_action("language", self, self.toggle_language, icon=icon("language"))
         a["quit"] = make_action("quit", self, self.close, icon=icon("quit"))
         a["open"] = make_action("open", self.home.table, self.home.open_selected, icon=icon("open"))
+        from ui.new_inspection import sync_available, xlsx_available
+
+        if sync_available():
+            a["new_sync"] = make_action("new_sync", self, lambda: self.new_inspection("central"), icon=icon("sync"))
+            self.home.add_action_button(a["new_sync"])
+        if xlsx_available():
+            a["import_xlsx"] = make_action("import_xlsx", self, lambda: self.new_inspection("xlsx"), icon=icon("import"))
+            self.home.add_action_button(a["import_xlsx"])
 
         bar = self.menuBar()
         self.file_menu = QMenu(self)
+        for key in ("new_sync", "import_xlsx"):
+            if key in a:
+                self.file_menu.addAction(a[key])
         self.file_menu.addAction(a["home"])
         self.file_menu.addSeparator()
         self.file_menu.addAction(a["quit"])
@@ -92,6 +104,20 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(ws)
         self.retranslate()
         return ws
+
+    def new_inspection(self, mode: str):
+        """Open the sync ("central") or Excel import ("xlsx") dialog; the new inspection opens."""
+        from ui.new_inspection import NewInspectionDialog
+
+        dlg = NewInspectionDialog(self.ctx, mode, self)
+        dlg.created.connect(self._created)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.show()
+        return dlg
+
+    def _created(self, inspection_id: int) -> None:
+        self.home.refresh()
+        self.open_inspection(inspection_id)
 
     def show_home(self) -> None:
         self._drop_workspace()

@@ -112,6 +112,13 @@ class Task(QObject):
         self.done.emit()
 
 
+def _display_label(label: str) -> str:
+    """Core work items are often contract table names: show their translated name."""
+    from ui.models.labels import TABLE_LABELS, table_label
+
+    return table_label(label) if label in TABLE_LABELS else label
+
+
 class ProgressDialog(QDialog):
     """A bar per work item (e.g. per table of a sync), a status line and a working Cancel."""
 
@@ -140,7 +147,7 @@ class ProgressDialog(QDialog):
     def bar(self, label: str) -> QProgressBar:
         if label not in self._bars:
             bar = QProgressBar()
-            bar.setFormat(f"{label}  %v / %m")
+            bar.setFormat(f"{_display_label(label)}  %v / %m")
             bar.setTextVisible(True)
             self._bars[label] = bar
             self._bar_layout.addWidget(bar)
@@ -149,6 +156,7 @@ class ProgressDialog(QDialog):
     @Slot(str, int, int)
     def on_progress(self, label: str, done: int, total: int) -> None:
         bar = self.bar(label)
+        label = _display_label(label)
         if total < 0:
             bar.setRange(0, 0)
             bar.setFormat(f"{label}  {done:,}")

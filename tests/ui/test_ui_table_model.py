@@ -9,7 +9,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from inspector.db import open_store
 from inspector.errors import UserError
 from tools.synthetic_store import make_store
-from ui.models.snapshot_table import PAGE, SnapshotTableModel, make_query
+from ui.models.snapshot_table import FIRST_PAGE, PAGE, SnapshotTableModel, make_query
 
 
 @pytest.fixture
@@ -33,9 +33,9 @@ def test_model_passes_qt_model_tester(qtmodeltester, model):
 
 
 def test_pages_in_with_fetch_more_until_complete(model):
-    assert model.rowCount() == PAGE and model.canFetchMore(QModelIndex())
+    assert model.rowCount() == FIRST_PAGE and model.canFetchMore(QModelIndex())
     model.fetchMore(QModelIndex())
-    assert model.rowCount() == 2 * PAGE
+    assert model.rowCount() == FIRST_PAGE + PAGE
     model.fetchMore(QModelIndex())
     assert model.rowCount() == 2 * PAGE + 37
     assert not model.canFetchMore(QModelIndex())

@@ -24,6 +24,7 @@ from inspector.models import SNAPSHOT_MODELS
 from ui.models.labels import column_label
 
 PAGE = 500
+FIRST_PAGE = 100   # enough to fill a screen: a rare filter shows its first rows sooner
 BLOCK = 200
 CACHE_MAX = 20_000
 _OPS = re.compile(r"^\s*(>=|<=|!=|<>|=|>|<)?\s*(-?\d+(?:\.\d+)?)\s*$")
@@ -175,7 +176,7 @@ class SnapshotTableModel(QAbstractTableModel):
         self.complete = False
         self._cache: OrderedDict[int, tuple] = OrderedDict()
         self._select = f"SELECT rowid, {', '.join(c.name for c in self.columns)} FROM snap_{table} WHERE rowid IN "
-        self.apply(self.query, *load_ids(self.conn, self.query))
+        self.apply(self.query, *load_ids(self.conn, self.query, limit=FIRST_PAGE))
 
     def close(self) -> None:
         """Give the connection back to the pool."""
@@ -190,7 +191,7 @@ class SnapshotTableModel(QAbstractTableModel):
 
     def set_query(self, query: Query) -> None:
         """Show `query`, loading its first ids on this (GUI) thread."""
-        self.apply(query, *load_ids(self.conn, query))
+        self.apply(query, *load_ids(self.conn, query, limit=FIRST_PAGE))
 
     def apply(self, query: Query, ids: array, complete: bool) -> None:
         """Show `query` with ids loaded elsewhere (e.g. by a background task)."""
