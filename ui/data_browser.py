@@ -40,6 +40,7 @@ class DataBrowser(QWidget):
         self.snapshot_id = snapshot_id
         self.row_counts = row_counts
         self._generation = 0
+        self.shown_generation = 0   # the newest filter/sort whose first rows are on screen
         self.model: SnapshotTableModel | None = None
 
         split = QSplitter(Qt.Orientation.Horizontal, self)
@@ -211,6 +212,7 @@ class DataBrowser(QWidget):
                 return  # a newer filter or another table superseded this one
             self.model.apply(query, *result)
             self.view.scrollToTop()
+            self.shown_generation = gen
             if not query.where:
                 self._show_count(self.row_counts.get(query.table))
             elif result[1]:

@@ -27,6 +27,14 @@ PAGE = 500
 FIRST_PAGE = 100   # enough to fill a screen: a rare filter shows its first rows sooner
 BLOCK = 200
 CACHE_MAX = 20_000
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_EDIT = int(Qt.ItemDataRole.EditRole.value)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+_LEFT = int((Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value)
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
 _OPS = re.compile(r"^\s*(>=|<=|!=|<>|=|>|<)?\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
@@ -266,38 +274,39 @@ class SnapshotTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.columns)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.ids) or index.column() >= len(self.columns):
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self.display_value(index.row(), index.column())
-        if role == Qt.ItemDataRole.EditRole:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+        # Hot path (called per cell and role on every paint): plain int compares, no enum work.
+        if role == _DISPLAY or role == _TOOLTIP:
+            row, column = index.row(), index.column()
+            if not index.isValid() or row >= len(self.ids) or column >= len(self.columns):
+                return None
+            return self.display_value(row, column)
+        if role == _ALIGN:
+            if not index.isValid() or index.column() >= len(self.columns):
+                return None
+            return _RIGHT if self.columns[index.column()].numeric else _LEFT
+        if role == _EDIT:
+            if not index.isValid() or index.row() >= len(self.ids) or index.column() >= len(self.columns):
+                return None
             value = self.row_values(index.row())[index.column()]
             col = self.columns[index.column()]
             return str(from_scaled(value, col.scale)) if col.kind == "scaled" and value is not None else value
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if self.columns[index.column()].numeric:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if role != _DISPLAY and role != _TOOLTIP:
+            return None
         if orientation == Qt.Orientation.Horizontal:
             if not 0 <= section < len(self.columns):
                 return None
-            if role == Qt.ItemDataRole.DisplayRole:
-                return column_label(self.columns[section].name)
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return self.columns[section].name
-            return None
-        if role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.ids):
+            name = self.columns[section].name
+            return column_label(name) if role == _DISPLAY else name
+        if role == _DISPLAY and 0 <= section < len(self.ids):
             return str(section + 1)
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _FLAGS if index.isValid() else _NO_FLAGS
 
     def retranslate(self) -> None:
         if self.columns:
