@@ -12,7 +12,21 @@ from inspector.db import open_store
 from inspector.snapshot import NewInspection, TableFeed, write_snapshot
 
 CODE = "H61010200001"
+SALT = "s"
 _FMT = "%Y-%m-%d %H:%M:%S"
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def synthetic_certno(i: int) -> str:
+    """Person i's (made-up but well-formed) 18-character resident ID number."""
+    first17 = f"61010219700101{i % 1000:03d}"
+    return first17 + "10X98765432"[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
+
+
+def _certno_hash(certno: str) -> str:
+    import hashlib
+
+    return hashlib.sha256((SALT + certno).encode("utf-8")).hexdigest()
 
 
 def _fee_batches(n_fee: int, n_visits: int, meds: list[tuple], t0: datetime) -> Iterator[list[tuple]]:
@@ -36,7 +50,8 @@ def synthetic_feeds(n_fee: int = 3000, n_visits: int = 40) -> dict[str, TableFee
     """One hospital, two wards, persons, visits, fee lines and a few drugs."""
     fix = [(CODE, "测试医院", "1", "2", "610102", 60, "西安市", "A", "active")]
     wards = [(CODE, "W01", "内科一病区", "D01", "内科", 30), (CODE, "W02", "外科病区", "D02", "外科", 30)]
-    persons = [(f"P{i:05d}", f"病人{i}", "1" if i % 2 else "2", "1970-01-01", f"610102********{i:04d}", f"h{i}", "310")
+    persons = [(f"P{i:05d}", f"病人{i}", "1" if i % 2 else "2", "1970-01-01",
+                synthetic_certno(i)[:6] + "********" + synthetic_certno(i)[-4:], _certno_hash(synthetic_certno(i)), "310")
                for i in range(n_visits)]
     meds = [("X" + f"{i:022d}", f"药品{i}", "101", "10mg", "片", "01", 0, 1000, None) for i in range(20)]
     meds.append(("C0001", "床位费", "201", None, "日", "01", 0, None, 100))
@@ -64,7 +79,7 @@ def make_store(path: Path, n_fee: int = 3000, n_visits: int = 40) -> tuple[Path,
         engine,
         NewInspection(CODE, date(2026, 8, 1), date(2026, 10, 31), datetime(2026, 11, 3, 10, 0, 0)),
         source_kind="xlsx", source="synthetic.xlsx",
-        extract_meta={"extract_id": "synthetic-1", "schema_version": "1", "certno_salt": "s", "admdvs": "610102"},
+        extract_meta={"extract_id": "synthetic-1", "schema_version": "1", "certno_salt": SALT, "admdvs": "610102"},
         feeds=synthetic_feeds(n_fee, n_visits),
     )
     engine.dispose()

@@ -169,7 +169,9 @@ class MainWindow(QMainWindow):
 
     # dialogs ---------------------------------------------------------------------------
     def show_shortcuts(self) -> ShortcutsDialog:
-        dlg = ShortcutsDialog(self)
+        from ui.workspace import screen_shortcuts
+
+        dlg = ShortcutsDialog(self, extra=screen_shortcuts())
         dlg.show()
         return dlg
 

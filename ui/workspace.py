@@ -67,11 +67,42 @@ def _build_data(ctx: ApplicationContext, info: InspectionInfo) -> QWidget:
     return DataBrowser(ctx, info.snapshot_id, info.row_counts)
 
 
+def _build_census(ctx: ApplicationContext, info: InspectionInfo) -> QWidget:
+    from ui.census import CensusView
+
+    return CensusView(ctx, info.inspection_id)
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+# key, title, icon, builder, the core module it needs (shown only once that core is installed)
+_SCREENS: tuple[tuple[Screen, str | None], ...] = (
+    (Screen("census", N_("Ward census"), "census", _build_census), "inspector.checks.census"),
+    (Screen("data", N_("Data"), "data", _build_data), None),
+)
+
+
+def screen_shortcuts() -> tuple:
+    """Extra shortcuts of the available screens (for the help dialog)."""
+    out: tuple = ()
+    keys = {s.key for s in available_screens()}
+    if "census" in keys:
+        from ui.census import CENSUS_SHORTCUTS
+
+        out += CENSUS_SHORTCUTS
+    return out
+
+
 def available_screens() -> list[Screen]:
     """The screens whose core has landed, in sidebar order."""
-    return [
-        Screen("data", N_("Data"), "data", _build_data),
-    ]
+    return [screen for screen, needs in _SCREENS if needs is None or _has_module(needs)]
 
 
 class Workspace(QWidget):
