@@ -73,6 +73,12 @@ def _build_census(ctx: ApplicationContext, info: InspectionInfo) -> QWidget:
     return CensusView(ctx, info.inspection_id)
 
 
+def _build_findings(ctx: ApplicationContext, info: InspectionInfo) -> QWidget:
+    from ui.findings import FindingsView
+
+    return FindingsView(ctx, info.inspection_id)
+
+
 def _has_module(name: str) -> bool:
     import importlib.util
 
@@ -85,6 +91,7 @@ def _has_module(name: str) -> bool:
 # key, title, icon, builder, the core module it needs (shown only once that core is installed)
 _SCREENS: tuple[tuple[Screen, str | None], ...] = (
     (Screen("census", N_("Ward census"), "census", _build_census), "inspector.checks.census"),
+    (Screen("findings", N_("Findings"), "findings", _build_findings), "inspector.findings"),
     (Screen("data", N_("Data"), "data", _build_data), None),
 )
 
@@ -97,6 +104,10 @@ def screen_shortcuts() -> tuple:
         from ui.census import CENSUS_SHORTCUTS
 
         out += CENSUS_SHORTCUTS
+    if "findings" in keys:
+        from ui.findings import FINDINGS_SHORTCUTS
+
+        out += FINDINGS_SHORTCUTS
     return out
 
 
