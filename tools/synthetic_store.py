@@ -62,8 +62,25 @@ def synthetic_feeds(n_fee: int = 3000, n_visits: int = 40) -> dict[str, TableFee
         visits.append((f"M{i:06d}", CODE, f"P{i:05d}", "21", f"IPT{i}", beg.strftime(_FMT),
                        None if i % 3 else (beg + timedelta(days=5)).strftime(_FMT),
                        "W01" if i % 2 else "W02", str(i % 30 + 1), "I10", "高血压", "D1", "张医生", "D01"))
+    drugs = [m[0] for m in meds if m[0].startswith("X")]
+    inv = [(CODE, code, "2026-07-31", 100_00 + k * 1000) for k, code in enumerate(drugs)]
+    purc = [(f"PU{k:04d}", CODE, code, "供应商", f"L{k}", 50_00, 1100, "2026-08-10 09:00:00", "0")
+            for k, code in enumerate(drugs)]
+    sel = []
+    for k, code in enumerate(drugs):
+        for j in range(k % 5 + 1):
+            sel.append((f"SE{k:04d}{j}", CODE, code, (j + 1) * 3_00, 1234, f"2026-09-{j + 1:02d} 10:00:00",
+                        f"M{j:06d}", f"TR{k:04d}{j}", "0"))
+    medrcd = []
+    for i, v in enumerate(visits):
+        if v[6] is not None:
+            medrcd.append((v[0], CODE, v[2], v[4], v[5], v[6], 5, "I10", "高血压", None, "D01", "D1", 12345_67))
     return {
         "fixmedins": TableFeed(len(fix), [fix]),
+        "drug_inv": TableFeed(len(inv), [inv]),
+        "drug_purc": TableFeed(len(purc), [purc]),
+        "drug_sel": TableFeed(len(sel), [sel]),
+        "medrcd": TableFeed(len(medrcd), [medrcd]),
         "wards": TableFeed(len(wards), [wards]),
         "psn_info": TableFeed(len(persons), [persons]),
         "med_list": TableFeed(len(meds), [meds]),

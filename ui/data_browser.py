@@ -180,7 +180,7 @@ class DataBrowser(QWidget):
         q = self.model.query
         name = self.model.columns[section].name if 0 <= section < len(self.model.columns) else None
         self._load(Query(q.table, q.snapshot_id, q.where, q.params, name,
-                         order == Qt.SortOrder.DescendingOrder, q.columns))
+                         order == Qt.SortOrder.DescendingOrder, q.columns, q.exact))
 
     def _load(self, query: Query) -> None:
         self._generation += 1
@@ -249,7 +249,7 @@ class DataBrowser(QWidget):
             n = self.row_counts.get(table)
             item.setText(table_label(table) + (f"  ({n:,})" if n is not None else ""))
             item.setToolTip(table)
-        self.filter.setPlaceholderText(_("Filter: text contains …; numbers: 12.5, >= 100, < 0"))
+        self.filter.setPlaceholderText(_("Filter: text contains …, =exact; numbers: 12.5, >= 100, < 0"))
         if self.model is not None:
             self.model.retranslate()
             self._fill_columns()

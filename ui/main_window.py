@@ -41,7 +41,8 @@ class MainWindow(QMainWindow):
         a["help"] = make_action("help", self, self.show_shortcuts, icon=icon("help"))
         a["language"] = make_action("language", self, self.toggle_language, icon=icon("language"))
         a["quit"] = make_action("quit", self, self.close, icon=icon("quit"))
-        a["open"] = make_action("open", self.home.table, self.home.open_selected, icon=icon("open"))
+        a["open"] = make_action("open", self.home.table, self.home.open_selected, icon=icon("open"),
+                                context=Qt.ShortcutContext.WidgetShortcut)
         from ui.new_inspection import sync_available, xlsx_available
 
         if sync_available():

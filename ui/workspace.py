@@ -79,6 +79,18 @@ def _build_findings(ctx: ApplicationContext, info: InspectionInfo) -> QWidget:
     return FindingsView(ctx, info.inspection_id)
 
 
+def _build_stock(ctx: ApplicationContext, info: InspectionInfo) -> QWidget:
+    from ui.stock import StockView
+
+    return StockView(ctx, info.inspection_id)
+
+
+def _build_records(ctx: ApplicationContext, info: InspectionInfo) -> QWidget:
+    from ui.records import RecordsView
+
+    return RecordsView(ctx, info)
+
+
 def _has_module(name: str) -> bool:
     import importlib.util
 
@@ -91,6 +103,8 @@ def _has_module(name: str) -> bool:
 # key, title, icon, builder, the core module it needs (shown only once that core is installed)
 _SCREENS: tuple[tuple[Screen, str | None], ...] = (
     (Screen("census", N_("Ward census"), "census", _build_census), "inspector.checks.census"),
+    (Screen("stock", N_("Stock count"), "stock", _build_stock), "inspector.checks.stock"),
+    (Screen("records", N_("Record review"), "records", _build_records), "inspector.checks.records"),
     (Screen("findings", N_("Findings"), "findings", _build_findings), "inspector.findings"),
     (Screen("data", N_("Data"), "data", _build_data), None),
 )
@@ -104,6 +118,10 @@ def screen_shortcuts() -> tuple:
         from ui.census import CENSUS_SHORTCUTS
 
         out += CENSUS_SHORTCUTS
+    if "stock" in keys:
+        from ui.stock import STOCK_SHORTCUTS
+
+        out += STOCK_SHORTCUTS
     if "findings" in keys:
         from ui.findings import FINDINGS_SHORTCUTS
 

@@ -72,6 +72,10 @@ def test_filter_is_sql_and_counts_match(model):
     # every text column when no column is named
     model.set_filter(None, "F00000012")
     assert model.rowCount() == 1
+    # '=' asks for an exact match (an index can serve it)
+    model.set_filter("mdtrt_id", "=M000001")
+    assert model.rowCount() > 0 and {model.data(model.index(r, _col(model, "mdtrt_id")))
+                                     for r in range(model.rowCount())} == {"M000001"}
     with pytest.raises(UserError):
         make_query("feedetl", 1, "cnt", "lots")
 

@@ -75,6 +75,7 @@ class Query:
     sort_column: str | None = None
     descending: bool = False
     columns: tuple[Column, ...] = field(default=(), compare=False)
+    exact: bool = False    # an exact text match: let SQLite use an index on (snapshot_id, column)
 
     @property
     def sorted(self) -> bool:
@@ -96,7 +97,7 @@ def make_query(table: str, snapshot_id: int, filter_column: str | None = None, f
         raise UserError(_("no such table: {table}").format(table=table))
     columns = table_columns(table)
     by_name = {c.name: c for c in columns}
-    where, params = "", ()
+    where, params, exact = "", (), False
     text = filter_text.strip()
     if text:
         if filter_column is None:
@@ -124,11 +125,13 @@ def make_query(table: str, snapshot_id: int, filter_column: str | None = None, f
                         where, params = f"{col.name} {op} ?", (float(scaled) if scaled != scaled.to_integral_value() else int(scaled),)
                 else:
                     where, params = f"{col.name} {op} ?", (float(value) if value != value.to_integral_value() else int(value),)
+            elif text.startswith("=") and len(text) > 1:
+                where, params, exact = f"{col.name} = ?", (text[1:].strip(),), True
             else:
                 where, params = f"{col.name} LIKE ? ESCAPE '\\'", (_like(text),)
     if sort_column is not None and sort_column not in by_name:
         sort_column = None
-    return Query(table, snapshot_id, where, params, sort_column, descending, tuple(columns))
+    return Query(table, snapshot_id, where, params, sort_column, descending, tuple(columns), exact)
 
 
 def load_ids(conn, query: Query, after: int | None = None, limit: int | None = PAGE) -> tuple[array, bool]:
@@ -137,8 +140,9 @@ def load_ids(conn, query: Query, after: int | None = None, limit: int | None = P
     Returns (ids, complete). `conn` is a DBAPI sqlite3 connection owned by the caller's thread.
     """
     table = f"snap_{query.table}"
-    # `+snapshot_id`: keep the planner on the rowid order, not the (snapshot_id, pk) index.
-    conds = ["+snapshot_id = ?"]
+    # `+snapshot_id`: keep the planner on the rowid order, not the (snapshot_id, pk) index;
+    # an exact match (`col = ?`) may use an index on (snapshot_id, col) instead.
+    conds = ["snapshot_id = ?" if query.exact else "+snapshot_id = ?"]
     params: list[Any] = [query.snapshot_id]
     if query.where:
         conds.append(query.where)
@@ -219,7 +223,7 @@ class SnapshotTableModel(QAbstractTableModel):
         name = self.columns[column].name if 0 <= column < len(self.columns) else None
         # A sort keeps the filter but rebuilds the id list: a reset is the honest signal.
         self.set_query(Query(q.table, q.snapshot_id, q.where, q.params, name,
-                             order == Qt.SortOrder.DescendingOrder, q.columns))
+                             order == Qt.SortOrder.DescendingOrder, q.columns, q.exact))
 
     # paging ----------------------------------------------------------------------
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
