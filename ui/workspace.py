@@ -91,6 +91,12 @@ def _build_records(ctx: ApplicationContext, info: InspectionInfo) -> QWidget:
     return RecordsView(ctx, info)
 
 
+def _build_leads(ctx: ApplicationContext, info: InspectionInfo) -> QWidget:
+    from ui.leads import LeadsView
+
+    return LeadsView(ctx, info)
+
+
 def _has_module(name: str) -> bool:
     import importlib.util
 
@@ -102,6 +108,7 @@ def _has_module(name: str) -> bool:
 
 # key, title, icon, builder, the core module it needs (shown only once that core is installed)
 _SCREENS: tuple[tuple[Screen, str | None], ...] = (
+    (Screen("leads", N_("Leads"), "leads", _build_leads), "inspector.screening.leads"),
     (Screen("census", N_("Ward census"), "census", _build_census), "inspector.checks.census"),
     (Screen("stock", N_("Stock count"), "stock", _build_stock), "inspector.checks.stock"),
     (Screen("records", N_("Record review"), "records", _build_records), "inspector.checks.records"),
@@ -118,6 +125,10 @@ def screen_shortcuts() -> tuple:
         from ui.census import CENSUS_SHORTCUTS
 
         out += CENSUS_SHORTCUTS
+    if "leads" in keys:
+        from ui.leads import LEADS_SHORTCUTS
+
+        out += LEADS_SHORTCUTS
     if "stock" in keys:
         from ui.stock import STOCK_SHORTCUTS
 
