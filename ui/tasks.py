@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
@@ -93,6 +94,7 @@ class Task(QObject):
         self.running = True
         self.on_done: Callable[[Any], None] | None = None
         self.on_error: Callable[[BaseException], None] | None = None
+        self.guard: QObject | None = None   # callbacks are skipped once this widget is gone
         self._relay.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     def cancel(self) -> None:
@@ -101,15 +103,18 @@ class Task(QObject):
     @Slot(bool, object)
     def _deliver(self, ok: bool, value: Any) -> None:
         self.running = False
-        if ok:
-            self.result, self.finished_ok = value, True
-            if self.on_done is not None:
-                self.on_done(value)
-        else:
-            self.error = value
-            if self.on_error is not None:
-                self.on_error(value)
-        self.done.emit()
+        alive = self.guard is None or shiboken6.isValid(self.guard)
+        try:
+            if ok:
+                self.result, self.finished_ok = value, True
+                if self.on_done is not None and alive:
+                    self.on_done(value)
+            else:
+                self.error = value
+                if self.on_error is not None and alive:
+                    self.on_error(value)
+        finally:
+            self.done.emit()   # always: the runner must not wait for a task whose callback failed
 
 
 def _display_label(label: str) -> str:
@@ -206,6 +211,7 @@ class TaskRunner(QObject):
     ) -> Task:
         """Run `fn(progress)` off the GUI thread; callbacks run on the GUI thread."""
         task = Task(fn, title, self)
+        task.guard = parent
         task.on_done = on_done
         task.on_error = on_error or (lambda exc: self.show_error(exc, parent or self.dialog_parent, title))
         self.active.add(task)
@@ -214,12 +220,12 @@ class TaskRunner(QObject):
             dialog = ProgressDialog(task, parent or self.dialog_parent)
             timer = QTimer(task)
             timer.setSingleShot(True)
-            timer.timeout.connect(lambda: task.running and dialog.show())
+            timer.timeout.connect(lambda: task.running and shiboken6.isValid(dialog) and dialog.show())
             timer.start(DIALOG_DELAY_MS)
             task.dialog = dialog  # type: ignore[attr-defined]
 
         def finish() -> None:
-            if dialog is not None:
+            if dialog is not None and shiboken6.isValid(dialog):
                 dialog.hide()
                 dialog.deleteLater()
             self.active.discard(task)

@@ -97,6 +97,12 @@ def _build_leads(ctx: ApplicationContext, info: InspectionInfo) -> QWidget:
     return LeadsView(ctx, info)
 
 
+def _build_overview(ctx: ApplicationContext, info: InspectionInfo) -> QWidget:
+    from ui.overview import OverviewView
+
+    return OverviewView(ctx, info)
+
+
 def _has_module(name: str) -> bool:
     import importlib.util
 
@@ -108,6 +114,7 @@ def _has_module(name: str) -> bool:
 
 # key, title, icon, builder, the core module it needs (shown only once that core is installed)
 _SCREENS: tuple[tuple[Screen, str | None], ...] = (
+    (Screen("overview", N_("Overview"), "overview", _build_overview), None),
     (Screen("leads", N_("Leads"), "leads", _build_leads), "inspector.screening.leads"),
     (Screen("census", N_("Ward census"), "census", _build_census), "inspector.checks.census"),
     (Screen("stock", N_("Stock count"), "stock", _build_stock), "inspector.checks.stock"),
