@@ -37,7 +37,41 @@ def _prepare_census(view) -> None:
     view.tick("identity_mismatch")
 
 
-PREPARE = {"census": _prepare_census}
+def _prepare_leads(view) -> None:
+    if view.model.rowCount() == 0:
+        view.run()
+        view.ctx.tasks.wait_idle()
+        view.table.selectRow(0)
+
+
+def _prepare_stock(view) -> None:
+    if view.sample is None:
+        view.draw()
+        rows = view.model.rows
+        for k, r in enumerate(rows[:4]):
+            view.count(r.med_list_codg, f"{r.expected + (0, -5, 7, 0)[k]:.2f}")
+
+
+def _prepare_records(view) -> None:
+    if view.summary is None:
+        view.draw()
+        view.rows[0].radios["pass"].click()
+        view.rows[1].amount.setText("120.50")
+        view.rows[1].note.setText("无医嘱收费")
+        view.rows[1].radios["fail"].click()
+
+
+def _prepare_findings(view) -> None:
+    if not view.model.findings:
+        view.category.setCurrentIndex(view.category.findData("V03"))
+        view.amount.setText("1000.00")
+        view.multiplier.setText("1.5")
+        view.description.setPlainText("重复收取床位费")
+        view.save()
+
+
+PREPARE = {"census": _prepare_census, "leads": _prepare_leads, "stock": _prepare_stock,
+           "records": _prepare_records, "findings": _prepare_findings}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,11 +131,15 @@ def main(argv: list[str] | None = None) -> int:
         ws = window.open_inspection(window.home.selected_id())
         assert ws is not None
         for key in ws.screen_keys():
+            if key == "overview":
+                continue
             view = ws.show_screen(key)
             prepare = PREPARE.get(key)
             if prepare is not None:
                 prepare(view)
             shot(f"workspace-{key}")
+        ws.show_screen("overview")
+        shot("workspace-overview")
         browser = ws.show_screen("data")
         browser.column.setCurrentIndex(browser.column.findData("det_item_fee_sumamt"))
         browser.filter.setText(">= 0.5")

@@ -138,7 +138,7 @@ class FindingsView(QWidget):
 
         right = QFrame()
         right.setFrameShape(QFrame.Shape.StyledPanel)
-        right.setMinimumWidth(420)
+        right.setMinimumWidth(460)
         rl = QVBoxLayout(right)
         self.heading = QLabel()
         self.heading.setStyleSheet("font-size: 12pt; font-weight: 600;")

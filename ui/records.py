@@ -143,6 +143,7 @@ class RecordsView(QWidget):
         scroll.setWidgetResizable(True)
         host = QWidget()
         self.grid = QGridLayout(host)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.grid.setColumnStretch(0, 3)
         self.grid.setColumnStretch(3, 2)
         self.head = [QLabel() for _i in range(4)]

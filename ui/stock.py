@@ -11,7 +11,6 @@ from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -167,7 +166,7 @@ class StockView(QWidget):
                                    | QAbstractItemView.EditTrigger.DoubleClicked
                                    | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setAlternatingRowColors(False)
         self.table.itemDelegateForColumn(COUNTED).closeEditor.connect(self._editor_closed)
         layout.addWidget(self.table, 1)
@@ -191,14 +190,22 @@ class StockView(QWidget):
             rows = sample_rows(conn, self.inspection_id) if sample is not None else []
         self.sample = sample
         self.model.update_rows(rows)
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self._fit_columns()
         self.draw_button.setVisible(sample is None)
         self.search.setEnabled(sample is not None)
         self.add_button.setEnabled(sample is not None)
         self._show_sample_info()
         if sample is not None:
             QTimer.singleShot(0, self.refresh_stocking)
+
+    def _fit_columns(self) -> None:
+        """Figures fully visible; long drug names are the ones cut (their tooltip has them)."""
+        self.table.resizeColumnsToContents()
+        hh = self.table.horizontalHeader()
+        for c in range(len(COLUMNS)):
+            hh.resizeSection(c, max(hh.sectionSize(c), 64 if c >= 5 else 0))
+        hh.resizeSection(1, min(hh.sectionSize(1), 240))
+        hh.resizeSection(0, min(hh.sectionSize(0), 210))
 
     def _show_sample_info(self) -> None:
         s = self.sample
@@ -258,6 +265,7 @@ class StockView(QWidget):
         with self.ctx.engine.connect() as conn:
             rows = sample_rows(conn, self.inspection_id)
         self.model.update_rows(rows)
+        self._fit_columns()
         self._show_sample_info()
         QTimer.singleShot(0, self.refresh_stocking)
         return True
