@@ -42,6 +42,7 @@ def open_main_window(ctx: ApplicationContext):
 
     window = MainWindow(ctx)
     window.show()
+    window.offer_demo_if_empty()
     return window
 
 

@@ -48,13 +48,18 @@ class MainWindow(QMainWindow):
         if sync_available():
             a["new_sync"] = make_action("new_sync", self, lambda: self.new_inspection("central"), icon=icon("sync"))
             self.home.add_action_button(a["new_sync"])
+        from ui.demo import demo_available
+
+        if demo_available():
+            a["demo"] = make_action("demo", self, self.create_demo, icon=icon("demo"))
+            self.home.add_action_button(a["demo"])
         if xlsx_available():
             a["import_xlsx"] = make_action("import_xlsx", self, lambda: self.new_inspection("xlsx"), icon=icon("import"))
             self.home.add_action_button(a["import_xlsx"])
 
         bar = self.menuBar()
         self.file_menu = QMenu(self)
-        for key in ("new_sync", "import_xlsx"):
+        for key in ("new_sync", "import_xlsx", "demo"):
             if key in a:
                 self.file_menu.addAction(a[key])
         self.file_menu.addAction(a["home"])
@@ -115,6 +120,20 @@ class MainWindow(QMainWindow):
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.show()
         return dlg
+
+    def create_demo(self):
+        """Build the demo central, sync its hospital and open it (in the background)."""
+        from ui.demo import start_demo
+
+        return start_demo(self.ctx, self, self._created)
+
+    def offer_demo_if_empty(self):
+        """First start: with no inspection in the store, offer to create the demo."""
+        from ui.demo import demo_available, offer_demo
+
+        if self.home.model.rowCount() == 0 and demo_available():
+            return offer_demo(self.ctx, self, self._created)
+        return None
 
     def _created(self, inspection_id: int) -> None:
         self.home.refresh()

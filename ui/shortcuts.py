@@ -38,6 +38,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("quit", ("Ctrl+Q",), N_("Quit"), _APP),
     Shortcut("new_sync", ("Ctrl+N",), N_("New inspection from the central database"), _HOME),
     Shortcut("import_xlsx", ("Ctrl+I",), N_("New inspection from an Excel extract"), _HOME),
+    Shortcut("demo", ("Ctrl+Shift+D",), N_("Create the demo inspection"), _HOME),
     Shortcut("open", ("Return",), N_("Open the selected inspection"), _HOME),
     Shortcut("refresh", ("F5",), N_("Refresh"), _APP),
     Shortcut("page_1", ("Ctrl+1",), N_("First screen of the sidebar"), _WS),
