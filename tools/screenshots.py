@@ -19,10 +19,22 @@ SIZE = (1366, 768)
 
 
 def build_store(folder: Path) -> Path:
-    """The demo when it exists on this branch, else the synthetic store."""
-    from tools.synthetic_store import make_store
+    """The demo (built, synced and screened by the same code as the GUI) when it exists, else a synthetic store."""
+    from ui.demo import demo_available
 
-    return make_store(folder / "screens.db", n_fee=20_000, n_visits=120)[0]
+    db = folder / "screens.db"
+    if not demo_available():
+        from tools.synthetic_store import make_store
+
+        return make_store(db, n_fee=20_000, n_visits=120)[0]
+    from inspector.db import open_store
+    from inspector.progress import Progress
+    from ui.demo import create_demo
+
+    engine = open_store(db)
+    create_demo(engine, folder / "demo-central.db", Progress())
+    engine.dispose()
+    return db
 
 
 def _prepare_census(view) -> None:
@@ -72,6 +84,48 @@ def _prepare_findings(view) -> None:
 
 PREPARE = {"census": _prepare_census, "leads": _prepare_leads, "stock": _prepare_stock,
            "records": _prepare_records, "findings": _prepare_findings}
+
+
+def _dialog_shots(ctx, window, dialog_shot, tmp: Path) -> None:
+    """The new-inspection dialogs, an Excel error table and a progress dialog."""
+    from ui.new_inspection import sync_available, xlsx_available
+
+    if sync_available():
+        ctx.settings.set_value("central_url", f"sqlite:///{tmp / 'demo-central.db'}")
+
+        def sync_dialog():
+            dlg = window.new_inspection("central")
+            dlg.run_search()
+            ctx.tasks.wait_idle()
+            dlg.results.setCurrentRow(0)
+            return dlg
+
+        dialog_shot("dialog-sync", sync_dialog)
+    if xlsx_available():
+        from inspector.sync.xlsx_errors import CellError
+        from ui.new_inspection import ImportErrorsDialog
+
+        errors = [CellError("feedetl", 12 + i, "cnt", "abc", "not a number") for i in range(6)]
+        errors.append(CellError("mdtrt", None, "begntime", "", "required column missing"))
+        dialog_shot("dialog-xlsx", lambda: window.new_inspection("xlsx"))
+        dialog_shot("dialog-xlsx-errors", lambda: ImportErrorsDialog(errors, 7, "/data/extract.xlsx", window))
+    from ui.tasks import ProgressDialog, Task
+
+    def progress_dialog():
+        task = Task(lambda p: None, _t("Sync from the central database"))
+        dlg = ProgressDialog(task, window)
+        for label, done, total in (("fixmedins", 1, 1), ("mdtrt", 2751, 2751), ("feedetl", 20_000, 48_190)):
+            dlg.on_progress(label, done, total)
+        dlg.status.setText(_t("copying"))
+        return dlg
+
+    dialog_shot("dialog-progress", progress_dialog)
+
+
+def _t(text: str) -> str:
+    from inspector.i18n import _
+
+    return _(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
 
         shot("home")
         dialog_shot("help-shortcuts", window.show_shortcuts)
+        _dialog_shots(ctx, window, dialog_shot, tmp)
         ws = window.open_inspection(window.home.selected_id())
         assert ws is not None
         for key in ws.screen_keys():

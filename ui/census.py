@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.checks.census import (
-    OUTCOME_LABELS,
     census_state,
     census_summary,
     is_night,
@@ -48,6 +47,24 @@ from ui.context import ApplicationContext
 from ui.icons import icon
 from ui.shortcuts import Shortcut
 
+# The screen's own outcome labels: short words like "discharged" mean other things in other
+# areas' catalogs (a column "discharge time"), so the census screen keeps distinct msgids.
+OUTCOME_TEXT: dict[str, str] = {
+    "present": N_("In bed"),
+    "identity_mismatch": N_("Identity mismatch"),
+    "on_leave": N_("On leave"),
+    "absent": N_("Absent"),
+    "discharged": N_("Gone home (discharge not recorded)"),
+    "unregistered": N_("Unregistered occupant"),
+}
+SHORT_TEXT: dict[str, str] = {"discharged": N_("Gone home")}
+
+
+def outcome_text(outcome: str, short: bool = False) -> str:
+    """The census outcome as this screen shows it."""
+    return _(SHORT_TEXT.get(outcome, OUTCOME_TEXT[outcome]) if short else OUTCOME_TEXT[outcome])
+
+
 # outcome -> (key, colour of the bed tile)
 OUTCOME_KEYS: dict[str, tuple[str, str]] = {
     "present": ("P", "#cdeccf"),
@@ -60,7 +77,7 @@ UNREGISTERED_KEY = "U"
 TILE_SIZE = QSize(176, 104)
 
 CENSUS_SHORTCUTS: tuple[Shortcut, ...] = tuple(
-    Shortcut(f"census_{o}", (k,), OUTCOME_LABELS[o], N_("Ward census")) for o, (k, _c) in OUTCOME_KEYS.items()
+    Shortcut(f"census_{o}", (k,), OUTCOME_TEXT[o], N_("Ward census")) for o, (k, _c) in OUTCOME_KEYS.items()
 ) + (
     Shortcut("census_unregistered", (UNREGISTERED_KEY,), N_("unregistered occupant (needs a note)"), N_("Ward census")),
     Shortcut("census_undo", ("Ctrl+Z",), N_("Undo the last tick"), N_("Ward census")),
@@ -96,7 +113,7 @@ class BedTile(QPushButton):
 
     def refresh(self) -> None:
         e = self.entry
-        state = _(OUTCOME_LABELS[self.outcome]) if self.outcome else _("not checked")
+        state = outcome_text(self.outcome, short=True) if self.outcome else _("not checked")
         self.setText(
             _("Bed {bed}").format(bed=e.bed) + f"  ·  {state}\n{e.psn_name}\n{e.certno_mask}\n"
             + _("in since {date} · {days} d").format(date=e.begntime[:10], days=e.days)
@@ -333,7 +350,7 @@ class CensusView(QWidget):
             return False
         if outcome != "unregistered":
             tile.set_outcome(outcome)
-        label = _(OUTCOME_LABELS[outcome])
+        label = outcome_text(outcome)
         self.show_message(_("Bed {bed}: {outcome} recorded").format(bed=tile.entry.bed, outcome=label))
         self.id_field.clear()
         self.note.clear()
@@ -353,7 +370,7 @@ class CensusView(QWidget):
             self.show_message(str(exc), error=True)
             return
         self.show_message(_("Undone: bed {bed}, {outcome}").format(
-            bed=ev.payload.get("bed"), outcome=_(OUTCOME_LABELS.get(ev.payload.get("outcome"), "unregistered"))))
+            bed=ev.payload.get("bed"), outcome=outcome_text(ev.payload.get("outcome") or "unregistered")))
         with self.ctx.engine.connect() as conn:
             st = census_state(conn, self.inspection_id)
         for i, t in enumerate(self.tiles):
@@ -415,7 +432,7 @@ class CensusView(QWidget):
 
         parts = [
             _("Ward: registered {r}, checked {c}").format(r=w["registered"], c=w["checked"]),
-            " · ".join(f'{_(OUTCOME_LABELS[k])} {w[k]}' for k in OUTCOME_KEYS),
+            " · ".join(f'{outcome_text(k, short=True)} {w[k]}' for k in OUTCOME_KEYS),
             _("unregistered {n}").format(n=w["unregistered"]),
             _("absence ratio {p}").format(p=pct(w["absence_ratio"])),
         ]
@@ -442,7 +459,8 @@ class CensusView(QWidget):
         self.note.setPlaceholderText(_("how identity was confirmed, who was found…"))
         for outcome, b in self.buttons.items():
             key = OUTCOME_KEYS[outcome][0] if outcome in OUTCOME_KEYS else UNREGISTERED_KEY
-            b.setText(f"{_(OUTCOME_LABELS[outcome])}  ({key})")
+            b.setText(f"{outcome_text(outcome, short=True)}  ({key})")
+            b.setToolTip(outcome_text(outcome))
         self.photo_button.setText(_("Photo from file…"))
         self.camera_button.setText(_("Camera…"))
         self.undo_button.setText(_("Undo last tick") + "  (Ctrl+Z)")

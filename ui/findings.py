@@ -237,12 +237,14 @@ class FindingsView(QWidget):
         with self.ctx.engine.connect() as conn:
             if source_type == "census":
                 try:
-                    from inspector.checks.census import OUTCOME_LABELS, census_summary
+                    from inspector.checks.census import census_summary
+
+                    from ui.census import outcome_text
                 except ImportError:
                     return out
                 for f in census_summary(conn, self.inspection_id)["flagged"]:
                     out.append((f["mdtrt_id"], f'{f["mdtrt_id"]} · {f["ward_codg"]} {f["bed"]} · {f["psn_name"]} · '
-                                               f'{_(OUTCOME_LABELS[f["outcome"]])} · {f["amount"]}'))
+                                               f'{outcome_text(f["outcome"])} · {f["amount"]}'))
             elif source_type == "lead":
                 for lid, rule, summary in conn.exec_driver_sql(
                         "SELECT id, rule, summary FROM lead WHERE inspection_id = ? ORDER BY id LIMIT 500",

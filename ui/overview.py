@@ -157,13 +157,13 @@ class OverviewView(QWidget):
             x.setText("")
             c.set_bars([])
             return
-        from inspector.checks.census import OUTCOME_LABELS
+        from ui.census import outcome_text
 
         ratio = "—" if o.get("absence_ratio") is None else f"{float(o['absence_ratio']) * 100:.1f}%"
         x.setText(_("Checked {c} of {r} registered · absence ratio {p}").format(c=o["checked"], r=o["registered"], p=ratio))
         colours = {"present": "#27ae60", "identity_mismatch": "#8e44ad", "on_leave": "#e08e0b", "absent": "#c0392b",
                    "discharged": "#7f8c8d"}
-        bars = [(_(OUTCOME_LABELS[k]), o.get(k, 0), colours[k], None) for k in colours]
+        bars = [(outcome_text(k, short=True), o.get(k, 0), colours[k], None) for k in colours]
         bars.append((_("not checked"), o.get("unchecked", 0), "#bdc3c7", None))
         c.set_bars(bars)
 

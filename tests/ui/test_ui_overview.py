@@ -29,7 +29,7 @@ def test_overview_shows_counts_and_follows_the_census(qtbot, ctx):
     assert ctx.tasks.wait_idle()
     assert view.data["census"]["absent"] == 1
     census_bars = {label: value for label, value, _c, _t in view.cards["census"][2].bars}
-    assert census_bars["不在床"] == 1
+    assert census_bars["不在床"] == 1 and census_bars["已出院"] == 0
     view.grab()  # paints without error
     assert ws.sidebar.item(0).text() == "概览"
     w.set_language("en")
