@@ -103,6 +103,12 @@ def _build_overview(ctx: ApplicationContext, info: InspectionInfo) -> QWidget:
     return OverviewView(ctx, info)
 
 
+def _build_documents(ctx: ApplicationContext, info: InspectionInfo) -> QWidget:
+    from ui.documents import DocumentsView
+
+    return DocumentsView(ctx, info)
+
+
 def _has_module(name: str) -> bool:
     import importlib.util
 
@@ -120,6 +126,7 @@ _SCREENS: tuple[tuple[Screen, str | None], ...] = (
     (Screen("stock", N_("Stock count"), "stock", _build_stock), "inspector.checks.stock"),
     (Screen("records", N_("Record review"), "records", _build_records), "inspector.checks.records"),
     (Screen("findings", N_("Findings"), "findings", _build_findings), "inspector.findings"),
+    (Screen("documents", N_("Documents"), "documents", _build_documents), "inspector.signing.sign"),
     (Screen("data", N_("Data"), "data", _build_data), None),
 )
 
