@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -23,6 +24,9 @@ QListWidget#sidebar::item { padding: 4px; }
 
 def make_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication (reused if one exists) with name, icon, font and style."""
+    if QApplication.instance() is None:
+        # Fractional scale factors (125 %, 150 %) as the screen asks, not rounded: sharp on high-DPI.
+        QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("Inspector")
     app.setOrganizationName("Inspector")

@@ -20,6 +20,18 @@ from ui.context import ApplicationContext
 from ui.models.inspections import InspectionsModel
 
 
+def _last_activity(session) -> dict[int, str]:
+    """The time of each inspection's latest logged event (on-site work), if the log exists."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        return {int(i): str(at)[:19] for i, at in session.execute(
+            text("SELECT inspection_id, max(at) FROM event WHERE inspection_id IS NOT NULL GROUP BY inspection_id"))}
+    except OperationalError:   # a store from before the event log
+        return {}
+
+
 class HomeView(QWidget):
     """The inspections list; Enter or a double click opens one."""
 
@@ -72,6 +84,9 @@ class HomeView(QWidget):
         """Reload the list from the store (a handful of small queries)."""
         with self.ctx.session() as session:
             rows = list_inspections(session)
+            last = _last_activity(session)
+        for r in rows:
+            r["last_activity"] = max(filter(None, (last.get(r["id"]), r.get("synced_at"))), default=None)
         selected = self.selected_id()
         self.model.set_rows(rows)
         self.table.resizeColumnsToContents()
