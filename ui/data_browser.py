@@ -183,6 +183,8 @@ class DataBrowser(QWidget):
                          order == Qt.SortOrder.DescendingOrder, q.columns, q.exact))
 
     def _load(self, query: Query) -> None:
+        if getattr(self, "_count_task", None) is not None and self._count_task.running:
+            self._count_task.cancel()   # a stale count must not hold a worker the new filter needs
         self._generation += 1
         gen = self._generation
         engine = self.ctx.engine
@@ -227,15 +229,24 @@ class DataBrowser(QWidget):
         gen = self._generation
         engine = self.ctx.engine
 
-        def work(_progress):
+        def work(progress):
             with engine.connect() as c:
-                return count_rows(c.connection.driver_connection, query)
+                raw = c.connection.driver_connection
+                raw.set_progress_handler(lambda: 1 if progress.is_cancelled() else 0, 20_000)
+                try:
+                    return count_rows(raw, query)
+                except sqlite3.OperationalError:
+                    progress.check()
+                    raise
+                finally:
+                    raw.set_progress_handler(None, 0)
 
         def done(n: int) -> None:
             if gen == self._generation:
                 self._show_count(n)
 
-        self.ctx.tasks.run(work, title=_("Data"), on_done=done, show_progress=False, parent=self)
+        self._count_task = self.ctx.tasks.run(work, title=_("Data"), on_done=done, on_error=lambda _e: None,
+                                              show_progress=False, parent=self)
 
     def _show_count(self, n: int | None) -> None:
         self._count_value = n

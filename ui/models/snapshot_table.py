@@ -134,6 +134,22 @@ def make_query(table: str, snapshot_id: int, filter_column: str | None = None, f
     return Query(table, snapshot_id, where, params, sort_column, descending, tuple(columns), exact)
 
 
+_INDEXED: dict[tuple[int, str], frozenset[str]] = {}
+
+
+def indexed_columns(conn, table: str) -> frozenset[str]:
+    """Columns c with an index on (snapshot_id, c, ...) in the store: an exact match on them is a seek."""
+    key = (id(conn), table)
+    if key not in _INDEXED:
+        cols = set()
+        for _seq, name, *_rest in conn.execute(f"PRAGMA index_list(snap_{table})").fetchall():
+            parts = [r[2] for r in conn.execute(f"PRAGMA index_info({name})").fetchall()]
+            if len(parts) >= 2 and parts[0] == "snapshot_id":
+                cols.add(parts[1])
+        _INDEXED[key] = frozenset(cols)
+    return _INDEXED[key]
+
+
 def load_ids(conn, query: Query, after: int | None = None, limit: int | None = PAGE) -> tuple[array, bool]:
     """Ids of the rows to show: one page after rowid `after` (unsorted) or all (sorted).
 
@@ -141,8 +157,9 @@ def load_ids(conn, query: Query, after: int | None = None, limit: int | None = P
     """
     table = f"snap_{query.table}"
     # `+snapshot_id`: keep the planner on the rowid order, not the (snapshot_id, pk) index;
-    # an exact match (`col = ?`) may use an index on (snapshot_id, col) instead.
-    conds = ["snapshot_id = ?" if query.exact else "+snapshot_id = ?"]
+    # an exact match on a column with an index on (snapshot_id, column) seeks it instead.
+    seek = query.exact and query.where.split(" ", 1)[0] in indexed_columns(conn, query.table)
+    conds = ["snapshot_id = ?" if seek else "+snapshot_id = ?"]
     params: list[Any] = [query.snapshot_id]
     if query.where:
         conds.append(query.where)
