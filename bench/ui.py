@@ -29,8 +29,9 @@ CACHE = ROOT / "out" / "bench-ui"
 
 def build_store(path: Path) -> str:
     """The hospital-scale demo synced into a local store (cached); synthetic before the demo exists."""
+    kind_file = Path(str(path) + ".kind")
     if path.exists():
-        return "cached"
+        return kind_file.read_text().strip() if kind_file.exists() else "cached"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.db")
     for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
@@ -57,6 +58,7 @@ def build_store(path: Path) -> str:
         engine.dispose()
         kind = "demo-hospital"
     tmp.rename(path)
+    kind_file.write_text(kind)
     return kind
 
 
@@ -248,7 +250,12 @@ def main(argv: list[str] | None = None) -> int:
     filt = _run_child("filter", args.store, args.runs)
     tick = _run_child("tick", args.store, args.runs)
     peak = max([r["rss_mb"] for r in launches] + [filt["rss_mb"], tick["rss_mb"]])
+    import platform
+    from datetime import datetime
+
     result = {
+        "date": datetime.now().strftime("%Y-%m-%d"),
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         "store": kind,
         "fee_lines": filt["fee_lines"],
         "launch_s": round(statistics.median(r["launch_s"] for r in launches), 3),
