@@ -82,7 +82,27 @@ def _prepare_findings(view) -> None:
         view.save()
 
 
-PREPARE = {"census": _prepare_census, "leads": _prepare_leads, "stock": _prepare_stock,
+def _prepare_documents(view) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QMouseEvent  # noqa: F401 - the pad is drawn through its own painter
+
+    if not view.rep_name.text():
+        view.rep_name.setText("王建国")
+        view.rep_title.setText("副院长")
+        view.save_representative()
+    painter_points = [QPoint(40 + x * 12, 60 + int(25 * ((x % 7) - 3) / 3)) for x in range(50)]
+    from PySide6.QtGui import QColor, QPainter, QPen
+
+    p = QPainter(view.pad.image)
+    p.setPen(QPen(QColor("black"), 5))
+    for a, b in zip(painter_points, painter_points[1:]):
+        p.drawLine(a, b)
+    p.end()
+    view.pad.strokes = 1
+    view.pad.update()
+
+
+PREPARE = {"documents": _prepare_documents, "census": _prepare_census, "leads": _prepare_leads, "stock": _prepare_stock,
            "records": _prepare_records, "findings": _prepare_findings}
 
 

@@ -33,6 +33,7 @@ from ui.shortcuts import Shortcut
 
 COLUMNS = (N_("ID"), N_("Rule"), N_("Key"), N_("Severity"), N_("Amount"), N_("Summary"), N_("Status"), N_("Reason"))
 STATUS_TEXT = {"open": N_("open"), "confirmed": N_("confirmed"), "dismissed": N_("dismissed")}
+SEVERITY_TEXT = {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low")}
 STATUS_COLOURS = {"confirmed": "#f6c1c1", "dismissed": "#e3e6ea"}
 # Where the records behind a lead are: rule -> [(table, column, index in the key)]
 RECORDS_OF = {
@@ -74,7 +75,8 @@ class LeadsModel(QAbstractTableModel):
             return None
         lead = self.leads[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return [str(lead.id), lead.rule, " · ".join(str(k) for k in lead.key), lead.severity or "",
+            return [str(lead.id), lead.rule, " · ".join(str(k) for k in lead.key),
+                    _(SEVERITY_TEXT[lead.severity]) if lead.severity in SEVERITY_TEXT else (lead.severity or ""),
                     f"{lead.amount:,.2f}", lead.summary, _(STATUS_TEXT.get(lead.status, lead.status)),
                     lead.reason or ""][index.column()]
         if role == Qt.ItemDataRole.BackgroundRole and lead.status in STATUS_COLOURS:
