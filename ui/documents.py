@@ -332,4 +332,4 @@ class DocumentsView(QWidget):
 
 
 def _yes(flag: bool) -> str:
-    return _("yes") if flag else _("no")
+    return _("Yes") if flag else _("No")
