@@ -94,3 +94,24 @@ def test_present_without_id_needs_a_note(qtbot, ctx, census):
     with ctx.engine.connect() as c:
         ev = census_state(c, 1).outcomes[tile.entry.mdtrt_id]
     assert ev.payload["note"] == "核对住院腕带和床头卡" and ev.payload["id_verified"] is False
+
+
+def test_switching_language_mid_census_keeps_the_record_language_free(qtbot, ctx, census):
+    view = census
+    win = view.window()
+    first, second = view.tiles[0], view.tiles[1]
+    first.setFocus()
+    qtbot.keyClick(first, Qt.Key.Key_A)
+    assert "不在床" in view.message.text()
+    qtbot.keyClick(win, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)   # to English, live
+    assert view.buttons["absent"].text().startswith("Absent") and "registered" in view.counts.text()
+    second.setFocus()
+    qtbot.keyClick(second, Qt.Key.Key_A)
+    assert view.message.text().endswith("Absent recorded")
+    with ctx.engine.connect() as c:
+        st = census_state(c, 1)
+    # the store keeps codes, not words: both ticks read the same whatever the language was
+    assert st.outcomes[first.entry.mdtrt_id].payload["outcome"] == "absent"
+    assert st.outcomes[second.entry.mdtrt_id].payload["outcome"] == "absent"
+    qtbot.keyClick(win, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert view.buttons["absent"].text().startswith("不在床")
