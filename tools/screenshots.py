@@ -151,7 +151,14 @@ def _t(text: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="device pixel ratio (e.g. 2 for a high-DPI check; give Xvfb a screen that large)")
+    parser.add_argument("--only", nargs="*", help="screen names to render (default: all)")
     args = parser.parse_args(argv)
+    if args.scale != 1.0:
+        import os
+
+        os.environ["QT_SCALE_FACTOR"] = str(args.scale)
 
     from PySide6.QtWidgets import QApplication, QWidget
 
@@ -187,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         def shot(name: str, widget: QWidget | None = None) -> None:
             nonlocal n
             n += 1
+            if args.only and not any(o in name for o in args.only):
+                return
             settle()
             target = widget or window
             path = out / f"{n:02d}-{name}.png"
