@@ -52,6 +52,8 @@ def test_sync_dialog_searches_institutions_and_syncs(qtbot, empty_ctx):
     w.show()
     w.create_demo()                      # builds the demo central and remembers its URL
     assert ctx.tasks.wait_idle(120_000)
+    with ctx.session() as s:
+        rows_before = [r["fixmedins_code"] for r in list_inspections(s)]
     from inspector.demo.central import DEMO_DATE_FROM, DEMO_DATE_TO, DEMO_VISIT_TIME
 
     dlg = w.new_inspection("central")
@@ -66,6 +68,13 @@ def test_sync_dialog_searches_institutions_and_syncs(qtbot, empty_ctx):
     dlg.results.setCurrentRow(0)
     assert dlg.code.text() == pharmacy
     dlg.set_request(DEMO_DATE_FROM, DEMO_DATE_TO, DEMO_VISIT_TIME)
+    # Cancel works: the progress dialog's Cancel stops the copy and nothing is added
+    qtbot.mouseClick(dlg.buttons.button(dlg.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    dlg.task.dialog.request_cancel()
+    assert ctx.tasks.wait_idle(60_000)
+    assert dlg.error.isVisible() and dlg.isVisible()
+    with ctx.session() as s:
+        assert [r["fixmedins_code"] for r in list_inspections(s)] == [rows_before[0]]
     created = []
     dlg.created.connect(created.append)
     qtbot.mouseClick(dlg.buttons.button(dlg.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
