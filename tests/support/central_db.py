@@ -61,7 +61,7 @@ def copy_sqlite_to_postgres(sqlite_path: Path, pg_url: str) -> None:
     import psycopg
 
     src = sqlite3.connect(sqlite_path)
-    tables = [r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    tables = [r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
     with psycopg.connect(_conninfo(pg_url)) as con:
         for stmt in schema_statements():
             if stmt.upper().startswith("CREATE INDEX"):
@@ -69,11 +69,14 @@ def copy_sqlite_to_postgres(sqlite_path: Path, pg_url: str) -> None:
             con.execute(stmt)
         for table in tables:
             cols = [r[1] for r in src.execute(f"PRAGMA table_info({table})")]
+            # SQLite writes COPY's text format itself: tab-separated, \N for NULL, escapes.
+            fields = " || char(9) || ".join(
+                "ifnull(replace(replace(replace(replace(CAST({c} AS TEXT), '\\', '\\\\'), char(9), '\\t'), "
+                "char(10), '\\n'), char(13), '\\r'), '\\N')".format(c=c) for c in cols)
             with con.cursor().copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
-                cur = src.execute(f"SELECT * FROM {table}")
-                while rows := cur.fetchmany(10000):
-                    for r in rows:
-                        cp.write_row(r)
+                cur = src.execute(f"SELECT {fields} || char(10) FROM {table}")
+                while rows := cur.fetchmany(20000):
+                    cp.write("".join([r[0] for r in rows]))
         for stmt in schema_statements():
             if stmt.upper().startswith("CREATE INDEX"):
                 con.execute(stmt)
