@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from inspector import i18n
 from inspector.db import open_store, session_factory
 from inspector.errors import UserError
 from inspector.models import SNAPSHOT_MODELS, SnapFeedetl, SnapMedList, SnapSetl, Snapshot
@@ -23,6 +24,15 @@ from tests.support import slice_data as sd
 from tests.support.central_db import create_postgres_central, create_sqlite_central
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are matched in English (the catalogs' ids)."""
+    previous = i18n.language()
+    i18n.set_language("en")
+    yield
+    i18n.set_language(previous)
 
 
 @pytest.fixture
@@ -237,4 +247,4 @@ def test_cli_sync_prints_the_id_last_and_resyncs(tmp_path, sqlite_central):
     assert [r[0] for r in rows] == [1, 2] and rows[0][1] == rows[1][1]
     bad = _cli("sync", "--central", str(sqlite_central), "--institution", sd.C, "--from", "2026-03-01",
                "--to", "2026-02-01", "--db", str(db))
-    assert bad.returncode == 2 and "starts after it ends" in bad.stderr
+    assert bad.returncode == 2 and "2026-03-01 > 2026-02-01" in bad.stderr  # in whatever language
