@@ -6,9 +6,10 @@ scaled integers for decimals, contract text for times). Everything happens in on
 SQLite transaction, so a failed, cancelled or killed load leaves no trace.
 
 Digest of a table: SHA-256 over the UTF-8 text of its rows in primary-key order, one line
-per row, each line the SQLite `quote()` of every contract column in schema order joined
-by ',' and ended by '\\n'; decimals are integers of their smallest unit (cents for money,
-1/10000 for unit prices). Anyone can recompute it with the sqlite3 shell.
+per row ended by '\\n', each line SQLite's `json_array()` of the contract columns in schema
+order (text as JSON strings, NULL as null, decimals as integers of their smallest unit:
+cents for money, 1/10000 for unit prices). Anyone can recompute it with the sqlite3 shell:
+`SELECT json_array(c1, c2, ...) FROM snap_T WHERE snapshot_id = N ORDER BY <key>`.
 """
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, String, Text, func, select
+from sqlalchemy import Engine, func, select
 
-from inspector.coltypes import TIMESTAMP_FORMAT, Day, Timestamp
+from inspector.coltypes import TIMESTAMP_FORMAT
 from inspector.db import write_transaction
 from inspector.models import COUNTED_TABLES, SNAPSHOT_MODELS, Inspection, Snapshot
 from inspector.progress import Progress
@@ -195,31 +196,19 @@ def _copy_table(cur, table: str, snapshot_id: int, feed: TableFeed, progress: Pr
 
 
 def digest_line_sql(table: str) -> str:
-    """SQL text of one row's canonical line (see the module docstring).
+    """SQL text of one row's canonical line: SQLite's json_array() of the contract columns.
 
-    Text columns go through printf's %Q, which is quote() for text and NULL; other
-    columns through quote() itself. One printf per row is several times faster than
-    concatenating a quote() per column.
+    json_array() is the fastest canonical form SQLite offers (about 4x quote()
+    concatenation), exact for our values: text and integers only, no floats.
     """
-    fmt: list[str] = []
-    args: list[str] = []
-    for c in SNAPSHOT_MODELS[table].__table__.columns:
-        if c.name == "snapshot_id":
-            continue
-        if isinstance(c.type, Text | String | Timestamp | Day):
-            fmt.append("%Q")
-            args.append(c.name)
-        else:
-            fmt.append("%s")
-            args.append(f"quote({c.name})")
-    return f"printf('{','.join(fmt)}' || char(10), {', '.join(args)})"
+    return f"json_array({', '.join(contract_columns(table))})"
 
 
 def table_digest(cur, table: str, snapshot_id: int) -> str:
     """SHA-256 of a snapshot table in canonical form (see the module docstring)."""
     order = ", ".join(primary_key(table))
     h = hashlib.sha256()
-    cur.execute(f"SELECT {digest_line_sql(table)} FROM snap_{table} WHERE snapshot_id=? ORDER BY {order}", (snapshot_id,))
+    cur.execute(f"SELECT {digest_line_sql(table)} || char(10) FROM snap_{table} WHERE snapshot_id=? ORDER BY {order}", (snapshot_id,))
     while True:
         rows = cur.fetchmany(20000)
         if not rows:

@@ -9,7 +9,9 @@ server-side (named) cursors, SQLite through its own incremental cursor.
 from __future__ import annotations
 
 import itertools
+import queue
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,8 @@ from inspector.errors import UserError
 from inspector.i18n import _
 
 BATCH_ROWS = 5000
+PREFETCH = 4  # batches read ahead by the reader thread; 0 reads in the caller's thread
+_END = object()
 _cursor_names = itertools.count(1)
 
 
@@ -152,28 +156,78 @@ class CentralSource:
         except self._errors() as exc:
             raise self._fail(exc) from None
 
-    def batches(self, sql: str, params: dict[str, Any], size: int = BATCH_ROWS) -> Iterator[list[tuple]]:
-        """Stream a big result in lists of at most `size` tuples (server-side cursor on PostgreSQL)."""
+    def _fetch(self, sql: str, params: dict[str, Any], size: int) -> Iterator[list[tuple]]:
+        """The result in lists of at most `size` tuples (server-side cursor on PostgreSQL)."""
+        if self.dialect == "postgresql":
+            cur = self._conn.cursor(name=f"inspector_slice_{next(_cursor_names)}")
+            cur.itersize = size
+        else:
+            cur = self._conn.cursor()
         try:
-            if self.dialect == "postgresql":
-                cur = self._conn.cursor(name=f"inspector_slice_{next(_cursor_names)}")
-                cur.itersize = size
-            else:
-                cur = self._conn.cursor()
+            cur.execute(sql, params)
+            while True:
+                rows = cur.fetchmany(size)
+                if not rows:
+                    break
+                yield rows
+        finally:
             try:
-                cur.execute(sql, params)
-                while True:
-                    rows = cur.fetchmany(size)
-                    if not rows:
-                        break
-                    yield rows
-            finally:
+                cur.close()
+            except Exception:  # noqa: BLE001 - the connection may already be gone
+                pass
+
+    def batches(self, sql: str, params: dict[str, Any], size: int = BATCH_ROWS) -> Iterator[list[tuple]]:
+        """Stream a big result in lists of at most `size` tuples.
+
+        A reader thread fetches up to PREFETCH batches ahead, so the source produces the
+        next rows while the caller writes the previous ones (both drivers release the GIL
+        while they wait). Memory stays bounded by the queue.
+        """
+        if not PREFETCH:
+            try:
+                yield from self._fetch(sql, params, size)
+            except self._errors() as exc:
+                raise self._fail(exc) from None
+            return
+        q: queue.Queue = queue.Queue(maxsize=PREFETCH)
+        stop = threading.Event()
+
+        def put(item: object) -> bool:
+            while not stop.is_set():
                 try:
-                    cur.close()
-                except Exception:  # noqa: BLE001 - the connection may already be gone
-                    pass
-        except self._errors() as exc:
-            raise self._fail(exc) from None
+                    q.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def reader() -> None:
+            try:
+                for rows in self._fetch(sql, params, size):
+                    if not put(rows):
+                        return
+                put(_END)
+            except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+                put(exc)
+
+        thread = threading.Thread(target=reader, name="central-reader", daemon=True)
+        thread.start()
+        try:
+            while True:
+                item = q.get()
+                if item is _END:
+                    break
+                if isinstance(item, BaseException):
+                    if isinstance(item, self._errors()):
+                        raise self._fail(item) from None
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            thread.join(0.5)
+            if thread.is_alive() and self.dialect == "postgresql":
+                self._conn.cancel_safe()  # a long server-side step: interrupt it
+            thread.join()
 
     def close(self) -> None:
         try:

@@ -77,19 +77,22 @@ def test_slice_holds_exactly_the_contract_rows(tmp_path, sqlite_central):
         assert snap.row_counts == r.row_counts and snap.digests == r.digests
 
 
-def test_digest_is_sha256_of_quoted_rows_in_key_order(tmp_path, sqlite_central):
-    """The documented canonical form, recomputed independently with quote() in the sqlite3 shell's way."""
+def test_digest_is_sha256_of_json_rows_in_key_order(tmp_path, sqlite_central):
+    """The documented canonical form, recomputed independently: one JSON array per row, key order."""
+    import json
+
     engine = open_store(tmp_path / "store.db")
     r = _sync(engine, str(sqlite_central))
     con = sqlite3.connect(tmp_path / "store.db")
     for table in SNAPSHOT_MODELS:
         cols = contract_columns(table)
-        line = " || ',' || ".join(f"quote({c})" for c in cols)
         rows = con.execute(
-            f"SELECT {line} FROM snap_{table} WHERE snapshot_id=? ORDER BY {', '.join(primary_key(table))}",
+            f"SELECT {', '.join(cols)} FROM snap_{table} WHERE snapshot_id=? ORDER BY {', '.join(primary_key(table))}",
             (r.snapshot_id,),
         ).fetchall()
-        assert r.digests[table] == hashlib.sha256("".join(x[0] + "\n" for x in rows).encode()).hexdigest(), table
+        text = "".join(json.dumps(list(row), ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows)
+        assert r.digests[table] == hashlib.sha256(text.encode()).hexdigest(), table
+    assert r.digests["feedetl"] != r.digests["setl"]
 
 
 @pytest.mark.postgres
