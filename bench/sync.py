@@ -43,14 +43,9 @@ def build_central(out: Path, fee_lines: int) -> dict:
         build_demo_central = None
     if build_demo_central is not None and fee_lines <= 0:
         manifest = build_demo_central(out, seed=1, scale="hospital")
-        m = manifest if isinstance(manifest, dict) else vars(manifest)
-        return {
-            "kind": "demo",
-            "institution": m.get("institution") or m.get("fixmedins_code") or m.get("hospital"),
-            "date_from": str(m.get("date_from") or WINDOW[0]),
-            "date_to": str(m.get("date_to") or WINDOW[1]),
-            "visit_time": str(m.get("visit_time") or WINDOW[2]),
-        }
+        m = manifest.to_dict() if hasattr(manifest, "to_dict") else dict(vars(manifest))
+        return {"kind": "demo-hospital", "institution": m["main_institution"], "date_from": str(m["date_from"]),
+                "date_to": str(m["date_to"]), "visit_time": str(m["visit_time"])}
     from tests.support.central_db import INSTITUTION, build_synthetic_central
 
     # The synthetic central spreads visits over six months, about half of them in the window.
@@ -210,7 +205,10 @@ def main() -> None:
         print(json.dumps(CHILDREN[args.child](args.source, Path(args.store), json.loads(args.spec))))
         return
 
-    from tests.support.central_db import copy_sqlite_to_postgres
+    try:
+        from inspector.demo.pgcopy import copy_to_postgres as copy_sqlite_to_postgres  # type: ignore[import-not-found]
+    except ImportError:
+        from tests.support.central_db import copy_sqlite_to_postgres
     from tests.support.pg_server import create_database, private_postgres
 
     with tempfile.TemporaryDirectory(prefix="inspector-bench-") as tmp:
