@@ -21,11 +21,8 @@ from inspector.models import Inspection
 from inspector.progress import Progress
 from inspector.snapshot import SCHEMA_VERSION, NewInspection, SnapshotResult, TableFeed, contract_columns, write_snapshot
 from inspector.sync.slice import SLICE_TABLES, SliceWindow, count_query, med_list_by_codes_query, slice_query
+from inspector.sync.slice import placeholder as _ph
 from inspector.sync.source import CentralSource
-
-
-def _ph(dialect: str, name: str) -> str:
-    return f":{name}" if dialect == "sqlite" else f"%({name})s"
 
 
 def read_extract_meta(src: CentralSource) -> dict[str, str]:

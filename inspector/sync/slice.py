@@ -65,8 +65,12 @@ class SliceWindow:
         return p
 
 
-def _ph(dialect: str, name: str) -> str:
+def placeholder(dialect: str, name: str) -> str:
+    """The named-parameter marker of the dialect's driver (sqlite3 or psycopg)."""
     return f":{name}" if dialect == "sqlite" else f"%({name})s"
+
+
+_ph = placeholder
 
 
 def _expr(dialect: str, table: str, column: str, alias: str) -> str:

@@ -225,8 +225,11 @@ class CentralSource:
         finally:
             stop.set()
             thread.join(0.5)
-            if thread.is_alive() and self.dialect == "postgresql":
-                self._conn.cancel_safe()  # a long server-side step: interrupt it
+            if thread.is_alive():  # a long step in the source (a sort, a slow network): interrupt it
+                if self.dialect == "postgresql":
+                    self._conn.cancel_safe()
+                else:
+                    self._conn.interrupt()
             thread.join()
 
     def close(self) -> None:
