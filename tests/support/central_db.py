@@ -107,7 +107,8 @@ def build_synthetic_central(path: Path, fee_lines: int, *, other_fee_lines: int 
           '项目' || i, CASE WHEN i < 1500 THEN '101' ELSE '201' END, '规格', '粒',
           printf('%02d', i % 3 + 1), i % 2, CASE WHEN i % 4 = 0 THEN NULL ELSE (i % 500 + 1) / 100.0 END,
           CASE WHEN i % 5 = 0 THEN NULL ELSE i % 30 + 1 END FROM s""")
-    n_psn = 40000
+    n_psn = min(40000, max(300, fee_lines // 50))
+    n_drugs = min(300, max(20, fee_lines // 5000))
     con.execute(f"""WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM s WHERE i < {n_psn - 1})
         INSERT INTO psn_info SELECT printf('PSN%08d', i), '患者' || i, CAST(i % 2 + 1 AS TEXT),
           date('1940-01-01', '+' || (i % 25000) || ' days'), '610102********' || printf('%04d', i % 10000),
@@ -121,15 +122,16 @@ def build_synthetic_central(path: Path, fee_lines: int, *, other_fee_lines: int 
             INSERT INTO mdtrt SELECT printf('{prefix}M%09d', i), '{inst}', printf('PSN%08d', (i * 7919) % {n_psn}),
               CASE WHEN i % 8 = 0 THEN '21' ELSE '11' END, CASE WHEN i % 8 = 0 THEN printf('IPT%07d', i) END,
               datetime('2025-11-01', '+' || (i * {span} / {n_visits}) || ' seconds'),
-              CASE WHEN i % 8 = 0 THEN datetime('2025-11-01', '+' || (i * {span} / {n_visits} + 86400 * (i % 12 + 1)) || ' seconds')
+              CASE WHEN i % 64 = 0 THEN NULL
+                   WHEN i % 8 = 0 THEN datetime('2025-11-01', '+' || (i * {span} / {n_visits} + 86400 * (i % 12 + 1)) || ' seconds')
                    ELSE datetime('2025-11-01', '+' || (i * {span} / {n_visits} + 1800) || ' seconds') END,
               printf('W%02d', i % 20 + 1), CAST(i % 40 + 1 AS TEXT), 'J18.9', '肺炎', printf('DR%03d', i % 90), '医生', printf('D%02d', i % 20 + 1)
             FROM s""")
-        con.execute(f"""INSERT INTO setl SELECT 'S' || mdtrt_id, mdtrt_id, fixmedins_code, psn_no, endtime,
+        con.execute(f"""INSERT INTO setl SELECT 'S' || mdtrt_id, mdtrt_id, fixmedins_code, psn_no, coalesce(endtime, begntime),
               1234.56, 1000.00, 34.56, 200.00, 0.00 FROM mdtrt WHERE fixmedins_code = '{inst}'""")
         con.execute(f"""INSERT INTO medrcd SELECT mdtrt_id, fixmedins_code, psn_no, ipt_no, begntime, endtime,
               CAST(julianday(endtime) - julianday(begntime) AS INTEGER), 'J18.9', '肺炎', NULL, dept_codg, atddr_codg, 1234.56
-              FROM mdtrt WHERE fixmedins_code = '{inst}' AND med_type = '21'""")
+              FROM mdtrt WHERE fixmedins_code = '{inst}' AND med_type = '21' AND endtime IS NOT NULL""")
         con.execute(f"""INSERT INTO leave_rec SELECT 'L' || mdtrt_id, mdtrt_id, datetime(begntime, '+1 day'),
               datetime(begntime, '+1 day', '+6 hours'), '回家' FROM mdtrt WHERE fixmedins_code = '{inst}' AND med_type = '21'
               AND endtime > datetime(begntime, '+2 days')""")
@@ -141,16 +143,16 @@ def build_synthetic_central(path: Path, fee_lines: int, *, other_fee_lines: int 
               CASE WHEN i % 3 = 0 THEN '05' ELSE '09' END,
               (i % 7 + 1) / 2.0, (i % 9973 + 1) / 10000.0, round((i % 7 + 1) / 2.0 * (i % 9973 + 1) / 10000.0, 2),
               printf('DR%03d', i % 90), printf('D%02d', i % 20 + 1) FROM s""")
-        # Drug ledgers: monthly counts, daily purchases and sales for 300 drugs.
-        con.execute(f"""WITH RECURSIVE d(k) AS (SELECT 0 UNION ALL SELECT k+1 FROM d WHERE k < 299),
+        # Drug ledgers: monthly counts, daily purchases and sales for n_drugs drugs.
+        con.execute(f"""WITH RECURSIVE d(k) AS (SELECT 0 UNION ALL SELECT k+1 FROM d WHERE k < {n_drugs - 1}),
               m(j) AS (SELECT 0 UNION ALL SELECT j+1 FROM m WHERE j < 7)
             INSERT INTO drug_inv SELECT '{inst}', printf('X%022d', k), date('2025-11-01', '+' || j || ' months'),
               (k % 50) * 10 + 100 FROM d, m""")
-        con.execute(f"""WITH RECURSIVE d(k) AS (SELECT 0 UNION ALL SELECT k+1 FROM d WHERE k < 299),
+        con.execute(f"""WITH RECURSIVE d(k) AS (SELECT 0 UNION ALL SELECT k+1 FROM d WHERE k < {n_drugs - 1}),
               t(j) AS (SELECT 0 UNION ALL SELECT j+1 FROM t WHERE j < 180)
             INSERT INTO drug_purc SELECT printf('{prefix}PU%03d%03d', k, j), '{inst}', printf('X%022d', k), '供应商', 'LOT1',
               20, (k % 100 + 1) / 100.0, datetime('2025-11-01', '+' || j || ' days', '+9 hours'), '0' FROM d, t WHERE (j + k) % 7 = 0""")
-        con.execute(f"""WITH RECURSIVE d(k) AS (SELECT 0 UNION ALL SELECT k+1 FROM d WHERE k < 299),
+        con.execute(f"""WITH RECURSIVE d(k) AS (SELECT 0 UNION ALL SELECT k+1 FROM d WHERE k < {n_drugs - 1}),
               t(j) AS (SELECT 0 UNION ALL SELECT j+1 FROM t WHERE j < 180)
             INSERT INTO drug_sel SELECT printf('{prefix}SE%03d%03d', k, j), '{inst}', printf('X%022d', k), 3,
               (k % 100 + 1) / 50.0, datetime('2025-11-01', '+' || j || ' days', '+15 hours'), NULL, NULL, '0' FROM d, t""")
