@@ -116,6 +116,9 @@ def test_postgres_and_sqlite_give_identical_snapshots(tmp_path, sqlite_central, 
     with session_factory(engine)() as s:
         source = s.get(Snapshot, from_pg.snapshot_id).source
     assert "s3cr" not in source and source.startswith("postgresql+psycopg://postgres@127.0.0.1:")
+    assert list_central_institutions(pw_url) == list_central_institutions(str(sqlite_central))
+    assert [i["code"] for i in list_central_institutions(pw_url, "第二")] == [sd.OTHER]
+    assert list_central_institutions(pw_url, "_") == []
 
 
 def test_resync_adds_a_version_and_keeps_the_first(tmp_path, sqlite_central):
