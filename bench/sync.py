@@ -194,6 +194,8 @@ def main() -> None:
     ap.add_argument("--fee-lines", type=int, default=0,
                     help="fee lines in the slice of a synthetic central (default: the demo central at hospital "
                          "scale if available, else 1,000,000 synthetic)")
+    ap.add_argument("--central", type=Path, metavar="FILE",
+                    help="use this prebuilt SQLite central (a demo central with its FILE.manifest.json beside it)")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each variant; the fastest counts")
     ap.add_argument("--only", choices=["sqlite", "postgres"])
     ap.add_argument("--child", choices=sorted(CHILDREN))
@@ -213,10 +215,16 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="inspector-bench-") as tmp:
         work = Path(tmp)
-        central = work / "central.db"
         t0 = time.perf_counter()
-        spec = build_central(central, args.fee_lines)
-        print(f"central: {spec['kind']}, {central.stat().st_size / 1e6:.0f} MB, built in {time.perf_counter() - t0:.0f} s",
+        if args.central:
+            central = args.central.resolve()
+            m = json.loads(Path(f"{central}.manifest.json").read_text(encoding="utf-8"))
+            spec = {"kind": f"demo-{m['scale']}", "institution": m["main_institution"], "date_from": m["date_from"],
+                    "date_to": m["date_to"], "visit_time": m["visit_time"]}
+        else:
+            central = work / "central.db"
+            spec = build_central(central, args.fee_lines)
+        print(f"central: {spec['kind']}, {central.stat().st_size / 1e6:.0f} MB, ready in {time.perf_counter() - t0:.0f} s",
               file=sys.stderr)
         figures: dict = {"central": spec["kind"], "machine": f"{os.cpu_count()} cores", "date": time.strftime("%Y-%m-%d")}
         sources = ["sqlite", "postgres"] if not args.only else [args.only]
