@@ -8,7 +8,7 @@ fee lines), loads it into a private PostgreSQL server too, then for each source 
 each in its own child process (peak memory = the child's max RSS):
 
 - ours:     `sync_central` into a fresh store (counts, streamed copy, digests, one transaction);
-- baseline: the same rows (the same normalised slice SELECTs) copied with plain
+- baseline: the same rows (the same visit-id query and normalised slice SELECTs, unordered) copied with plain
             sqlite3 `executemany` in one transaction into a fresh store with the same tables;
             from PostgreSQL the rows come by psycopg `COPY (...) TO STDOUT (FORMAT BINARY)`.
 
@@ -110,13 +110,14 @@ def _insert_sql(table: str) -> str:
 def child_baseline_sqlite(source: str, store: Path, spec: dict) -> dict:
     import sqlite3
 
-    from inspector.sync.slice import SLICE_TABLES
+    from inspector.sync.slice import SLICE_TABLES, visit_ids_param, visits_query
 
     w = _window(spec)
     t0 = time.perf_counter()
     dst = _baseline_store(store)
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     params = w.params("sqlite")
+    params["ids"] = visit_ids_param("sqlite", [r[0] for r in src.execute(visits_query("sqlite"), params)])
     rows = 0
     for table in SLICE_TABLES:
         cur = src.execute(_plain_select("sqlite", table, w), params)
@@ -134,7 +135,7 @@ def child_baseline_postgres(source: str, store: Path, spec: dict) -> dict:
     from inspector.coltypes import Day, Scaled, Timestamp
     from inspector.models import SNAPSHOT_MODELS
     from inspector.snapshot import contract_columns
-    from inspector.sync.slice import SLICE_TABLES
+    from inspector.sync.slice import SLICE_TABLES, visit_ids_param, visits_query
 
     w = _window(spec)
     t0 = time.perf_counter()
@@ -142,6 +143,8 @@ def child_baseline_postgres(source: str, store: Path, spec: dict) -> dict:
     params = w.params("postgresql")
     rows = 0
     with psycopg.connect(source.replace("postgresql+psycopg://", "postgresql://")) as src:
+        ids = [r[0] for r in src.execute(visits_query("postgresql"), params)]
+        params["ids"] = visit_ids_param("postgresql", ids)
         for table in SLICE_TABLES:
             columns = SNAPSHOT_MODELS[table].__table__.columns
             types = []

@@ -20,7 +20,15 @@ from inspector.i18n import _
 from inspector.models import Inspection
 from inspector.progress import Progress
 from inspector.snapshot import SCHEMA_VERSION, NewInspection, SnapshotResult, TableFeed, contract_columns, write_snapshot
-from inspector.sync.slice import SLICE_TABLES, SliceWindow, count_query, med_list_by_codes_query, slice_query
+from inspector.sync.slice import (
+    SLICE_TABLES,
+    SliceWindow,
+    count_query,
+    med_list_by_codes_query,
+    slice_query,
+    visit_ids_param,
+    visits_query,
+)
 from inspector.sync.slice import placeholder as _ph
 from inspector.sync.source import CentralSource
 
@@ -109,6 +117,8 @@ def _med_list_batches(src: CentralSource, codes: set[str]) -> Iterator[list[tupl
 
 def _slice_feeds(src: CentralSource, window: SliceWindow, params: dict[str, Any]) -> dict[str, TableFeed]:
     """One streamed feed per contract table, with totals counted in one query up front."""
+    ids = [r[0] for r in src.fetchall(visits_query(src.dialect), params)]
+    params = {**params, "ids": visit_ids_param(src.dialect, ids)}
     counted = [t for t in _FEED_ORDER if t != "med_list"]
     totals = dict(zip(counted, src.fetchall(count_query(src.dialect, counted, window), params)[0]))
     codes: set[str] = set()

@@ -6,10 +6,12 @@ scaled integers, times 'YYYY-MM-DD HH:MM:SS', dates 'YYYY-MM-DD'), so rows flow 
 source cursor straight into `executemany`.
 
 Parameters (named, see `SliceWindow.params`): c institution, w0/w1 window start/end,
-v visit time, w0m30 = W0 - 30 days, d0 = W0's date, d1 = W1's date.
+v visit time, w0m30 = W0 - 30 days, d0 = W0's date, d1 = W1's date; and ids, the visit
+ids `visits_query` found (computed once, then read by every per-visit table's query).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -100,19 +102,33 @@ def select_list(dialect: str, table: str, alias: str = "t") -> str:
     return ", ".join(_expr(dialect, table, c, alias) for c in contract_columns(table))
 
 
-def _ctes(dialect: str) -> str:
-    """WITH clause: the slice's visits and each drug's opening count date."""
-    c, w0, w1, v, w0m30, d0 = (_ph(dialect, n) for n in ("c", "w0", "w1", "v", "w0m30", "d0"))
+def visits_query(dialect: str) -> str:
+    """SELECT of the slice's visit ids (mdtrt_id): the window, the admitted at V, the previous stays."""
+    c, w0, w1, v, w0m30 = (_ph(dialect, n) for n in ("c", "w0", "w1", "v", "w0m30"))
     in_window = f"(m.begntime < {w1} AND (m.endtime IS NULL OR m.endtime >= {w0}))"
     admitted = f"(m.med_type = '21' AND m.begntime <= {v} AND (m.endtime IS NULL OR m.endtime > {v}))"
-    return f"""WITH visits AS (
-    SELECT m.mdtrt_id FROM mdtrt m WHERE m.fixmedins_code = {c} AND ({in_window} OR {admitted})
+    return f"""SELECT m.mdtrt_id FROM mdtrt m WHERE m.fixmedins_code = {c} AND ({in_window} OR {admitted})
     UNION
     SELECT p.mdtrt_id FROM mdtrt p
      WHERE p.fixmedins_code = {c} AND p.med_type = '21' AND p.endtime >= {w0m30} AND p.endtime < {w0}
        AND p.psn_no IN (SELECT m.psn_no FROM mdtrt m
-                         WHERE m.fixmedins_code = {c} AND m.med_type = '21' AND ({in_window} OR {admitted}))
-), opening AS (
+                         WHERE m.fixmedins_code = {c} AND m.med_type = '21' AND ({in_window} OR {admitted}))"""
+
+
+def visit_ids_param(dialect: str, ids: list[str]) -> Any:
+    """The `ids` parameter the slice queries read the visit ids from."""
+    return json.dumps(ids) if dialect == "sqlite" else ids
+
+
+def _ctes(dialect: str) -> str:
+    """WITH clause: the slice's visits (ids given as parameter `ids`, see `visits_query`) and
+    each drug's opening count date. The visits are computed once, not once per table."""
+    c, d0, ids = (_ph(dialect, n) for n in ("c", "d0", "ids"))
+    if dialect == "sqlite":
+        visits = f"SELECT value AS mdtrt_id FROM json_each({ids})"
+    else:
+        visits = f"SELECT unnest(CAST({ids} AS text[])) AS mdtrt_id"
+    return f"""WITH visits AS ({visits}), opening AS (
     SELECT med_list_codg, max(invdate) AS od FROM drug_inv
      WHERE fixmedins_code = {c} AND invdate <= {d0} GROUP BY med_list_codg
 )"""

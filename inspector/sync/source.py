@@ -179,11 +179,12 @@ class CentralSource:
     def batches(self, sql: str, params: dict[str, Any], size: int = BATCH_ROWS) -> Iterator[list[tuple]]:
         """Stream a big result in lists of at most `size` tuples.
 
-        A reader thread fetches up to PREFETCH batches ahead, so the source produces the
-        next rows while the caller writes the previous ones (both drivers release the GIL
-        while they wait). Memory stays bounded by the queue.
+        From PostgreSQL a reader thread fetches up to PREFETCH batches ahead, so the server
+        produces the next rows while the caller writes the previous ones (memory stays
+        bounded by the queue). SQLite reads in the caller's thread: there a second thread
+        only adds GIL hand-offs (measured: +15 s of system time on 2.4M rows).
         """
-        if not PREFETCH:
+        if not PREFETCH or self.dialect != "postgresql":
             try:
                 yield from self._fetch(sql, params, size)
             except self._errors() as exc:
