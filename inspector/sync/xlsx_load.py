@@ -84,14 +84,16 @@ class _Loader:
             for name, table in self.tables.items():
                 cols = ", ".join(f'"{c}"' for c in table.column_names())
                 con.execute(f"CREATE TABLE stg_{name} (_row INTEGER, {cols})")
-            sheets = set(wb.sheetnames)
-            for name in XLSX_TABLES:
-                self.progress.check()
-                if name in sheets:
-                    self._read_sheet(con, wb[name], self.tables[name])
-                else:
-                    self.missing.append(name)
-            wb.close()
+            try:
+                sheets = set(wb.sheetnames)
+                for name in XLSX_TABLES:
+                    self.progress.check()
+                    if name in sheets:
+                        self._read_sheet(con, wb[name], self.tables[name])
+                    else:
+                        self.missing.append(name)
+            finally:
+                wb.close()
             self._check_missing()
             for name in XLSX_TABLES:
                 if name in self.usable:
@@ -124,11 +126,12 @@ class _Loader:
             self.errors.add(name, 1, None, "", _("the sheet is empty: its first row must hold the column names"))
             return
         positions: dict[str, int] = {}
+        known = set(table.column_names())
         for i, h in enumerate(header):
             if h is None:
                 continue
             label = str(h).strip()
-            if label in positions:
+            if label in positions and label in known:
                 self.errors.add(name, 1, label, label, _("the column appears twice in the header row"))
             else:
                 positions[label] = i

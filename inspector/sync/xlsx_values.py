@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from inspector.i18n import _
+from inspector.i18n import N_, _
 from inspector.sync.xlsx_schema import Column
 
 
@@ -180,9 +180,9 @@ CODE_SETS: dict[str, frozenset] = {
     "retn_flag": frozenset({"0", "1"}),
 }
 CODE_PATTERNS: dict[str, tuple[re.Pattern, str]] = {
-    "fixmedins_code": (re.compile(r"[HP]\d{11}"), "'H' or 'P' followed by 11 digits"),
-    "admdvs": (re.compile(r"\d{6}"), "6 digits"),
-    "certno_hash": (re.compile(r"[0-9a-f]{64}"), "64 lowercase hexadecimal characters"),
+    "fixmedins_code": (re.compile(r"[HP]\d{11}"), N_("'H' or 'P' followed by 11 digits")),
+    "admdvs": (re.compile(r"\d{6}"), N_("6 digits")),
+    "certno_hash": (re.compile(r"[0-9a-f]{64}"), N_("64 lowercase hexadecimal characters")),
 }
 _DRUG_CODE = re.compile(r"X.{22}|Z.{19}", re.S)
 

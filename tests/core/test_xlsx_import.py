@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from inspector import i18n
 from inspector.db import open_store
 from inspector.resources import central_schema_sql
 from inspector.sync.xlsx_errors import SHOWN_ERRORS, XlsxFileError, XlsxValidationError
@@ -59,6 +60,15 @@ ROWS: dict[str, list[tuple]] = {
     "drug_sel": [("SE1", HOSP, DRUG_X, "2.00", "0.5000", "2026-10-02 09:05:00", "M1", "TRC1", "0"),
                  ("SE2", PHARM, DRUG_Z, "3.00", "0.3333", "2026-10-10 15:00:00", "M3", None, "0")],
 }
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Reasons are checked in English (the message ids); Chinese is checked on its own."""
+    before = i18n.language()
+    i18n.set_language("en")
+    yield
+    i18n.set_language(before)
 
 
 def build_central(path: Path, rows: dict[str, list[tuple]] = ROWS) -> Path:
@@ -330,3 +340,44 @@ def test_zip_bomb_is_refused_before_unpacking(tmp_path, store):
     assert isinstance(err, XlsxFileError) and "zip bomb" in err.reason
     err = refused(store, p, limits=XlsxLimits(max_unpacked_bytes=10 * MB))
     assert "10.0 MB" in err.reason
+
+
+def test_errors_read_in_chinese_by_default(tmp_path):
+    i18n.set_language("zh_CN")
+    with pytest.raises(XlsxValidationError) as info:
+        check_xlsx(_bad(tmp_path, lambda s: s["wards"][1].__setitem__(5, "three")), HOSP)
+    text = str(info.value)
+    assert "工作表" in text and "不是整数" in text and "aprv_bed_cnt" in text and "未导入任何数据" in text
+
+
+# --- the commands ------------------------------------------------------------------------------
+
+def test_cli_refusal_prints_the_error_table_and_exits_2(tmp_path, store, capsys):
+    from inspector.cli import run
+
+    bad = _bad(tmp_path, lambda s: s["setl"][1].__setitem__(5, 1234.567))
+    before = store.state()
+    code = run(["import-xlsx", str(bad), "--institution", HOSP, "--from", "2026-09-01", "--to", "2026-10-31",
+                "--visit-time", "2026-11-02 10:00:00", "--db", str(store.url.database)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert "bad.xlsx" in err
+    row = next(line for line in err.splitlines() if line.startswith("setl ") and "medfee_sumamt" in line)
+    assert row.split()[:4] == ["setl", "2", "medfee_sumamt", "1234.567"]
+    assert store.state() == before
+
+
+def test_cli_export_central_xlsx_writes_the_contract_form(tmp_path, capsys):
+    from inspector.cli import run
+
+    central = build_central(tmp_path / "central.db")
+    out = tmp_path / "h.xlsx"
+    assert run(["export-central-xlsx", "--central", f"sqlite:///{central}", "--out", str(out),
+                "--institution", HOSP]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == str(out)
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert wb.sheetnames == list(XLSX_TABLES)
+    assert next(wb["feedetl"].iter_rows(max_row=1, values_only=True)) == tuple(contract_tables()["feedetl"].column_names())
+    wb.close()
+    assert run(["export-central-xlsx", "--central", str(central), "--out", str(out), "--institution", "H61010000099"]) == 2
+    assert "H61010000099" in capsys.readouterr().err
