@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -87,6 +88,17 @@ def _cell_writer(col: Column, dates: str) -> Callable[[object], object]:
     return moment
 
 
+def _declare_size(ws, rows: int, cols: int) -> None:
+    """Have the write-only sheet declare its size (<dimension>) up front.
+
+    openpyxl's writer asks the sheet for `calculate_dimension` before the first row; a
+    write-only sheet has none, and a reader without the declaration must parse the whole
+    sheet once just to size it. The import never trusts the declaration (it reads to the end).
+    """
+    ref = f"A1:{get_column_letter(max(cols, 1))}{max(rows, 1)}"
+    ws.calculate_dimension = lambda: ref
+
+
 def write_central_xlsx(
     central_url_or_path: str | Path,
     out: Path,
@@ -121,21 +133,23 @@ def write_central_xlsx(
                 table = tables[name]
                 ws = wb.create_sheet(name)
                 names = table.column_names()
-                ws.append(names)
                 writers = [_cell_writer(c, dates) for c in table.columns]
                 where = _INSTITUTION_FILTER[name] if institution is not None else ""
+                params = {"c": institution} if institution is not None else {}
+                total = conn.execute(text(f"SELECT count(*) FROM {name} {where}"), params).scalar_one()
+                _declare_size(ws, total + 1, len(names))
+                ws.append(names)
                 order = ", ".join(table.key)
                 sql = text(f"SELECT {', '.join(names)} FROM {name} {where} ORDER BY {order}")
-                result = conn.execution_options(stream_results=True).execute(
-                    sql, {"c": institution} if institution is not None else {}
-                )
+                result = conn.execution_options(stream_results=True).execute(sql, params)
                 done = 0
+                progress.set_progress(name, 0, total)
                 for part in result.partitions(2000):
                     progress.check()
                     for row in part:
                         ws.append([w(v) for w, v in zip(writers, row)])
                     done += len(part)
-                    progress.set_progress(name, done, None)
+                    progress.set_progress(name, done, max(total, done))
                 progress.set_progress(name, done, done)
         wb.save(tmp)
         tmp.replace(out)

@@ -120,6 +120,8 @@ class _Loader:
 
     def _read_sheet(self, con: sqlite3.Connection, ws, table: Table) -> None:
         name = table.name
+        declared = ws.max_row          # for progress only: a sheet may declare a wrong size,
+        ws.reset_dimensions()          # so rows are read to the end of the sheet, not to it
         rows = _guarded(ws.iter_rows(values_only=True), self.path)
         header = next(rows, None)
         if header is None or all(h is None for h in header):
@@ -145,7 +147,7 @@ class _Loader:
         ix = {n: i + 1 for i, n in enumerate(names)}   # index into a staged tuple (_row first)
         row_check = getattr(self, f"_row_{name}", None)
         sql = f"INSERT INTO stg_{name} VALUES ({', '.join('?' * (len(names) + 1))})"
-        total = ws.max_row - 1 if ws.max_row else None
+        total = declared - 1 if declared else None
         batch: list[tuple] = []
         done = 0
         self.progress.set_progress(name, 0, total)
@@ -309,4 +311,6 @@ def load_xlsx_central(
     Returns the row count per table. Raises `XlsxValidationError` (cell errors) or
     `XlsxFileError` (the file itself); `out_db` is then left half-built for the caller to drop.
     """
+    if Path(out_db).exists():
+        raise FileExistsError(f"{out_db} exists: the central database is built in a new file")
     return _Loader(Path(path), Path(out_db), institution, progress or Progress()).run()

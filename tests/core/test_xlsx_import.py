@@ -381,3 +381,18 @@ def test_cli_export_central_xlsx_writes_the_contract_form(tmp_path, capsys):
     wb.close()
     assert run(["export-central-xlsx", "--central", str(central), "--out", str(out), "--institution", "H61010000099"]) == 2
     assert "H61010000099" in capsys.readouterr().err
+
+
+def test_a_sheet_declaring_too_few_rows_is_still_read_to_the_end(tmp_path):
+    """Some writers declare a wrong <dimension>; openpyxl would stop there and drop rows silently."""
+    good = workbook(tmp_path / "good.xlsx", sheets_of())
+    p = tmp_path / "lying.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet9.xml":       # feedetl, 5 rows + header
+                assert b'<dimension ref="A1:L6"/>' in data
+                data = data.replace(b'<dimension ref="A1:L6"/>', b'<dimension ref="A1:L2"/>')
+            dst.writestr(info, data)
+    counts = check_xlsx(p, HOSP)
+    assert counts["feedetl"] == 5
