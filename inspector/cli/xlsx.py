@@ -6,6 +6,9 @@ from datetime import datetime
 from pathlib import Path
 
 from inspector.cli.common import parse_date, parse_timestamp, store
+from inspector.db import session_factory
+from inspector.inspections import get_inspection
+from inspector.i18n import _
 from inspector.progress import TextProgress
 
 
@@ -18,8 +21,10 @@ def register(sub, common) -> None:
     p.add_argument("--institution", required=True, metavar="CODE", help="fixmedins_code of the institution")
     p.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD", help="first day of the review window")
     p.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD", help="last day of the review window")
-    p.add_argument("--visit-time", metavar="'YYYY-MM-DD HH:MM:SS'", help="time of the on-site visit (default: now)")
-    p.add_argument("--inspection", type=int, metavar="ID", help="re-import as a new snapshot version of this inspection")
+    p.add_argument("--visit-time", metavar="'YYYY-MM-DD HH:MM:SS'",
+                   help="time of the on-site visit (default: now, or the inspection's with --inspection)")
+    p.add_argument("--inspection", type=int, metavar="ID",
+                   help="re-import as a new snapshot version of this inspection (same institution and window)")
     p.set_defaults(func=cmd_import_xlsx)
 
     q = sub.add_parser(
@@ -38,9 +43,14 @@ def cmd_import_xlsx(args) -> int:
 
     date_from = parse_date(args.date_from, "--from")
     date_to = parse_date(args.date_to, "--to")
-    visit = (parse_timestamp(args.visit_time, "--visit-time") if args.visit_time
-             else datetime.now().replace(microsecond=0))
     engine = store(args)
+    if args.visit_time:
+        visit = parse_timestamp(args.visit_time, "--visit-time")
+    elif args.inspection is not None:   # a new version of an inspection keeps its visit time
+        with session_factory(engine)() as session:
+            visit = get_inspection(session, args.inspection).visit_time
+    else:
+        visit = datetime.now().replace(microsecond=0)
     try:
         result = import_xlsx(
             engine, Path(args.file), args.institution, date_from, date_to, visit,
@@ -48,8 +58,13 @@ def cmd_import_xlsx(args) -> int:
         )
     finally:
         engine.dispose()
-    counts = ", ".join(f"{t} {n}" for t, n in result.row_counts.items())
-    print(f"imported {args.file}: inspection {result.inspection_id}, snapshot version {result.version}; {counts}")
+    err = sys.stderr
+    err.write(_("imported {file}: inspection {id}, snapshot version {version}").format(
+        file=args.file, id=result.inspection_id, version=result.version) + "\n")
+    width = max(len(t) for t in result.row_counts)
+    for table, n in result.row_counts.items():
+        err.write(f"  {table:<{width}}  {n:>10,}\n")
+    err.flush()
     print(result.inspection_id)
     return 0
 

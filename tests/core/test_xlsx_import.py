@@ -212,6 +212,38 @@ def test_text_and_excel_dates_and_numeric_text_are_accepted(tmp_path):
     assert dump(copy) == dump(central)
 
 
+def _snapshot_row(engine, snapshot_id: int) -> tuple:
+    with engine.connect() as c:
+        return c.exec_driver_sql(
+            "SELECT source_kind, source, source_sha256, extract_id FROM snapshot WHERE id = ?", (snapshot_id,)
+        ).one()
+
+
+@pytest.mark.parametrize("institution", [HOSP, PHARM])
+def test_import_gives_the_same_snapshot_as_a_direct_sync(tmp_path, institution):
+    from inspector.sync.central import sync_central
+
+    central = build_central(tmp_path / "central.db")
+    xlsx = tmp_path / "extract.xlsx"
+    write_central_xlsx(central, xlsx)
+    engine = open_store(tmp_path / "store.db")
+    direct = sync_central(engine, f"sqlite:///{central}", institution, *WINDOW)
+    via = import_xlsx(engine, xlsx, institution, *WINDOW)
+    assert via.inspection_id != direct.inspection_id
+    assert via.row_counts == direct.row_counts and via.digests == direct.digests
+    assert via.row_counts["feedetl"] == (4 if institution == HOSP else 1)
+    sha = hashlib.sha256(xlsx.read_bytes()).hexdigest()
+    assert _snapshot_row(engine, via.snapshot_id) == ("xlsx", str(xlsx.resolve()), sha, "EX-T1")
+
+    # a re-import of a text-dated, one-institution extract is a new version with the same data
+    again = tmp_path / "again.xlsx"
+    write_central_xlsx(central, again, institution, dates="text")
+    v2 = import_xlsx(engine, again, institution, *WINDOW, target_inspection=via.inspection_id)
+    assert (v2.inspection_id, v2.version) == (via.inspection_id, 2)
+    assert v2.digests == direct.digests
+    engine.dispose()
+
+
 # --- bad input: one kind at a time -------------------------------------------------------------
 
 def _bad(tmp_path, mutate) -> Path:
@@ -396,3 +428,23 @@ def test_a_sheet_declaring_too_few_rows_is_still_read_to_the_end(tmp_path):
             dst.writestr(info, data)
     counts = check_xlsx(p, HOSP)
     assert counts["feedetl"] == 5
+
+
+def test_cli_import_prints_the_inspection_id_last_and_reimports_as_a_new_version(tmp_path, capsys):
+    from inspector.cli import run
+
+    central = build_central(tmp_path / "central.db")
+    xlsx = tmp_path / "h.xlsx"
+    write_central_xlsx(central, xlsx, HOSP)
+    db = str(tmp_path / "store.db")
+    args = ["import-xlsx", str(xlsx), "--institution", HOSP, "--from", "2026-09-01", "--to", "2026-10-31", "--db", db]
+    assert run(args + ["--visit-time", "2026-11-02 10:00:00"]) == 0
+    first = capsys.readouterr().out.strip().splitlines()[-1]
+    assert run(args + ["--inspection", first]) == 0          # visit time taken from the inspection
+    assert capsys.readouterr().out.strip().splitlines()[-1] == first
+    engine = open_store(db)
+    with engine.connect() as c:
+        versions = c.exec_driver_sql("SELECT version, source_kind FROM snapshot WHERE inspection_id = ? ORDER BY version",
+                                     (int(first),)).fetchall()
+    engine.dispose()
+    assert versions == [(1, "xlsx"), (2, "xlsx")]
