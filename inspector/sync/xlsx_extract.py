@@ -76,14 +76,20 @@ def _cell_writer(col: Column, dates: str) -> Callable[[object], object]:
         def day(v: object) -> object:
             if v is None:
                 return None
-            d = v.date() if isinstance(v, datetime) else v if isinstance(v, date) else datetime.strptime(str(v), "%Y-%m-%d").date()
+            try:
+                d = v.date() if isinstance(v, datetime) else v if isinstance(v, date) else date.fromisoformat(str(v))
+            except ValueError:
+                return str(v)   # not a contract date: written as found, for the import to report
             return d if dates == "excel" else d.strftime("%Y-%m-%d")
         return day
 
     def moment(v: object) -> object:
         if v is None:
             return None
-        t = v if isinstance(v, datetime) else datetime.strptime(str(v), "%Y-%m-%d %H:%M:%S")
+        try:
+            t = v if isinstance(v, datetime) else datetime.fromisoformat(str(v))
+        except ValueError:
+            return str(v)
         return t if dates == "excel" else t.strftime("%Y-%m-%d %H:%M:%S")
     return moment
 

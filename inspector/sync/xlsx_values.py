@@ -111,7 +111,7 @@ def _date(v: object) -> str:
         s = v.strip()
         if _DATE_TEXT.fullmatch(s):
             try:
-                datetime.strptime(s, "%Y-%m-%d")
+                date.fromisoformat(s)
                 return s
             except ValueError:
                 raise BadValue(_("not a real calendar date")) from None
@@ -132,7 +132,7 @@ def _timestamp(v: object) -> str:
         s = v.strip()
         if _TS_TEXT.fullmatch(s):
             try:
-                datetime.strptime(s, "%Y-%m-%d %H:%M:%S")
+                datetime.fromisoformat(s)
                 return s
             except ValueError:
                 raise BadValue(_("not a real date and time")) from None
