@@ -80,6 +80,8 @@ class _Loader:
                 self.path, _("cannot be opened as an Excel workbook ({what})").format(what=f"{type(exc).__name__}: {exc}")
             ) from exc
         con = sqlite3.connect(self.out_db)
+        con.execute("PRAGMA journal_mode=OFF")   # a scratch file: dropped on any failure
+        con.execute("PRAGMA synchronous=OFF")
         try:
             for name, table in self.tables.items():
                 cols = ", ".join(f'"{c}"' for c in table.column_names())
@@ -88,7 +90,9 @@ class _Loader:
                 sheets = set(wb.sheetnames)
                 for name in XLSX_TABLES:
                     self.progress.check()
-                    if name in sheets:
+                    if name in sheets and not hasattr(wb[name], "iter_rows"):
+                        self.errors.add(name, None, None, "", _("a chart sheet, not a worksheet"))
+                    elif name in sheets:
                         self._read_sheet(con, wb[name], self.tables[name])
                     else:
                         self.missing.append(name)

@@ -38,8 +38,12 @@ def _text(v: object) -> str | None:
         if v.is_integer():
             return str(int(v))
         return format(v, ".15g")
-    if isinstance(v, (datetime, date, time)):
-        raise BadValue(_("a date or time where text is expected"))
+    if isinstance(v, datetime):   # e.g. extract_meta created_at typed into Excel: contract time text
+        return _timestamp(v)
+    if isinstance(v, date):
+        return v.strftime("%Y-%m-%d")
+    if isinstance(v, time):
+        raise BadValue(_("a time of day where text is expected"))
     return str(v)
 
 

@@ -206,6 +206,7 @@ def test_text_and_excel_dates_and_numeric_text_are_accepted(tmp_path):
     sheets["feedetl"][1][8] = 12.3456
     sheets["feedetl"][1][9] = 24.69
     sheets["fixmedins"][1][4] = 610100                        # a code typed as a number
+    sheets["extract_meta"][3][1] = datetime(2026, 11, 1, 8)    # created_at as Excel turns it into a date
     central = build_central(tmp_path / "central.db")
     copy = tmp_path / "copy.db"
     load_xlsx_central(workbook(tmp_path / "w.xlsx", sheets), copy, HOSP)
