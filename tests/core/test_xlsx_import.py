@@ -196,7 +196,7 @@ def test_pharmacy_workbook_may_leave_out_inpatient_sheets(tmp_path):
     assert [(e.sheet, e.row) for e in info.value.errors] == [("medrcd", None)]
 
 
-def test_text_and_excel_dates_and_numeric_text_are_accepted(tmp_path):
+def test_excel_dates_numbers_extra_sheets_and_columns_are_accepted(tmp_path):
     sheets = sheets_of()
     mdtrt = sheets["mdtrt"]
     mdtrt[1][5] = datetime(2026, 10, 1, 8, 0, 0)              # an Excel date-time
@@ -207,6 +207,11 @@ def test_text_and_excel_dates_and_numeric_text_are_accepted(tmp_path):
     sheets["feedetl"][1][9] = 24.69
     sheets["fixmedins"][1][4] = 610100                        # a code typed as a number
     sheets["extract_meta"][3][1] = datetime(2026, 11, 1, 8)    # created_at as Excel turns it into a date
+    sheets["notes"] = [["an extra sheet"], ["is ignored"]]
+    for n, row in enumerate(sheets["psn_info"]):               # so is an extra column
+        row.append("remark" if n == 0 else f"note {n}")
+    sheets["wards"][0][2], sheets["wards"][0][3] = sheets["wards"][0][3], sheets["wards"][0][2]   # columns in any order
+    sheets["wards"][1][2], sheets["wards"][1][3] = sheets["wards"][1][3], sheets["wards"][1][2]
     central = build_central(tmp_path / "central.db")
     copy = tmp_path / "copy.db"
     load_xlsx_central(workbook(tmp_path / "w.xlsx", sheets), copy, HOSP)
