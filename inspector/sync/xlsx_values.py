@@ -47,21 +47,23 @@ def _text(v: object) -> str | None:
     return str(v)
 
 
+_INT_LIMIT = 2**63   # SQLite's INTEGER
+
+
 def _integer(v: object) -> int:
     if isinstance(v, bool):
         return int(v)
     if isinstance(v, int):
-        return v
-    if isinstance(v, float):
-        if v.is_integer():
-            return int(v)
+        i = v
+    elif isinstance(v, float) and v.is_integer():
+        i = int(v)
+    elif isinstance(v, str) and _INT_TEXT.fullmatch(v.strip()):
+        i = int(v.strip())
+    else:
         raise BadValue(_("not a whole number"))
-    if isinstance(v, str):
-        s = v.strip()
-        if _INT_TEXT.fullmatch(s):
-            return int(s)
-        raise BadValue(_("not a whole number"))
-    raise BadValue(_("not a whole number"))
+    if not -_INT_LIMIT <= i < _INT_LIMIT:
+        raise BadValue(_("too large a number"))
+    return i
 
 
 def to_decimal(v: object) -> Decimal:

@@ -282,6 +282,7 @@ CELL_CASES = {
     "missing sheet": (lambda s: s.pop("med_list"), "med_list", None, None, "sheet missing"),
     "missing column": (lambda s: [r.pop(5) for r in s["feedetl"]], "feedetl", 1, "med_list_codg", "required column"),
     "wrong type": (lambda s: s["wards"][1].__setitem__(5, "three"), "wards", 2, "aprv_bed_cnt", "whole number"),
+    "huge integer": (lambda s: s["fixmedins"][1].__setitem__(5, "9" * 30), "fixmedins", 2, "aprv_bed_cnt", "too large"),
     "bad date": (lambda s: s["psn_info"][2].__setitem__(3, "1985-02-30"), "psn_info", 3, "brdy", "calendar date"),
     "bad time text": (lambda s: s["mdtrt"][1].__setitem__(5, "2026/10/01 08:00"), "mdtrt", 2, "begntime", "YYYY-MM-DD HH:MM:SS"),
     "too many decimals": (lambda s: s["setl"][1].__setitem__(5, 1234.567), "setl", 2, "medfee_sumamt", "decimal places"),
