@@ -33,6 +33,7 @@ class ScreeningContext:
     v: str                  # the visit time, contract text
     settings: dict[str, Any]
     progress: Progress = field(default_factory=Progress)
+    cache: dict[str, Any] = field(default_factory=dict, compare=False)  # work shared by rules of one run
 
     @property
     def d0(self) -> str:
@@ -83,6 +84,30 @@ def raw_cursor(conn):
     if hasattr(conn, "connection"):
         conn = conn.connection.driver_connection
     return conn.cursor()
+
+
+def fee_bounds(cur, ctx: ScreeningContext) -> tuple[int, int]:
+    """Lowest and highest rowid of the snapshot's fee lines, so a rule that reads them all scans
+    that stretch of the table instead of walking an index (a snapshot is written in one
+    transaction, so its rows are contiguous). Rules still test snapshot_id on every row."""
+    if "fee_bounds" not in ctx.cache:
+        lo_s = cur.execute("SELECT min(snapshot_id) FROM snap_feedetl").fetchone()[0]
+        hi_s = cur.execute("SELECT max(snapshot_id) FROM snap_feedetl").fetchone()[0]
+        if lo_s == hi_s == ctx.snapshot_id:   # the only snapshot in the table: its whole extent, in O(1)
+            lo = cur.execute("SELECT min(rowid) FROM snap_feedetl").fetchone()[0]
+            hi = cur.execute("SELECT max(rowid) FROM snap_feedetl").fetchone()[0]
+        else:
+            lo, hi = cur.execute("SELECT min(rowid), max(rowid) FROM snap_feedetl WHERE snapshot_id = ?",
+                                 (ctx.snapshot_id,)).fetchone()
+        ctx.cache["fee_bounds"] = (lo or 0, hi or -1)
+    return ctx.cache["fee_bounds"]
+
+
+def fee_params(cur, ctx: ScreeningContext, **extra: Any) -> dict[str, Any]:
+    """Named parameters of a fee-line scan: snapshot, window and rowid bounds."""
+    lo, hi = fee_bounds(cur, ctx)
+    return {"s": ctx.snapshot_id, "c": ctx.fixmedins_code, "w0": ctx.w0, "w1": ctx.w1, "v": ctx.v,
+            "lo": lo, "hi": hi, **extra}
 
 
 # --- exact money ------------------------------------------------------------------------

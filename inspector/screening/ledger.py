@@ -42,7 +42,21 @@ class DrugWalk:
 
 
 def walk_drugs(conn, ctx: ScreeningContext) -> Iterator[DrugWalk]:
-    """Every drug of the institution's ledgers, in code order, walked up to W1."""
+    """Every drug of the institution's ledgers, in code order, walked up to W1.
+
+    The per-drug summaries (not the movements) are kept on the context once walked, so S6
+    and S7 in one run share one walk."""
+    if "ledger" in ctx.cache:
+        yield from ctx.cache["ledger"]
+        return
+    walked: list[DrugWalk] = []
+    for w in _walk_all(conn, ctx):
+        walked.append(w)
+        yield w
+    ctx.cache["ledger"] = walked
+
+
+def _walk_all(conn, ctx: ScreeningContext) -> Iterator[DrugWalk]:
     cur = raw_cursor(conn)
     cur.execute(STREAM_SQL, {"s": ctx.snapshot_id, "c": ctx.fixmedins_code, "w1": ctx.w1, "d1": ctx.d1_excl})
     n = 0

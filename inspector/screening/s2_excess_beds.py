@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from inspector.i18n import N_
-from inspector.screening.base import LeadResult, ScreeningContext, money, raw_cursor, round_cents, scaled, zh
+from inspector.screening.base import LeadResult, ScreeningContext, fee_params, money, raw_cursor, round_cents, scaled, zh
 
 TITLE = N_("Bed fees beyond approved beds")
 SUMMARY = N_("On {day} {n} visits were billed a bed against {beds} approved beds ({excess} too many); "
@@ -16,7 +16,7 @@ SQL = """
 SELECT d, COUNT(*), SUM(a) FROM (
     SELECT substr(fee_ocur_time, 1, 10) AS d, SUM(cnt) AS q, SUM(det_item_fee_sumamt) AS a
       FROM snap_feedetl
-     WHERE snapshot_id = :s AND med_chrgitm_type = '01'
+     WHERE rowid BETWEEN :lo AND :hi AND +snapshot_id = :s AND med_chrgitm_type = '01'
        AND fee_ocur_time >= :w0 AND fee_ocur_time < :w1
      GROUP BY mdtrt_id, d)
 WHERE q > 0
@@ -35,7 +35,7 @@ def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
     """Days D with n(D) > aprv_bed_cnt; amount = excess x (bed-fee total of D / n(D))."""
     cur = raw_cursor(conn)
     beds = approved_beds(cur, ctx)
-    cur.execute(SQL, {"s": ctx.snapshot_id, "w0": ctx.w0, "w1": ctx.w1, "beds": beds})
+    cur.execute(SQL, fee_params(cur, ctx, beds=beds))
     for day, n, total in cur.fetchall():
         excess = n - beds
         amount = round_cents(excess * scaled(total, 2) / n)

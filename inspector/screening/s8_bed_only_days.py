@@ -12,7 +12,9 @@ TITLE = N_("Bed-only days")
 SUMMARY = N_("Stay {visit}: {days} bed-only days in {runs} run(s) of at least {threshold} days ({spans}); "
              "amount {amount} yuan")
 
-# Per inpatient stay and day of the stay inside the window: lines, non-bed/nursing lines, fees.
+# Per inpatient stay, its bed-only days inside the window (days with lines, all of them bed or
+# nursing) with their fees. Any other day of the stay (a day with another line, or with no line)
+# shows as a gap in the dates, which breaks a run.
 SQL = """
 SELECT m.mdtrt_id, substr(f.fee_ocur_time, 1, 10) AS d, COUNT(*),
        SUM(f.med_chrgitm_type NOT IN ('01', '07')), SUM(f.det_item_fee_sumamt)
@@ -23,6 +25,7 @@ SELECT m.mdtrt_id, substr(f.fee_ocur_time, 1, 10) AS d, COUNT(*),
    AND f.fee_ocur_time >= max(:w0, substr(m.begntime, 1, 10) || ' 00:00:00')
    AND f.fee_ocur_time < min(:w1, date(COALESCE(m.endtime, :v), '+1 day') || ' 00:00:00')
  GROUP BY m.mdtrt_id, d
+HAVING SUM(f.med_chrgitm_type NOT IN ('01', '07')) = 0
  ORDER BY m.mdtrt_id, d
 """
 
@@ -60,7 +63,9 @@ def _rows(cur):
 
 
 def _runs(rows, threshold: int):
-    """(first day, last day, days, fees) of each run of consecutive bed-only days >= threshold."""
+    """(first day, last day, days, fees) of each run of consecutive bed-only days >= threshold.
+
+    `rows` are the stay's bed-only days in date order; a missing date ends a run."""
     start = last = None
     length = fees = 0
     prev_ord = None

@@ -150,3 +150,20 @@ def test_every_rule_has_chinese_title_and_summary():
         assert gettext(module.TITLE, "zh_CN") != module.TITLE, rule
         assert gettext(module.SUMMARY, "zh_CN") != module.SUMMARY, rule
         assert re.search(r"[\u4e00-\u9fff]", gettext(module.SUMMARY, "zh_CN"))
+
+
+def test_each_inspection_sees_only_its_own_snapshot(tmp_path):
+    """Two inspections (and a re-sync) in one store: every fee scan keeps to the current snapshot."""
+    engine = open_store(tmp_path / "two.db")
+    first = _slice().write(engine)
+    other = SliceBuilder(beds=0)
+    other.item("D001", ceiling="10")
+    other.stay("Z", "2026-10-01 08:00:00", None)
+    other.fee("Z", "2026-10-02 08:00:00", "1", "11", item="D001", sn="Z1")          # S5 1.00
+    other.fee("Z", "2026-10-02 08:00:00", "1", "50", type="01")                     # S2 with 0 beds
+    second = other.write(engine)
+    a = {(lead.rule, tuple(lead.key)) for lead in run_screening(engine, first).leads}
+    b = {(lead.rule, tuple(lead.key)) for lead in run_screening(engine, second).leads}
+    assert a == {("S1", ("A", "B")), ("S2", ("2026-10-11",)), ("S5", ("L1",))}
+    assert b == {("S2", ("2026-10-02",)), ("S5", ("Z1",))}
+    engine.dispose()
