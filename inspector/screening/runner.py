@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from inspector.db import write_transaction
 from inspector.errors import UserError
 from inspector.events import append_event
 from inspector.models import Inspection, Snapshot
-from inspector.progress import Progress
+from inspector.progress import Cancelled, Progress
 from inspector.screening.base import LeadResult, ScreeningContext, context_for
 from inspector.screening.rules import RULES, SCREENING_SETTINGS, select_rules
 from inspector.settings import effective_settings
@@ -93,7 +94,18 @@ def run_screening(engine: Engine, inspection_id: int, progress: Progress | None 
         ctx = context_for(snapshot_id, insp.fixmedins_code, _day(insp.date_from), _day(insp.date_to),
                           _time(insp.visit_time), settings, progress)
         # The connection has auto-begun one read transaction: every rule sees the same store.
-        leads, seconds = screen_snapshot(conn, ctx, selected)
+        # A cancel also interrupts a long statement (SQLite's progress handler), not only
+        # the loops between them.
+        dbapi = conn.connection.driver_connection
+        dbapi.set_progress_handler(lambda: 1 if progress.is_cancelled() else 0, 200_000)
+        try:
+            leads, seconds = screen_snapshot(conn, ctx, selected)
+        except sqlite3.OperationalError as exc:
+            if progress.is_cancelled() and "interrupt" in str(exc):
+                raise Cancelled() from None
+            raise
+        finally:
+            dbapi.set_progress_handler(None, 0)
     computed_at = datetime.now().strftime(TIMESTAMP_FORMAT)
     result = ScreeningResult(inspection_id, snapshot_id, settings, selected, leads, seconds, computed_at)
     progress.check()

@@ -167,3 +167,18 @@ def test_each_inspection_sees_only_its_own_snapshot(tmp_path):
     assert a == {("S1", ("A", "B")), ("S2", ("2026-10-11",)), ("S5", ("L1",))}
     assert b == {("S2", ("2026-10-02",)), ("S5", ("Z1",))}
     engine.dispose()
+
+
+def test_cancel_during_a_rule_stores_nothing(store):
+    """A cancel arriving while a rule runs stops the run; nothing is stored."""
+    engine, iid, _ = store
+
+    class CancelDuringRule(Progress):
+        def on_status(self) -> None:
+            if self.status_text == "S8":
+                self.cancel()
+
+    with pytest.raises(Cancelled):
+        run_screening(engine, iid, progress=CancelDuringRule())
+    with engine.connect() as c:
+        assert c.exec_driver_sql("SELECT count(*) FROM lead").scalar() == 0
