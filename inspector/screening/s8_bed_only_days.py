@@ -51,10 +51,16 @@ def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
             key=[visit],
             amount=amount,
             figures={"mdtrt_id": visit, "bed_only_days": days, "threshold": threshold,
+                     "run_days": [d for a, b, _, _ in runs for d in _days(a, b)],
                      "runs": [{"from": a, "to": b, "days": k, "amount": money(scaled(t, 2))} for a, b, k, t in runs]},
             summary=zh(SUMMARY, visit=visit, days=days, runs=len(runs), threshold=threshold,
                        spans=", ".join(f"{a}..{b}" for a, b, _, _ in runs), amount=money(amount)),
         )
+
+
+def _days(first: str, last: str) -> list[str]:
+    a, b = date.fromisoformat(first).toordinal(), date.fromisoformat(last).toordinal()
+    return [date.fromordinal(o).isoformat() for o in range(a, b + 1)]
 
 
 def _rows(cur):

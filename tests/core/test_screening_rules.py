@@ -329,6 +329,7 @@ def test_s8_runs_of_bed_only_days(tmp_path):
     a = leads[("A",)]
     assert [(r["from"], r["to"], r["days"]) for r in a.figures["runs"]] == [
         ("2026-10-03", "2026-10-05", 3), ("2026-10-10", "2026-10-12", 3)]
+    assert a.figures["run_days"] == ["2026-10-03", "2026-10-04", "2026-10-05", "2026-10-10", "2026-10-11", "2026-10-12"]
     assert a.amount == D("320.01")                                # 170.01 + 150.00
 
 
