@@ -7,7 +7,8 @@ from inspector.cli.common import print_json, print_table, store
 from inspector.errors import UserError
 from inspector.i18n import _
 from inspector.progress import Progress, TextProgress
-from inspector.screening import decide_lead, list_leads, run_screening, screening_json
+from inspector.screening import decide_lead, run_screening, screening_json
+from inspector.screening.leads import is_screened
 from inspector.screening.rules import RULES, rule_title
 
 
@@ -92,6 +93,8 @@ def cmd_leads(args) -> int:
     doc = screening_json(engine, args.inspection, rule=args.rule, status=args.status)
     if args.format == "json":
         print_json(doc)
+    elif not is_screened(engine, args.inspection):
+        print(f"inspection {args.inspection} has not been screened yet: run `screen --inspection {args.inspection}`")
     else:
         _print_leads(doc)
     return 0

@@ -111,6 +111,12 @@ def screening_json(engine: Engine, inspection_id: int, rule: str | None = None, 
     return {"inspection": inspection_id, "settings": settings, "leads": [lead.as_json() for lead in leads]}
 
 
+def is_screened(engine: Engine, inspection_id: int) -> bool:
+    """Whether the inspection's current snapshot has been screened."""
+    with engine.connect() as conn:
+        return last_run(conn, inspection_id, _current_snapshot_id(conn, inspection_id)) is not None
+
+
 def decide_lead(engine: Engine, inspection_id: int, *, status: str, rule: str | None = None,
                 key: list[str] | str | None = None, lead_id: int | None = None, reason: str | None = None,
                 author: str | None = None) -> StoredLead:
@@ -136,8 +142,8 @@ def decide_lead(engine: Engine, inspection_id: int, *, status: str, rule: str | 
                                        (int(lead_id), sid)).first()
             if row is None:
                 raise UserError(f"no lead {lead_id} in the current screening of inspection {inspection_id}")
-            if rule is not None and (rule.upper(), canonical_key(key) if key is not None else row[1]) != (row[0], row[1]):
-                raise UserError(f"lead {lead_id} is {row[0]} {row[1]}, not {rule} {key}")
+            if (rule is not None and rule.upper() != row[0]) or (key is not None and canonical_key(key) != row[1]):
+                raise UserError(f"lead {lead_id} is {row[0]} {row[1]}, not {rule or row[0]} {key or row[1]}")
             rule, key_text = row[0], row[1]
         else:
             rule = rule.upper()

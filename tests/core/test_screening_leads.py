@@ -182,3 +182,14 @@ def test_cancel_during_a_rule_stores_nothing(store):
         run_screening(engine, iid, progress=CancelDuringRule())
     with engine.connect() as c:
         assert c.exec_driver_sql("SELECT count(*) FROM lead").scalar() == 0
+
+
+def test_leads_before_screening_and_decide_by_id_must_match(store, capsys):
+    engine, iid, path = store
+    assert run(["leads", "--db", str(path), "--inspection", str(iid)]) == 0
+    assert "not been screened" in capsys.readouterr().out
+    run_screening(engine, iid)
+    s5 = next(lead for lead in list_leads(engine, iid) if lead.rule == "S5")
+    with pytest.raises(UserError, match="is S5"):
+        decide_lead(engine, iid, lead_id=s5.id, rule="S1", status="confirmed")
+    assert decide_lead(engine, iid, lead_id=s5.id, rule="S5", key=["L1"], status="confirmed").status == "confirmed"
