@@ -1,28 +1,42 @@
 """The drug ledger walk shared by S6 and S7: opening count, then movements in time order.
 
-One SQL stream, ordered by (drug, time, kind), carries every declared count (kind 0, at
-00:00 of its date) and every movement batch (kind 1: purchases minus purchase returns minus
-sales plus sales returns, summed per timestamp so simultaneous movements apply together).
-A count on a day sorts before a movement at 00:00:00 that day, so the movement comes after.
-Only one drug's state is in memory at a time.
+The opening of a drug is its latest `drug_inv` on or before W0's date, at 00:00 of that day
+(none: 0 at W0). One SQL stream, ordered by (drug, time, kind), carries every movement batch
+from the opening up to W1 (kind 1: purchases minus purchase returns minus sales plus sales
+returns, summed per timestamp, so simultaneous movements apply together; rows before the
+drug's opening are dropped) and every declared count after the opening (kind 0, at 00:00 of
+its date, with a zero movement). A count sorts
+before a movement at 00:00:00 of its day, so that movement comes after it. Per drug the
+running balance is an `accumulate` over its batches; only one drug is in memory at a time.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import groupby
+from itertools import accumulate, groupby
+from operator import itemgetter
 
 from inspector.screening.base import ScreeningContext, raw_cursor
 
+OPENINGS_SQL = """
+SELECT i.med_list_codg, i.invdate, i.inv_cnt
+  FROM snap_drug_inv i
+ WHERE i.snapshot_id = :s AND i.fixmedins_code = :c AND i.invdate <= :d0
+   AND NOT EXISTS (SELECT 1 FROM snap_drug_inv j
+                    WHERE j.snapshot_id = :s AND j.fixmedins_code = :c AND j.med_list_codg = i.med_list_codg
+                      AND j.invdate > i.invdate AND j.invdate <= :d0)
+"""
+
 STREAM_SQL = """
-SELECT g, t, kind, SUM(v) FROM (
-    SELECT med_list_codg AS g, invdate || ' 00:00:00' AS t, 0 AS kind, inv_cnt AS v
-      FROM snap_drug_inv WHERE snapshot_id = :s AND fixmedins_code = :c AND invdate < :d1
+SELECT g, t, kind, SUM(v), MAX(declared) FROM (
+    SELECT med_list_codg AS g, invdate || ' 00:00:00' AS t, 0 AS kind, 0 AS v, inv_cnt AS declared
+      FROM snap_drug_inv
+     WHERE snapshot_id = :s AND fixmedins_code = :c AND invdate > :d0 AND invdate < :d1
     UNION ALL
-    SELECT med_list_codg, purc_time, 1, CASE WHEN retn_flag = '1' THEN -purc_cnt ELSE purc_cnt END
+    SELECT med_list_codg, purc_time, 1, CASE WHEN retn_flag = '1' THEN -purc_cnt ELSE purc_cnt END, NULL
       FROM snap_drug_purc WHERE snapshot_id = :s AND fixmedins_code = :c AND purc_time < :w1
     UNION ALL
-    SELECT med_list_codg, sel_retn_time, 1, CASE WHEN retn_flag = '1' THEN sel_retn_cnt ELSE -sel_retn_cnt END
+    SELECT med_list_codg, sel_retn_time, 1, CASE WHEN retn_flag = '1' THEN sel_retn_cnt ELSE -sel_retn_cnt END, NULL
       FROM snap_drug_sel WHERE snapshot_id = :s AND fixmedins_code = :c AND sel_retn_time < :w1)
 GROUP BY g, t, kind
 ORDER BY g, t, kind
@@ -58,37 +72,37 @@ def walk_drugs(conn, ctx: ScreeningContext) -> Iterator[DrugWalk]:
 
 def _walk_all(conn, ctx: ScreeningContext) -> Iterator[DrugWalk]:
     cur = raw_cursor(conn)
-    cur.execute(STREAM_SQL, {"s": ctx.snapshot_id, "c": ctx.fixmedins_code, "w1": ctx.w1, "d1": ctx.d1_excl})
+    params = {"s": ctx.snapshot_id, "c": ctx.fixmedins_code, "w0": ctx.w0, "d0": ctx.d0, "w1": ctx.w1,
+              "d1": ctx.d1_excl}
+    # Openings: one row per drug that has one (a few per drug at most).
+    openings = {g: (d, n) for g, d, n in cur.execute(OPENINGS_SQL, params)}
+    cur.execute(STREAM_SQL, params)
     n = 0
-    for code, rows in groupby(_rows(cur), key=lambda r: r[0]):
+    for code, rows in groupby(_rows(cur), key=itemgetter(0)):
         n += 1
-        if n % 200 == 0:
+        if n % 100 == 0:
             ctx.progress.check()
-        yield _walk(code, rows, ctx)
+        yield _walk(code, list(rows), openings.pop(code, None), ctx)
+    for code in sorted(openings):      # drugs with an opening count and nothing after it
+        yield _walk(code, [], openings[code], ctx)
 
 
 def _rows(cur):
-    while batch := cur.fetchmany(10000):
+    while batch := cur.fetchmany(20000):
         yield from batch
 
 
-def _walk(code: str, rows, ctx: ScreeningContext) -> DrugWalk:
-    w = DrugWalk(code, None, 0, 0, ctx.w0)
-    balance = 0
-    for _, t, kind, v in rows:
-        if kind == 0:
-            day = t[:10]
-            if day <= ctx.d0:                      # a later opening replaces an earlier one
-                w.opening_date, w.opening_cnt = day, v
-                balance = w.lowest = v
-                w.lowest_time = t
-                w.counts.clear()
-            else:
-                w.counts.append((day, v, balance))
-            continue
-        if w.opening_date is None and t < ctx.w0:  # no opening count: the ledger starts at W0
-            continue
-        balance += v
-        if balance < w.lowest:
-            w.lowest, w.lowest_time = balance, t
+def _walk(code: str, rows: list[tuple], opening: tuple[str, int] | None, ctx: ScreeningContext) -> DrugWalk:
+    od, oc = opening if opening else (None, 0)
+    start = f"{od} 00:00:00" if od else ctx.w0
+    k = 0
+    while k < len(rows) and rows[k][1] < start:   # movements before the opening are not in the ledger
+        k += 1
+    if k:
+        rows = rows[k:]
+    balances = list(accumulate((r[3] for r in rows), initial=oc))   # balances[i + 1]: after rows[i]
+    lowest = min(balances)
+    i = balances.index(lowest)
+    w = DrugWalk(code, od, oc, lowest, rows[i - 1][1] if i else start)
+    w.counts = [(r[1][:10], r[4], balances[k]) for k, r in enumerate(rows) if r[2] == 0]
     return w
