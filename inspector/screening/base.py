@@ -86,21 +86,28 @@ def raw_cursor(conn):
     return conn.cursor()
 
 
-def fee_bounds(cur, ctx: ScreeningContext) -> tuple[int, int]:
-    """Lowest and highest rowid of the snapshot's fee lines, so a rule that reads them all scans
-    that stretch of the table instead of walking an index (a snapshot is written in one
-    transaction, so its rows are contiguous). Rules still test snapshot_id on every row."""
-    if "fee_bounds" not in ctx.cache:
-        lo_s = cur.execute("SELECT min(snapshot_id) FROM snap_feedetl").fetchone()[0]
-        hi_s = cur.execute("SELECT max(snapshot_id) FROM snap_feedetl").fetchone()[0]
+def table_bounds(cur, ctx: ScreeningContext, table: str) -> tuple[int, int]:
+    """Lowest and highest rowid of the snapshot's rows in `table`, so a rule that reads them all
+    scans that stretch of the table instead of walking an index and looking up every row (a
+    snapshot is written in one transaction, so its rows are contiguous). Queries still test
+    snapshot_id on every row, so the bounds only ever make a scan shorter."""
+    key = f"bounds:{table}"
+    if key not in ctx.cache:
+        lo_s = cur.execute(f"SELECT min(snapshot_id) FROM {table}").fetchone()[0]
+        hi_s = cur.execute(f"SELECT max(snapshot_id) FROM {table}").fetchone()[0]
         if lo_s == hi_s == ctx.snapshot_id:   # the only snapshot in the table: its whole extent, in O(1)
-            lo = cur.execute("SELECT min(rowid) FROM snap_feedetl").fetchone()[0]
-            hi = cur.execute("SELECT max(rowid) FROM snap_feedetl").fetchone()[0]
+            lo = cur.execute(f"SELECT min(rowid) FROM {table}").fetchone()[0]
+            hi = cur.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0]
         else:
-            lo, hi = cur.execute("SELECT min(rowid), max(rowid) FROM snap_feedetl WHERE snapshot_id = ?",
+            lo, hi = cur.execute(f"SELECT min(rowid), max(rowid) FROM {table} WHERE snapshot_id = ?",
                                  (ctx.snapshot_id,)).fetchone()
-        ctx.cache["fee_bounds"] = (lo or 0, hi or -1)
-    return ctx.cache["fee_bounds"]
+        ctx.cache[key] = (lo or 0, hi or -1)
+    return ctx.cache[key]
+
+
+def fee_bounds(cur, ctx: ScreeningContext) -> tuple[int, int]:
+    """`table_bounds` of snap_feedetl."""
+    return table_bounds(cur, ctx, "snap_feedetl")
 
 
 def fee_params(cur, ctx: ScreeningContext, **extra: Any) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate, groupby
 from operator import itemgetter
 
-from inspector.screening.base import ScreeningContext, raw_cursor
+from inspector.screening.base import ScreeningContext, raw_cursor, table_bounds
 
 OPENINGS_SQL = """
 SELECT i.med_list_codg, i.invdate, i.inv_cnt
@@ -37,7 +37,8 @@ SELECT g, t, kind, SUM(v), MAX(declared) FROM (
       FROM snap_drug_purc WHERE snapshot_id = :s AND fixmedins_code = :c AND purc_time < :w1
     UNION ALL
     SELECT med_list_codg, sel_retn_time, 1, CASE WHEN retn_flag = '1' THEN sel_retn_cnt ELSE -sel_retn_cnt END, NULL
-      FROM snap_drug_sel WHERE snapshot_id = :s AND fixmedins_code = :c AND sel_retn_time < :w1)
+      FROM snap_drug_sel
+     WHERE rowid BETWEEN :slo AND :shi AND +snapshot_id = :s AND fixmedins_code = :c AND sel_retn_time < :w1)
 GROUP BY g, t, kind
 ORDER BY g, t, kind
 """
@@ -76,7 +77,8 @@ def _walk_all(conn, ctx: ScreeningContext) -> Iterator[DrugWalk]:
               "d1": ctx.d1_excl}
     # Openings: one row per drug that has one (a few per drug at most).
     openings = {g: (d, n) for g, d, n in cur.execute(OPENINGS_SQL, params)}
-    cur.execute(STREAM_SQL, params)
+    slo, shi = table_bounds(cur, ctx, "snap_drug_sel")
+    cur.execute(STREAM_SQL, {**params, "slo": slo, "shi": shi})
     n = 0
     for code, rows in groupby(_rows(cur), key=itemgetter(0)):
         n += 1

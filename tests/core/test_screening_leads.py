@@ -155,8 +155,12 @@ def test_every_rule_has_chinese_title_and_summary():
 def test_each_inspection_sees_only_its_own_snapshot(tmp_path):
     """Two inspections (and a re-sync) in one store: every fee scan keeps to the current snapshot."""
     engine = open_store(tmp_path / "two.db")
-    first = _slice().write(engine)
+    mine = _slice()
+    mine.inv("X1", "2026-09-30", "5")
+    mine.sel("X1", "2026-10-05 08:00:00", "5", "2")                                  # touches 0: no lead
+    first = mine.write(engine)
     other = SliceBuilder(beds=0)
+    other.sel("X1", "2026-10-05 08:00:00", "1", "2")                                 # no stock: S6
     other.item("D001", ceiling="10")
     other.stay("Z", "2026-10-01 08:00:00", None)
     other.fee("Z", "2026-10-02 08:00:00", "1", "11", item="D001", sn="Z1")          # S5 1.00
@@ -165,7 +169,8 @@ def test_each_inspection_sees_only_its_own_snapshot(tmp_path):
     a = {(lead.rule, tuple(lead.key)) for lead in run_screening(engine, first).leads}
     b = {(lead.rule, tuple(lead.key)) for lead in run_screening(engine, second).leads}
     assert a == {("S1", ("A", "B")), ("S2", ("2026-10-11",)), ("S5", ("L1",))}
-    assert b == {("S2", ("2026-10-02",)), ("S5", ("Z1",))}
+    assert b == {("S2", ("2026-10-02",)), ("S5", ("Z1",)), ("S6", ("X1",))}
+    assert {(lead.rule, tuple(lead.key)) for lead in run_screening(engine, first).leads} == a
     engine.dispose()
 
 
