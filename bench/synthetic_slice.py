@@ -54,7 +54,7 @@ class Catalogue:
                               price if rng.random() < 0.3 else None, None))
 
 
-def build_synthetic_store(path, *, seed: int = 1, stays: int = 9000, outpatients: int = 50000) -> int:
+def build_synthetic_store(path, *, seed: int = 1, stays: int = 9000, outpatients: int = 50000, beds: int = 700) -> int:
     """Write the synthetic slice as a new inspection in the store at `path`; returns its id."""
     rng = random.Random(seed)
     cat = Catalogue(rng)
@@ -215,7 +215,7 @@ def build_synthetic_store(path, *, seed: int = 1, stays: int = 9000, outpatients
         for i in range(0, len(rows), size):
             yield rows[i:i + size]
 
-    fix = [(INST, "示范医院", "1", "3", "610100", 700, "地址", "A", "active")]
+    fix = [(INST, "示范医院", "1", "3", "610100", beds, "地址", "A", "active")]
     feeds = {
         "fixmedins": TableFeed(1, [fix]),
         "psn_info": TableFeed(len(persons), batches(persons)),
