@@ -28,28 +28,10 @@ def demo_central_path(ctx: ApplicationContext) -> Path:
 
 
 def create_demo(engine, central: Path, progress, scale: str = "small") -> Any:
-    """Build (or reuse) the demo central database, sync its main hospital, screen it if possible."""
-    from inspector.demo.central import DEMO_DATE_FROM, DEMO_DATE_TO, DEMO_VISIT_TIME, build_demo_central
-    from inspector.sync.central import sync_central
+    """Build (or reuse) the demo central database, sync its main hospital, screen it (core)."""
+    from inspector.demo.walkthrough import create_demo_inspection
 
-    manifest_path = Path(str(central) + ".manifest.json")
-    if central.exists() and manifest_path.exists():
-        import json
-
-        code = json.loads(manifest_path.read_text(encoding="utf-8"))["main_institution"]
-    else:
-        progress.set_status(_("Building the demo central database…"))
-        code = build_demo_central(central, seed=1, scale=scale, progress=progress, overwrite=True).main_institution
-    progress.set_status(_("Syncing the demo hospital…"))
-    result = sync_central(engine, f"sqlite:///{central}", code, DEMO_DATE_FROM, DEMO_DATE_TO, DEMO_VISIT_TIME,
-                          progress=progress)
-    try:
-        from inspector.screening.runner import run_screening
-    except ImportError:
-        return result
-    progress.set_status(_("Screening…"))
-    run_screening(engine, result.inspection_id, progress=progress)
-    return result
+    return create_demo_inspection(engine, central, progress, scale)
 
 
 def start_demo(ctx: ApplicationContext, parent: QWidget, on_created) -> object:
