@@ -113,7 +113,7 @@ def cmd_census(args) -> int:
         if args.format == "json":
             print_json(rows)
         else:
-            print_table([_("ward"), _("bed"), _("visit"), _("name"), _("ID (masked)"), _("admitted"), _("days"),
+            print_table([_("ward"), _("bed"), _("visit"), _("full name"), _("ID (masked)"), _("admitted"), _("days"),
                          _("leave at V"), _("outcome")],
                         [[r["ward_codg"], r["bed"], r["mdtrt_id"], r["psn_name"], r["certno_mask"], r["begntime"],
                           r["days"], _("yes") if r["leave_covers_v"] else "",
@@ -295,7 +295,7 @@ def cmd_findings_list(args) -> int:
         rows.append([f.no, _(f.status) + (" " + _("(amended)") if f.superseded else ""), f.category,
                      f"{f.source_type}:{f.ref}", p.amount, "" if p.multiplier is None else p.multiplier,
                      p.fine, p.total, f.description.splitlines()[0][:40] if f.description else ""])
-    print_table([_("no"), _("status"), _("category"), _("source"), _("amount"), _("multiplier"), _("fine"),
+    print_table([_("No."), _("status"), _("category"), _("source"), _("amount"), _("multiplier"), _("fine"),
                  _("total"), _("description")], rows)
     print(_("Totals: fund recovery {rec}; fines {fines}; together {total} ({n} findings)").format(
         rec=t.fund_recovery, fines=t.fines, total=t.total, n=t.count))
@@ -438,7 +438,7 @@ def cmd_team(args) -> int:
     if args.format == "json":
         print_json({"team": team_as_dicts(team), "problems": team_problems(team)})
         return 0
-    print_table([_("name"), _("certificate"), _("role")], [[m.name, m.cert_no, _(m.role)] for m in team])
+    print_table([_("full name"), _("certificate"), _("role")], [[m.name, m.cert_no, _(m.role)] for m in team])
     for p in team_problems(team):
         print(_("note: {p}").format(p=p))
     return 0

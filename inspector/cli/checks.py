@@ -190,7 +190,7 @@ def cmd_records(args) -> int:
     print(_("seed {seed}; n {n} of {pop}; template {t}:{v} ({sha})").format(
         seed=summary.seed, n=summary.n, pop=summary.population, t=summary.template["name"],
         v=summary.template["version"], sha=summary.template["sha256"][:16]))
-    print_table([_("record"), _("department"), _("discharged"), _("status"), _("amount"), _("failed items")],
+    print_table([_("medical record"), _("department"), _("discharged at"), _("status"), _("amount"), _("failed items")],
                 [[r.mdtrt_id, r.dept_codg, r.dscg_time, _(r.status), r.amount,
                   ", ".join(i.id for i in r.items if i.outcome == "fail")] for r in summary.records])
     print(_("failed records' amount: {a}").format(a=summary.total_amount))
