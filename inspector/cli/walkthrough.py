@@ -38,7 +38,7 @@ def cmd_demo(args) -> int:
         checked=overall.get("checked"), registered=overall.get("registered")))
     print_table(
         ["#", _("category"), _("amount"), _("recovery"), _("fine"), _("status")],
-        [[f["no"], f["category"], f["amount"], f.get("recovery"), f.get("fine"), f["status"]] for f in walk.findings],
+        [[f["no"], f["category"], f["amount"], f.get("recovery"), f.get("fine"), _(f["status"])] for f in walk.findings],
     )
     t = walk.totals
     print(_("fund recovery {recovery}, fines {fines}, total {total}").format(
