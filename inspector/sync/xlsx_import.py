@@ -19,6 +19,7 @@ from inspector.errors import UserError
 from inspector.i18n import _
 from inspector.progress import Progress
 from inspector.snapshot import SnapshotResult
+from inspector.sync.central import _check_target, check_request, sync_central
 from inspector.sync.xlsx_errors import CellError, XlsxError, XlsxFileError, XlsxValidationError
 from inspector.sync.xlsx_file import XlsxLimits, check_xlsx_file
 from inspector.sync.xlsx_load import load_xlsx_central
@@ -31,13 +32,15 @@ __all__ = [
 _INSTITUTION = re.compile(r"[HP]\d{11}")
 
 
-def _check_request(institution: str, date_from: date, date_to: date, visit_time: datetime) -> None:
+def _check_request(
+    engine: Engine, institution: str, date_from: date, date_to: date, visit_time: datetime, target: int | None
+) -> None:
+    """The checks sync_central makes before reading its source, made before reading a big workbook."""
     if not _INSTITUTION.fullmatch(institution or ""):
         raise UserError(_("institution code '{code}' is not 'H' or 'P' followed by 11 digits").format(code=institution))
-    if date_from > date_to:
-        raise UserError(_("the window starts ({d0}) after it ends ({d1})").format(d0=date_from, d1=date_to))
-    if visit_time < datetime.combine(date_from, datetime.min.time()):
-        raise UserError(_("the visit time {v} is before the window").format(v=visit_time))
+    check_request(date_from, date_to, visit_time)
+    if target is not None:
+        _check_target(engine, target, institution, date_from, date_to, visit_time)
 
 
 def check_xlsx(
@@ -74,14 +77,12 @@ def import_xlsx(
     """
     path = Path(path)
     progress = progress or Progress()
-    _check_request(institution, date_from, date_to, visit_time)
+    _check_request(engine, institution, date_from, date_to, visit_time, target_inspection)
     progress.set_status(_("checking {path}").format(path=path))
     sha256 = check_xlsx_file(path, limits or XlsxLimits.from_env())
     with tempfile.TemporaryDirectory(prefix="inspector-xlsx-", dir=workdir) as tmp:
         central = Path(tmp) / "central.db"
         load_xlsx_central(path, central, institution, progress=progress)
-        from inspector.sync.central import sync_central
-
         return sync_central(
             engine,
             f"sqlite:///{central}",

@@ -474,3 +474,18 @@ def test_cli_import_prints_the_inspection_id_last_and_reimports_as_a_new_version
                                      (int(first),)).fetchall()
     engine.dispose()
     assert versions == [(1, "xlsx"), (2, "xlsx")]
+
+
+def test_impossible_request_is_refused_before_the_workbook_is_read(tmp_path, store):
+    from inspector.errors import UserError
+
+    missing = tmp_path / "never-read.xlsx"            # does not exist: the request fails first
+    before = store.state()
+    d0, d1, v = WINDOW
+    with pytest.raises(UserError, match="H6101"):
+        import_xlsx(store, missing, "H6101", d0, d1, v)
+    with pytest.raises(UserError, match="after it ends"):
+        import_xlsx(store, missing, HOSP, d1, d0, v)
+    with pytest.raises(UserError, match="inspection 1"):  # a new version must keep the inspection's window
+        import_xlsx(store, missing, HOSP, d0, d1, v, target_inspection=1)
+    assert store.state() == before
