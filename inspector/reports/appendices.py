@@ -1,0 +1,130 @@
+"""Appendices: census, stock count, record review, leads with their outcome, evidence photos."""
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Image, PageBreak, Spacer, Table, TableStyle
+
+from inspector.i18n import N_, _
+from inspector.reports.fonts import FONT_NAME
+from inspector.reports.layout import FRAME_WIDTH, data_table, money, para
+from inspector.reports.model import EvidencePhoto, ReportData
+from inspector.reports.photos import pdf_ready_jpeg
+from inspector.reports.record import fmt_time
+
+OUTCOMES = {
+    # census
+    "present": N_("in bed, identity verified"),
+    "identity_mismatch": N_("someone else in bed (impersonation)"),
+    "on_leave": N_("on leave with valid leave"),
+    "absent": N_("absent without leave (bed-blocking)"),
+    "discharged": N_("gone home, discharge not recorded"),
+    "unregistered": N_("occupant without registration"),
+    # stock count
+    "within": N_("within tolerance"),
+    "shortage": N_("shortage beyond tolerance"),
+    "surplus": N_("surplus beyond tolerance"),
+    # record review
+    "pass": N_("passed"),
+    "fail": N_("failed"),
+    "pending": N_("not yet reviewed"),
+    # leads
+    "confirmed": N_("confirmed"),
+    "dismissed": N_("dismissed"),
+    "open": N_("not yet verified"),
+}
+
+
+def outcome(code: str) -> str:
+    return _(OUTCOMES[code]) if code in OUTCOMES else code
+
+
+def _qty(v: Decimal | None) -> str:
+    return "" if v is None else f"{v:,.2f}"
+
+
+def _rate(v: Decimal | None) -> str:
+    return "" if v is None else f"{v * 100:.1f}%"
+
+
+def appendices_story(data: ReportData, st: dict) -> list[Flowable]:
+    """Flowables of every appendix, each starting on a new page."""
+    story: list[Flowable] = []
+    parts = [
+        (_("Appendix 1: Ward census"), data.census_summary, _census_table(data, st) if data.census_rows else None),
+        (_("Appendix 2: Drug stock count"), data.stock_summary, _stock_table(data, st) if data.stock_rows else None),
+        (_("Appendix 3: Record review"), data.record_summary, _record_table(data, st) if data.record_rows else None),
+        (_("Appendix 4: Leads and their outcome"), [], _leads_table(data, st) if data.leads else None),
+    ]
+    for title, summary, table in parts:
+        story += [PageBreak(), para(title, st["h1"])]
+        story += [para(line, st["body"]) for line in summary]
+        story.append(Spacer(1, 2 * mm))
+        story.append(table if table is not None else para(_("None."), st["body"]))
+    story += [PageBreak(), para(_("Appendix 5: Evidence photos"), st["h1"])]
+    story += photo_grid(data.photos, st) if data.photos else [para(_("None."), st["body"])]
+    return story
+
+
+def _census_table(data: ReportData, st: dict) -> Flowable:
+    headers = [_("Ward"), _("Bed"), _("Patient"), _("Days in hospital"), _("Outcome"), _("Checked at"),
+               _("Amount involved"), _("Note")]
+    rows = [[r.ward, r.bed, r.patient, "" if r.days is None else r.days, outcome(r.outcome),
+             fmt_time(r.checked_at), money(r.amount), r.note] for r in data.census_rows]
+    return data_table(headers, rows, [20, 10, 16, 11, 26, 20, 15, 30], st, right_cols=(3, 6))
+
+
+def _stock_table(data: ReportData, st: dict) -> Flowable:
+    headers = [_("Code"), _("Drug"), _("Unit"), _("Expected"), _("Counted"), _("Variance"), _("Variance rate"),
+               _("Amount"), _("Verdict"), _("Note")]
+    rows = [[r.code, r.name, r.unit, _qty(r.expected), _qty(r.counted), _qty(r.variance), _rate(r.variance_rate),
+             money(r.amount), outcome(r.verdict), r.note] for r in data.stock_rows]
+    return data_table(headers, rows, [20, 26, 8, 14, 14, 13, 12, 14, 18, 20], st, right_cols=(3, 4, 5, 6, 7))
+
+
+def _record_table(data: ReportData, st: dict) -> Flowable:
+    headers = [_("Visit"), _("Department"), _("Patient"), _("Result"), _("Failed items"), _("Amount"), _("Note")]
+    rows = [[r.mdtrt_id, r.dept, r.patient, outcome(r.result), r.failed_items, money(r.amount), r.note]
+            for r in data.record_rows]
+    return data_table(headers, rows, [22, 16, 14, 12, 40, 14, 30], st, right_cols=(5,))
+
+
+def _leads_table(data: ReportData, st: dict) -> Flowable:
+    headers = [_("Rule"), _("Key"), _("Severity"), _("Amount"), _("Outcome"), _("Note")]
+    rows = [[r.rule, r.key, r.severity, money(r.amount), outcome(r.outcome), r.note] for r in data.leads]
+    return data_table(headers, rows, [10, 40, 12, 16, 18, 40], st, right_cols=(3,))
+
+
+def photo_grid(photos: list[EvidencePhoto], st: dict) -> list[Flowable]:
+    """Two photos per row, each with caption, capture time, author and SHA-256 of the original."""
+    cell_w = FRAME_WIDTH / 2 - 4 * mm
+    max_h = 62 * mm
+    cells: list[list[Flowable]] = []
+    for n, photo in enumerate(photos, 1):
+        original = photo.original_bytes()
+        try:
+            jpeg, w, h = pdf_ready_jpeg(original)
+            scale = min(cell_w / w, max_h / h)
+            img: Flowable = Image(io.BytesIO(jpeg), width=w * scale, height=h * scale)
+        except ValueError:
+            img = para(_("(not an image)"), st["body"])
+        caption = [
+            para(_("Photo {n}: {caption}").format(n=n, caption=photo.caption), st["cell"]),
+            para(_("Taken {time} by {author}").format(time=fmt_time(photo.captured_at), author=photo.author), st["cell"]),
+            para("SHA-256: " + photo.digest(), st["mono"]),
+        ]
+        cells.append([img, Spacer(1, 1.5 * mm)] + caption)  # type: ignore[arg-type]
+    rows = [cells[i:i + 2] + ([""] if len(cells[i:i + 2]) == 1 else []) for i in range(0, len(cells), 2)]
+    table = Table(rows, colWidths=[FRAME_WIDTH / 2] * 2)
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), FONT_NAME),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BOX", (0, 0), (-1, -1), 0.3, colors.HexColor("#aaaaaa")),
+        ("INNERGRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#aaaaaa")),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+    ]))
+    return [table]
