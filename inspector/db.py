@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -10,7 +12,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from platformdirs import user_data_dir
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -38,11 +40,33 @@ def _set_pragmas(dbapi_conn: sqlite3.Connection, _record) -> None:
     cur.close()
 
 
+def _driver_autocommit(dbapi_conn: sqlite3.Connection, _record) -> None:
+    # Let SQLAlchemy, not the driver, say when a transaction begins (see _emit_begin).
+    dbapi_conn.isolation_level = None
+
+
+def _emit_begin(conn) -> None:
+    """BEGIN DEFERRED by default; BEGIN IMMEDIATE for writers that read-then-write
+    (e.g. the event log's hash chain), asked for with execution_options(begin="IMMEDIATE")."""
+    mode = conn.get_execution_options().get("begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
 def make_engine(path: Path | str) -> Engine:
     """An engine on the SQLite file at `path` with the store's pragmas on every connection."""
     engine = create_engine(f"sqlite:///{Path(path)}")
     event.listen(engine, "connect", _set_pragmas)
+    event.listen(engine, "connect", _driver_autocommit)
+    event.listen(engine, "begin", _emit_begin)
     return engine
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One committed write transaction that holds the write lock from its first statement."""
+    with engine.connect().execution_options(begin="IMMEDIATE") as conn:
+        with conn.begin():
+            yield conn
 
 
 def alembic_config() -> Config:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, LargeBinary, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from inspector.coltypes import Day, Scaled, Timestamp
@@ -22,7 +22,7 @@ QTY = Scaled(2)       # quantity in the minimum unit, 2 places
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, bytes: LargeBinary}
 
 
 class Inspection(Base):
@@ -244,6 +244,77 @@ class SnapDrugSel(Base):
     mdtrt_id: Mapped[str | None] = mapped_column(Text)
     drug_trac_codg: Mapped[str | None] = mapped_column(Text)
     retn_flag: Mapped[str] = mapped_column(Text)
+
+
+# --- on-site work: the event log and what it refers to ------------------------------------
+
+class Event(Base):
+    """One on-site action, append-only and hash-chained (see inspector/events.py).
+
+    Triggers created by the migration refuse UPDATE and DELETE on this table.
+    """
+
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_inspection_kind", "inspection_id", "kind", "seq"),)
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)           # UUID4
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"))
+    at: Mapped[str] = mapped_column(String(26))                        # local time, microseconds
+    author: Mapped[str] = mapped_column(Text)
+    device: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(40))                      # e.g. 'census.outcome'
+    payload: Mapped[str] = mapped_column(Text)                         # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Lead(Base):
+    """A screening hit (疑点) computed from one snapshot. Its status lives in the event log."""
+
+    __tablename__ = "lead"
+    __table_args__ = (
+        UniqueConstraint("snapshot_id", "rule", "key"),
+        Index("ix_lead_inspection_rule", "inspection_id", "rule"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"))
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshot.id"))
+    rule: Mapped[str] = mapped_column(String(4))                       # 'S1'..'S9'
+    key: Mapped[str] = mapped_column(Text)                             # canonical JSON array
+    severity: Mapped[str | None] = mapped_column(String(8))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    figures: Mapped[dict[str, Any]]
+    summary: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Attachment(Base):
+    """Evidence content (photo, scan, file), stored once by its SHA-256."""
+
+    __tablename__ = "attachment"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[bytes]
+    size: Mapped[int]
+    media_type: Mapped[str] = mapped_column(Text)
+    filename: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class ChecklistTemplate(Base):
+    """A record-review checklist definition, versioned; an inspection pins the version it used."""
+
+    __tablename__ = "checklist_template"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    version: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))                    # of the canonical body
+    body: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
 # Contract table name -> snapshot model, in the order a copy must load them (parents first).

@@ -43,3 +43,22 @@ def upgrade_settings(stored: dict[str, Any]) -> dict[str, Any]:
     merged.update(stored)
     merged["settings_version"] = SETTINGS_VERSION
     return merged
+
+
+def effective_settings(conn, inspection_id: int) -> dict[str, Any]:
+    """The inspection's settings now: its stored settings, upgraded, then every
+    'settings.changed' event ({"key": ..., "value": ...}) in log order."""
+    from sqlalchemy import select
+
+    from inspector.events import read_events
+    from inspector.models import Inspection
+
+    stored = conn.execute(select(Inspection.settings).where(Inspection.id == inspection_id)).scalar_one_or_none()
+    if stored is None:
+        from inspector.errors import UserError
+
+        raise UserError(f"no inspection with id {inspection_id} in this store")
+    settings = upgrade_settings(stored)
+    for ev in read_events(conn, inspection_id, ["settings.changed"]):
+        settings[ev.payload["key"]] = ev.payload["value"]
+    return settings

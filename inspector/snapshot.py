@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from inspector.coltypes import TIMESTAMP_FORMAT
+from inspector.db import write_transaction
 from inspector.models import COUNTED_TABLES, SNAPSHOT_MODELS, Inspection, Snapshot
 from inspector.progress import Progress
 from inspector.settings import default_settings
@@ -84,7 +85,7 @@ def write_snapshot(
 
         raise UserError(f"extract_meta lacks {', '.join(missing)}")
     now = datetime.now().strftime(TIMESTAMP_FORMAT)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         dbapi = conn.connection.driver_connection
         cur = dbapi.cursor()
         if isinstance(target, NewInspection):
