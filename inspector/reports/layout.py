@@ -75,6 +75,9 @@ def numbered_canvas(decor: PageDecor) -> type[Canvas]:
             page_text = _("Page {page} of {total}").format(page=self._pageNumber, total=total)
             self.drawCentredString(width / 2, 10 * mm, page_text)
             if decor.draft:
+                self.setFont(font, 8)
+                self.setFillColor(colors.HexColor("#cc0000"))
+                self.drawCentredString(width / 2, 10 * mm - 11, _("DRAFT: not yet approved by the team lead"))
                 self.setFont(font, 72)
                 self.setFillColor(colors.HexColor("#cc0000"))
                 self.setFillAlpha(0.13)
