@@ -28,12 +28,12 @@ OUTCOMES = {
     "shortage": N_("shortage beyond tolerance"),
     "surplus": N_("surplus beyond tolerance"),
     # record review
-    "pass": N_("passed"),
-    "fail": N_("failed"),
+    "pass": N_("passed review"),
+    "fail": N_("failed review"),
     "pending": N_("not yet reviewed"),
     # leads
-    "confirmed": N_("confirmed"),
-    "dismissed": N_("dismissed"),
+    "confirmed": N_("confirmed on site"),
+    "dismissed": N_("dismissed on site"),
     "open": N_("not yet verified"),
 }
 
@@ -70,30 +70,30 @@ def appendices_story(data: ReportData, st: dict) -> list[Flowable]:
 
 
 def _census_table(data: ReportData, st: dict) -> Flowable:
-    headers = [_("Ward"), _("Bed"), _("Patient"), _("Days in hospital"), _("Outcome"), _("Checked at"),
-               _("Amount involved"), _("Note")]
+    headers = [_("Ward"), _("Bed no."), _("Patient"), _("Days in hospital"), _("Check outcome"), _("Checked at"),
+               _("Amount involved"), _("Remarks")]
     rows = [[r.ward, r.bed, r.patient, "" if r.days is None else r.days, outcome(r.outcome),
              fmt_time(r.checked_at), money(r.amount), r.note] for r in data.census_rows]
     return data_table(headers, rows, [20, 10, 16, 11, 26, 20, 15, 30], st, right_cols=(3, 6))
 
 
 def _stock_table(data: ReportData, st: dict) -> Flowable:
-    headers = [_("Code"), _("Drug"), _("Unit"), _("Expected"), _("Counted"), _("Variance"), _("Variance rate"),
-               _("Amount"), _("Verdict"), _("Note")]
+    headers = [_("Drug code"), _("Drug name"), _("Unit"), _("Book quantity"), _("Counted quantity"), _("Variance"), _("Variance rate"),
+               _("Amount (CNY)"), _("Count verdict"), _("Remarks")]
     rows = [[r.code, r.name, r.unit, _qty(r.expected), _qty(r.counted), _qty(r.variance), _rate(r.variance_rate),
              money(r.amount), outcome(r.verdict), r.note] for r in data.stock_rows]
     return data_table(headers, rows, [20, 26, 8, 14, 14, 13, 12, 14, 18, 20], st, right_cols=(3, 4, 5, 6, 7))
 
 
 def _record_table(data: ReportData, st: dict) -> Flowable:
-    headers = [_("Visit"), _("Department"), _("Patient"), _("Result"), _("Failed items"), _("Amount"), _("Note")]
+    headers = [_("Visit ID"), _("Department"), _("Patient"), _("Review result"), _("Failed items"), _("Amount (CNY)"), _("Remarks")]
     rows = [[r.mdtrt_id, r.dept, r.patient, outcome(r.result), r.failed_items, money(r.amount), r.note]
             for r in data.record_rows]
     return data_table(headers, rows, [22, 16, 14, 12, 40, 14, 30], st, right_cols=(5,))
 
 
 def _leads_table(data: ReportData, st: dict) -> Flowable:
-    headers = [_("Rule"), _("Key"), _("Severity"), _("Amount"), _("Outcome"), _("Note")]
+    headers = [_("Screening rule"), _("Lead key"), _("Severity"), _("Amount (CNY)"), _("Check outcome"), _("Remarks")]
     rows = [[r.rule, r.key, r.severity, money(r.amount), outcome(r.outcome), r.note] for r in data.leads]
     return data_table(headers, rows, [10, 40, 12, 16, 18, 40], st, right_cols=(3,))
 

@@ -30,8 +30,8 @@ def findings_story(data: ReportData, st: dict) -> list[Flowable]:
         name=data.institution_name, code=data.institution_code, start=fmt_time(data.window_from),
         end=fmt_time(data.window_to), id=data.inspection_id), st["body"]))
     story.append(Spacer(1, 3 * mm))
-    headers = [_("No."), _("Category"), _("Legal basis"), _("Description"), _("Amount involved"),
-               _("Recovery"), _("Fine range"), _("Multiplier"), _("Fine"), _("Handling")]
+    headers = [_("No."), _("Finding category"), _("Legal basis"), _("Description"), _("Amount involved"),
+               _("Recovery amount"), _("Fine range"), _("Multiplier"), _("Fine amount"), _("Handling")]
     rows = [[i, f.category, f.basis, f.description + (f"\n[{f.source}]" if f.source else ""), money(f.amount),
              money(f.recovery), f.fine_range, _multiplier(f.multiplier), money(f.fine), f.handling]
             for i, f in enumerate(data.findings, 1)]
@@ -46,13 +46,13 @@ def findings_story(data: ReportData, st: dict) -> list[Flowable]:
         [_("Recovery total (returned to the medical-insurance fund)"), money(data.recovery_total), _("fund account")],
         [_("Fines total (paid to the treasury)"), money(data.fine_total), _("treasury")],
     ]
-    story.append(data_table([_("Item"), _("Amount (CNY)"), _("Paid to")], totals, [60, 20, 20], st, right_cols=(1,)))
+    story.append(data_table([_("Total item"), _("Amount (CNY)"), _("Paid to")], totals, [60, 20, 20], st, right_cols=(1,)))
     story.append(para(_("Recovered fund money and fines are paid to different accounts and are totalled separately; "
                         "they are not added together."), st["small"]))
     story.append(Spacer(1, 4 * mm))
     story.append(para(_("Settings used"), st["h2"]))
     if data.settings:
-        story.append(data_table([_("Setting"), _("Value")],
+        story.append(data_table([_("Setting name"), _("Setting value")],
                                 [[k, settings_text(v)] for k, v in sorted(data.settings.items())], [35, 65], st))
     else:
         story.append(para(_("Defaults."), st["body"]))

@@ -41,8 +41,9 @@ def signature_field_names(team: list[TeamMember]) -> list[tuple[str, TeamMember]
 
 
 def member_text(m: TeamMember) -> str:
-    role = _("team lead") if m.role == ROLE_LEAD else _("inspector")
-    return _("{name} ({role}, enforcement certificate no. {cert_no})").format(name=m.name, role=role, cert_no=m.cert_no)
+    text = (_("{name} (team lead, enforcement certificate no. {cert_no})") if m.role == ROLE_LEAD
+            else _("{name} (inspector, enforcement certificate no. {cert_no})"))
+    return text.format(name=m.name, cert_no=m.cert_no)
 
 
 def _info_table(rows: list[tuple[str, str]], st: dict) -> Table:

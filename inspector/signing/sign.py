@@ -115,14 +115,15 @@ def sign_pdf(pdf: Path, key: Path, passphrase: bytes, out: Path | None = None, f
         check_order(lines, existing, target)
         field_name = target["field"]
         line_cert_no = cert_no or target.get("cert_no")
-        role = _("Team lead") if target.get("role") == ROLE_LEAD else _("Inspector")
+        headline = (_("Digitally signed by team lead {name}") if target.get("role") == ROLE_LEAD
+                    else _("Digitally signed by inspector {name}"))
         width, height = _field_size(writer, field_name)
     else:
         n = sum(1 for _f in existing) + 1
         field_name = field or f"Signature{n}"
         if existing.get(field_name):
             raise UserError(f"field {field_name} is already signed")
-        role = _("Signer")
+        headline = _("Digitally signed by {name}")
         width, height = FREE_STAMP_SIZE
         if field_name not in existing:
             pages = int(writer.root["/Pages"]["/Count"])
@@ -130,7 +131,7 @@ def sign_pdf(pdf: Path, key: Path, passphrase: bytes, out: Path | None = None, f
             new_field = SigFieldSpec(sig_field_name=field_name, on_page=pages - 1,
                                      box=(int(x1), int(y1), int(x1 + width), int(y1 + height)))
     lines_text = [
-        _("Digitally signed by {role}: {name}").format(role=role, name=name),
+        headline.format(name=name),
         _("Enforcement certificate no. {cert_no}").format(cert_no=line_cert_no) if line_cert_no else "",
         _("Time: {time}").format(time=signed_at.strftime("%Y-%m-%d %H:%M:%S %z")),
         _("Certificate {serial} issued by {issuer}").format(

@@ -178,3 +178,18 @@ def test_pages_render_without_errors(draft, tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stderr == ""
     assert len(list(tmp_path.glob("p-*.png"))) == info.pages
+
+
+def test_every_document_message_has_a_chinese_translation():
+    from babel.messages.pofile import read_po
+
+    from inspector.resources import resource_path
+
+    with open(resource_path("locale", "zh_CN", "LC_MESSAGES", "documents.po"), "rb") as f:
+        translated = {m.id for m in read_po(f) if m.id and m.string}
+    used: set[str] = set()
+    root = Path(__file__).resolve().parents[2] / "inspector"
+    for path in list((root / "reports").glob("*.py")) + list((root / "signing").glob("*.py")):
+        for m in re.finditer(r'\bN?_\(\s*((?:"(?:[^"\\]|\\.)*"\s*)+)\)', path.read_text(encoding="utf-8")):
+            used.add("".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))))
+    assert used and not (used - translated), sorted(used - translated)
