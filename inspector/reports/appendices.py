@@ -1,6 +1,7 @@
 """Appendices: census, stock count, record review, leads with their outcome, evidence photos."""
 from __future__ import annotations
 
+import hashlib
 import io
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from inspector.i18n import N_, _
 from inspector.reports.fonts import FONT_NAME
 from inspector.reports.layout import FRAME_WIDTH, data_table, money, para
 from inspector.reports.model import EvidencePhoto, ReportData
-from inspector.reports.photos import pdf_ready_jpeg
+from inspector.reports.photos import pdf_ready_jpegs
 from inspector.reports.record import fmt_time
 
 OUTCOMES = {
@@ -103,18 +104,20 @@ def photo_grid(photos: list[EvidencePhoto], st: dict) -> list[Flowable]:
     cell_w = FRAME_WIDTH / 2 - 4 * mm
     max_h = 62 * mm
     cells: list[list[Flowable]] = []
-    for n, photo in enumerate(photos, 1):
-        original = photo.original_bytes()
-        try:
-            jpeg, w, h = pdf_ready_jpeg(original)
-            scale = min(cell_w / w, max_h / h)
-            img: Flowable = Image(io.BytesIO(jpeg), width=w * scale, height=h * scale)
-        except ValueError:
+    originals = [photo.original_bytes() for photo in photos]
+    ready = pdf_ready_jpegs(originals)
+    for n, (photo, original, converted) in enumerate(zip(photos, originals, ready), 1):
+        img: Flowable
+        if converted is None:
             img = para(_("(not an image)"), st["body"])
+        else:
+            jpeg, w, h = converted
+            scale = min(cell_w / w, max_h / h)
+            img = Image(io.BytesIO(jpeg), width=w * scale, height=h * scale)
         caption = [
             para(_("Photo {n}: {caption}").format(n=n, caption=photo.caption), st["cell"]),
             para(_("Taken {time} by {author}").format(time=fmt_time(photo.captured_at), author=photo.author), st["cell"]),
-            para("SHA-256: " + photo.digest(), st["mono"]),
+            para("SHA-256: " + (photo.sha256 or hashlib.sha256(original).hexdigest()), st["mono"]),
         ]
         cells.append([img, Spacer(1, 1.5 * mm)] + caption)  # type: ignore[arg-type]
     rows = [cells[i:i + 2] + ([""] if len(cells[i:i + 2]) == 1 else []) for i in range(0, len(cells), 2)]

@@ -13,6 +13,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, LongTable, Paragraph, TableStyle
 from xml.sax.saxutils import escape
@@ -27,6 +28,7 @@ MARGIN_X = 18 * mm
 MARGIN_TOP = 22 * mm
 MARGIN_BOTTOM = 18 * mm
 FRAME_WIDTH = PAGE_SIZE[0] - 2 * MARGIN_X
+CELL_PAD = 3
 
 
 @dataclass(frozen=True)
@@ -100,23 +102,105 @@ def money(value: Decimal | None) -> str:
 
 def data_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], widths_mm: Sequence[float],
                st: dict, right_cols: Sequence[int] = ()) -> LongTable:
-    """A grid table whose header row repeats on every page it runs onto; cells wrap (CJK aware)."""
+    """A grid table whose header row repeats on every page it runs onto; long cells wrap (CJK aware).
+
+    A cell whose one-line text fits its column is drawn as a plain string, which is much faster
+    than laying out a paragraph; only longer text becomes a wrapping paragraph.
+    """
     total = sum(widths_mm)
     widths = [FRAME_WIDTH * w / total for w in widths_mm]
+    size = st["cell"].fontSize
+    room = [w - 2 * CELL_PAD - 0.5 for w in widths]
     head = [para(h, st["head"]) for h in headers]
-    body = [[para(v, st["cell_r"] if i in right_cols else st["cell"]) for i, v in enumerate(r)] for r in rows]
+
+    def cell(i: int, v: Any) -> Any:
+        text = "" if v is None else str(v)
+        if "\n" not in text and stringWidth(text, FONT_NAME, size) <= room[i]:
+            return text
+        return TextCell(text, size, st["cell"].leading, right=i in right_cols)
+
+    body = [[cell(i, v) for i, v in enumerate(r)] for r in rows]
     table = LongTable([head] + body, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle([
+    commands = [
         ("FONTNAME", (0, 0), (-1, -1), FONT_NAME),
+        ("FONTSIZE", (0, 0), (-1, -1), size),
+        ("LEADING", (0, 0), (-1, -1), st["cell"].leading),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#777777")),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e8ee")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-    ]))
+    ]
+    commands += [("ALIGN", (i, 1), (i, -1), "RIGHT") for i in right_cols]
+    table.setStyle(TableStyle(commands))
     return table
+
+
+NO_LINE_START = set("，。、；：？！）》」』】”’,.;:?!)%")
+
+
+class TextCell(Flowable):
+    """Plain text wrapped at any character (CJK) or at a space (Latin): a fast table-cell paragraph."""
+
+    _widths: dict[tuple[str, float], float] = {}
+
+    def __init__(self, text: str, size: float, leading: float, right: bool = False) -> None:
+        super().__init__()
+        self.text, self.size, self.leading, self.right = text, size, leading, right
+        self.lines: list[str] = []
+        self._wrapped_for: float | None = None
+
+    def _w(self, ch: str) -> float:
+        key = (ch, self.size)
+        w = self._widths.get(key)
+        if w is None:
+            w = self._widths[key] = stringWidth(ch, FONT_NAME, self.size)
+        return w
+
+    def _break(self, width: float) -> list[str]:
+        lines: list[str] = []
+        for source in self.text.split("\n"):
+            line: list[str] = []
+            used = 0.0
+            for ch in source:
+                w = self._w(ch)
+                if line and used + w > width:
+                    cut = len(line)
+                    if ch in NO_LINE_START and len(line) > 1:     # no line starts with closing punctuation
+                        cut = len(line) - 1
+                    elif ch.isascii() and ch.isalnum():             # keep a Latin word together if we can
+                        space = next((k for k in range(len(line) - 1, max(-1, len(line) - 20), -1)
+                                      if line[k] == " "), None)
+                        if space is not None and space > 0:
+                            cut = space + 1
+                    lines.append("".join(line[:cut]).rstrip())
+                    line = line[cut:]
+                    used = sum(self._w(c) for c in line)
+                line.append(ch)
+                used += w
+            lines.append("".join(line))
+        return lines
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        if self._wrapped_for != avail_width:
+            self.lines = self._break(avail_width)
+            self._wrapped_for = avail_width
+        self.width = avail_width
+        self.height = len(self.lines) * self.leading
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        c.setFont(FONT_NAME, self.size)
+        y = self.height - self.size
+        for line in self.lines:
+            if self.right:
+                c.drawRightString(self.width, y, line)
+            else:
+                c.drawString(0, y, line)
+            y -= self.leading
 
 
 class SignatureLine(Flowable):
