@@ -189,7 +189,7 @@ def test_every_document_message_has_a_chinese_translation():
         translated = {m.id for m in read_po(f) if m.id and m.string}
     used: set[str] = set()
     root = Path(__file__).resolve().parents[2] / "inspector"
-    for path in list((root / "reports").glob("*.py")) + list((root / "signing").glob("*.py")):
+    for path in [*(root / "reports").glob("*.py"), *(root / "signing").glob("*.py"), root / "cli" / "documents.py"]:
         for m in re.finditer(r'\bN?_\(\s*((?:"(?:[^"\\]|\\.)*"\s*)+)\)', path.read_text(encoding="utf-8")):
             used.add("".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))))
     assert used and not (used - translated), sorted(used - translated)

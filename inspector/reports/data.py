@@ -1,0 +1,116 @@
+"""Fill a `ReportData` from the local store: the inspection, its frozen snapshot, the team, the
+settings in force, the on-site work recorded as events, the evidence photos and the sign-off."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
+
+from inspector.coltypes import TIMESTAMP_FORMAT
+from inspector.events import read_events
+from inspector.i18n import N_, _
+from inspector.inspections import current_snapshot, get_inspection
+from inspector.models import SnapFixmedins
+from inspector.reports.model import ROLE_INSPECTOR, ROLE_LEAD, EvidencePhoto, ReportData, TeamMember
+from inspector.reports.signoff import read_signoff
+from inspector.settings import effective_settings
+
+CHECK_AREAS = (
+    ("census.", N_("Ward census of the inpatients present at the visit (C1)")),
+    ("stock.", N_("Drug stock count against the purchase, sales and stock ledgers (C2)")),
+    ("record.", N_("Review of a reproducible random sample of medical records (C3)")),
+    ("lead.", N_("Verification of the leads found by screening the synced records")),
+)
+ON_SITE_PREFIXES = ("census.", "stock.", "record.", "lead.", "evidence.", "finding.")
+
+
+def team_members(conn: Connection, inspection_id: int, stored: list[Any]) -> list[TeamMember]:
+    """The team now: the inspection's team column folded with 'team.member_added/removed' events."""
+    team: dict[str, TeamMember] = {}
+    for m in stored or []:
+        if isinstance(m, dict) and m.get("name"):
+            role = ROLE_LEAD if m.get("role") == ROLE_LEAD else ROLE_INSPECTOR
+            team[m["name"]] = TeamMember(m["name"], str(m.get("cert_no", "")), role)
+    for ev in read_events(conn, inspection_id, ["team.*"]):
+        p = ev.payload
+        if ev.kind == "team.member_added":
+            team[p["name"]] = TeamMember(p["name"], str(p.get("cert_no", "")), p.get("role", ROLE_INSPECTOR))
+        elif ev.kind == "team.member_removed":
+            team.pop(p["name"], None)
+    return list(team.values())
+
+
+def evidence_photos(conn: Connection, inspection_id: int) -> list[EvidencePhoto]:
+    """Every image recorded as evidence ('evidence.added'), oldest first, content checked against its SHA-256."""
+    photos: list[EvidencePhoto] = []
+    for ev in read_events(conn, inspection_id, ["evidence.added"]):
+        p = ev.payload
+        if not str(p.get("media_type", "")).startswith("image/"):
+            continue
+        row = conn.exec_driver_sql("SELECT content FROM attachment WHERE sha256 = ?", (p["sha256"],)).fetchone()
+        content = bytes(row[0]) if row else b""
+        if hashlib.sha256(content).hexdigest() != p["sha256"]:
+            from inspector.errors import UserError
+
+            raise UserError(f"evidence photo {p['sha256'][:12]}… is missing or corrupted in the store")
+        captured = _parse_time(p.get("captured_at"))
+        photos.append(EvidencePhoto(image=content, caption=p.get("caption") or p.get("filename", ""),
+                                    captured_at=captured, author=ev.author, sha256=p["sha256"]))
+    return photos
+
+
+def _parse_time(text: Any) -> datetime | None:
+    try:
+        return datetime.strptime(str(text)[:19], TIMESTAMP_FORMAT)
+    except (TypeError, ValueError):
+        return None
+
+
+def _visit_end(conn: Connection, inspection_id: int, start: datetime) -> datetime | None:
+    last = None
+    for ev in read_events(conn, inspection_id, [p + "*" for p in ON_SITE_PREFIXES]):
+        at = _parse_time(ev.at)
+        if at and at > start and (last is None or at > last):
+            last = at
+    return last
+
+
+def checked_areas(conn: Connection, inspection_id: int) -> list[str]:
+    """What was checked on site: each check with at least one recorded event."""
+    kinds = {ev.kind for ev in read_events(conn, inspection_id, [p + "*" for p, _t in CHECK_AREAS])}
+    return [_(text) for prefix, text in CHECK_AREAS if any(k.startswith(prefix) for k in kinds)]
+
+
+def build_report_data(session: Session, inspection_id: int) -> ReportData:
+    """Everything the inspection's documents show, read from the store (UserError if the inspection is unknown)."""
+    insp = get_inspection(session, inspection_id)
+    snap = current_snapshot(session, inspection_id)
+    conn = session.connection()
+    fix = session.execute(select(SnapFixmedins).where(
+        SnapFixmedins.snapshot_id == snap.id, SnapFixmedins.fixmedins_code == insp.fixmedins_code)).scalar_one_or_none()
+    settings = effective_settings(conn, inspection_id)
+    signoff = read_signoff(conn, inspection_id)
+    team = team_members(conn, inspection_id, insp.team)
+    data = ReportData(
+        institution_code=insp.fixmedins_code,
+        institution_name=fix.fixmedins_name if fix else insp.fixmedins_name,
+        institution_address=(fix.addr or "") if fix else "",
+        inspection_id=insp.id, inspection_uid=insp.uid,
+        window_from=insp.date_from, window_to=insp.date_to,
+        visit_start=insp.visit_time, visit_end=_visit_end(conn, inspection_id, insp.visit_time),
+        inspection_kind=str(settings.get("inspection_kind", "routine")),
+        team=team,
+        representative_name=signoff.representative_name, representative_title=signoff.representative_title,
+        bureau_name=str(settings.get("bureau_name", "")),
+        checked=checked_areas(conn, inspection_id),
+        photos=evidence_photos(conn, inspection_id),
+        settings={k: v for k, v in settings.items() if k != "settings_version"},
+        approved=signoff.approved_by is not None,
+        hand_signature=signoff.hand_signature,
+        generated_at=datetime.now().replace(microsecond=0),
+    )
+    data.settings["snapshot"] = f"v{snap.version} {snap.extract_id}"
+    return data
