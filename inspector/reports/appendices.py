@@ -39,6 +39,9 @@ OUTCOMES = {
 }
 
 
+SEVERITIES = {"high": N_("high severity"), "medium": N_("medium severity"), "low": N_("low severity")}
+
+
 def outcome(code: str) -> str:
     return _(OUTCOMES[code]) if code in OUTCOMES else code
 
@@ -95,7 +98,8 @@ def _record_table(data: ReportData, st: dict) -> Flowable:
 
 def _leads_table(data: ReportData, st: dict) -> Flowable:
     headers = [_("Screening rule"), _("Lead key"), _("Severity"), _("Amount (CNY)"), _("Check outcome"), _("Remarks")]
-    rows = [[r.rule, r.key, r.severity, money(r.amount), outcome(r.outcome), r.note] for r in data.leads]
+    rows = [[r.rule, r.key, _(SEVERITIES[r.severity]) if r.severity in SEVERITIES else r.severity, money(r.amount),
+             outcome(r.outcome), r.note] for r in data.leads]
     return data_table(headers, rows, [10, 40, 12, 16, 18, 40], st, right_cols=(3,))
 
 
