@@ -11,7 +11,8 @@ from inspector.errors import UserError
 def register(sub, common) -> None:
     p = sub.add_parser("report", parents=[common], help="render the inspection documents as PDF")
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
-    p.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.pdf",
+                   help="FILE.pdf: the documents; FILE.xlsx: the findings list and appendices as a workbook")
     p.add_argument("--hand-signature", type=Path, metavar="PNG",
                    help="the representative's signature image (from the signature pad)")
     p.add_argument("--refused-note", metavar="TEXT",
@@ -72,6 +73,12 @@ def cmd_report(args) -> int:
         data = with_hand_signature(data, png)
     elif args.refused_note:
         data = with_refusal(data, args.refused_note)
+    if args.out.suffix.lower() == ".xlsx":
+        from inspector.reports.xlsx import write_report_xlsx
+
+        write_report_xlsx(data, args.out)
+        print(f"wrote {args.out}: {len(data.findings)} findings, separate recovery and fine totals")
+        return 0
     info = render_report(data, args.out)
     state = "approved" if data.approved else "DRAFT (not yet approved by the team lead)"
     print(f"wrote {args.out}: {info.pages} pages, {state}")

@@ -193,3 +193,27 @@ def test_every_document_message_has_a_chinese_translation():
         for m in re.finditer(r'\bN?_\(\s*((?:"(?:[^"\\]|\\.)*"\s*)+)\)', path.read_text(encoding="utf-8")):
             used.add("".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))))
     assert used and not (used - translated), sorted(used - translated)
+
+
+def test_workbook_has_findings_with_separate_totals_and_appendices(tmp_path):
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    from inspector.reports.xlsx import write_report_xlsx
+
+    data = sample_report_data(findings=25, census=8, stock=4, records=3, leads=6, photos=2)
+    out = write_report_xlsx(data, tmp_path / "r.xlsx")
+    wb = load_workbook(out, read_only=True)
+    assert wb.sheetnames == ["问题清单", "本清单使用的设置", "附件1：在院核查表", "附件2：药品盘点表", "附件3：病历评审表",
+                             "附件4：疑点及核实结果", "附件5：证据照片"]
+    rows = list(wb["问题清单"].iter_rows(values_only=True))
+    assert rows[0][:5] == ("序号", "问题类别", "法律依据", "问题描述", "违规金额")
+    body = rows[1:1 + len(data.findings)]
+    assert Decimal(str(round(sum(r[8] for r in body), 2))) == data.fine_total
+    totals = {r[1]: r for r in rows if r and r[1] and "合计" in str(r[1])}
+    assert Decimal(str(totals["追回金额合计（退回医保基金）"][5])) == data.recovery_total
+    assert Decimal(str(totals["罚款合计（上缴国库）"][8])) == data.fine_total
+    photos = list(wb["附件5：证据照片"].iter_rows(values_only=True))
+    assert [r[4] for r in photos[1:]] == [p.digest() for p in data.photos]
+    wb.close()
