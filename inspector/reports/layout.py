@@ -183,9 +183,14 @@ class TextCell(Flowable):
             lines.append("".join(line))
         return lines
 
+    MAX_LINES = 40          # a table row cannot split across pages: very long text is cut with "…"
+
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         if self._wrapped_for != avail_width:
             self.lines = self._break(avail_width)
+            if len(self.lines) > self.MAX_LINES:
+                self.lines = self.lines[:self.MAX_LINES]
+                self.lines[-1] = self.lines[-1][:-1] + "…"
             self._wrapped_for = avail_width
         self.width = avail_width
         self.height = len(self.lines) * self.leading

@@ -217,3 +217,16 @@ def test_workbook_has_findings_with_separate_totals_and_appendices(tmp_path):
     photos = list(wb["附件5：证据照片"].iter_rows(values_only=True))
     assert [r[4] for r in photos[1:]] == [p.digest() for p in data.photos]
     wb.close()
+
+
+def test_very_long_cell_text_does_not_break_the_layout(tmp_path):
+    from dataclasses import replace
+
+    data = sample_report_data(findings=2, census=0, stock=0, records=0, leads=0, photos=0)
+    long_text = "患者住院期间多次重复收取同一检查项目费用，" * 300
+    data.findings[0] = replace(data.findings[0], description=long_text)
+    data.facts = [long_text]                                  # the record keeps the full text (paragraphs split)
+    info = render_report(data, tmp_path / "long.pdf")
+    text = "".join(page_texts(tmp_path / "long.pdf", info.pages)).replace("\n", "")
+    assert text.count("患者住院期间多次重复收取同一检查项目费用") >= 300
+    assert "…" in text
