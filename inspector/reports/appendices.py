@@ -24,10 +24,12 @@ OUTCOMES = {
     "absent": N_("absent without leave (bed-blocking)"),
     "discharged": N_("gone home, discharge not recorded"),
     "unregistered": N_("occupant without registration"),
+    "not_checked": N_("not yet checked"),
     # stock count
     "within": N_("within tolerance"),
     "shortage": N_("shortage beyond tolerance"),
     "surplus": N_("surplus beyond tolerance"),
+    "not_counted": N_("not yet counted"),
     # record review
     "pass": N_("passed review"),
     "fail": N_("failed review"),
