@@ -45,12 +45,13 @@ def team_members(conn: Connection, inspection_id: int, stored: list[Any]) -> lis
 
 
 def evidence_photos(conn: Connection, inspection_id: int) -> list[EvidencePhoto]:
-    """Every image recorded as evidence ('evidence.added'), oldest first, content checked against its SHA-256."""
+    """Every item recorded as evidence ('evidence.added'), oldest first, content checked against its SHA-256.
+
+    Images are shown; other files (copies of documents) are listed with the same caption, time, author and hash.
+    """
     photos: list[EvidencePhoto] = []
     for ev in read_events(conn, inspection_id, ["evidence.added"]):
         p = ev.payload
-        if not str(p.get("media_type", "")).startswith("image/"):
-            continue
         row = conn.exec_driver_sql("SELECT content FROM attachment WHERE sha256 = ?", (p["sha256"],)).fetchone()
         content = bytes(row[0]) if row else b""
         if hashlib.sha256(content).hexdigest() != p["sha256"]:
@@ -58,7 +59,10 @@ def evidence_photos(conn: Connection, inspection_id: int) -> list[EvidencePhoto]
 
             raise UserError(f"evidence photo {p['sha256'][:12]}… is missing or corrupted in the store")
         captured = _parse_time(p.get("captured_at"))
-        photos.append(EvidencePhoto(image=content, caption=p.get("caption") or p.get("filename", ""),
+        caption = p.get("caption") or ""
+        if p.get("filename") and p["filename"] not in ("photo", "evidence"):
+            caption = f"{caption}（{p['filename']}）" if caption else p["filename"]
+        photos.append(EvidencePhoto(image=content, caption=caption,
                                     captured_at=captured, author=ev.author, sha256=p["sha256"]))
     return photos
 

@@ -18,9 +18,9 @@ def _multiplier(value: Any) -> str:
 
 
 def settings_text(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def findings_story(data: ReportData, st: dict) -> list[Flowable]:
