@@ -236,3 +236,10 @@ def test_foreign_pdf_gets_a_new_visible_field(world, capsys, tmp_path):
     code, report = verify_json(capsys, world, plain)
     assert code == 0 and report["signatures"][0]["field"] == "Signature1"
     assert "Signature is Valid." in pdfsig(world, plain)[0]
+
+
+def test_stamp_fonts_are_embedded_too(signed):
+    out = subprocess.run(["pdffonts", str(signed)], check=True, capture_output=True, text=True).stdout
+    rows = [line.split() for line in out.splitlines()[2:] if line.strip()]
+    assert len(rows) >= 4                                    # the document's subsets plus one per stamp
+    assert all(r[-5:-3] == ["yes", "yes"] and "WenQuanYiMicroHei" in r[0] for r in rows), out
