@@ -30,6 +30,14 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "record_sample_n": 30,
     "record_seed": 1,
     "record_stratify": False,
+    # findings: discretion bands narrowing the fine multiplier by amount, keyed by category code
+    # or its first letter ({} turns them off); the brief's example for fraud and P01
+    "discretion_bands": {
+        key: [{"up_to": "2000", "low": "2", "high": "3"},
+              {"up_to": "5000", "low": "3", "high": "4"},
+              {"up_to": None, "low": "4", "high": "5"}]
+        for key in ("F", "P01")
+    },
 }
 
 
