@@ -2,7 +2,6 @@
 settings in force, the on-site work recorded as events, the evidence photos and the sign-off."""
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 from datetime import datetime
 from typing import Any
@@ -28,42 +27,28 @@ CHECK_AREAS = (
 ON_SITE_PREFIXES = ("census.", "stock.", "record.", "lead.", "evidence.", "finding.")
 
 
-def team_members(conn: Connection, inspection_id: int, stored: list[Any]) -> list[TeamMember]:
-    """The team now: the inspection's team column folded with 'team.member_added/removed' events."""
-    team: dict[str, TeamMember] = {}
-    for m in stored or []:
-        if isinstance(m, dict) and m.get("name"):
-            role = ROLE_LEAD if m.get("role") == ROLE_LEAD else ROLE_INSPECTOR
-            team[m["name"]] = TeamMember(m["name"], str(m.get("cert_no", "")), role)
-    for ev in read_events(conn, inspection_id, ["team.*"]):
-        p = ev.payload
-        if ev.kind == "team.member_added":
-            team[p["name"]] = TeamMember(p["name"], str(p.get("cert_no", "")), p.get("role", ROLE_INSPECTOR))
-        elif ev.kind == "team.member_removed":
-            team.pop(p["name"], None)
-    return list(team.values())
+def team_members(conn: Connection, inspection_id: int) -> list[TeamMember]:
+    """The team now (the inspection's team folded with its team events), in signing roles."""
+    from inspector.team import current_team
+
+    return [TeamMember(m.name, m.cert_no, ROLE_LEAD if m.role == ROLE_LEAD else ROLE_INSPECTOR)
+            for m in current_team(conn, inspection_id)]
 
 
 def evidence_photos(conn: Connection, inspection_id: int) -> list[EvidencePhoto]:
-    """Every item recorded as evidence ('evidence.added'), oldest first, content checked against its SHA-256.
+    """Every item recorded as evidence, oldest first, content checked against its SHA-256.
 
     Images are shown; other files (copies of documents) are listed with the same caption, time, author and hash.
     """
-    photos: list[EvidencePhoto] = []
-    for ev in read_events(conn, inspection_id, ["evidence.added"]):
-        p = ev.payload
-        row = conn.exec_driver_sql("SELECT content FROM attachment WHERE sha256 = ?", (p["sha256"],)).fetchone()
-        content = bytes(row[0]) if row else b""
-        if hashlib.sha256(content).hexdigest() != p["sha256"]:
-            from inspector.errors import UserError
+    from inspector.evidence import list_evidence, read_evidence
 
-            raise UserError(f"evidence photo {p['sha256'][:12]}… is missing or corrupted in the store")
-        captured = _parse_time(p.get("captured_at"))
-        caption = p.get("caption") or ""
-        if p.get("filename") and p["filename"] not in ("photo", "evidence"):
-            caption = f"{caption}（{p['filename']}）" if caption else p["filename"]
-        photos.append(EvidencePhoto(image=content, caption=caption,
-                                    captured_at=captured, author=ev.author, sha256=p["sha256"]))
+    photos: list[EvidencePhoto] = []
+    for item in list_evidence(conn, inspection_id):
+        caption = item.caption or ""
+        if item.filename and item.filename not in ("photo", "evidence"):
+            caption = f"{caption}（{item.filename}）" if caption else item.filename
+        photos.append(EvidencePhoto(image=read_evidence(conn, item.sha256), caption=caption,
+                                    captured_at=_parse_time(item.captured_at), author=item.author, sha256=item.sha256))
     return photos
 
 
@@ -98,7 +83,7 @@ def build_report_data(session: Session, inspection_id: int) -> ReportData:
         SnapFixmedins.snapshot_id == snap.id, SnapFixmedins.fixmedins_code == insp.fixmedins_code)).scalar_one_or_none()
     settings = effective_settings(conn, inspection_id)
     signoff = read_signoff(conn, inspection_id)
-    team = team_members(conn, inspection_id, insp.team)
+    team = team_members(conn, inspection_id)
     data = ReportData(
         institution_code=insp.fixmedins_code,
         institution_name=fix.fixmedins_name if fix else insp.fixmedins_name,
