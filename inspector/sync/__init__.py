@@ -1,0 +1,1 @@
+"""Central -> local: the slice one inspection needs, streamed into a snapshot."""

@@ -1,0 +1,216 @@
+"""Central sync: pull one inspection's slice from a central database into the local store.
+
+`sync_central` opens one read transaction on the source, counts each table's slice rows
+(for progress), then hands `write_snapshot` one streamed feed per table; the whole
+snapshot is written in one local transaction, so a failed, cancelled or killed sync
+leaves nothing behind and every earlier inspection intact.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, datetime
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from inspector.errors import UserError
+from inspector.i18n import _
+from inspector.models import Inspection
+from inspector.progress import Progress
+from inspector.snapshot import SCHEMA_VERSION, NewInspection, SnapshotResult, TableFeed, contract_columns, write_snapshot
+from inspector.sync.slice import (
+    SLICE_TABLES,
+    SliceWindow,
+    count_query,
+    med_list_by_codes_query,
+    slice_query,
+    visit_ids_param,
+    visits_query,
+)
+from inspector.sync.slice import placeholder as _ph
+from inspector.sync.source import CentralSource
+
+
+def read_extract_meta(src: CentralSource) -> dict[str, str]:
+    """The source's extract_meta, checked for the contract version this program reads."""
+    try:
+        rows = src.fetchall("SELECT key, value FROM extract_meta")
+    except UserError:
+        raise UserError(
+            _("{url} is not a central extract: it has no readable extract_meta table").format(url=src.public_url)
+        ) from None
+    meta = {str(k): str(v) for k, v in rows}
+    version = meta.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise UserError(
+            _("{url} has extract schema_version {found}; this program reads version {wanted}").format(
+                url=src.public_url, found=version if version is not None else _("(none)"), wanted=SCHEMA_VERSION
+            )
+        )
+    if "extract_id" not in meta:
+        raise UserError(_("{url}: extract_meta has no extract_id").format(url=src.public_url))
+    return meta
+
+
+def check_request(date_from: date, date_to: date, visit_time: datetime) -> None:
+    """Refuse an impossible window or a visit time before the window."""
+    if date_from > date_to:
+        raise UserError(
+            _("the window starts after it ends: {d0} > {d1}").format(d0=date_from.isoformat(), d1=date_to.isoformat())
+        )
+    w0 = datetime.combine(date_from, datetime.min.time())
+    if visit_time < w0:
+        raise UserError(
+            _("the visit time {v} is before the review window starts ({w0})").format(
+                v=visit_time.strftime("%Y-%m-%d %H:%M:%S"), w0=w0.strftime("%Y-%m-%d %H:%M:%S")
+            )
+        )
+
+
+def _check_institution(src: CentralSource, institution: str) -> None:
+    found = src.fetchall(
+        f"SELECT fixmedins_code FROM fixmedins WHERE fixmedins_code = {_ph(src.dialect, 'c')}", {"c": institution}
+    )
+    if not found:
+        raise UserError(
+            _("institution {code} is not in the central database {url}").format(code=institution, url=src.public_url)
+        )
+
+
+def _check_target(engine: Engine, target: int, institution: str, date_from: date, date_to: date, visit_time: datetime) -> None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(Inspection.fixmedins_code, Inspection.date_from, Inspection.date_to, Inspection.visit_time).where(
+                Inspection.id == target
+            )
+        ).first()
+    if row is None:
+        raise UserError(_("no inspection with id {id} in this store").format(id=target))
+    if tuple(row) != (institution, date_from, date_to, visit_time):
+        raise UserError(
+            _("inspection {id} is of {code}, {d0}..{d1}, visit {v}: a new snapshot must use the same").format(
+                id=target, code=row[0], d0=row[1], d1=row[2], v=row[3]
+            )
+        )
+
+
+# Load order: med_list last, as its rows are those the fee lines and drug ledgers refer to.
+_FEED_ORDER = tuple(t for t in SLICE_TABLES if t != "med_list") + ("med_list",)
+_CODE_USERS = ("feedetl", "drug_inv", "drug_purc", "drug_sel")
+
+
+def _collecting(batches: Iterator[list[tuple]], index: int, codes: set[str]) -> Iterator[list[tuple]]:
+    """Pass batches through, remembering the med_list codes they refer to."""
+    for batch in batches:
+        codes.update(map(itemgetter(index), batch))
+        yield batch
+
+
+def _med_list_batches(src: CentralSource, codes: set[str]) -> Iterator[list[tuple]]:
+    if not codes:
+        return
+    value: Any = json.dumps(sorted(codes)) if src.dialect == "sqlite" else sorted(codes)
+    yield from src.batches(med_list_by_codes_query(src.dialect), {"codes": value})
+
+
+def _slice_feeds(src: CentralSource, window: SliceWindow, params: dict[str, Any]) -> dict[str, TableFeed]:
+    """One streamed feed per contract table, with totals counted in one query up front."""
+    ids = [r[0] for r in src.fetchall(visits_query(src.dialect), params)]
+    params = {**params, "ids": visit_ids_param(src.dialect, ids)}
+    counted = [t for t in _FEED_ORDER if t != "med_list"]
+    totals = dict(zip(counted, src.fetchall(count_query(src.dialect, counted, window), params)[0]))
+    codes: set[str] = set()
+    feeds: dict[str, TableFeed] = {}
+    for table in counted:
+        batches = src.batches(slice_query(src.dialect, table, window), params)
+        if table in _CODE_USERS:
+            batches = _collecting(batches, contract_columns(table).index("med_list_codg"), codes)
+        feeds[table] = TableFeed(int(totals[table]), batches)
+    feeds["med_list"] = TableFeed(lambda: len(codes), _med_list_batches(src, codes))
+    return feeds
+
+
+def sync_central(
+    engine: Engine,
+    central_url: str,
+    institution: str,
+    date_from: date,
+    date_to: date,
+    visit_time: datetime,
+    *,
+    target_inspection: int | None = None,
+    progress: Progress | None = None,
+    source_kind: str = "central",
+    source_label: str | None = None,
+    source_sha256: str | None = None,
+) -> SnapshotResult:
+    """Copy the contract slice of `institution` for D0..D1 and visit time V into a new snapshot.
+
+    Creates a new inspection, or a new snapshot version of `target_inspection`.
+    """
+    progress = progress or Progress()
+    institution = institution.strip()
+    check_request(date_from, date_to, visit_time)
+    if target_inspection is not None:
+        _check_target(engine, target_inspection, institution, date_from, date_to, visit_time)
+    progress.set_status(_("connecting to the central database"))
+    with CentralSource(central_url) as src:
+        meta = read_extract_meta(src)
+        _check_institution(src, institution)
+        window = SliceWindow(institution, date_from, date_to, visit_time)
+        params = window.params(src.dialect)
+        progress.set_status(_("counting the slice"))
+        feeds = _slice_feeds(src, window, params)
+        target: NewInspection | int = (
+            target_inspection
+            if target_inspection is not None
+            else NewInspection(institution, date_from, date_to, visit_time)
+        )
+        progress.set_status(_("copying"))
+        try:
+            return write_snapshot(
+                engine,
+                target,
+                source_kind=source_kind,
+                source=source_label if source_label is not None else src.public_url,
+                extract_meta=meta,
+                feeds=feeds,
+                progress=progress,
+                source_sha256=source_sha256,
+            )
+        finally:
+            for feed in feeds.values():  # close open cursors before the source goes
+                close = getattr(feed.batches, "close", None)
+                if close is not None:
+                    close()
+
+
+def resync_inspection(engine: Engine, central_url: str, inspection_id: int, *, progress: Progress | None = None) -> SnapshotResult:
+    """A new snapshot version of an existing inspection, with its institution, window and visit time."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(Inspection.fixmedins_code, Inspection.date_from, Inspection.date_to, Inspection.visit_time).where(
+                Inspection.id == inspection_id
+            )
+        ).first()
+    if row is None:
+        raise UserError(_("no inspection with id {id} in this store").format(id=inspection_id))
+    return sync_central(engine, central_url, row[0], row[1], row[2], row[3], target_inspection=inspection_id, progress=progress)
+
+
+def list_central_institutions(central_url: str, search: str = "") -> list[dict[str, Any]]:
+    """Institutions of the central database whose code or name contains `search` (for pickers)."""
+    with CentralSource(central_url) as src:
+        read_extract_meta(src)
+        sql = "SELECT fixmedins_code, fixmedins_name, fixmedins_type, hosp_lv, admdvs FROM fixmedins"
+        params: dict[str, Any] = {}
+        if search.strip():
+            like = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            sql += (f" WHERE fixmedins_code LIKE {_ph(src.dialect, 's')} ESCAPE '\\'"
+                    f" OR fixmedins_name LIKE {_ph(src.dialect, 's')} ESCAPE '\\'")
+            params["s"] = like
+        sql += " ORDER BY fixmedins_code"
+        rows = src.fetchall(sql, params)
+    return [{"code": r[0], "name": r[1], "type": r[2], "tier": r[3], "admdvs": r[4]} for r in rows]

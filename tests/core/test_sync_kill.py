@@ -1,0 +1,130 @@
+"""A real `main.py sync` killed with SIGKILL at several points leaves the store as it was."""
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from inspector.db import open_store
+from inspector.models import SNAPSHOT_MODELS
+from inspector.snapshot import table_digest
+from inspector.sync.central import sync_central
+from tests.support.central_db import INSTITUTION, build_synthetic_central
+
+ROOT = Path(__file__).resolve().parents[2]
+BAR = re.compile(r"^(\w+)\s+\[[# ]*\]\s+([\d,]+)/([\d,]+)")
+
+
+def _state(db: Path) -> dict:
+    """Everything a kill must not change: rows per table, inspections, snapshots and digests."""
+    con = sqlite3.connect(db)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        state = {t: con.execute(f"SELECT count(*) FROM snap_{t}").fetchone()[0] for t in SNAPSHOT_MODELS}
+        state["inspections"] = con.execute("SELECT id, fixmedins_name FROM inspection ORDER BY id").fetchall()
+        state["snapshots"] = con.execute("SELECT id, version, row_counts, digests FROM snapshot ORDER BY id").fetchall()
+        cur = con.cursor()
+        state["recomputed"] = {t: table_digest(cur, t, 1) for t in SNAPSHOT_MODELS}
+    finally:
+        con.close()
+    return state
+
+
+def _sync_and_kill(central: Path, db: Path, should_kill) -> tuple[int, str]:
+    """Run `main.py sync` with its progress on a terminal; SIGKILL it when `should_kill(line)`."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "main.py", "sync", "--central", str(central), "--institution", INSTITUTION,
+         "--from", "2026-01-01", "--to", "2026-03-31", "--visit-time", "2026-04-10 10:00:00", "--db", str(db)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL,
+    )
+    os.close(slave)
+    seen = ""
+    buffer = ""
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(master, 4096).decode(errors="replace")
+            except OSError:
+                break
+            buffer += chunk
+            *lines, buffer = re.split(r"[\r\n]", buffer)
+            for line in lines:
+                seen += line + "\n"
+                if should_kill(line.strip()):
+                    os.kill(proc.pid, signal.SIGKILL)
+                    proc.wait(timeout=30)
+                    return proc.returncode, seen
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.wait(timeout=30), seen
+
+
+def _at_table_start(table: str):
+    return lambda line: (m := BAR.match(line)) is not None and m.group(1) == table
+
+
+def _part_way(table: str, fraction: float):
+    def check(line: str) -> bool:
+        m = BAR.match(line)
+        if not m or m.group(1) != table:
+            return False
+        done, total = int(m.group(2).replace(",", "")), int(m.group(3).replace(",", ""))
+        return fraction * total <= done < total
+    return check
+
+
+def _complete(table: str):
+    def check(line: str) -> bool:
+        m = BAR.match(line)
+        return m is not None and m.group(1) == table and m.group(2) == m.group(3)
+    return check
+
+
+@pytest.mark.slow
+def test_sigkill_during_sync_leaves_the_store_intact(tmp_path):
+    central = build_synthetic_central(tmp_path / "central.db", 400_000, other_fee_lines=5_000)
+    db = tmp_path / "store.db"
+    engine = open_store(db)
+    first = sync_central(engine, str(central), INSTITUTION, date(2026, 1, 1), date(2026, 1, 10),
+                         datetime(2026, 1, 11, 9, 0, 0))
+    engine.dispose()
+    before = _state(db)
+    assert before["recomputed"] == first.digests and before["feedetl"] > 1000
+
+    for point, should_kill in [
+        ("copying mdtrt", _at_table_start("mdtrt")),
+        ("copying feedetl", _part_way("feedetl", 0.3)),
+        # med_list is the last table copied: once it is complete, the digests are being computed.
+        ("computing digests", lambda line: line == "digests" or _complete("med_list")(line)),
+    ]:
+        code, seen = _sync_and_kill(central, db, should_kill)
+        assert code == -signal.SIGKILL, f"{point}: the sync ended by itself ({code}) before the kill:\n{seen}"
+        assert _state(db) == before, point
+        open_store(db).dispose()  # opens cleanly (and still migrates nothing)
+
+    # After all that, a sync runs to the end and the first inspection is still the same.
+    code, seen = _sync_and_kill(central, db, lambda line: False)
+    assert code == 0, seen
+    after = _state(db)
+    assert after["snapshots"][0] == before["snapshots"][0] and len(after["inspections"]) == 2
+    assert after["recomputed"] == before["recomputed"]
