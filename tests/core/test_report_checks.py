@@ -108,3 +108,31 @@ def test_stock_count_and_record_review_reach_the_appendices(tmp_path):
     render_report(data, out)
     text = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-raw", str(out), "-"], capture_output=True, text=True).stdout)
     assert first in text and "不合格" in text and "88.80" in text
+
+
+def test_leads_appendix_shows_each_lead_with_its_outcome(tmp_path):
+    from inspector.screening.leads import decide_lead, list_leads
+    from inspector.screening.runner import run_screening
+
+    engine = open_store(tmp_path / "leads.db")
+    h = Hospital().ward("W1")
+    h.stay("M1", "P1", "2026-09-01 08:00:00", "2026-09-10 08:00:00", ward="W1", bed="1")
+    h.stay("M2", "P1", "2026-09-14 08:00:00", "2026-09-20 08:00:00", ward="W1", bed="1")   # S1: 4 days later
+    h.fee("M2", "2026-09-15 09:00:00", "321.00")
+    iid = h.write(engine)
+    run_screening(engine, iid)
+    leads = list_leads(engine, iid)
+    s1 = next(lead for lead in leads if lead.rule == "S1")
+    decide_lead(engine, iid, status="dismissed", lead_id=s1.id, reason="转科后再入院，有病历记录")
+    with session_factory(engine)() as s:
+        data = build_report_data(s, iid)
+    assert len(data.leads) == len(leads)
+    row = next(r for r in data.leads if r.rule == "S1")
+    assert row.outcome == "dismissed" and row.note == "转科后再入院，有病历记录" and row.amount == Decimal("321.00")
+    assert any("疑点" in c for c in data.checked)
+    out = tmp_path / "r.pdf"
+    from inspector.reports.pdf import render_report
+
+    render_report(data, out)
+    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-raw", str(out), "-"], capture_output=True, text=True).stdout)
+    assert "附件4：疑点及核实结果" in text and "M1/M2" in text and "排除" in text and "转科后再入院" in text
