@@ -4,7 +4,7 @@ they landed so digital signature fields can be placed on them."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -293,13 +293,3 @@ class SignatureLine(Flowable):
         c.setFillColor(colors.HexColor("#333333"))
         text = _("Date: {date}").format(date=when.strftime("%Y-%m-%d %H:%M") if when else "")
         c.drawString(self.AREA_X + self.AREA_W + 3 * mm if x is None else x, max(y, 1 * mm), text)
-
-
-def page_count_of(data: bytes) -> int:
-    """Pages of a PDF (used by tests and checks)."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    return int(PdfFileReader(io.BytesIO(data)).root["/Pages"]["/Count"])
-
-
-StoryPart = Callable[..., list[Flowable]]

@@ -11,7 +11,6 @@ import io
 import json
 import os
 import tempfile
-from datetime import datetime
 from pathlib import Path
 
 from pyhanko.pdf_utils import generic
@@ -90,7 +89,3 @@ def write_atomically(path: Path, content: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def now_local() -> datetime:
-    return datetime.now().replace(microsecond=0)
