@@ -5,7 +5,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-pytest.importorskip("inspector.checks.census", reason="the census core is not on this branch yet")
 
 from inspector.checks.census import census_state, census_summary  # noqa: E402
 from inspector.events import read_events  # noqa: E402

@@ -9,8 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox
 
-pytest.importorskip("inspector.demo.central", reason="the demo core is not on this branch yet")
-pytest.importorskip("inspector.sync.central", reason="the sync core is not on this branch yet")
 
 from inspector.inspections import list_inspections  # noqa: E402
 from ui.context import create_context  # noqa: E402
@@ -86,7 +84,6 @@ def test_sync_dialog_searches_institutions_and_syncs(qtbot, empty_ctx):
 
 
 def test_refused_workbook_errors_are_shown_and_copied(qtbot, empty_ctx, tmp_path):
-    pytest.importorskip("inspector.sync.xlsx_import", reason="the Excel import is not on this branch yet")
     from openpyxl import Workbook
 
     book = tmp_path / "bad.xlsx"

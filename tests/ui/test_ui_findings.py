@@ -8,7 +8,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPixmap
 
-pytest.importorskip("inspector.findings", reason="the findings core is not on this branch yet")
 
 from inspector.checks.census import census_summary, record_outcome, roster  # noqa: E402
 from inspector.findings import fold_findings  # noqa: E402

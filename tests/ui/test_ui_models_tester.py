@@ -1,19 +1,10 @@
 """Every table model of the UI passes pytest-qt's model tester, filled with real rows."""
 from __future__ import annotations
 
-import importlib.util
 
-import pytest
 
 from inspector.inspections import list_inspections
 from ui.models.inspections import InspectionsModel
-
-
-def _has(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def test_inspections_model(qtmodeltester, ctx):
@@ -41,7 +32,6 @@ def test_import_errors_model(qtmodeltester):
     qtmodeltester.check(m, force_py=True)
 
 
-@pytest.mark.skipif(not _has("inspector.checks.stock"), reason="the stock-count core is not on this branch yet")
 def test_stock_model(qtmodeltester, ctx):
     from inspector.checks.stock import draw_sample, record_count, sample_rows
     from ui.stock import StockModel
@@ -54,7 +44,6 @@ def test_stock_model(qtmodeltester, ctx):
     qtmodeltester.check(m, force_py=True)
 
 
-@pytest.mark.skipif(not _has("inspector.findings"), reason="the findings core is not on this branch yet")
 def test_findings_model(qtmodeltester, ctx):
     from inspector.findings import create_finding, fold_findings
     from ui.findings import FindingsModel
@@ -66,7 +55,6 @@ def test_findings_model(qtmodeltester, ctx):
     qtmodeltester.check(m, force_py=True)
 
 
-@pytest.mark.skipif(not _has("inspector.screening.leads"), reason="the screening core is not on this branch yet")
 def test_leads_model(qtmodeltester, ctx):
     from inspector.screening.leads import list_leads
     from inspector.screening.runner import run_screening

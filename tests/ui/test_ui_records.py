@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from PySide6.QtCore import Qt
 
-pytest.importorskip("inspector.checks.records", reason="the record-review core is not on this branch yet")
 
 from inspector.checks.records import records_summary  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402

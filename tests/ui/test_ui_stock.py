@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-pytest.importorskip("inspector.checks.stock", reason="the stock-count core is not on this branch yet")
 
 from inspector.checks.stock import current_sample, sample_rows  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
