@@ -38,27 +38,33 @@ from inspector.settings import effective_settings  # noqa: E402
 
 import screen_baseline  # noqa: E402
 
-DEFAULT_DB = Path(tempfile.gettempdir()) / "inspector-bench-screen.db"
+def resolve_source(source: str) -> str:
+    """'auto' is the hospital-scale demo when the demo generator and the sync are installed."""
+    if source != "auto":
+        return source
+    try:
+        from inspector.demo.central import build_demo_central  # noqa: F401
+        from inspector.sync.central import sync_central  # noqa: F401
+    except ImportError:
+        return "synthetic"
+    return "demo"
+
+
+def default_db(source: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"inspector-bench-screen-{source}.db"
 
 
 def build(db: Path, source: str) -> str:
-    """Create the hospital-scale store at `db`; returns what it holds ('demo' or 'synthetic')."""
-    if source in ("auto", "demo"):
-        try:
-            from inspector.demo.central import build_demo_central  # noqa: F401
-            from inspector.sync.central import sync_central  # noqa: F401
-        except ImportError:
-            if source == "demo":
-                raise
-        else:
-            from bench_demo import build_demo_store  # type: ignore[import-not-found]
+    """Create the hospital-scale store at `db` from `source` ('demo' or 'synthetic')."""
+    if source == "demo":
+        from bench_demo import build_demo_store  # type: ignore[import-not-found]
 
-            build_demo_store(db)
-            return "demo"
-    from synthetic_slice import build_synthetic_store
+        build_demo_store(db)
+    else:
+        from synthetic_slice import build_synthetic_store
 
-    build_synthetic_store(db)
-    return "synthetic"
+        build_synthetic_store(db)
+    return source
 
 
 def baseline(db: Path, inspection_id: int) -> tuple[dict[str, float], dict[tuple[str, str], int]]:
@@ -102,18 +108,21 @@ def ours(db: Path, inspection_id: int) -> tuple[float, dict[str, float], dict[tu
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"store to build or reuse (default {DEFAULT_DB})")
+    ap.add_argument("--db", type=Path, help="store to build or reuse (default: one per source in the temp dir)")
     ap.add_argument("--source", choices=["auto", "demo", "synthetic"], default="auto")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    args.source = resolve_source(args.source)
+    args.db = args.db or default_db(args.source)
 
     marker = args.db.with_suffix(".source")
     if args.build_only:
         marker.write_text(build(args.db, args.source))
         return 0
-    if args.rebuild or not args.db.exists() or not marker.exists():
+    if (args.rebuild or not args.db.exists() or not marker.exists()
+            or marker.read_text().strip() != args.source):
         for p in (args.db, Path(f"{args.db}-wal"), Path(f"{args.db}-shm"), marker):
             p.unlink(missing_ok=True)
         t = time.perf_counter()
