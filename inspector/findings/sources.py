@@ -40,24 +40,40 @@ def resolve_source(conn: Connection, inspection_id: int, source_type: str, ref: 
     return module.finding_source(conn, inspection_id, str(ref))
 
 
+def lead_ref(rule: str, key_json: str) -> str:
+    """The stable reference of a lead: its rule and key, which survive a re-screen (ids do not)."""
+    return f"{rule}:{json.dumps(json.loads(key_json), ensure_ascii=False, separators=(',', ':'))}"
+
+
 def finding_source(conn: Connection, inspection_id: int, ref: str) -> FindingSource:
-    """A finding from a screening lead: its amount, the usual category of its rule."""
-    try:
-        lead_id = int(ref)
-    except ValueError:
-        raise UserError(_("lead reference '{r}' is not a lead id").format(r=ref)) from None
-    row = conn.exec_driver_sql(
-        "SELECT rule, key, amount, summary FROM lead WHERE id = ? AND inspection_id = ?", (lead_id, inspection_id)
-    ).fetchone()
+    """A finding from a screening lead (by id or by 'RULE:[key...]'): its amount, its rule's usual category."""
+    if ref.isdigit():
+        row = conn.exec_driver_sql(
+            "SELECT id, rule, key, amount, summary FROM lead WHERE id = ? AND inspection_id = ?",
+            (int(ref), inspection_id)).fetchone()
+    elif ":" in ref:
+        rule, _sep, key = ref.partition(":")
+        try:
+            key = json.dumps(json.loads(key), ensure_ascii=False, separators=(",", ":"))
+        except ValueError:
+            raise UserError(_("lead reference '{r}' is not a lead id").format(r=ref)) from None
+        # the newest screening of the newest snapshot that has this lead
+        row = conn.exec_driver_sql(
+            "SELECT id, rule, key, amount, summary FROM lead WHERE inspection_id = ? AND rule = ? "
+            "AND json(key) = json(?) ORDER BY snapshot_id DESC, id DESC LIMIT 1",
+            (inspection_id, rule, key)).fetchone()
+    else:
+        raise UserError(_("lead reference '{r}' is not a lead id").format(r=ref))
     if row is None:
         raise UserError(_("unknown lead {r} in inspection {id}").format(r=ref, id=inspection_id))
-    rule, key, cents, summary = row
+    lead_id, rule, key, cents, summary = row
+    stable = lead_ref(rule, key)
     evidence = []
     for (payload,) in conn.exec_driver_sql(
             "SELECT payload FROM event WHERE inspection_id = ? AND kind = 'evidence.added' ORDER BY seq",
             (inspection_id,)):
         p = json.loads(payload)
-        if p.get("attach_to") == {"type": "lead", "ref": str(lead_id)}:
+        if p.get("attach_to") in ({"type": "lead", "ref": str(lead_id)}, {"type": "lead", "ref": stable}):
             evidence.append(p["sha256"])
     desc = _("Lead {rule} {key}: {summary}").format(rule=rule, key=key, summary=summary)
-    return FindingSource("lead", str(lead_id), from_scaled(cents, 2), RULE_CATEGORY.get(rule, "V07"), desc, evidence)
+    return FindingSource("lead", stable, from_scaled(cents, 2), RULE_CATEGORY.get(rule, "V07"), desc, evidence)

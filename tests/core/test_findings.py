@@ -179,8 +179,29 @@ def test_finding_from_lead(engine, iid):
     with engine.connect() as c:
         f = fold_findings(c, iid)[0]
     assert (f.category, f.amount, f.penalty.total) == ("V01", D("987.65"), D("1975.30"))
+    assert f.ref == 'S8:["M1"]'      # stable across re-screens, unlike the lead's row id
     with pytest.raises(UserError, match="unknown lead"):
         create_finding(engine, iid, "lead", "999")
+
+
+def test_lead_reference_survives_a_rescreen(engine, iid):
+    """Re-screening replaces lead rows (new ids); a finding's lead reference still resolves."""
+    insert = ("INSERT INTO lead (inspection_id, snapshot_id, rule, key, severity, amount, figures, summary, "
+              "computed_at) VALUES (?, ?, 'S5', '[\"F1\"]', NULL, 1234, '{}', 'above ceiling', '2026-11-01 00:00:00')")
+    with engine.begin() as c:
+        snap = c.exec_driver_sql("SELECT id FROM snapshot").scalar()
+        c.exec_driver_sql(insert, (iid, snap))
+        old_id = c.exec_driver_sql("SELECT id FROM lead").scalar()
+    create_finding(engine, iid, "lead", str(old_id))
+    with engine.begin() as c:                       # what a re-screen does
+        c.exec_driver_sql("DELETE FROM lead")
+        c.exec_driver_sql(insert.replace("'S5'", "'S4'"), (iid, snap))   # the old id now names another lead
+        c.exec_driver_sql(insert, (iid, snap))
+        assert c.exec_driver_sql("SELECT id FROM lead WHERE rule = 'S5'").scalar() != old_id
+    with engine.connect() as c:
+        f = fold_findings(c, iid)[0]
+        from inspector.findings.sources import finding_source
+        assert finding_source(c, iid, f.ref).amount == D("12.34")
 
 
 def test_edit_keeps_previous_values_and_validates(engine, iid):
