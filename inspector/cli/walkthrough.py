@@ -18,7 +18,7 @@ def register(sub, common) -> None:
 
 
 def cmd_demo(args) -> int:
-    from inspector.demo.walkthrough import create_demo_inspection, run_walkthrough
+    from inspector.demo.walkthrough import create_demo_inspection, run_walkthrough, sign_demo_report
 
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -43,4 +43,12 @@ def cmd_demo(args) -> int:
     t = walk.totals
     print(_("fund recovery {recovery}, fines {fines}, total {total}").format(
         recovery=t["fund_recovery"], fines=t["fines"], total=t["total"]))
-    return 0
+    report = sign_demo_report(engine, result.inspection_id, work)
+    print()
+    print(_("report: {pdf} ({pages} pages); signed: {signed}").format(
+        pdf=report.pdf, pages=report.pages, signed=report.signed_pdf))
+    for s in report.verify.signatures:
+        print(_("  signature {field}: {signer}, intact {intact}, trusted {trusted}").format(
+            field=s.field, signer=s.signer, intact=s.intact, trusted=s.trusted))
+    print(_("verification: {verdict}").format(verdict=_("valid") if report.verify.ok else _("INVALID")))
+    return 0 if report.verify.ok else 1

@@ -108,3 +108,68 @@ def run_walkthrough(engine: Engine, central: Path, inspection_id: int) -> Walkth
         inspection_id, by_rule, census, [f.as_dict() for f in findings],
         totals.as_dict(),
     )
+
+
+DEMO_PASSPHRASE = b"demo-passphrase"
+
+
+def demo_hand_signature_png() -> bytes:
+    """A pen stroke as the representative's hand signature (what the signature pad produces)."""
+    import io
+    import math
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (480, 160), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(img)
+    points = [(40 + x, 90 + 35 * math.sin(x / 23.0) * math.cos(x / 61.0)) for x in range(0, 400, 4)]
+    draw.line(points, fill=(20, 30, 90, 255), width=5, joint="curve")
+    draw.line([(120, 40), (150, 130), (200, 50)], fill=(20, 30, 90, 255), width=5, joint="curve")
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@dataclass
+class SignedReport:
+    pdf: Path
+    signed_pdf: Path
+    pages: int
+    verify: Any          # inspector.signing.verify.VerifyReport
+
+
+def sign_demo_report(engine: Engine, inspection_id: int, workdir: Path) -> SignedReport:
+    """Representative's hand signature, the lead's approval, the PDF, then each inspector's and the
+    lead's PAdES signature with keys from a demo CA, and the verification of the result."""
+    from inspector.db import session_factory
+    from inspector.reports.data import build_report_data
+    from inspector.reports.pdf import render_report
+    from inspector.reports.signoff import record_approval, record_hand_signature, set_representative
+    from inspector.signing.ca import create_demo_ca, issue_key
+    from inspector.signing.sign import sign_pdf
+    from inspector.signing.verify import verify_pdf
+
+    lead_name = next(n for n, _c, r in DEMO_TEAM if r == "lead")
+    set_representative(engine, inspection_id, "刘志明", "副院长（医保办主任）")
+    record_hand_signature(engine, inspection_id, demo_hand_signature_png())
+    record_approval(engine, inspection_id, lead_name)
+    with session_factory(engine)() as session:
+        data = build_report_data(session, inspection_id)
+    pdf = workdir / f"inspection-{inspection_id}.pdf"
+    info = render_report(data, pdf)
+
+    ca_dir = workdir / "demo-ca"
+    ca_cert = ca_dir / "ca.pem"
+    if not ca_cert.exists():
+        ca_cert = create_demo_ca(ca_dir)
+    signed = workdir / f"inspection-{inspection_id}-signed.pdf"
+    current = pdf
+    # inspectors first, the team lead countersigns last
+    for name, cert_no, _role in sorted(DEMO_TEAM, key=lambda m: m[2] == "lead"):
+        p12 = workdir / "keys" / f"{cert_no}.p12"
+        if not p12.exists():
+            p12.parent.mkdir(parents=True, exist_ok=True)
+            issue_key(ca_dir, name, p12, DEMO_PASSPHRASE, cert_no=cert_no)
+        sign_pdf(current, p12, DEMO_PASSPHRASE, out=signed)
+        current = signed
+    return SignedReport(pdf, signed, info.pages, verify_pdf(signed, [ca_cert]))

@@ -11,7 +11,10 @@ from inspector.models import Lead
 from sqlalchemy import select
 
 
-def test_demo_command_syncs_screens_and_records_an_approved_inspection(tmp_path, capsys):
+def test_demo_command_syncs_screens_records_and_signs_an_inspection(tmp_path, capsys):
+    """Planted leads found, decoys not; census, findings, approval; the PDF signed in order, valid for pdfsig."""
+    import subprocess
+
     assert run(["demo", "--workdir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "V01" in out
@@ -39,3 +42,11 @@ def test_demo_command_syncs_screens_and_records_an_approved_inspection(tmp_path,
     outcomes = {e.payload["outcome"]: e.payload for e in state.outcomes.values()}
     assert set(outcomes) == {"present", "absent"}
     assert outcomes["present"]["id_match"] is True
+    # the end product: both inspectors then the lead signed, and poppler agrees it is valid
+    signed = tmp_path / "inspection-1-signed.pdf"
+    out = subprocess.run(["pdfsig", str(signed)], capture_output=True, text=True).stdout
+    assert out.count("Signature is Valid.") == 3 and "Digest Mismatch" not in out
+    names = [line.split(":", 1)[1].strip() for line in out.splitlines() if "Signer Certificate Common Name" in line]
+    assert names == ["王建国", "李晓梅", "陈志强"]
+    text = subprocess.run(["pdftotext", str(signed), "-"], capture_output=True, text=True).stdout
+    assert "现场检查笔录" in text and "DRAFT" not in text
