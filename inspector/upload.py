@@ -1,0 +1,322 @@
+"""Idempotent upload of signed packages to the central's `insp_upload` table (CONTRACT.md "Uploads").
+
+A package is a signed report PDF plus the findings JSON. `queue_package` checks the PDF's
+signatures and that every finding is approved, stores both in the local store (attachments)
+and chooses the package's `upload_id` (UUID4) once: every attempt reuses it, so the central's
+primary key makes a retry after a dropped connection a no-op, never a duplicate. The status of
+each package is derived from the event log (queued -> sent -> verified, or failed with a reason).
+
+The findings JSON (`findings_json` column; an interface) is one UTF-8 JSON object:
+
+    {"inspection": "<inspection uid>",
+     "fixmedins_code": "H61010100001",
+     "window": {"date_from": "YYYY-MM-DD", "date_to": "YYYY-MM-DD"},
+     "visit_time": "YYYY-MM-DD HH:MM:SS",
+     "snapshot": {"version": 1, "extract_id": "...", "digests": {"<table>": "<sha256>", ...},
+                  "row_counts": {"<table>": n, ...}},
+     "findings": [<Finding.as_dict()>, ...],          # amounts as exact decimal strings
+     "totals": {"count": n, "amount": "...", "fund_recovery": "...", "fines": "...", "total": "..."}}
+
+serialised with sorted keys, `ensure_ascii=False`, separators (",", ":").
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from inspector.coltypes import DATE_FORMAT, TIMESTAMP_FORMAT
+from inspector.db import session_factory, write_transaction
+from inspector.errors import UserError
+from inspector.events import Event, append_event, default_actor
+from inspector.i18n import _
+from inspector.models import Attachment, Event as EventRow
+from inspector.progress import Progress
+
+APPLICATION_NAME = "inspector-upload"
+
+INSERT_SQL = (
+    "INSERT INTO insp_upload (upload_id, fixmedins_code, insp_id, uploaded_at, uploaded_by, report_sha256,"
+    " report_pdf, findings_json) VALUES (:upload_id, :fixmedins_code, :insp_id, :uploaded_at, :uploaded_by,"
+    " :report_sha256, :report_pdf, :findings_json) ON CONFLICT (upload_id) DO NOTHING"
+)
+SELECT_SQL = (
+    "SELECT fixmedins_code, insp_id, uploaded_by, report_sha256, report_pdf, findings_json"
+    " FROM insp_upload WHERE upload_id = :upload_id"
+)
+
+
+@dataclass(frozen=True)
+class Package:
+    """A queued package: what is sent, identified by its upload_id."""
+
+    upload_id: str
+    inspection_id: int
+    insp_uid: str
+    fixmedins_code: str
+    uploaded_by: str
+    filename: str
+    report_sha256: str
+    findings_sha256: str
+    queued_at: str
+
+
+@dataclass
+class PackageStatus:
+    """A package's state as its events leave it."""
+
+    package: Package
+    status: str = "queued"            # queued | sent | verified | failed
+    attempts: int = 0
+    reason: str = ""
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        p = self.package
+        return {"upload_id": p.upload_id, "inspection_id": p.inspection_id, "inspection": p.insp_uid,
+                "fixmedins_code": p.fixmedins_code, "file": p.filename, "report_sha256": p.report_sha256,
+                "queued_at": p.queued_at, "status": self.status, "attempts": self.attempts, "reason": self.reason}
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def findings_document(engine: Engine, inspection_id: int) -> dict[str, Any]:
+    """The findings JSON of the inspection (the form documented in this module's docstring)."""
+    from inspector.findings.lifecycle import findings_totals, fold_findings
+    from inspector.inspections import current_snapshot, get_inspection
+
+    with session_factory(engine)() as session:
+        insp = get_inspection(session, inspection_id)
+        snap = current_snapshot(session, inspection_id)
+        findings = fold_findings(session.connection(), inspection_id)
+        current = [f for f in findings if not f.superseded]
+        pending = [f for f in current if f.status != "approved"]
+        if pending:
+            raise UserError(_("inspection {id} has findings not approved yet (no. {nos}): approve them before "
+                              "queueing the upload").format(id=inspection_id, nos=", ".join(str(f.no) for f in pending)))
+        return {
+            "inspection": insp.uid, "fixmedins_code": insp.fixmedins_code,
+            "window": {"date_from": insp.date_from.strftime(DATE_FORMAT), "date_to": insp.date_to.strftime(DATE_FORMAT)},
+            "visit_time": insp.visit_time.strftime(TIMESTAMP_FORMAT),
+            "snapshot": {"version": snap.version, "extract_id": snap.extract_id, "digests": dict(snap.digests or {}),
+                         "row_counts": dict(snap.row_counts or {})},
+            "findings": [f.as_dict() for f in findings],
+            "totals": findings_totals(findings).as_dict(),
+        }
+
+
+def _json_text(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _store_attachment(conn, content: bytes, media_type: str, filename: str) -> str:
+    digest = sha256_hex(content)
+    if conn.execute(select(Attachment.sha256).where(Attachment.sha256 == digest)).first() is None:
+        conn.execute(Attachment.__table__.insert().values(
+            sha256=digest, content=content, size=len(content), media_type=media_type, filename=filename,
+            created_at=datetime.now().replace(microsecond=0)))
+    return digest
+
+
+def _attachment(conn, digest: str) -> bytes:
+    data = conn.execute(select(Attachment.content).where(Attachment.sha256 == digest)).scalar_one_or_none()
+    if data is None or sha256_hex(data) != digest:
+        raise UserError(_("the stored content {sha} of a queued package is missing or damaged").format(sha=digest[:12]))
+    return data
+
+
+def queue_package(engine: Engine, inspection_id: int, signed_pdf: Path, *, author: str | None = None,
+                  trust: Sequence[Path] | None = None) -> Package:
+    """Check the signed PDF and the findings, store both, choose the upload_id once, record 'upload.queued'."""
+    from inspector.signing.keystore import configured_trust, keys_dir_for
+    from inspector.signing.verify import verify_pdf
+
+    signed_pdf = Path(signed_pdf)
+    try:
+        pdf = signed_pdf.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{signed_pdf}: {exc.strerror}") from None
+    if trust is None:
+        trust = configured_trust(keys_dir_for(engine.url.database))
+    report = verify_pdf(signed_pdf, list(trust))
+    if not report.ok or not report.signatures:
+        why = "; ".join(report.problems) or _("no valid signature")
+        raise UserError(_("{file}: the signatures do not verify ({why}); only a signed, intact report is uploaded")
+                        .format(file=signed_pdf, why=why))
+    doc = findings_document(engine, inspection_id)
+    findings_json = _json_text(doc).encode("utf-8")
+    author = author or default_actor()[0]
+    upload_id = str(uuid.uuid4())
+    with write_transaction(engine) as conn:
+        pdf_sha = _store_attachment(conn, pdf, "application/pdf", signed_pdf.name)
+        json_sha = _store_attachment(conn, findings_json, "application/json", f"findings-{upload_id}.json")
+        ev = append_event(engine, inspection_id, "upload.queued", {
+            "upload_id": upload_id, "insp_uid": doc["inspection"], "fixmedins_code": doc["fixmedins_code"],
+            "uploaded_by": author, "filename": signed_pdf.name, "report_sha256": pdf_sha, "findings_sha256": json_sha,
+        }, author=author, conn=conn)
+    return _package(ev)
+
+
+def _package(ev: Event) -> Package:
+    p = ev.payload
+    return Package(p["upload_id"], ev.inspection_id, p["insp_uid"], p["fixmedins_code"], p["uploaded_by"],
+                   p["filename"], p["report_sha256"], p["findings_sha256"], ev.at[:19])
+
+
+def list_packages(conn, inspection_id: int | None = None) -> list[PackageStatus]:
+    """Every queued package (of one inspection, or all), oldest first, with its status from the events."""
+    t = EventRow.__table__
+    q = select(t).where(t.c.kind.startswith("upload.")).order_by(t.c.seq)
+    if inspection_id is not None:
+        q = q.where(t.c.inspection_id == inspection_id)
+    out: dict[str, PackageStatus] = {}
+    for r in conn.execute(q):
+        payload = json.loads(r.payload)
+        uid = payload.get("upload_id")
+        if r.kind == "upload.queued":
+            ev = Event(r.seq, r.id, r.inspection_id, r.at, r.author, r.device, r.kind, payload, r.prev_hash, r.hash)
+            out[uid] = PackageStatus(_package(ev))
+            continue
+        st = out.get(uid)
+        if st is None:
+            continue
+        st.history.append({"at": r.at[:19], "kind": r.kind, **payload})
+        if r.kind == "upload.attempt_failed":
+            st.attempts += 1
+            st.reason = payload.get("reason", "")
+        elif r.kind == "upload.sent":
+            st.attempts += 1
+            st.status, st.reason = "sent", ""
+        elif r.kind == "upload.verified":
+            st.status, st.reason = "verified", ""
+        elif r.kind == "upload.failed":
+            st.status, st.reason = "failed", payload.get("reason", "")
+    return list(out.values())
+
+
+def central_engine(central_url: str) -> Engine:
+    """A short-lived engine on the central (SQLite file or PostgreSQL), named for pg_stat_activity."""
+    from inspector.sync.source import parse_central_url
+
+    url = parse_central_url(central_url)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if not url.database or not Path(url.database).is_file():
+            raise UserError(_("the central SQLite file {path} does not exist").format(path=url.database))
+        return create_engine(url, poolclass=NullPool)
+    if backend == "postgresql":
+        return create_engine(url, poolclass=NullPool,
+                             connect_args={"application_name": APPLICATION_NAME, "connect_timeout": 10})
+    raise UserError(_("central databases of type '{kind}' are not supported: use a SQLite file or a postgresql:// URL")
+                    .format(kind=backend))
+
+
+def _reason(exc: Exception, secret: str | None) -> str:
+    from inspector.sync.source import _redact_text
+
+    msg = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return _redact_text(msg[0] if msg else type(exc).__name__, secret)
+
+
+class _Conflict(Exception):
+    """The central holds a different row under this upload_id: never overwritten, never retried."""
+
+
+def _send_once(central: Engine, pkg: Package, pdf: bytes, findings_json: str) -> None:
+    with central.begin() as c:
+        c.execute(text(INSERT_SQL), {
+            "upload_id": pkg.upload_id, "fixmedins_code": pkg.fixmedins_code, "insp_id": pkg.insp_uid,
+            "uploaded_at": datetime.now().strftime(TIMESTAMP_FORMAT), "uploaded_by": pkg.uploaded_by,
+            "report_sha256": pkg.report_sha256, "report_pdf": pdf, "findings_json": findings_json,
+        })
+
+
+def _read_back(central: Engine, pkg: Package, findings_json: str) -> None:
+    with central.connect() as c:
+        row = c.execute(text(SELECT_SQL), {"upload_id": pkg.upload_id}).first()
+    if row is None:
+        raise _Conflict(_("the central has no row for upload {id} after the insert was committed").format(id=pkg.upload_id))
+    stored = bytes(row.report_pdf)
+    checks = [
+        ("report_sha256", row.report_sha256, pkg.report_sha256),
+        ("sha256(report_pdf)", sha256_hex(stored), pkg.report_sha256),
+        ("fixmedins_code", row.fixmedins_code, pkg.fixmedins_code),
+        ("insp_id", row.insp_id, pkg.insp_uid),
+        ("uploaded_by", row.uploaded_by, pkg.uploaded_by),
+        ("findings_json", row.findings_json, findings_json),
+    ]
+    bad = [name for name, got, want in checks if got != want]
+    if bad:
+        raise _Conflict(_("the central already holds a different package under upload_id {id} ({fields} differ); "
+                          "it was left untouched").format(id=pkg.upload_id, fields=", ".join(bad)))
+
+
+def upload_packages(engine: Engine, central_url: str, *, progress: Progress | None = None, max_attempts: int = 5,
+                    backoff: Sequence[float] = (0.5, 1, 2, 4), sleep: Callable[[float], None] = time.sleep,
+                    inspection_id: int | None = None, recheck: bool = False) -> list[PackageStatus]:
+    """Send every package not yet verified (all with `recheck`: a no-op insert then the read-back check);
+    retry with backoff; read each back and check it by SHA-256."""
+    from inspector.sync.source import parse_central_url
+
+    url = parse_central_url(central_url)
+    secret = url.password if isinstance(url.password, str) else None
+    with engine.connect() as conn:
+        pending = [s for s in list_packages(conn, inspection_id) if recheck or s.status != "verified"]
+    if not pending:
+        return []
+    central = central_engine(central_url)
+    try:
+        for n, st in enumerate(pending):
+            pkg = st.package
+            if progress is not None:
+                progress.check()
+                progress.set_status(_("uploading {file} ({n}/{total})").format(file=pkg.filename, n=n + 1, total=len(pending)))
+                progress.set_progress(n, len(pending))
+            with engine.connect() as conn:
+                pdf = _attachment(conn, pkg.report_sha256)
+                findings_json = _attachment(conn, pkg.findings_sha256).decode("utf-8")
+            _upload_one(engine, central, pkg, pdf, findings_json, max_attempts, backoff, sleep, secret)
+    finally:
+        central.dispose()
+    if progress is not None:
+        progress.set_progress(len(pending), len(pending))
+    with engine.connect() as conn:
+        done = {s.package.upload_id: s for s in list_packages(conn, inspection_id)}
+    return [done[s.package.upload_id] for s in pending]
+
+
+def _upload_one(engine: Engine, central: Engine, pkg: Package, pdf: bytes, findings_json: str, max_attempts: int,
+                backoff: Sequence[float], sleep: Callable[[float], None], secret: str | None) -> None:
+    iid, uid = pkg.inspection_id, pkg.upload_id
+    for attempt in range(1, max_attempts + 1):
+        try:
+            _send_once(central, pkg, pdf, findings_json)
+            append_event(engine, iid, "upload.sent", {"upload_id": uid, "attempt": attempt})
+            _read_back(central, pkg, findings_json)
+        except _Conflict as exc:
+            append_event(engine, iid, "upload.failed", {"upload_id": uid, "reason": str(exc)})
+            return
+        except (DBAPIError, SQLAlchemyError, OSError) as exc:
+            reason = _reason(exc, secret)
+            append_event(engine, iid, "upload.attempt_failed", {"upload_id": uid, "attempt": attempt, "reason": reason})
+            if attempt == max_attempts:
+                append_event(engine, iid, "upload.failed", {
+                    "upload_id": uid, "reason": _("gave up after {n} attempts: {why}").format(n=attempt, why=reason)})
+                return
+            if backoff:
+                sleep(backoff[min(attempt - 1, len(backoff) - 1)])
+            continue
+        append_event(engine, iid, "upload.verified", {"upload_id": uid, "report_sha256": pkg.report_sha256})
+        return

@@ -1,0 +1,186 @@
+"""Upload of signed packages to the central's insp_upload: idempotent by upload_id on PostgreSQL and
+SQLite, a connection killed mid-transaction and retried leaves exactly one row, conflicts are never
+overwritten, tampered PDFs and unapproved findings are refused at queue time."""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+
+import psycopg
+import pytest
+from audit_fixtures import Hospital
+
+from inspector.cli import run
+from inspector.db import open_store
+from inspector.errors import UserError
+from inspector.findings import create_finding, review_finding, submit_finding
+from inspector.reports.pdf import render_report
+from inspector.reports.sample import sample_report_data
+from inspector.resources import central_schema_sql
+from inspector.signing.ca import create_demo_ca, issue_key
+from inspector.signing.keystore import add_trusted_ca, keys_dir_for
+from inspector.signing.sign import sign_pdf
+from inspector.team import add_member
+from inspector.upload import APPLICATION_NAME, list_packages, queue_package, upload_packages
+
+PASS = b"upload-test"
+LEAD = "张伟"
+
+
+@pytest.fixture(scope="module")
+def signed(tmp_path_factory):
+    """A demo CA and a report signed by one inspector: (signed pdf, ca.pem)."""
+    root = tmp_path_factory.mktemp("upload-sign")
+    ca = create_demo_ca(root / "ca")
+    issue_key(root / "ca", LEAD, root / "lead.p12", PASS, cert_no="医保执字 3201-0012")
+    pdf = root / "report.pdf"
+    render_report(sample_report_data(findings=3, census=2, stock=1, records=1, leads=2, photos=0), pdf)
+    sign_pdf(pdf, root / "lead.p12", PASS, out=root / "signed.pdf")
+    return root / "signed.pdf", ca
+
+
+@pytest.fixture
+def world(tmp_path, signed):
+    """A store with one inspection whose two findings are approved, the CA trusted: (engine, iid, pdf)."""
+    db = tmp_path / "store.db"
+    engine = open_store(db)
+    add_trusted_ca(keys_dir_for(db), signed[1])
+    h = Hospital().ward("W1")
+    h.stay("M1", "P1", "2026-10-30 08:00:00").fee("M1", "2026-10-31 08:00:00", "1000.01")
+    iid = h.write(engine)
+    add_member(engine, iid, LEAD, "61000001", "lead")
+    create_finding(engine, iid, "manual", category_code="V01", amount="500.00", description="挂床")
+    create_finding(engine, iid, "manual", category_code="V02", amount="1234.57", description="串换")
+    for n in (1, 2):
+        submit_finding(engine, iid, n)
+        review_finding(engine, iid, n, "approve", "", reviewer=LEAD)
+    return engine, iid, signed[0]
+
+
+def _pg_central(url: str) -> str:
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as con:
+        con.execute(central_schema_sql())
+    return url
+
+
+def _pg_rows(url: str) -> list[tuple]:
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as con:
+        return con.execute("SELECT upload_id, report_sha256, report_pdf, findings_json, insp_id FROM insp_upload").fetchall()
+
+
+def _kinds(engine, upload_id: str) -> list[str]:
+    with engine.connect() as c:
+        st = {s.package.upload_id: s for s in list_packages(c)}[upload_id]
+    return [h["kind"] for h in st.history]
+
+
+def test_upload_twice_to_postgres_leaves_one_row_verified_by_sha256(world, postgres_db):
+    engine, iid, pdf = world
+    central = _pg_central(postgres_db)
+    pkg = queue_package(engine, iid, pdf)
+    assert [s.status for s in upload_packages(engine, central)] == ["verified"]
+    assert upload_packages(engine, central) == []                   # nothing pending any more
+    again = upload_packages(engine, central, recheck=True)           # the same package sent again
+    assert [s.status for s in again] == ["verified"]
+    rows = _pg_rows(central)
+    assert len(rows) == 1
+    uid, sha, blob, fj, insp_id = rows[0]
+    data = pdf.read_bytes()
+    assert uid == pkg.upload_id and sha == hashlib.sha256(data).hexdigest() == hashlib.sha256(blob).hexdigest()
+    doc = json.loads(fj)
+    assert doc["inspection"] == insp_id and [f["no"] for f in doc["findings"]] == [1, 2]
+    assert doc["totals"]["fund_recovery"] == "1734.57" and set(doc["snapshot"]["digests"]) >= {"mdtrt", "feedetl"}
+    assert _kinds(engine, pkg.upload_id) == ["upload.sent", "upload.verified", "upload.sent", "upload.verified"]
+
+
+def test_connection_killed_mid_transaction_is_retried_to_exactly_one_row(world, postgres_db):
+    engine, iid, pdf = world
+    central = _pg_central(postgres_db)
+    pkg = queue_package(engine, iid, pdf)
+    holder = psycopg.connect(central.replace("postgresql+psycopg://", "postgresql://"))
+    holder.execute("LOCK TABLE insp_upload IN ACCESS EXCLUSIVE MODE")   # our INSERT will wait on it
+    result: list = []
+    t = threading.Thread(target=lambda: result.append(
+        upload_packages(engine, central, backoff=(0.05,), sleep=time.sleep)))
+    t.start()
+    try:
+        killed = False
+        for _ in range(200):
+            with psycopg.connect(central.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as k:
+                pids = [r[0] for r in k.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = %s AND wait_event_type = 'Lock'",
+                    (APPLICATION_NAME,))]
+                if pids:
+                    assert k.execute("SELECT pg_terminate_backend(%s)", (pids[0],)).fetchone()[0] is True
+                    killed = True
+                    break
+            time.sleep(0.05)
+        assert killed, "the upload never reached the locked INSERT"
+    finally:
+        holder.rollback()
+        holder.close()
+    t.join(60)
+    assert [s.status for s in result[0]] == ["verified"]
+    assert result[0][0].attempts == 2
+    assert len(_pg_rows(central)) == 1
+    assert _kinds(engine, pkg.upload_id) == ["upload.attempt_failed", "upload.sent", "upload.verified"]
+
+
+def test_a_different_row_under_the_same_upload_id_fails_and_stays_untouched(world, postgres_db):
+    engine, iid, pdf = world
+    central = _pg_central(postgres_db)
+    pkg = queue_package(engine, iid, pdf)
+    with psycopg.connect(central.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as con:
+        con.execute("INSERT INTO insp_upload VALUES (%s, 'X', 'other', now(), 'someone', %s, %s, '{}')",
+                    (pkg.upload_id, hashlib.sha256(b"other").hexdigest(), b"other"))
+    (st,) = upload_packages(engine, central)
+    assert st.status == "failed" and "different package" in st.reason and "report_sha256" in st.reason
+    rows = _pg_rows(central)
+    assert len(rows) == 1 and bytes(rows[0][2]) == b"other" and rows[0][4] == "other"
+
+
+def test_sqlite_central_via_cli_is_idempotent(world, tmp_path, capsys):
+    engine, iid, pdf = world
+    db = engine.url.database
+    central = tmp_path / "central.db"
+    con = sqlite3.connect(central)
+    con.executescript(central_schema_sql())
+    con.close()
+    assert run(["upload", "queue", "--inspection", str(iid), "--pdf", str(pdf), "--db", db]) == 0
+    assert run(["upload", "--central", str(central), "--db", db]) == 0
+    assert run(["upload", "--central", f"sqlite:///{central}", "--db", db]) == 0
+    capsys.readouterr()
+    assert run(["upload", "status", "--format", "json", "--db", db]) == 0
+    (st,) = json.loads(capsys.readouterr().out)
+    assert st["status"] == "verified" and st["attempts"] == 1
+    con = sqlite3.connect(central)
+    rows = con.execute("SELECT upload_id, report_sha256, report_pdf FROM insp_upload").fetchall()
+    con.close()
+    assert len(rows) == 1 and rows[0][0] == st["upload_id"]
+    assert rows[0][1] == hashlib.sha256(rows[0][2]).hexdigest() == hashlib.sha256(pdf.read_bytes()).hexdigest()
+    # an unreachable central: every attempt fails, the package is failed with the reason, exit non-zero
+    assert run(["upload", "queue", "--inspection", str(iid), "--pdf", str(pdf), "--db", db]) == 0
+    capsys.readouterr()
+    assert run(["upload", "--central", "postgresql://u:secretpw@127.0.0.1:1/none", "--max-attempts", "2",
+                "--db", db]) == 1
+    out = capsys.readouterr().out
+    assert "failed" in out and "secretpw" not in out
+
+
+def test_tampered_pdf_and_unapproved_findings_are_refused_at_queue_time(world, tmp_path):
+    engine, iid, pdf = world
+    bad = tmp_path / "tampered.pdf"
+    data = bytearray(pdf.read_bytes())
+    i = data.index(b"/Contents") if b"/Contents" in data else len(data) // 3
+    data[i - 200] ^= 0x01
+    bad.write_bytes(bytes(data))
+    with pytest.raises(UserError, match="signatures do not verify"):
+        queue_package(engine, iid, bad)
+    create_finding(engine, iid, "manual", category_code="V01", amount="1.00", description="待审")
+    with pytest.raises(UserError, match="not approved"):
+        queue_package(engine, iid, pdf)
+    with engine.connect() as c:
+        assert list_packages(c) == []
