@@ -1,7 +1,8 @@
 """The findings list and appendices as an Excel workbook (openpyxl, write-only), from the same ReportData.
 
-Money cells are numbers with two decimals (exact: written from Decimal), so totals can be
-re-added in Excel; recovery and fines stay in separate columns and separate total rows.
+Money cells are numbers with two decimals (exact: written from Decimal); every total is a SUM
+formula over its column, so Excel recomputes it; recovery and fines stay in separate columns and
+separate total rows. Header rows are frozen, headers are in the UI language (zh_CN by default).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from inspector.i18n import _
 from inspector.reports.appendices import SEVERITIES, outcome
@@ -24,13 +26,28 @@ MONEY_FORMAT = "#,##0.00"
 HEAD_FILL = PatternFill("solid", fgColor="E4E8EE")
 
 
+def _col(i: int) -> str:
+    return get_column_letter(i + 1)
+
+
+def _sum(i: int, n_rows: int) -> str | int:
+    """A SUM formula over column `i` of the `n_rows` body rows under the header (0 when there are none)."""
+    return f"=SUM({_col(i)}2:{_col(i)}{n_rows + 1})" if n_rows else 0
+
+
 def _sheet(wb: Workbook, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]],
-           widths: Sequence[int], money_cols: Sequence[int] = ()) -> None:
+           widths: Sequence[int], money_cols: Sequence[int] = (), total_label: str | None = None) -> None:
+    if total_label and money_cols and rows:
+        n = len(rows)
+        total = [total_label] + [""] * (len(headers) - 1)
+        for i in money_cols:
+            total[i] = _sum(i, n)
+        rows = [*rows, total]
     for bad in '\\/?*[]:':
         title = title.replace(bad, " ")
     ws = wb.create_sheet(title=" ".join(title.split())[:31])
     for i, w in enumerate(widths):
-        ws.column_dimensions[chr(ord("A") + i)].width = w
+        ws.column_dimensions[_col(i)].width = w
     ws.freeze_panes = "A2"
     head = []
     for h in headers:
@@ -62,9 +79,10 @@ def write_report_xlsx(data: ReportData, out: Path) -> Path:
     findings = [[i, f.category, f.basis, f.description, _d(f.amount), _d(f.recovery), f.fine_range,
                  None if f.multiplier is None else str(f.multiplier), _d(f.fine), f.handling, f.source]
                 for i, f in enumerate(data.findings, 1)]
-    findings += [[], ["", _("Amount involved, total"), "", "", _d(data.amount_total)],
-                 ["", _("Recovery total (returned to the medical-insurance fund)"), "", "", "", _d(data.recovery_total)],
-                 ["", _("Fines total (paid to the treasury)"), "", "", "", "", "", "", _d(data.fine_total)]]
+    n = len(findings)
+    findings += [[], ["", _("Amount involved, total"), "", "", _sum(4, n)],
+                 ["", _("Recovery total (returned to the medical-insurance fund)"), "", "", "", _sum(5, n)],
+                 ["", _("Fines total (paid to the treasury)"), "", "", "", "", "", "", _sum(8, n)]]
     _sheet(wb, _("Findings list"),
            [_("No."), _("Finding category"), _("Legal basis"), _("Description"), _("Amount involved"),
             _("Recovery amount"), _("Fine range"), _("Multiplier"), _("Fine amount"), _("Handling"), _("Finding source")],
@@ -75,22 +93,23 @@ def write_report_xlsx(data: ReportData, out: Path) -> Path:
            [_("Ward"), _("Bed no."), _("Patient"), _("Days in hospital"), _("Check outcome"), _("Checked at"),
             _("Amount involved"), _("Remarks")],
            [[r.ward, r.bed, r.patient, r.days, outcome(r.outcome), fmt_time(r.checked_at), _d(r.amount), r.note]
-            for r in data.census_rows], [14, 8, 10, 8, 24, 18, 14, 30], money_cols=(6,))
+            for r in data.census_rows], [14, 8, 10, 8, 24, 18, 14, 30], money_cols=(6,), total_label=_("Totals"))
     _sheet(wb, _("Appendix 2: Drug stock count"),
            [_("Drug code"), _("Drug name"), _("Unit"), _("Book quantity"), _("Counted quantity"), _("Variance"),
             _("Variance rate"), _("Amount (CNY)"), _("Count verdict"), _("Remarks")],
            [[r.code, r.name, r.unit, r.expected, r.counted, r.variance, r.variance_rate, _d(r.amount),
              outcome(r.verdict), r.note] for r in data.stock_rows], [24, 24, 6, 12, 12, 10, 10, 12, 18, 24],
-           money_cols=(7,))
+           money_cols=(7,), total_label=_("Totals"))
     _sheet(wb, _("Appendix 3: Record review"),
            [_("Visit ID"), _("Department"), _("Patient"), _("Review result"), _("Failed items"), _("Amount (CNY)"),
             _("Remarks")],
            [[r.mdtrt_id, r.dept, r.patient, outcome(r.result), r.failed_items, _d(r.amount), r.note]
-            for r in data.record_rows], [22, 14, 10, 10, 40, 12, 30], money_cols=(5,))
+            for r in data.record_rows], [22, 14, 10, 10, 40, 12, 30], money_cols=(5,), total_label=_("Totals"))
     _sheet(wb, _("Appendix 4: Leads and their outcome"),
            [_("Screening rule"), _("Lead key"), _("Severity"), _("Amount (CNY)"), _("Check outcome"), _("Remarks")],
            [[r.rule, r.key, _(SEVERITIES[r.severity]) if r.severity in SEVERITIES else r.severity, _d(r.amount),
-             outcome(r.outcome), r.note] for r in data.leads], [8, 40, 8, 12, 16, 30], money_cols=(3,))
+             outcome(r.outcome), r.note] for r in data.leads], [8, 40, 8, 12, 16, 30], money_cols=(3,),
+           total_label=_("Totals"))
     _sheet(wb, _("Appendix 5: Evidence photos"), [_("No."), _("Photo caption"), _("Photo taken at"), _("Photo taken by"), "SHA-256"],
            [[n, p.caption, fmt_time(p.captured_at), p.author, p.digest()] for n, p in enumerate(data.photos, 1)],
            [6, 40, 18, 12, 66])

@@ -211,9 +211,11 @@ def test_workbook_has_findings_with_separate_totals_and_appendices(tmp_path):
     assert rows[0][:5] == ("序号", "问题类别", "法律依据", "问题描述", "违规金额")
     body = rows[1:1 + len(data.findings)]
     assert Decimal(str(round(sum(r[8] for r in body), 2))) == data.fine_total
+    n = len(data.findings)
     totals = {r[1]: r for r in rows if r and r[1] and "合计" in str(r[1])}
-    assert Decimal(str(totals["追回金额合计（退回医保基金）"][5])) == data.recovery_total
-    assert Decimal(str(totals["罚款合计（上缴国库）"][8])) == data.fine_total
+    assert totals["追回金额合计（退回医保基金）"][5] == f"=SUM(F2:F{n + 1})"     # totals are formulas
+    assert totals["罚款合计（上缴国库）"][8] == f"=SUM(I2:I{n + 1})"
+    assert sum(Decimal(str(r[5])) for r in body) == data.recovery_total
     photos = list(wb["附件5：证据照片"].iter_rows(values_only=True))
     assert [r[4] for r in photos[1:]] == [p.digest() for p in data.photos]
     wb.close()

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from audit_fixtures import Hospital
 
+from inspector import i18n
 from inspector.cli import run
 from inspector.db import open_store
 from inspector.errors import UserError
@@ -28,6 +29,15 @@ from inspector.upload import APPLICATION_NAME, list_packages, queue_package, upl
 
 PASS = b"upload-test"
 LEAD = "张伟"
+
+
+@pytest.fixture
+def english():
+    """Messages matched in English; the default language restored afterwards."""
+    before = i18n.language()
+    i18n.set_language("en")
+    yield
+    i18n.set_language(before)
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +139,7 @@ def test_connection_killed_mid_transaction_is_retried_to_exactly_one_row(world, 
     assert _kinds(engine, pkg.upload_id) == ["upload.attempt_failed", "upload.sent", "upload.verified"]
 
 
-def test_a_different_row_under_the_same_upload_id_fails_and_stays_untouched(world, postgres_db):
+def test_a_different_row_under_the_same_upload_id_fails_and_stays_untouched(world, postgres_db, english):
     engine, iid, pdf = world
     central = _pg_central(postgres_db)
     pkg = queue_package(engine, iid, pdf)
@@ -170,7 +180,7 @@ def test_sqlite_central_via_cli_is_idempotent(world, tmp_path, capsys):
     assert "failed" in out and "secretpw" not in out
 
 
-def test_tampered_pdf_and_unapproved_findings_are_refused_at_queue_time(world, tmp_path):
+def test_tampered_pdf_and_unapproved_findings_are_refused_at_queue_time(world, tmp_path, english):
     engine, iid, pdf = world
     bad = tmp_path / "tampered.pdf"
     data = bytearray(pdf.read_bytes())
@@ -184,3 +194,39 @@ def test_tampered_pdf_and_unapproved_findings_are_refused_at_queue_time(world, t
         queue_package(engine, iid, pdf)
     with engine.connect() as c:
         assert list_packages(c) == []
+
+
+def test_export_xlsx_reads_back_the_same_numbers_with_formula_totals(world, tmp_path, capsys):
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    from inspector.checks.census import record_outcome
+    from inspector.findings import findings_totals, fold_findings
+
+    engine, iid, _pdf = world
+    record_outcome(engine, iid, "M1", "absent")
+    out = tmp_path / "findings.xlsx"
+    assert run(["export-xlsx", "--inspection", str(iid), "--out", str(out), "--db", engine.url.database]) == 0
+    with engine.connect() as c:
+        findings = [f for f in fold_findings(c, iid) if not f.superseded]
+    t = findings_totals(findings)
+    wb = load_workbook(out)                                            # data_only=False: formulas as written
+    ws = wb["问题清单"]
+    assert ws.freeze_panes == "A2"
+    assert [c.value for c in ws[1]][:6] == ["序号", "问题类别", "法律依据", "问题描述", "违规金额", "追回金额"]
+    body = [[c.value for c in r] for r in ws.iter_rows(min_row=2, max_row=1 + len(findings))]
+    assert [Decimal(str(r[4])) for r in body] == [f.amount for f in findings]
+    assert [Decimal(str(r[5])) for r in body] == [f.penalty.recovery for f in findings]
+    assert [Decimal(str(r[8])) for r in body] == [f.penalty.fine for f in findings]
+    assert ws.cell(2, 5).number_format == "#,##0.00"
+    n = len(findings) + 1
+    totals = {r[1].value: r for r in ws.iter_rows(min_row=n + 1) if r[1].value}
+    assert totals["违规金额合计"][4].value == f"=SUM(E2:E{n})"
+    assert totals["追回金额合计（退回医保基金）"][5].value == f"=SUM(F2:F{n})"
+    assert totals["罚款合计（上缴国库）"][8].value == f"=SUM(I2:I{n})"
+    assert sum(Decimal(str(r[5])) for r in body) == t.fund_recovery and sum(Decimal(str(r[8])) for r in body) == t.fines
+    census = wb["附件1：在院核查表"]
+    assert census.freeze_panes == "A2" and census.column_dimensions["A"].width == 14
+    last = [c.value for c in census[census.max_row]]
+    assert last[0] == "合计" and last[6] == f"=SUM(G2:G{census.max_row - 1})"
