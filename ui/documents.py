@@ -159,6 +159,21 @@ class DocumentsView(QWidget):
         brow.addWidget(self.verify_button)
         pf.addRow("", brow)
         right.addWidget(self.pdf_box)
+        self.upload_box = QGroupBox()
+        uf = QFormLayout(self.upload_box)
+        self.central_url = QLineEdit((ctx.settings.recent("central_url") or [""])[0])
+        self.central_label = QLabel()
+        uf.addRow(self.central_label, self.central_url)
+        urow = QHBoxLayout()
+        self.queue_button = QPushButton(icon("check"), "")
+        self.upload_button = QPushButton(icon("open"), "")
+        urow.addWidget(self.queue_button)
+        urow.addWidget(self.upload_button)
+        uf.addRow("", urow)
+        self.uploads = QListWidget()
+        self.uploads.setMaximumHeight(110)
+        uf.addRow(self.uploads)
+        right.addWidget(self.upload_box)
         self.checks = QListWidget()
         right.addWidget(self.checks, 1)
         self.message = QLabel()
@@ -179,6 +194,8 @@ class DocumentsView(QWidget):
         self.key_browse.clicked.connect(self.choose_key)
         self.sign_button.clicked.connect(self.sign)
         self.verify_button.clicked.connect(self.verify)
+        self.queue_button.clicked.connect(self.queue_upload)
+        self.upload_button.clicked.connect(self.upload)
         recent = ctx.settings.recent("keys")
         if recent:
             self.key_path.setText(recent[0])
@@ -193,6 +210,19 @@ class DocumentsView(QWidget):
             s = read_signoff(conn, self.inspection_id)
         self.rep_name.setText(s.representative_name or "")
         self.rep_title.setText(s.representative_title or "")
+        self.load_uploads()
+
+    def load_uploads(self) -> None:
+        """The inspection's queued packages and their status (queued, sent, verified, failed: reason)."""
+        from inspector.upload import list_packages
+
+        with self.ctx.engine.connect() as conn:
+            self.package_statuses = list_packages(conn, self.inspection_id)
+        self.uploads.clear()
+        for st in self.package_statuses:
+            line = _("{file} ({id}): {status}, {n} attempts").format(
+                file=st.package.filename, id=st.package.upload_id[:8], status=_upload_status(st.status), n=st.attempts)
+            self.uploads.addItem(line + (f" - {st.reason}" if st.reason else ""))
 
     def _do(self, fn, ok_text: str) -> bool:
         try:
@@ -298,6 +328,42 @@ class DocumentsView(QWidget):
         return self.ctx.tasks.run(lambda _p: verify_pdf(pdf, trust), title=_("Verify the signatures"), on_done=done,
                                   on_error=self._failed, parent=self)
 
+    # upload to the central -----------------------------------------------------------------------
+    def queue_upload(self):
+        from inspector.upload import queue_package
+
+        pdf, engine, iid = Path(self.pdf_path.text().strip()), self.ctx.engine, self.inspection_id
+
+        def done(pkg) -> None:
+            self.load_uploads()
+            self.show_message(_("Queued {file} for upload ({id}).").format(file=pkg.filename, id=pkg.upload_id))
+
+        return self.ctx.tasks.run(lambda _p: queue_package(engine, iid, pdf), title=_("Queue for upload"),
+                                  on_done=done, on_error=self._failed, write=True, parent=self)
+
+    def upload(self):
+        from inspector.upload import upload_packages
+
+        url, engine, iid = self.central_url.text().strip(), self.ctx.engine, self.inspection_id
+        if not url:
+            self.show_message(_("Give the central database (file or postgresql:// URL) first."), error=True)
+            return None
+
+        def done(statuses) -> None:
+            self.load_uploads()
+            bad = [s for s in statuses if s.status != "verified"]
+            if not statuses:
+                self.show_message(_("Nothing to upload: every queued package is verified."))
+            elif bad:
+                self.show_message(_("{n} package(s) failed: {reason}").format(n=len(bad), reason=bad[0].reason),
+                                  error=True)
+            else:
+                self.show_message(_("Uploaded and verified by SHA-256: {n} package(s).").format(n=len(statuses)))
+
+        return self.ctx.tasks.run(lambda p: upload_packages(engine, url, progress=p, inspection_id=iid),
+                                  title=_("Upload to the central"), on_done=done, on_error=self._failed, write=True,
+                                  parent=self)
+
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, (UserError, StoreError)):
             self.show_message(str(exc), error=True)
@@ -329,6 +395,18 @@ class DocumentsView(QWidget):
         self.pass_label.setText(_("Passphrase"))
         self.sign_button.setText(_("Sign"))
         self.verify_button.setText(_("Verify"))
+        self.upload_box.setTitle(_("Upload to the central"))
+        self.central_label.setText(_("Central database"))
+        self.central_url.setPlaceholderText(_("central.db or postgresql://user@host/db"))
+        self.queue_button.setText(_("Queue for upload"))
+        self.upload_button.setText(_("Upload"))
+        if hasattr(self, "package_statuses"):
+            self.load_uploads()
+
+
+def _upload_status(status: str) -> str:
+    return {"queued": _("Waiting to upload"), "sent": _("Sent, not verified yet"),
+            "verified": _("Uploaded and verified"), "failed": _("Upload failed")}.get(status, status)
 
 
 def _yes(flag: bool) -> str:

@@ -17,6 +17,7 @@ from inspector import i18n
 from inspector.cli import run
 from inspector.db import open_store
 from inspector.errors import UserError
+from inspector.progress import Progress
 from inspector.findings import create_finding, review_finding, submit_finding
 from inspector.reports.pdf import render_report
 from inspector.reports.sample import sample_report_data
@@ -91,7 +92,9 @@ def test_upload_twice_to_postgres_leaves_one_row_verified_by_sha256(world, postg
     engine, iid, pdf = world
     central = _pg_central(postgres_db)
     pkg = queue_package(engine, iid, pdf)
-    assert [s.status for s in upload_packages(engine, central)] == ["verified"]
+    progress = Progress()
+    assert [s.status for s in upload_packages(engine, central, progress=progress)] == ["verified"]
+    assert (progress.done, progress.total) == (1, 1)
     assert upload_packages(engine, central) == []                   # nothing pending any more
     again = upload_packages(engine, central, recheck=True)           # the same package sent again
     assert [s.status for s in again] == ["verified"]

@@ -1,0 +1,44 @@
+"""The documents screen queues a signed PDF and uploads it to a SQLite central: one row, verified."""
+from __future__ import annotations
+
+import sqlite3
+
+from PySide6.QtCore import Qt
+
+from inspector.reports.pdf import render_report
+from inspector.reports.sample import sample_report_data
+from inspector.resources import central_schema_sql
+from inspector.signing.ca import create_demo_ca, issue_key
+from inspector.signing.keystore import add_trusted_ca, keys_dir_for
+from inspector.signing.sign import sign_pdf
+from ui.main_window import MainWindow
+
+
+def test_queue_and_upload_from_the_documents_screen(qtbot, ctx, tmp_path):
+    ca = create_demo_ca(tmp_path / "ca")
+    issue_key(tmp_path / "ca", "张伟", tmp_path / "k.p12", b"pw", cert_no="61000001")
+    add_trusted_ca(keys_dir_for(ctx.db_path), ca)
+    pdf = tmp_path / "r.pdf"
+    render_report(sample_report_data(findings=2, census=1, stock=1, records=1, leads=1, photos=0), pdf)
+    sign_pdf(pdf, tmp_path / "k.p12", b"pw")
+    central = tmp_path / "central.db"
+    con = sqlite3.connect(central)
+    con.executescript(central_schema_sql())
+    con.close()
+
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    view = w.open_inspection(w.home.selected_id()).show_screen("documents")
+    view.pdf_path.setText(str(pdf))
+    qtbot.mouseClick(view.queue_button, Qt.MouseButton.LeftButton)
+    assert ctx.tasks.wait_idle(60_000)
+    assert view.uploads.count() == 1 and "待上传" in view.uploads.item(0).text(), view.message.text()
+    view.central_url.setText(str(central))
+    for _ in range(2):                                   # the second click finds nothing pending
+        qtbot.mouseClick(view.upload_button, Qt.MouseButton.LeftButton)
+        assert ctx.tasks.wait_idle(60_000)
+    assert "已上传并核验" in view.uploads.item(0).text(), view.message.text()
+    con = sqlite3.connect(central)
+    assert con.execute("SELECT count(*) FROM insp_upload").fetchone()[0] == 1
+    con.close()
