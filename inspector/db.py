@@ -7,14 +7,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+import re
+from typing import TYPE_CHECKING
+
 from platformdirs import user_data_dir
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported only when a store needs creating or upgrading: it costs about a
+# second of start-up, and an up-to-date store (the usual case) does not need it.
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
@@ -70,12 +74,16 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     heads = ScriptDirectory.from_config(alembic_config()).get_heads()
     assert len(heads) == 1, heads
     return heads[0]
@@ -90,6 +98,34 @@ def _check_sqlite_file(path: Path) -> None:
         raise StoreError(f"{path} is not an Inspector store (not an SQLite file); it was not changed.")
 
 
+_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*['\"]?([\w.-]+|None)['\"]?", re.M)
+
+
+def _shipped_head() -> str | None:
+    """The head revision read from the migration files' text (None if not unambiguous)."""
+    revisions, downs = set(), set()
+    for f in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict((k, v) for k, v in _REVISION.findall(f.read_text(encoding="utf-8")))
+        if "revision" in found:
+            revisions.add(found["revision"])
+            downs.add(found.get("down_revision"))
+    heads = revisions - downs
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _stored_revision(p: Path) -> str | None:
+    """The store's alembic revision, read without SQLAlchemy or Alembic (None if unknown)."""
+    try:
+        con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
 def open_store(path: Path | str | None = None) -> Engine:
     """Open (creating if needed) the store at `path`, upgrading an older schema in place.
 
@@ -98,6 +134,14 @@ def open_store(path: Path | str | None = None) -> Engine:
     p = Path(path) if path is not None else default_store_path()
     p.parent.mkdir(parents=True, exist_ok=True)
     _check_sqlite_file(p)
+    if p.exists() and p.stat().st_size > 0:
+        stored = _stored_revision(p)
+        if stored is not None and stored == _shipped_head():
+            return make_engine(p)  # up to date: nothing to migrate
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     engine = make_engine(p)
     script = ScriptDirectory.from_config(alembic_config())
     try:

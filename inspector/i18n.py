@@ -61,6 +61,12 @@ def on_language_changed(listener: Callable[[str], None]) -> None:
     _listeners.append(listener)
 
 
+def remove_language_listener(listener: Callable[[str], None]) -> None:
+    """Stop calling `listener` on a language switch (a closed window's hook)."""
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
 def gettext(message: str, lang: str | None = None) -> str:
     """`message` in the current (or given) language; the English id when untranslated."""
     return catalog(lang or _language).get(message, message)

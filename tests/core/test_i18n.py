@@ -32,3 +32,17 @@ def test_shipped_schema_is_the_contract():
     if shared.exists():
         assert central_schema_sql() == shared.read_text(encoding="utf-8")
     assert "CREATE TABLE insp_upload" in central_schema_sql()
+
+
+def test_catalogs_never_translate_one_message_two_ways():
+    """All areas' catalogs share one table: a message must mean the same everywhere."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, dict[str, str]] = {}
+    for po in sorted(resource_path("locale", "zh_CN", "LC_MESSAGES").glob("*.po")):
+        with open(po, "rb") as f:
+            for m in read_po(f):
+                if m.id and m.string:
+                    seen.setdefault(m.id, {})[m.string] = po.name
+    clashes = {k: v for k, v in seen.items() if len(v) > 1}
+    assert not clashes, clashes

@@ -1,0 +1,125 @@
+"""Screening commands: `screen`, `leads` (list and decide) and `settings`."""
+from __future__ import annotations
+
+import sys
+
+from inspector.cli.common import print_json, print_table, store
+from inspector.errors import UserError
+from inspector.i18n import _
+from inspector.progress import Progress, TextProgress
+from inspector.screening import decide_lead, run_screening, screening_json
+from inspector.screening.leads import is_screened
+from inspector.screening.rules import RULES, rule_title
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("screen", parents=[common], help="run screening rules S1-S9 over an inspection's data")
+    p.add_argument("--inspection", type=int, required=True, metavar="ID")
+    p.add_argument("--rule", action="append", metavar="S1", help="only these rules (repeatable; default all)")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_screen)
+
+    p = sub.add_parser("leads", parents=[common], help="list leads, or `leads decide` to confirm or dismiss one")
+    p.add_argument("action", nargs="?", choices=["decide"], help="decide: record a lead's status")
+    p.add_argument("--inspection", type=int, required=True, metavar="ID")
+    p.add_argument("--rule", metavar="S1")
+    p.add_argument("--status", choices=["open", "confirmed", "dismissed"],
+                   help="list: only leads with this status; decide: the new status")
+    p.add_argument("--key", metavar="JSON", help="decide: the lead's key as a JSON array, e.g. '[\"M1\",\"M2\"]'")
+    p.add_argument("--lead", type=int, metavar="N", help="decide: the lead's id")
+    p.add_argument("--reason", help="decide: why (required to dismiss)")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_leads)
+
+    p = sub.add_parser("settings", parents=[common], help="show or change an inspection's settings")
+    p.add_argument("--inspection", type=int, required=True, metavar="ID")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a setting (repeatable)")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_settings)
+
+
+def _print_leads(doc: dict, stream=None) -> None:
+    settings = ", ".join(f"{k}={v}" for k, v in doc["settings"].items())
+    print(f"{_('Inspection')} {doc['inspection']}  ({settings})")
+    leads = doc["leads"]
+    if not leads:
+        print(_("No leads."))
+        return
+    print_table(
+        ["id", "rule", "key", "severity", "amount", "status", "summary"],
+        [[d["id"], d["rule"], " / ".join(d["key"]), d["severity"] or "", d["amount"], d["status"], d["summary"]]
+         for d in leads],
+    )
+    totals: dict[str, tuple[int, object]] = {}
+    from decimal import Decimal
+
+    for d in leads:
+        n, s = totals.get(d["rule"], (0, Decimal("0.00")))
+        totals[d["rule"]] = (n + 1, s + Decimal(d["amount"]))
+    print()
+    print_table(["rule", "title", "leads", "amount"],
+                [[r, _(rule_title(r)), n, f"{s:.2f}"] for r, (n, s) in sorted(totals.items())])
+
+
+def cmd_screen(args) -> int:
+    engine = store(args)
+    progress = TextProgress() if args.format == "table" and sys.stderr.isatty() else Progress()
+    run_screening(engine, args.inspection, progress=progress, rules=args.rule)
+    doc = screening_json(engine, args.inspection)
+    if args.rule:
+        wanted = {r.upper() for r in args.rule}
+        doc["leads"] = [d for d in doc["leads"] if d["rule"] in wanted]
+    if args.format == "json":
+        print_json(doc)
+    else:
+        _print_leads(doc)
+    return 0
+
+
+def cmd_leads(args) -> int:
+    engine = store(args)
+    if args.action == "decide":
+        if args.status is None:
+            raise UserError("leads decide needs --status open|confirmed|dismissed")
+        lead = decide_lead(engine, args.inspection, status=args.status, rule=args.rule, key=args.key,
+                           lead_id=args.lead, reason=args.reason)
+        if args.format == "json":
+            print_json(lead.as_json())
+        else:
+            print(f"{lead.rule} {' / '.join(lead.key)}: {lead.status}" + (f" ({lead.reason})" if lead.reason else ""))
+        return 0
+    if args.rule and args.rule.upper() not in RULES:
+        raise UserError(f"unknown rule {args.rule}; rules are S1..S9")
+    doc = screening_json(engine, args.inspection, rule=args.rule, status=args.status)
+    if args.format == "json":
+        print_json(doc)
+    elif not is_screened(engine, args.inspection):
+        print(f"inspection {args.inspection} has not been screened yet: run `screen --inspection {args.inspection}`")
+    else:
+        _print_leads(doc)
+    return 0
+
+
+def cmd_settings(args) -> int:
+    from inspector.settings import change_settings, effective_settings
+
+    engine = store(args)
+    changes = {}
+    for item in args.set:
+        if "=" not in item:
+            raise UserError(f"--set {item!r}: write KEY=VALUE, e.g. --set readmission_days=15")
+        k, v = item.split("=", 1)
+        changes[k.strip()] = v
+    if changes:
+        settings = change_settings(engine, args.inspection, changes)
+    else:
+        with engine.connect() as conn:
+            settings = effective_settings(conn, args.inspection)
+    if args.format == "json":
+        print_json({"inspection": args.inspection, "settings": settings})
+    else:
+        import json
+
+        print_table(["setting", "value"],
+                    [[k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)] for k, v in settings.items()])
+    return 0

@@ -1,0 +1,46 @@
+"""`demo`: the app's main job on the embedded demo data, from central database to findings."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from inspector.cli.common import print_table
+from inspector.db import open_store
+from inspector.i18n import _
+from inspector.progress import TextProgress
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("demo", parents=[common],
+                       help="build the demo central database, sync and screen its hospital, walk through an inspection")
+    p.add_argument("--workdir", metavar="DIR", default="demo-data",
+                   help="where the demo central database, the store (unless --db) and the outputs go (default: demo-data)")
+    p.set_defaults(func=cmd_demo)
+
+
+def cmd_demo(args) -> int:
+    from inspector.demo.walkthrough import create_demo_inspection, run_walkthrough
+
+    work = Path(args.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    db = Path(args.db) if args.db else work / "inspector.db"
+    engine = open_store(db)
+    central = work / "demo-central.db"
+    progress = TextProgress()
+    result = create_demo_inspection(engine, central, progress)
+    walk = run_walkthrough(engine, central, result.inspection_id)
+    print(_("inspection {id} in {db}").format(id=result.inspection_id, db=db))
+    print(_("synced rows: {counts}").format(counts=", ".join(f"{t} {n}" for t, n in result.row_counts.items())))
+    print()
+    print_table([_("rule"), _("leads")], [[r, n] for r, n in sorted(walk.leads_by_rule.items())])
+    print()
+    overall = walk.census.get("overall", walk.census)
+    print(_("census: {checked} of {registered} beds checked").format(
+        checked=overall.get("checked"), registered=overall.get("registered")))
+    print_table(
+        ["#", _("category"), _("amount"), _("recovery"), _("fine"), _("status")],
+        [[f["no"], f["category"], f["amount"], f.get("recovery"), f.get("fine"), _(f["status"])] for f in walk.findings],
+    )
+    t = walk.totals
+    print(_("fund recovery {recovery}, fines {fines}, total {total}").format(
+        recovery=t["fund_recovery"], fines=t["fines"], total=t["total"]))
+    return 0

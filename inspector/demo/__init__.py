@@ -1,0 +1,1 @@
+"""The demo central database: a realistic, reproducible region with planted screening cases."""

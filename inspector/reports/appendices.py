@@ -1,0 +1,139 @@
+"""Appendices: census, stock count, record review, leads with their outcome, evidence photos."""
+from __future__ import annotations
+
+import hashlib
+import io
+from decimal import Decimal
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Image, PageBreak, Spacer, Table, TableStyle
+
+from inspector.i18n import N_, _
+from inspector.reports.fonts import FONT_NAME
+from inspector.reports.layout import FRAME_WIDTH, data_table, money, para
+from inspector.reports.model import EvidencePhoto, ReportData
+from inspector.reports.photos import pdf_ready_jpegs
+from inspector.reports.record import fmt_time
+
+OUTCOMES = {
+    # census
+    "present": N_("in bed, identity verified"),
+    "identity_mismatch": N_("someone else in bed (impersonation)"),
+    "on_leave": N_("on leave with valid leave"),
+    "absent": N_("absent without leave (bed-blocking)"),
+    "discharged": N_("gone home, discharge not recorded"),
+    "unregistered": N_("occupant without registration"),
+    "not_checked": N_("not yet checked"),
+    # stock count
+    "within": N_("within tolerance"),
+    "shortage": N_("shortage beyond tolerance"),
+    "surplus": N_("surplus beyond tolerance"),
+    "not_counted": N_("not yet counted"),
+    # record review
+    "pass": N_("passed review"),
+    "fail": N_("failed review"),
+    "pending": N_("not yet reviewed"),
+    # leads
+    "confirmed": N_("confirmed on site"),
+    "dismissed": N_("dismissed on site"),
+    "open": N_("not yet verified"),
+}
+
+
+SEVERITIES = {"high": N_("high severity"), "medium": N_("medium severity"), "low": N_("low severity")}
+
+
+def outcome(code: str) -> str:
+    return _(OUTCOMES[code]) if code in OUTCOMES else code
+
+
+def _qty(v: Decimal | None) -> str:
+    return "" if v is None else f"{v:,.2f}"
+
+
+def _rate(v: Decimal | None) -> str:
+    return "" if v is None else f"{v * 100:.1f}%"
+
+
+def appendices_story(data: ReportData, st: dict) -> list[Flowable]:
+    """Flowables of every appendix, each starting on a new page."""
+    story: list[Flowable] = []
+    parts = [
+        (_("Appendix 1: Ward census"), data.census_summary, _census_table(data, st) if data.census_rows else None),
+        (_("Appendix 2: Drug stock count"), data.stock_summary, _stock_table(data, st) if data.stock_rows else None),
+        (_("Appendix 3: Record review"), data.record_summary, _record_table(data, st) if data.record_rows else None),
+        (_("Appendix 4: Leads and their outcome"), [], _leads_table(data, st) if data.leads else None),
+    ]
+    for title, summary, table in parts:
+        story += [PageBreak(), para(title, st["h1"])]
+        story += [para(line, st["body"]) for line in summary]
+        story.append(Spacer(1, 2 * mm))
+        story.append(table if table is not None else para(_("None."), st["body"]))
+    story += [PageBreak(), para(_("Appendix 5: Evidence photos"), st["h1"])]
+    story += photo_grid(data.photos, st) if data.photos else [para(_("None."), st["body"])]
+    return story
+
+
+def _census_table(data: ReportData, st: dict) -> Flowable:
+    headers = [_("Ward"), _("Bed no."), _("Patient"), _("Days in hospital"), _("Check outcome"), _("Checked at"),
+               _("Amount involved"), _("Remarks")]
+    rows = [[r.ward, r.bed, r.patient, "" if r.days is None else r.days, outcome(r.outcome),
+             fmt_time(r.checked_at), money(r.amount), r.note] for r in data.census_rows]
+    return data_table(headers, rows, [20, 10, 16, 11, 26, 20, 15, 30], st, right_cols=(3, 6))
+
+
+def _stock_table(data: ReportData, st: dict) -> Flowable:
+    headers = [_("Drug code"), _("Drug name"), _("Unit"), _("Book quantity"), _("Counted quantity"), _("Variance"), _("Variance rate"),
+               _("Amount (CNY)"), _("Count verdict"), _("Remarks")]
+    rows = [[r.code, r.name, r.unit, _qty(r.expected), _qty(r.counted), _qty(r.variance), _rate(r.variance_rate),
+             money(r.amount), outcome(r.verdict), r.note] for r in data.stock_rows]
+    return data_table(headers, rows, [20, 26, 8, 14, 14, 13, 12, 14, 18, 20], st, right_cols=(3, 4, 5, 6, 7))
+
+
+def _record_table(data: ReportData, st: dict) -> Flowable:
+    headers = [_("Visit ID"), _("Department"), _("Patient"), _("Review result"), _("Failed items"), _("Amount (CNY)"), _("Remarks")]
+    rows = [[r.mdtrt_id, r.dept, r.patient, outcome(r.result), r.failed_items, money(r.amount), r.note]
+            for r in data.record_rows]
+    return data_table(headers, rows, [22, 16, 14, 12, 40, 14, 30], st, right_cols=(5,))
+
+
+def _leads_table(data: ReportData, st: dict) -> Flowable:
+    headers = [_("Screening rule"), _("Lead key"), _("Severity"), _("Amount (CNY)"), _("Check outcome"), _("Remarks")]
+    rows = [[r.rule, r.key, _(SEVERITIES[r.severity]) if r.severity in SEVERITIES else r.severity, money(r.amount),
+             outcome(r.outcome), r.note] for r in data.leads]
+    return data_table(headers, rows, [10, 40, 12, 16, 18, 40], st, right_cols=(3,))
+
+
+def photo_grid(photos: list[EvidencePhoto], st: dict) -> list[Flowable]:
+    """Two photos per row, each with caption, capture time, author and SHA-256 of the original."""
+    cell_w = FRAME_WIDTH / 2 - 4 * mm
+    max_h = 62 * mm
+    cells: list[list[Flowable]] = []
+    originals = [photo.original_bytes() for photo in photos]
+    ready = pdf_ready_jpegs(originals)
+    for n, (photo, original, converted) in enumerate(zip(photos, originals, ready), 1):
+        img: Flowable
+        if converted is None:
+            img = para(_("(not an image)"), st["body"])
+        else:
+            jpeg, w, h = converted
+            scale = min(cell_w / w, max_h / h)
+            img = Image(io.BytesIO(jpeg), width=w * scale, height=h * scale)
+        caption = [
+            para(_("Photo {n}: {caption}").format(n=n, caption=photo.caption), st["cell"]),
+            para(_("Taken {time} by {author}").format(time=fmt_time(photo.captured_at), author=photo.author), st["cell"]),
+            para("SHA-256: " + (photo.sha256 or hashlib.sha256(original).hexdigest()), st["mono"]),
+        ]
+        cells.append([img, Spacer(1, 1.5 * mm)] + caption)  # type: ignore[arg-type]
+    rows = [cells[i:i + 2] + ([""] if len(cells[i:i + 2]) == 1 else []) for i in range(0, len(cells), 2)]
+    table = Table(rows, colWidths=[FRAME_WIDTH / 2] * 2)
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), FONT_NAME),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BOX", (0, 0), (-1, -1), 0.3, colors.HexColor("#aaaaaa")),
+        ("INNERGRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#aaaaaa")),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+    ]))
+    return [table]

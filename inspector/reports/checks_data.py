@@ -1,0 +1,136 @@
+"""Rows of the findings list and the appendices, read through the findings, census, stock-count,
+record-review and screening modules (each module's own folding of its events)."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from inspector.coltypes import TIMESTAMP_FORMAT
+from inspector.i18n import _
+from inspector.reports.model import CensusRow, FindingRow, LeadRow, RecordReviewRow, StockRow
+
+
+def _time(text: Any) -> datetime | None:
+    try:
+        return datetime.strptime(str(text)[:19], TIMESTAMP_FORMAT)
+    except (TypeError, ValueError):
+        return None
+
+
+def _dec(v: Any) -> Decimal | None:
+    return None if v is None else Decimal(str(v))
+
+
+def _pct(v: Any) -> str:
+    return "—" if v is None else f"{Decimal(str(v)) * 100:.1f}%"
+
+
+def findings_rows(conn: Connection, inspection_id: int) -> tuple[list[FindingRow], bool]:
+    """The current (not superseded) findings as list rows, and whether every one is approved."""
+    from inspector.findings import fold_findings
+
+    current = [f for f in fold_findings(conn, inspection_id) if not f.superseded]
+    rows = []
+    for f in current:
+        d = f.as_dict()
+        source = f"{d['source_type']} {d['ref']}".strip()
+        if d.get("amends"):
+            source += " · " + _("amends an earlier finding")
+        rows.append(FindingRow(
+            category=f"{d['category']} {d['category_name']}", basis=d["basis"], description=d["description"],
+            amount=Decimal(d["amount"]), recovery=Decimal(d["recovery"]), fine_range=d["fine_range"],
+            multiplier=_dec(d["multiplier"]), fine=Decimal(d["fine"]), handling=d["handling"],
+            status=d["status"], source=source))
+    return rows, bool(current) and all(f.status == "approved" for f in current)
+
+
+def census_rows(conn: Connection, inspection_id: int) -> tuple[list[CensusRow], list[str]]:
+    """Every roster bed with its outcome (and unregistered occupants), plus the census figures."""
+    from inspector.checks.census import census_state, census_summary, roster, roster_as_dicts
+
+    st = census_state(conn, inspection_id)
+    if not st.ticks:
+        return [], []
+    summary = census_summary(conn, inspection_id)
+    amounts = {f["mdtrt_id"]: Decimal(f["amount"]) for f in summary["flagged"]}
+    phantom = {f["mdtrt_id"] for f in summary["flagged"] if f.get("phantom_by_ward_rule")}
+    rows = []
+    for d in roster_as_dicts(roster(conn, inspection_id), st):
+        note = " ".join(x for x in (d.get("note") or "",
+                                    _("staff on duty: {s}").format(s=d["staff_on_duty"]) if d.get("staff_on_duty") else "",
+                                    _("phantom inpatient by the ward rule") if d["mdtrt_id"] in phantom else "") if x)
+        rows.append(CensusRow(ward=d["ward_name"], bed=d["bed"], patient=d["psn_name"], days=d["days"],
+                              outcome=d["outcome"] or "not_checked", checked_at=_time(d.get("checked_at")),
+                              amount=amounts.get(d["mdtrt_id"]), note=note))
+    for ev in st.unregistered:
+        p = ev.payload
+        rows.append(CensusRow(ward=p["ward_codg"], bed=p["bed"], patient="", days=None, outcome="unregistered",
+                              checked_at=_time(p.get("checked_at")), note=p.get("note") or ""))
+    o = summary["overall"]
+    lines = [_("Registered {registered}, checked {checked}, unregistered occupants {unregistered}; absent rate {absent}, "
+               "occupancy {occupancy}; amount involved {amount}.").format(
+        registered=o["registered"], checked=o["checked"], unregistered=o["unregistered"], absent=_pct(o["absent_rate"]),
+        occupancy=_pct(o["occupancy"]), amount=f"{Decimal(o['amount_involved']):,.2f}")]
+    rule = summary["ward_rule"]
+    if rule.get("applied_wards"):
+        lines.append(_("Ward absence rule applied (tier {tier}, threshold {t}) to wards: {wards}.").format(
+            tier=rule["tier"], t=_pct(rule["threshold"]), wards=", ".join(rule["applied_wards"])))
+    lines.append(_("Census taken {first} — {last} ({period}).").format(
+        first=summary["first_checked_at"] or "", last=summary["last_checked_at"] or "",
+        period=_("night") if summary["period"] == "night" else _("day")))
+    return rows, lines
+
+
+STOCK_VERDICT = {"ok": "within", "shortage": "shortage", "surplus": "surplus", "not_counted": "not_counted"}
+
+
+def stock_rows(conn: Connection, inspection_id: int) -> tuple[list[StockRow], list[str]]:
+    """The sampled drugs with expected, counted, variance and verdict, plus the method and stocking ratios."""
+    from inspector.checks.stock import current_sample, stock_summary
+
+    if current_sample(conn, inspection_id) is None:
+        return [], []
+    s = stock_summary(conn, inspection_id)
+    rows = [StockRow(code=r.med_list_codg, name=r.name or "", unit=r.unit or "", expected=r.expected,
+                     counted=r.counted, variance=r.variance, variance_rate=r.rate, amount=r.amount,
+                     verdict=STOCK_VERDICT.get(r.status, r.status), note=r.note or "") for r in s.rows]
+    lines = [s.method, _("Count tolerance {t}; amount beyond tolerance {amount}.").format(
+        t=_pct(s.count_tolerance), amount=f"{s.total_amount:,.2f}")]
+    for ratio in s.stocking:
+        lines.append(_("Formulary stocking ratio ({cat}): {ratio} of {den} varieties, minimum {min}.").format(
+            cat=ratio.category, ratio=_pct(ratio.ratio), den=ratio.denominator, min=_pct(ratio.minimum)))
+    if s.repeated_trace_codes:
+        lines.append(_("Traceability codes sold more than once: {n}.").format(n=len(s.repeated_trace_codes)))
+    return rows, lines
+
+
+def record_rows(conn: Connection, inspection_id: int) -> tuple[list[RecordReviewRow], list[str]]:
+    """The reviewed records with result, failing items and amount, plus the sampling method and seed."""
+    from inspector.checks.records import current_sample, records_summary
+
+    if current_sample(conn, inspection_id) is None:
+        return [], []
+    s = records_summary(conn, inspection_id)
+    result = {"pass": "pass", "fail": "fail"}
+    rows = [RecordReviewRow(
+        mdtrt_id=r.mdtrt_id, dept=r.dept_codg or "", patient=r.psn_no or "",
+        result=result.get(r.status, "pending"),
+        failed_items="；".join(i.label for i in r.items if i.outcome == "fail"),
+        amount=r.amount if r.status == "fail" else None,
+        note="；".join(i.note for i in r.items if i.outcome == "fail" and i.note)) for r in s.records]
+    lines = [s.method, _("Population {pop}, sample {n}, seed {seed}; amount of failed records {amount}.").format(
+        pop=s.population, n=s.n, seed=s.seed, amount=f"{s.total_amount:,.2f}")]
+    return rows, lines
+
+
+def lead_rows(engine: Engine, inspection_id: int) -> list[LeadRow]:
+    """Every lead of the current snapshot with its outcome (open, confirmed, dismissed with the reason)."""
+    from inspector.screening.leads import list_leads
+
+    return [LeadRow(rule=lead.rule, key=" / ".join(str(k) for k in lead.key), amount=lead.amount,
+                    outcome=lead.status, severity=lead.severity or "",
+                    note=(lead.reason or "") if lead.status == "dismissed" else lead.summary)
+            for lead in list_leads(engine, inspection_id)]

@@ -1,0 +1,91 @@
+"""Render the inspection documents into one PDF: on-site record, findings list, appendices.
+
+The PDF is laid out with reportlab platypus in the embedded CJK font; afterwards pyHanko adds
+one empty signature field per team member on their signature line (inspectors first, lead
+last) and records in the catalog who is meant to sign which field, so `sign` can find the
+signer's line and enforce the order.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+from reportlab.platypus import PageBreak, SimpleDocTemplate
+
+from inspector.i18n import _
+from inspector.progress import Progress
+from inspector.reports.appendices import appendices_story
+from inspector.reports.findings_list import findings_story
+from inspector.reports.fonts import FONT_NAME, styles
+from inspector.reports.layout import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZE, PageDecor, numbered_canvas
+from inspector.reports.model import RenderInfo, ReportData, SignatureField
+from inspector.reports.record import record_story
+
+SIGNATURE_LINES_KEY = "/InspectorSignatureLines"
+
+
+def render_report(data: ReportData, out: Path, progress: Progress | None = None) -> RenderInfo:
+    """Write the PDF of `data` to `out` (atomically) and return its pages and signature fields."""
+    st = styles()
+    registry: list[SignatureField] = []
+    if progress:
+        progress.set_status(_("Laying out the documents"))
+    story = record_story(data, st, registry) + [PageBreak()] + findings_story(data, st) + appendices_story(data, st)
+    decor = PageDecor(
+        header_left=f"{data.institution_name}（{data.institution_code}）",
+        header_right=_("Inspection no. {id} · {uid}").format(id=data.inspection_id, uid=data.inspection_uid),
+        draft=not data.approved,
+    )
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf, pagesize=PAGE_SIZE, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM, title=_("On-site inspection record") + f" {data.inspection_uid}",
+        author=data.bureau_name or ", ".join(m.name for m in data.team), subject=data.institution_name,
+        creator="Inspector", initialFontName=FONT_NAME,
+    )
+    doc.build(story, canvasmaker=numbered_canvas(decor))
+    if progress:
+        progress.check()
+        progress.set_status(_("Adding signature fields"))
+    pdf = add_signature_fields(buf.getvalue(), registry)
+    write_atomically(Path(out), pdf)
+    return RenderInfo(pages=doc.page, signature_fields=list(registry))
+
+
+def add_signature_fields(pdf: bytes, fields: list[SignatureField]) -> bytes:
+    """Append the empty signature fields and the catalog entry naming who signs which."""
+    if not fields:
+        return pdf
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    for f in fields:
+        box = tuple(int(round(v)) for v in f.rect)
+        append_signature_field(writer, SigFieldSpec(
+            sig_field_name=f.name, on_page=f.page, box=box,  # type: ignore[arg-type]
+            readable_field_name=f"{f.signer_name} {f.cert_no}"))
+    plan = [{"field": f.name, "role": f.role, "name": f.signer_name, "cert_no": f.cert_no} for f in fields]
+    writer.root[SIGNATURE_LINES_KEY] = generic.TextStringObject(json.dumps(plan, ensure_ascii=False))
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Write `content` to `path` through a temporary file in the same folder, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,117 @@
+"""Sign-off of the documents in the store, as events: who represented the institution, their
+hand signature (PNG from the signature pad, stored once by SHA-256) or their refusal with the
+inspectors' note, and the team lead's approval that removes the DRAFT watermark.
+
+Event kinds: 'documents.representative' {name, title}; 'documents.hand_signed' {sha256, signed_at};
+'documents.signature_refused' {note, at}; 'documents.approved' {by}. The latest of
+hand_signed / signature_refused counts.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine
+
+from inspector.coltypes import TIMESTAMP_FORMAT
+from inspector.db import write_transaction
+from inspector.errors import UserError
+from inspector.events import Event, append_event, read_events
+from inspector.reports.handsig import check_signature_png
+from inspector.reports.model import HandSignature
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """The sign-off state folded from the events."""
+
+    representative_name: str = ""
+    representative_title: str = ""
+    hand_signature: HandSignature | None = None
+    approved_by: str | None = None
+    approved_at: str | None = None
+
+
+def _now() -> str:
+    return datetime.now().strftime(TIMESTAMP_FORMAT)
+
+
+def _check_inspection(conn: Connection, inspection_id: int) -> None:
+    if conn.exec_driver_sql("SELECT 1 FROM inspection WHERE id = ?", (inspection_id,)).fetchone() is None:
+        raise UserError(f"no inspection with id {inspection_id} in this store")
+
+
+def set_representative(engine: Engine, inspection_id: int, name: str, title: str, *,
+                       author: str | None = None) -> Event:
+    """Record the institution's representative present at the inspection."""
+    if not name.strip():
+        raise UserError("representative: a name is needed")
+    with write_transaction(engine) as conn:
+        _check_inspection(conn, inspection_id)
+        return append_event(engine, inspection_id, "documents.representative",
+                            {"name": name.strip(), "title": title.strip()}, author=author, conn=conn)
+
+
+def record_hand_signature(engine: Engine, inspection_id: int, png: bytes, *, signed_at: str | None = None,
+                          author: str | None = None) -> Event:
+    """Store the representative's signature image (PNG from the pad) and record it on the documents."""
+    check_signature_png(png)
+    sha = hashlib.sha256(png).hexdigest()
+    with write_transaction(engine) as conn:
+        _check_inspection(conn, inspection_id)
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO attachment (sha256, content, size, media_type, filename, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)", (sha, png, len(png), "image/png", "hand-signature.png", _now()))
+        return append_event(engine, inspection_id, "documents.hand_signed",
+                            {"sha256": sha, "signed_at": signed_at or _now()}, author=author, conn=conn)
+
+
+def record_refusal(engine: Engine, inspection_id: int, note: str, *, author: str | None = None) -> Event:
+    """Record that the representative refused to sign, with the inspectors' note (as the law allows)."""
+    if not note.strip():
+        raise UserError("a refusal to sign needs the inspectors' note")
+    with write_transaction(engine) as conn:
+        _check_inspection(conn, inspection_id)
+        return append_event(engine, inspection_id, "documents.signature_refused",
+                            {"note": note.strip(), "at": _now()}, author=author, conn=conn)
+
+
+def record_approval(engine: Engine, inspection_id: int, lead_name: str, *, author: str | None = None) -> Event:
+    """The team lead approves the documents: the DRAFT watermark goes once every finding is approved too."""
+    if not lead_name.strip():
+        raise UserError("approval: the team lead's name is needed")
+    with write_transaction(engine) as conn:
+        _check_inspection(conn, inspection_id)
+        return append_event(engine, inspection_id, "documents.approved", {"by": lead_name.strip()},
+                            author=author, conn=conn)
+
+
+def read_signoff(conn: Connection, inspection_id: int) -> SignOff:
+    """Fold the 'documents.*' events of the inspection."""
+    name = title = ""
+    hand: HandSignature | None = None
+    approved_by = approved_at = None
+    for ev in read_events(conn, inspection_id, ["documents.*"]):
+        p = ev.payload
+        if ev.kind == "documents.representative":
+            name, title = p["name"], p.get("title", "")
+        elif ev.kind == "documents.hand_signed":
+            row = conn.exec_driver_sql("SELECT content FROM attachment WHERE sha256 = ?", (p["sha256"],)).fetchone()
+            if row is None or hashlib.sha256(bytes(row[0])).hexdigest() != p["sha256"]:
+                raise UserError(f"the hand signature {p['sha256'][:12]}… is missing or corrupted in the store")
+            hand = HandSignature(png=bytes(row[0]), signed_at=_parse(p.get("signed_at")))
+        elif ev.kind == "documents.signature_refused":
+            hand = HandSignature(refused=True, refusal_note=p["note"], signed_at=_parse(p.get("at")))
+        elif ev.kind == "documents.approved":
+            approved_by, approved_at = p["by"], ev.at
+    return SignOff(name, title, hand, approved_by, approved_at)
+
+
+def _parse(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, TIMESTAMP_FORMAT)
+    except ValueError:
+        return None

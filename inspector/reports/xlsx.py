@@ -1,0 +1,102 @@
+"""The findings list and appendices as an Excel workbook (openpyxl, write-only), from the same ReportData.
+
+Money cells are numbers with two decimals (exact: written from Decimal), so totals can be
+re-added in Excel; recovery and fines stay in separate columns and separate total rows.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from inspector.i18n import _
+from inspector.reports.appendices import SEVERITIES, outcome
+from inspector.reports.findings_list import settings_text
+from inspector.reports.model import ReportData
+from inspector.reports.record import fmt_time
+
+MONEY_FORMAT = "#,##0.00"
+HEAD_FILL = PatternFill("solid", fgColor="E4E8EE")
+
+
+def _sheet(wb: Workbook, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]],
+           widths: Sequence[int], money_cols: Sequence[int] = ()) -> None:
+    for bad in '\\/?*[]:':
+        title = title.replace(bad, " ")
+    ws = wb.create_sheet(title=" ".join(title.split())[:31])
+    for i, w in enumerate(widths):
+        ws.column_dimensions[chr(ord("A") + i)].width = w
+    ws.freeze_panes = "A2"
+    head = []
+    for h in headers:
+        c = WriteOnlyCell(ws, value=h)
+        c.font, c.fill, c.alignment = Font(bold=True), HEAD_FILL, Alignment(wrap_text=True, vertical="top")
+        head.append(c)
+    ws.append(head)
+    for r in rows:
+        out = []
+        for i, v in enumerate(r):
+            if isinstance(v, Decimal):
+                v = float(v) if i in money_cols else str(v)
+            c = WriteOnlyCell(ws, value=v)
+            if i in money_cols:
+                c.number_format = MONEY_FORMAT
+            out.append(c)
+        ws.append(out)
+
+
+def _d(v: Decimal | None) -> Decimal | None:
+    return None if v is None else v.quantize(Decimal("0.01"))
+
+
+def write_report_xlsx(data: ReportData, out: Path) -> Path:
+    """Write the findings list (with separate totals and settings) and the appendices to `out`."""
+    from inspector.reports.pdf import write_atomically
+
+    wb = Workbook(write_only=True)
+    findings = [[i, f.category, f.basis, f.description, _d(f.amount), _d(f.recovery), f.fine_range,
+                 None if f.multiplier is None else str(f.multiplier), _d(f.fine), f.handling, f.source]
+                for i, f in enumerate(data.findings, 1)]
+    findings += [[], ["", _("Amount involved, total"), "", "", _d(data.amount_total)],
+                 ["", _("Recovery total (returned to the medical-insurance fund)"), "", "", "", _d(data.recovery_total)],
+                 ["", _("Fines total (paid to the treasury)"), "", "", "", "", "", "", _d(data.fine_total)]]
+    _sheet(wb, _("Findings list"),
+           [_("No."), _("Finding category"), _("Legal basis"), _("Description"), _("Amount involved"),
+            _("Recovery amount"), _("Fine range"), _("Multiplier"), _("Fine amount"), _("Handling"), _("Finding source")],
+           findings, [6, 22, 30, 50, 14, 14, 12, 8, 14, 30, 18], money_cols=(4, 5, 8))
+    _sheet(wb, _("Settings used"), [_("Setting name"), _("Setting value")],
+           [[k, settings_text(v)] for k, v in sorted(data.settings.items())], [30, 60])
+    _sheet(wb, _("Appendix 1: Ward census"),
+           [_("Ward"), _("Bed no."), _("Patient"), _("Days in hospital"), _("Check outcome"), _("Checked at"),
+            _("Amount involved"), _("Remarks")],
+           [[r.ward, r.bed, r.patient, r.days, outcome(r.outcome), fmt_time(r.checked_at), _d(r.amount), r.note]
+            for r in data.census_rows], [14, 8, 10, 8, 24, 18, 14, 30], money_cols=(6,))
+    _sheet(wb, _("Appendix 2: Drug stock count"),
+           [_("Drug code"), _("Drug name"), _("Unit"), _("Book quantity"), _("Counted quantity"), _("Variance"),
+            _("Variance rate"), _("Amount (CNY)"), _("Count verdict"), _("Remarks")],
+           [[r.code, r.name, r.unit, r.expected, r.counted, r.variance, r.variance_rate, _d(r.amount),
+             outcome(r.verdict), r.note] for r in data.stock_rows], [24, 24, 6, 12, 12, 10, 10, 12, 18, 24],
+           money_cols=(7,))
+    _sheet(wb, _("Appendix 3: Record review"),
+           [_("Visit ID"), _("Department"), _("Patient"), _("Review result"), _("Failed items"), _("Amount (CNY)"),
+            _("Remarks")],
+           [[r.mdtrt_id, r.dept, r.patient, outcome(r.result), r.failed_items, _d(r.amount), r.note]
+            for r in data.record_rows], [22, 14, 10, 10, 40, 12, 30], money_cols=(5,))
+    _sheet(wb, _("Appendix 4: Leads and their outcome"),
+           [_("Screening rule"), _("Lead key"), _("Severity"), _("Amount (CNY)"), _("Check outcome"), _("Remarks")],
+           [[r.rule, r.key, _(SEVERITIES[r.severity]) if r.severity in SEVERITIES else r.severity, _d(r.amount),
+             outcome(r.outcome), r.note] for r in data.leads], [8, 40, 8, 12, 16, 30], money_cols=(3,))
+    _sheet(wb, _("Appendix 5: Evidence photos"), [_("No."), _("Photo caption"), _("Photo taken at"), _("Photo taken by"), "SHA-256"],
+           [[n, p.caption, fmt_time(p.captured_at), p.author, p.digest()] for n, p in enumerate(data.photos, 1)],
+           [6, 40, 18, 12, 66])
+    import io
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    write_atomically(Path(out), buf.getvalue())
+    return Path(out)

@@ -1,0 +1,137 @@
+"""Running the screening rules over an inspection's current snapshot and storing the leads."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from inspector.coltypes import TIMESTAMP_FORMAT, to_scaled
+from inspector.db import write_transaction
+from inspector.errors import UserError
+from inspector.events import append_event
+from inspector.models import Inspection, Snapshot
+from inspector.progress import Cancelled, Progress
+from inspector.screening.base import LeadResult, ScreeningContext, context_for
+from inspector.screening.rules import RULES, SCREENING_SETTINGS, select_rules
+from inspector.settings import effective_settings
+
+
+@dataclass
+class ScreeningResult:
+    """The leads of one screening run, with the settings it used and the time per rule."""
+
+    inspection_id: int
+    snapshot_id: int
+    settings: dict[str, Any]
+    rules: list[str]
+    leads: list[LeadResult]
+    seconds: dict[str, float] = field(default_factory=dict)
+    computed_at: str = ""
+
+    def counts(self) -> dict[str, int]:
+        out = {r: 0 for r in self.rules}
+        for lead in self.leads:
+            out[lead.rule] += 1
+        return out
+
+
+def screening_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings the rules read, checked: a bad stored value is a UserError before any work."""
+    out = {k: settings[k] for k in SCREENING_SETTINGS}
+    try:
+        days = int(out["readmission_days"])
+        bed = int(out["bed_only_days"])
+        tol = Decimal(str(out["count_tolerance"]))
+    except (TypeError, ValueError, ArithmeticError):
+        raise UserError(f"screening settings are not valid: {out}") from None
+    if days < 0 or bed < 1 or not (0 <= tol < 1):
+        raise UserError(f"screening settings are out of range: {out}")
+    return out
+
+
+def screen_snapshot(conn, ctx: ScreeningContext, rules: Iterable[str] | None = None) -> tuple[list[LeadResult], dict[str, float]]:
+    """Compute the leads of `rules` (default all) without storing them; seconds per rule."""
+    selected = select_rules(rules)
+    leads: list[LeadResult] = []
+    seconds: dict[str, float] = {}
+    for i, rule in enumerate(selected):
+        ctx.progress.check()
+        ctx.progress.set_progress("screening", i, len(selected))
+        ctx.progress.set_status(rule)
+        t = time.perf_counter()
+        for n, lead in enumerate(RULES[rule].screen(conn, ctx)):
+            leads.append(lead)
+            if n % 1000 == 999:
+                ctx.progress.check()
+        seconds[rule] = time.perf_counter() - t
+    ctx.progress.set_progress("screening", len(selected), len(selected))
+    return leads, seconds
+
+
+def run_screening(engine: Engine, inspection_id: int, progress: Progress | None = None,
+                  rules: Iterable[str] | None = None) -> ScreeningResult:
+    """Screen the inspection's current snapshot and replace that snapshot's leads of `rules`
+    in one transaction; a cancel (progress.cancel()) before the commit changes nothing."""
+    progress = progress or Progress()
+    selected = select_rules(rules)
+    with engine.connect() as conn:
+        insp = conn.execute(select(Inspection.__table__).where(Inspection.id == inspection_id)).first()
+        if insp is None:
+            raise UserError(f"no inspection with id {inspection_id} in this store")
+        snapshot_id = conn.execute(
+            select(Snapshot.id).where(Snapshot.inspection_id == inspection_id).order_by(Snapshot.version.desc()).limit(1)
+        ).scalar_one_or_none()
+        if snapshot_id is None:
+            raise UserError(f"inspection {inspection_id} has no synced data")
+        settings = screening_settings(effective_settings(conn, inspection_id))
+        ctx = context_for(snapshot_id, insp.fixmedins_code, _day(insp.date_from), _day(insp.date_to),
+                          _time(insp.visit_time), settings, progress)
+        # The connection has auto-begun one read transaction: every rule sees the same store.
+        # A cancel also interrupts a long statement (SQLite's progress handler), not only
+        # the loops between them.
+        dbapi = conn.connection.driver_connection
+        dbapi.set_progress_handler(lambda: 1 if progress.is_cancelled() else 0, 200_000)
+        try:
+            leads, seconds = screen_snapshot(conn, ctx, selected)
+        except sqlite3.OperationalError as exc:
+            if progress.is_cancelled() and "interrupt" in str(exc):
+                raise Cancelled() from None
+            raise
+        finally:
+            dbapi.set_progress_handler(None, 0)
+    computed_at = datetime.now().strftime(TIMESTAMP_FORMAT)
+    result = ScreeningResult(inspection_id, snapshot_id, settings, selected, leads, seconds, computed_at)
+    progress.check()
+    progress.set_status("saving leads")
+    with write_transaction(engine) as wconn:
+        cur = wconn.connection.driver_connection.cursor()
+        marks = ",".join("?" * len(selected))
+        cur.execute(f"DELETE FROM lead WHERE snapshot_id = ? AND rule IN ({marks})", (snapshot_id, *selected))
+        cur.executemany(
+            "INSERT INTO lead (inspection_id, snapshot_id, rule, key, severity, amount, figures, summary, computed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(inspection_id, snapshot_id, lead.rule, lead.key_json, lead.severity, to_scaled(lead.amount, 2),
+              json.dumps(lead.figures, ensure_ascii=False), lead.summary, computed_at) for lead in leads],
+        )
+        append_event(engine, inspection_id, "screening.run",
+                     {"snapshot_id": snapshot_id, "rules": selected, "settings": settings,
+                      "counts": result.counts(), "computed_at": computed_at}, conn=wconn)
+        progress.check()  # last chance to cancel before the commit
+    return result
+
+
+def _day(value):
+    from inspector.coltypes import DATE_FORMAT
+
+    return datetime.strptime(value, DATE_FORMAT).date() if isinstance(value, str) else value
+
+
+def _time(value):
+    return datetime.strptime(value, TIMESTAMP_FORMAT) if isinstance(value, str) else value

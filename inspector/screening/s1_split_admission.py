@@ -1,0 +1,62 @@
+"""S1 Split admission (分解住院): readmission within `readmission_days` of a discharge."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from inspector.i18n import N_
+from inspector.screening.base import LeadResult, ScreeningContext, day_diff, money, raw_cursor, round_cents, scaled, setting_int, zh
+
+TITLE = N_("Split admission")
+SUMMARY = N_("Stay {prev} discharged {prev_end}, stay {next} admitted {next_begin}, {gap} days later "
+             "({severity}); fees of the later stay in the window {amount} yuan")
+SEVERITY = {"high": N_("high"), "medium": N_("medium")}
+
+# For every discharged inpatient stay `p`: the person's first other inpatient stay beginning
+# at or after p's discharge, by (begntime, mdtrt_id), found through ix_snap_mdtrt_psn.
+SQL = """
+SELECT p.mdtrt_id, p.endtime, COALESCE(r.dscg_maindiag_codg, p.adm_diag_codg),
+       n.mdtrt_id, n.begntime, n.adm_diag_codg,
+       (SELECT COALESCE(SUM(f.det_item_fee_sumamt), 0) FROM snap_feedetl f
+         WHERE f.snapshot_id = :s AND f.mdtrt_id = n.mdtrt_id
+           AND f.fee_ocur_time >= :w0 AND f.fee_ocur_time < :w1)
+FROM snap_mdtrt p
+JOIN snap_mdtrt n ON n.snapshot_id = :s AND n.mdtrt_id = (
+      SELECT x.mdtrt_id FROM snap_mdtrt x
+       WHERE x.snapshot_id = :s AND x.psn_no = p.psn_no AND x.begntime >= p.endtime
+         AND x.med_type = '21' AND x.fixmedins_code = :c AND x.mdtrt_id <> p.mdtrt_id
+       ORDER BY x.begntime, x.mdtrt_id LIMIT 1)
+LEFT JOIN snap_medrcd r ON r.snapshot_id = :s AND r.mdtrt_id = p.mdtrt_id
+WHERE p.snapshot_id = :s AND p.med_type = '21' AND p.fixmedins_code = :c AND p.endtime IS NOT NULL
+  AND n.begntime >= :w0 AND n.begntime < :w1
+  AND julianday(substr(n.begntime, 1, 10)) - julianday(substr(p.endtime, 1, 10)) <= :days
+ORDER BY p.mdtrt_id
+"""
+
+
+def same_group(a: str | None, b: str | None) -> bool:
+    """Whether two ICD-10 codes share their first three characters (missing codes never do)."""
+    return bool(a) and bool(b) and a.strip()[:3].upper() == b.strip()[:3].upper()
+
+
+def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
+    """Pairs (prev, next) of one person's stays with next admitted 0..readmission_days days after prev."""
+    days = setting_int(ctx, "readmission_days")
+    cur = raw_cursor(conn)
+    cur.execute(SQL, {"s": ctx.snapshot_id, "c": ctx.fixmedins_code, "w0": ctx.w0, "w1": ctx.w1, "days": days})
+    for prev_id, prev_end, prev_diag, next_id, next_begin, next_diag, fees in cur:
+        gap = day_diff(next_begin, prev_end)
+        if not 0 <= gap <= days:  # already filtered in SQL; exact check on dates here
+            continue
+        severity = "high" if same_group(next_diag, prev_diag) else "medium"
+        amount = round_cents(scaled(fees, 2))
+        yield LeadResult(
+            rule="S1",
+            key=[prev_id, next_id],
+            amount=amount,
+            severity=severity,
+            figures={"prev_mdtrt_id": prev_id, "next_mdtrt_id": next_id, "prev_endtime": prev_end,
+                     "next_begntime": next_begin, "gap_days": gap, "readmission_days": days,
+                     "prev_diag_codg": prev_diag, "next_adm_diag_codg": next_diag, "severity": severity},
+            summary=zh(SUMMARY, prev=prev_id, prev_end=prev_end, next=next_id, next_begin=next_begin, gap=gap,
+                       severity=zh(SEVERITY[severity]), amount=money(amount)),
+        )

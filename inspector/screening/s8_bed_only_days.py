@@ -1,0 +1,93 @@
+"""S8 Bed-only days (疑似挂床): runs of days billed only bed and nursing."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from itertools import groupby
+
+from inspector.i18n import N_
+from inspector.screening.base import LeadResult, ScreeningContext, money, raw_cursor, round_cents, scaled, setting_int, zh
+
+TITLE = N_("Bed-only days")
+SUMMARY = N_("Stay {visit}: {days} bed-only days in {runs} run(s) of at least {threshold} days ({spans}); "
+             "amount {amount} yuan")
+
+# Per inpatient stay, its bed-only days inside the window (days with lines, all of them bed or
+# nursing) with their fees. Any other day of the stay (a day with another line, or with no line)
+# shows as a gap in the dates, which breaks a run.
+SQL = """
+SELECT m.mdtrt_id, substr(f.fee_ocur_time, 1, 10) AS d, COUNT(*),
+       SUM(f.med_chrgitm_type NOT IN ('01', '07')), SUM(f.det_item_fee_sumamt)
+  FROM snap_mdtrt m
+  JOIN snap_feedetl f ON f.snapshot_id = m.snapshot_id AND f.mdtrt_id = m.mdtrt_id
+ WHERE m.snapshot_id = :s AND m.med_type = '21' AND m.fixmedins_code = :c
+   AND m.begntime < :w1 AND COALESCE(m.endtime, :v) >= :w0
+   AND f.fee_ocur_time >= max(:w0, substr(m.begntime, 1, 10) || ' 00:00:00')
+   AND f.fee_ocur_time < min(:w1, date(COALESCE(m.endtime, :v), '+1 day') || ' 00:00:00')
+ GROUP BY m.mdtrt_id, d
+HAVING SUM(f.med_chrgitm_type NOT IN ('01', '07')) = 0
+ ORDER BY m.mdtrt_id, d
+"""
+
+
+def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
+    """Stays with a run of >= bed_only_days consecutive bed-only days; amount = fees of those days."""
+    threshold = setting_int(ctx, "bed_only_days")
+    cur = raw_cursor(conn)
+    cur.execute(SQL, {"s": ctx.snapshot_id, "c": ctx.fixmedins_code, "w0": ctx.w0, "w1": ctx.w1, "v": ctx.v})
+    n = 0
+    for visit, rows in groupby(_rows(cur), key=lambda r: r[0]):
+        n += 1
+        if n % 500 == 0:
+            ctx.progress.check()
+        runs = list(_runs(rows, threshold))
+        if not runs:
+            continue
+        total = sum(r[3] for r in runs)
+        amount = round_cents(scaled(total, 2))
+        days = sum(r[2] for r in runs)
+        yield LeadResult(
+            rule="S8",
+            key=[visit],
+            amount=amount,
+            figures={"mdtrt_id": visit, "bed_only_days": days, "threshold": threshold,
+                     "run_days": [d for a, b, _, _ in runs for d in _days(a, b)],
+                     "runs": [{"from": a, "to": b, "days": k, "amount": money(scaled(t, 2))} for a, b, k, t in runs]},
+            summary=zh(SUMMARY, visit=visit, days=days, runs=len(runs), threshold=threshold,
+                       spans=", ".join(f"{a}..{b}" for a, b, _, _ in runs), amount=money(amount)),
+        )
+
+
+def _days(first: str, last: str) -> list[str]:
+    a, b = date.fromisoformat(first).toordinal(), date.fromisoformat(last).toordinal()
+    return [date.fromordinal(o).isoformat() for o in range(a, b + 1)]
+
+
+def _rows(cur):
+    while batch := cur.fetchmany(10000):
+        yield from batch
+
+
+def _runs(rows, threshold: int):
+    """(first day, last day, days, fees) of each run of consecutive bed-only days >= threshold.
+
+    `rows` are the stay's bed-only days in date order; a missing date ends a run."""
+    start = last = None
+    length = fees = 0
+    prev_ord = None
+    for _, day, _lines, other, amt in rows:
+        ordinal = date.fromisoformat(day).toordinal()
+        bed_only = other == 0
+        if start is not None and (not bed_only or ordinal != prev_ord + 1):
+            if length >= threshold:
+                yield start, last, length, fees
+            start = None
+        if bed_only:
+            if start is None:
+                start, length, fees = day, 0, 0
+            last = day
+            length += 1
+            fees += amt
+        prev_ord = ordinal
+    if start is not None and length >= threshold:
+        yield start, last, length, fees

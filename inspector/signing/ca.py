@@ -1,0 +1,145 @@
+"""A demo bureau CA and inspectors' keys issued from it (PKCS#12 with passphrase).
+
+Real deployments import keys issued by the bureau's own CA (`keys import`); the demo CA lets
+a team try the whole signing flow. The CA's private key is written unencrypted (file mode 0600)
+because it is a demo.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from inspector.errors import UserError
+
+CA_CERT_FILE = "ca.pem"
+CA_KEY_FILE = "ca-key.pem"
+KEY_BITS = 2048
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """What `issue_key` wrote: the PKCS#12 file and the certificate's subject details."""
+
+    path: Path
+    name: str
+    cert_no: str | None
+    serial: int
+    not_after: datetime
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
+def create_demo_ca(out_dir: Path, name: str = "Demo Medical Security Bureau CA", years: int = 10) -> Path:
+    """Create a self-signed demo CA in `out_dir` (ca.pem, ca-key.pem); return the certificate path."""
+    out_dir = Path(out_dir)
+    if (out_dir / CA_KEY_FILE).exists():
+        raise UserError(f"{out_dir / CA_KEY_FILE} already exists: not overwriting a CA")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+    subject = x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Demo Medical Security Bureau"),
+        x509.NameAttribute(NameOID.COMMON_NAME, name),
+    ])
+    now = datetime.now(timezone.utc) - timedelta(minutes=5)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now).not_valid_after(now + timedelta(days=365 * years))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_private(out_dir / CA_KEY_FILE, key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (out_dir / CA_CERT_FILE).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return out_dir / CA_CERT_FILE
+
+
+def load_ca(ca_dir: Path) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
+    """The demo CA's certificate and key from `ca_dir`."""
+    ca_dir = Path(ca_dir)
+    try:
+        cert = x509.load_pem_x509_certificate((ca_dir / CA_CERT_FILE).read_bytes())
+        key = serialization.load_pem_private_key((ca_dir / CA_KEY_FILE).read_bytes(), password=None)
+    except FileNotFoundError as exc:
+        raise UserError(f"{ca_dir}: not a CA directory ({exc.filename} missing); run `keys create-demo-ca`") from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise UserError(f"{ca_dir / CA_KEY_FILE}: expected an RSA key")
+    return cert, key
+
+
+def issue_key(ca_dir: Path, name: str, out: Path, passphrase: bytes, cert_no: str | None = None,
+              years: int = 3) -> IssuedKey:
+    """Issue an inspector's signing key and certificate from the demo CA as a PKCS#12 file."""
+    if not name.strip():
+        raise UserError("keys issue: --name must not be empty")
+    if not passphrase:
+        raise UserError("keys issue: the passphrase must not be empty")
+    ca_cert, ca_key = load_ca(ca_dir)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Demo Medical Security Bureau"),
+             x509.NameAttribute(NameOID.COMMON_NAME, name.strip())]
+    if cert_no:
+        attrs.append(_serial_number_attr(cert_no.strip()))
+    now = datetime.now(timezone.utc) - timedelta(minutes=5)
+    not_after = min(now + timedelta(days=365 * years), ca_cert.not_valid_after_utc)
+    serial = x509.random_serial_number()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name(attrs)).issuer_name(ca_cert.subject).public_key(key.public_key())
+        .serial_number(serial).not_valid_before(now).not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION,
+                                              ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    p12 = pkcs12.serialize_key_and_certificates(
+        name.strip().encode("utf-8"), key, cert, [ca_cert], serialization.BestAvailableEncryption(passphrase))
+    _write_private(Path(out), p12)
+    return IssuedKey(path=Path(out), name=name.strip(), cert_no=cert_no, serial=serial, not_after=not_after)
+
+
+def _serial_number_attr(value: str) -> x509.NameAttribute:
+    """serialNumber carries the enforcement certificate number: PrintableString when it fits, else UTF8String."""
+    printable = all(ch.isascii() and (ch.isalnum() or ch in " '()+,-./:=?") for ch in value)
+    if printable:
+        return x509.NameAttribute(NameOID.SERIAL_NUMBER, value)
+    from cryptography.x509.name import _ASN1Type
+
+    return x509.NameAttribute(NameOID.SERIAL_NUMBER, value, _type=_ASN1Type.UTF8String)
+
+
+def read_passphrase_file(path: Path) -> bytes:
+    """The passphrase in `path`, without the trailing newline."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise UserError(f"passphrase file {path}: {exc.strerror}") from None
+    data = data.rstrip(b"\r\n")
+    if not data:
+        raise UserError(f"passphrase file {path} is empty")
+    return data

@@ -1,0 +1,107 @@
+"""The store's key directory: imported PKCS#12 keys and the configured trusted CA certificates."""
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+from inspector.errors import UserError
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """Who a PKCS#12 key belongs to."""
+
+    path: Path
+    name: str
+    cert_no: str | None
+    issuer: str
+    not_after: str
+
+
+def keys_dir_for(db_path: Path | str | None) -> Path:
+    """The key directory: beside the store file (`<store>.keys/`), or the user data dir's `keys/`."""
+    if db_path:
+        p = Path(db_path)
+        return p.with_name(p.name + ".keys")
+    from inspector.db import default_store_path
+
+    return default_store_path().parent / "keys"
+
+
+def trust_dir(keys_dir: Path) -> Path:
+    return Path(keys_dir) / "trust"
+
+
+def configured_trust(keys_dir: Path) -> list[Path]:
+    """The CA certificates verification trusts when no --trust is given."""
+    folder = trust_dir(keys_dir)
+    return sorted(folder.glob("*.pem")) if folder.is_dir() else []
+
+
+def add_trusted_ca(keys_dir: Path, ca_pem: Path) -> Path:
+    """Copy a CA certificate into the trusted set; return where it went."""
+    try:
+        cert = x509.load_pem_x509_certificate(Path(ca_pem).read_bytes())
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{ca_pem}: not a PEM certificate ({exc})") from None
+    folder = trust_dir(keys_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"ca-{cert.serial_number:x}.pem"
+    shutil.copyfile(ca_pem, target)
+    return target
+
+
+def _attr(name: x509.Name, oid) -> str | None:
+    values = name.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else None
+
+
+def read_key_info(p12_path: Path, passphrase: bytes) -> KeyInfo:
+    """Open a PKCS#12 file with `passphrase` and describe its certificate; UserError when it cannot."""
+    try:
+        data = Path(p12_path).read_bytes()
+    except OSError as exc:
+        raise UserError(f"{p12_path}: {exc.strerror}") from None
+    try:
+        key, cert, _extra = pkcs12.load_key_and_certificates(data, passphrase)
+    except ValueError:
+        raise UserError(f"{p12_path}: not a PKCS#12 file, or the passphrase is wrong") from None
+    if key is None or cert is None:
+        raise UserError(f"{p12_path}: the PKCS#12 file holds no private key with a certificate")
+    return KeyInfo(path=Path(p12_path), name=_attr(cert.subject, NameOID.COMMON_NAME) or "",
+                   cert_no=_attr(cert.subject, NameOID.SERIAL_NUMBER),
+                   issuer=_attr(cert.issuer, NameOID.COMMON_NAME) or cert.issuer.rfc4514_string(),
+                   not_after=cert.not_valid_after_utc.strftime("%Y-%m-%d"))
+
+
+def import_key(keys_dir: Path, p12_path: Path, passphrase: bytes) -> KeyInfo:
+    """Check a PKCS#12 key opens with `passphrase`, then copy it (still encrypted) into the key directory."""
+    info = read_key_info(p12_path, passphrase)
+    folder = Path(keys_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"[^\w.-]+", "_", f"{info.name}-{info.cert_no or 'key'}").strip("_")
+    target = folder / f"{stem}.p12"
+    shutil.copyfile(p12_path, target)
+    target.chmod(0o600)
+    return KeyInfo(target, info.name, info.cert_no, info.issuer, info.not_after)
+
+
+def resolve_key(key: str, keys_dir: Path) -> Path:
+    """`key` as a file path, or as the name of a key imported into `keys_dir`."""
+    p = Path(key)
+    if p.is_file():
+        return p
+    folder = Path(keys_dir)
+    for candidate in (folder / key, folder / f"{key}.p12"):
+        if candidate.is_file():
+            return candidate
+    matches = sorted(folder.glob(f"{key}*.p12")) if folder.is_dir() else []
+    if len(matches) == 1:
+        return matches[0]
+    raise UserError(f"key {key}: no such file, and no imported key of that name in {folder}")

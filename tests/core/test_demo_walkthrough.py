@@ -1,0 +1,41 @@
+"""`python main.py demo`: the main job on the demo data, end to end, checked in the store."""
+from __future__ import annotations
+
+import json
+
+from inspector.checks.census import census_state
+from inspector.cli import run
+from inspector.db import open_store
+from inspector.findings.lifecycle import fold_findings
+from inspector.models import Lead
+from sqlalchemy import select
+
+
+def test_demo_command_syncs_screens_and_records_an_approved_inspection(tmp_path, capsys):
+    assert run(["demo", "--workdir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "V01" in out
+    manifest = json.loads((tmp_path / "demo-central.db.manifest.json").read_text(encoding="utf-8"))
+    engine = open_store(tmp_path / "inspector.db")
+    with engine.connect() as conn:
+        rules = set(conn.execute(select(Lead.rule).where(Lead.inspection_id == 1)).scalars())
+        findings = fold_findings(conn, 1)
+        state = census_state(conn, 1)
+    # every rule's planted case is there to demonstrate
+    assert rules == {f"S{i}" for i in range(1, 10)}
+    planted = {(p["rule"], json.dumps(p["key"])) for p in manifest["planted"] if p["institution"] == manifest["main_institution"]}
+    with engine.connect() as conn:
+        found = {(r, k) for r, k in conn.execute(select(Lead.rule, Lead.key).where(Lead.inspection_id == 1))}
+    found = {(r, json.dumps(json.loads(k))) for r, k in found}
+    assert found >= planted
+    decoys = {(d["rule"], json.dumps(d["key"])) for d in manifest["decoys"]
+              if d["institution"] == manifest["main_institution"]}
+    assert decoys and not (found & decoys)
+    assert [f.status for f in findings] == ["approved", "approved"]
+    assert all(f.category == "V01" for f in findings)
+    # the verified ID is recorded as a match, never the number itself
+    raw = engine.connect().exec_driver_sql("SELECT group_concat(payload) FROM event").scalar()
+    assert all(c["certno"] not in raw for c in manifest["census_ids"])
+    outcomes = {e.payload["outcome"]: e.payload for e in state.outcomes.values()}
+    assert set(outcomes) == {"present", "absent"}
+    assert outcomes["present"]["id_match"] is True

@@ -1,0 +1,335 @@
+"""Documents: the representative, a hand signature drawn on screen (or a recorded refusal),
+the team lead's approval, the PDF, digital signatures and their verification; core calls only."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, Qt
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.db import StoreError
+from inspector.errors import UserError
+from inspector.i18n import _
+from ui.context import ApplicationContext
+from ui.icons import icon
+
+
+class SignaturePad(QWidget):
+    """Draw with a mouse, pen or finger; `png()` gives the drawing as PNG bytes."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(420, 150)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
+        self.image = QImage(840, 300, QImage.Format.Format_ARGB32)
+        self.clear()
+        self._last: QPoint | None = None
+
+    def clear(self) -> None:
+        self.image.fill(QColor("white"))
+        self.strokes = 0
+        self.update()
+
+    def _map(self, p: QPoint) -> QPoint:
+        return QPoint(int(p.x() * self.image.width() / max(self.width(), 1)),
+                      int(p.y() * self.image.height() / max(self.height(), 1)))
+
+    def mousePressEvent(self, e: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        self._last = self._map(e.position().toPoint())
+        self.strokes += 1
+
+    def mouseMoveEvent(self, e: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if self._last is None:
+            return
+        p = self._map(e.position().toPoint())
+        painter = QPainter(self.image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor("black"), 5, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        painter.drawLine(self._last, p)
+        painter.end()
+        self._last = p
+        self.update()
+
+    def mouseReleaseEvent(self, _e: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        self._last = None
+
+    def paintEvent(self, _e) -> None:  # noqa: N802 - Qt override
+        p = QPainter(self)
+        p.drawImage(self.rect(), self.image)
+        p.setPen(QColor("#9aa5b1"))
+        p.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        p.end()
+
+    def png(self) -> bytes:
+        data = QByteArray()
+        buf = QBuffer(data)
+        buf.open(QIODevice.OpenModeFlag.WriteOnly)
+        self.image.save(buf, "PNG")
+        return bytes(data.data())
+
+
+class DocumentsView(QWidget):
+    """The documents screen (see the module docstring)."""
+
+    def __init__(self, ctx: ApplicationContext, info, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.info = info
+        self.inspection_id = info.inspection_id
+        default = ctx.db_path.parent / f"inspection-{info.inspection_id}.pdf"
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        left = QVBoxLayout()
+        self.rep_box = QGroupBox()
+        rf = QFormLayout(self.rep_box)
+        self.rep_name, self.rep_title = QLineEdit(), QLineEdit()
+        self.rep_labels = (QLabel(), QLabel())
+        rf.addRow(self.rep_labels[0], self.rep_name)
+        rf.addRow(self.rep_labels[1], self.rep_title)
+        self.rep_save = QPushButton()
+        rf.addRow("", self.rep_save)
+        left.addWidget(self.rep_box)
+        self.sig_box = QGroupBox()
+        sl = QVBoxLayout(self.sig_box)
+        self.pad = SignaturePad()
+        sl.addWidget(self.pad)
+        row = QHBoxLayout()
+        self.sig_clear, self.sig_save = QPushButton(), QPushButton(icon("check"), "")
+        row.addWidget(self.sig_clear)
+        row.addWidget(self.sig_save)
+        sl.addLayout(row)
+        row2 = QHBoxLayout()
+        self.refusal = QLineEdit()
+        self.refuse_button = QPushButton()
+        row2.addWidget(self.refusal, 1)
+        row2.addWidget(self.refuse_button)
+        sl.addLayout(row2)
+        left.addWidget(self.sig_box)
+        self.lead_box = QGroupBox()
+        ll = QHBoxLayout(self.lead_box)
+        self.lead_name = QLineEdit()
+        self.approve_button = QPushButton()
+        ll.addWidget(self.lead_name, 1)
+        ll.addWidget(self.approve_button)
+        left.addWidget(self.lead_box)
+        left.addStretch(1)
+        layout.addLayout(left, 1)
+
+        right = QVBoxLayout()
+        self.pdf_box = QGroupBox()
+        pf = QFormLayout(self.pdf_box)
+        self.pdf_path = QLineEdit(str(default))
+        self.pdf_label = QLabel()
+        pf.addRow(self.pdf_label, self.pdf_path)
+        self.generate_button = QPushButton(icon("documents"), "")
+        pf.addRow("", self.generate_button)
+        self.key_path = QLineEdit()
+        self.key_browse = QPushButton(icon("open"), "")
+        krow = QHBoxLayout()
+        krow.addWidget(self.key_path, 1)
+        krow.addWidget(self.key_browse)
+        kholder = QWidget()
+        kholder.setLayout(krow)
+        krow.setContentsMargins(0, 0, 0, 0)
+        self.key_label = QLabel()
+        pf.addRow(self.key_label, kholder)
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pass_label = QLabel()
+        pf.addRow(self.pass_label, self.passphrase)
+        brow = QHBoxLayout()
+        self.sign_button = QPushButton(icon("check"), "")
+        self.verify_button = QPushButton(icon("search"), "")
+        brow.addWidget(self.sign_button)
+        brow.addWidget(self.verify_button)
+        pf.addRow("", brow)
+        right.addWidget(self.pdf_box)
+        self.checks = QListWidget()
+        right.addWidget(self.checks, 1)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        frame = QFrame()
+        fl = QVBoxLayout(frame)
+        fl.setContentsMargins(0, 0, 0, 0)
+        fl.addWidget(self.message)
+        right.addWidget(frame)
+        layout.addLayout(right, 1)
+
+        self.rep_save.clicked.connect(self.save_representative)
+        self.sig_clear.clicked.connect(self.pad.clear)
+        self.sig_save.clicked.connect(self.save_signature)
+        self.refuse_button.clicked.connect(self.record_refusal)
+        self.approve_button.clicked.connect(self.approve)
+        self.generate_button.clicked.connect(self.generate)
+        self.key_browse.clicked.connect(self.choose_key)
+        self.sign_button.clicked.connect(self.sign)
+        self.verify_button.clicked.connect(self.verify)
+        recent = ctx.settings.recent("keys")
+        if recent:
+            self.key_path.setText(recent[0])
+        ctx.language.changed.connect(self.retranslate)
+        self.retranslate()
+        self.load()
+
+    def load(self) -> None:
+        from inspector.reports.signoff import read_signoff
+
+        with self.ctx.engine.connect() as conn:
+            s = read_signoff(conn, self.inspection_id)
+        self.rep_name.setText(s.representative_name or "")
+        self.rep_title.setText(s.representative_title or "")
+
+    def _do(self, fn, ok_text: str) -> bool:
+        try:
+            fn()
+        except (UserError, StoreError) as exc:
+            self.show_message(str(exc), error=True)
+            return False
+        self.show_message(ok_text)
+        return True
+
+    # sign-off ------------------------------------------------------------------------------------
+    def save_representative(self) -> bool:
+        from inspector.reports.signoff import set_representative
+
+        return self._do(lambda: set_representative(self.ctx.engine, self.inspection_id, self.rep_name.text().strip(),
+                                                   self.rep_title.text().strip()), _("Representative saved."))
+
+    def save_signature(self) -> bool:
+        from inspector.reports.signoff import record_hand_signature
+
+        if self.pad.strokes == 0:
+            self.show_message(_("Sign in the box first."), error=True)
+            return False
+        return self._do(lambda: record_hand_signature(self.ctx.engine, self.inspection_id, self.pad.png()),
+                        _("Hand signature recorded."))
+
+    def record_refusal(self) -> bool:
+        from inspector.reports.signoff import record_refusal
+
+        return self._do(lambda: record_refusal(self.ctx.engine, self.inspection_id, self.refusal.text().strip()),
+                        _("Refusal to sign recorded."))
+
+    def approve(self) -> bool:
+        from inspector.reports.signoff import record_approval
+
+        return self._do(lambda: record_approval(self.ctx.engine, self.inspection_id, self.lead_name.text().strip()),
+                        _("Approved by the team lead."))
+
+    # PDF, signing, verification (off the GUI thread) ----------------------------------------------
+    def generate(self):
+        from inspector.reports.data import build_report_data
+        from inspector.reports.pdf import render_report
+
+        out = Path(self.pdf_path.text().strip())
+        sessions, iid = self.ctx.sessions, self.inspection_id
+
+        def work(progress):
+            with sessions() as session:
+                data = build_report_data(session, iid)
+            return render_report(data, out, progress=progress)
+
+        def done(info) -> None:
+            self.ctx.settings.add_recent("reports", str(out))
+            self.show_message(_("Wrote {path}: {pages} pages.").format(path=out, pages=info.pages))
+
+        return self.ctx.tasks.run(work, title=_("Generate the PDF"), on_done=done, on_error=self._failed, parent=self)
+
+    def choose_key(self) -> None:
+        path, _f = QFileDialog.getOpenFileName(self, _("Signing key"), self.key_path.text(), _("PKCS#12 keys (*.p12 *.pfx)"))
+        if path:
+            self.key_path.setText(path)
+
+    def sign(self):
+        from inspector.signing.keystore import keys_dir_for, resolve_key
+        from inspector.signing.sign import sign_pdf
+
+        pdf, key_text, passphrase = Path(self.pdf_path.text().strip()), self.key_path.text().strip(), self.passphrase.text()
+        keys_dir = keys_dir_for(self.ctx.db_path)
+
+        def work(_progress):
+            key = resolve_key(key_text, keys_dir)
+            return sign_pdf(pdf, key, passphrase.encode("utf-8"))
+
+        def done(result) -> None:
+            self.ctx.settings.add_recent("keys", key_text)
+            self.passphrase.clear()
+            self.show_message(_("Signed {path}: field {field} by {signer}.").format(
+                path=result.out, field=result.field, signer=result.signer))
+
+        return self.ctx.tasks.run(work, title=_("Sign the PDF"), on_done=done, on_error=self._failed, write=True,
+                                  parent=self)
+
+    def verify(self):
+        from inspector.signing.keystore import configured_trust, keys_dir_for
+        from inspector.signing.verify import verify_pdf
+
+        pdf = Path(self.pdf_path.text().strip())
+        trust = configured_trust(keys_dir_for(self.ctx.db_path))
+
+        def done(report) -> None:
+            self.checks.clear()
+            for s in report.signatures:
+                mark = "✓" if s.intact and s.trusted else "✗"
+                self.checks.addItem(_("{mark} {field}: {signer}, {time}; intact {intact}, trusted {trusted}").format(
+                    mark=mark, field=s.field, signer=s.signer, time=s.signed_at or "", intact=_yes(s.intact),
+                    trusted=_yes(s.trusted)))
+            for p in report.problems:
+                self.checks.addItem(p)
+            self.show_message(_("Every signature is intact and nothing changed after the last one.") if report.ok
+                              else _("The signatures do NOT check out."), error=not report.ok)
+            self.last_report = report
+
+        return self.ctx.tasks.run(lambda _p: verify_pdf(pdf, trust), title=_("Verify the signatures"), on_done=done,
+                                  on_error=self._failed, parent=self)
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, (UserError, StoreError)):
+            self.show_message(str(exc), error=True)
+        else:
+            self.show_message(_("Unexpected error: {error}").format(error=f"{type(exc).__name__}: {exc}"), error=True)
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        self.message.setStyleSheet("color: #b00020;" if error else "color: #1d6b33;")
+        self.message.setText(text)
+
+    def retranslate(self, _lang: str | None = None) -> None:
+        self.rep_box.setTitle(_("Institution's representative"))
+        self.rep_labels[0].setText(_("Name"))
+        self.rep_labels[1].setText(_("Title"))
+        self.rep_save.setText(_("Save"))
+        self.sig_box.setTitle(_("Representative's signature (sign in the box)"))
+        self.sig_clear.setText(_("Clear"))
+        self.sig_save.setText(_("Save the signature"))
+        self.refusal.setPlaceholderText(_("If the representative refuses to sign: what was said"))
+        self.refuse_button.setText(_("Record the refusal"))
+        self.lead_box.setTitle(_("Team lead's approval"))
+        self.lead_name.setPlaceholderText(_("Team lead's name"))
+        self.approve_button.setText(_("Approve"))
+        self.pdf_box.setTitle(_("Documents (PDF)"))
+        self.pdf_label.setText(_("File"))
+        self.generate_button.setText(_("Generate the PDF"))
+        self.key_label.setText(_("Signing key"))
+        self.key_browse.setText(_("Browse…"))
+        self.pass_label.setText(_("Passphrase"))
+        self.sign_button.setText(_("Sign"))
+        self.verify_button.setText(_("Verify"))
+
+
+def _yes(flag: bool) -> str:
+    return _("Yes") if flag else _("No")
