@@ -135,7 +135,7 @@ def child_baseline_postgres(source: str, store: Path, spec: dict) -> dict:
     from inspector.coltypes import Day, Scaled, Timestamp
     from inspector.models import SNAPSHOT_MODELS
     from inspector.snapshot import contract_columns
-    from inspector.sync.slice import SLICE_TABLES, visit_ids_param, visits_query
+    from inspector.sync.slice import SLICE_TABLES
 
     w = _window(spec)
     t0 = time.perf_counter()
@@ -143,8 +143,6 @@ def child_baseline_postgres(source: str, store: Path, spec: dict) -> dict:
     params = w.params("postgresql")
     rows = 0
     with psycopg.connect(source.replace("postgresql+psycopg://", "postgresql://")) as src:
-        ids = [r[0] for r in src.execute(visits_query("postgresql"), params)]
-        params["ids"] = visit_ids_param("postgresql", ids)
         for table in SLICE_TABLES:
             columns = SNAPSHOT_MODELS[table].__table__.columns
             types = []

@@ -128,7 +128,11 @@ class SnapMedList(Base):
 
 class SnapMdtrt(Base):
     __tablename__ = "snap_mdtrt"
-    __table_args__ = (Index("ix_snap_mdtrt_psn", "snapshot_id", "psn_no", "begntime"),)
+    __table_args__ = (
+        Index("ix_snap_mdtrt_psn", "snapshot_id", "psn_no", "begntime"),
+        # the census roster: inpatients admitted at the visit time, without scanning outpatients
+        Index("ix_snap_mdtrt_type_begn", "snapshot_id", "med_type", "begntime"),
+    )
     snapshot_id: Mapped[int] = _snap_fk()
     mdtrt_id: Mapped[str] = mapped_column(Text, primary_key=True)
     fixmedins_code: Mapped[str] = mapped_column(Text)

@@ -25,6 +25,7 @@ from inspector.sync.slice import (
     SliceWindow,
     count_query,
     med_list_by_codes_query,
+    needs_visit_ids,
     slice_query,
     visit_ids_param,
     visits_query,
@@ -117,8 +118,9 @@ def _med_list_batches(src: CentralSource, codes: set[str]) -> Iterator[list[tupl
 
 def _slice_feeds(src: CentralSource, window: SliceWindow, params: dict[str, Any]) -> dict[str, TableFeed]:
     """One streamed feed per contract table, with totals counted in one query up front."""
-    ids = [r[0] for r in src.fetchall(visits_query(src.dialect), params)]
-    params = {**params, "ids": visit_ids_param(src.dialect, ids)}
+    if needs_visit_ids(src.dialect):
+        ids = [r[0] for r in src.fetchall(visits_query(src.dialect), params)]
+        params = {**params, "ids": visit_ids_param(src.dialect, ids)}
     counted = [t for t in _FEED_ORDER if t != "med_list"]
     totals = dict(zip(counted, src.fetchall(count_query(src.dialect, counted, window), params)[0]))
     codes: set[str] = set()

@@ -127,3 +127,30 @@ def test_failed_or_cancelled_load_leaves_nothing(tmp_path):
         assert c.exec_driver_sql("SELECT count(*) FROM snapshot").scalar() == 1
         assert c.exec_driver_sql("SELECT count(*) FROM snap_feedetl").scalar() == 3
         assert c.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+
+
+def test_store_at_an_earlier_revision_is_migrated_with_its_data(tmp_path):
+    """A store written by the version before the census index (0002) opens, upgraded, data kept."""
+    from alembic import command
+
+    from inspector.db import alembic_config, make_engine
+
+    p = tmp_path / "v2.db"
+    engine = make_engine(p)
+    with engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+    engine.dispose()
+    con = sqlite3.connect(p)
+    con.execute("INSERT INTO inspection (uid, fixmedins_code, fixmedins_name, date_from, date_to, visit_time, status, "
+                "team, settings, created_at) VALUES ('u1', 'H61010000001', '旧医院', '2026-01-01', '2026-03-31', "
+                "'2026-04-02 09:00:00', 'synced', '[]', '{}', '2026-04-01 08:00:00')")
+    con.commit()
+    con.close()
+    engine = open_store(p)
+    with engine.connect() as c:
+        assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head_revision()
+        assert c.exec_driver_sql("SELECT fixmedins_name FROM inspection").scalar() == "旧医院"
+        names = {r[1] for r in c.exec_driver_sql("PRAGMA index_list(snap_mdtrt)")}
+        assert "ix_snap_mdtrt_type_begn" in names

@@ -1,0 +1,1 @@
+"""Helpers for tests and benchmarks: central databases, a PostgreSQL server, a reference slice."""
