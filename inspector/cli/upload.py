@@ -34,11 +34,15 @@ def _table(statuses) -> None:
 
 
 def cmd_upload(args) -> int:
+    import sys
+
+    from inspector.progress import TextProgress
     from inspector.upload import upload_packages
 
     if not args.central:
         raise UserError("give --central URL to send the queued packages (or: upload queue | upload status)")
-    statuses = upload_packages(store(args), args.central, max_attempts=args.max_attempts)
+    statuses = upload_packages(store(args), args.central, max_attempts=args.max_attempts,
+                               progress=TextProgress(sys.stderr))
     if not statuses:
         print("nothing to upload: every queued package is verified")
         return 0
@@ -76,5 +80,5 @@ def cmd_export_xlsx(args) -> int:
     with session_factory(store(args))() as session:
         data = build_report_data(session, args.inspection)
     write_report_xlsx(data, args.out)
-    print(f"wrote {args.out}: {len(data.findings)} findings and {5} appendix sheets")
+    print(f"wrote {args.out}: {len(data.findings)} findings, the settings used and 5 appendix sheets")
     return 0
