@@ -17,7 +17,9 @@ COMMAND_MODULES: tuple[str, ...] = ("data", "demo", "checks", "audit", "sync", "
 def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = ()) -> argparse.ArgumentParser:
     """The full parser; `extra` registrars add commands from outside the core (the GUI)."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH", help="local store file (default: per-user data dir or $INSPECTOR_DB)")
+    # SUPPRESS: a --db given at any level of nested subcommands is kept, never reset by a default
+    common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
+                        help="local store file (default: per-user data dir or $INSPECTOR_DB)")
     parser = argparse.ArgumentParser(
         prog="main.py",
         description="Inspector: on-site inspection of medical-insurance fund use.",
@@ -34,6 +36,8 @@ def run(argv: Sequence[str] | None = None, extra=()) -> int:
     """Parse `argv`, run the command, map user-facing errors to exit code 2."""
     parser = build_parser(extra)
     args = parser.parse_args(argv)
+    if not hasattr(args, "db"):
+        args.db = None
     try:
         return int(args.func(args) or 0)
     except (UserError, StoreError) as exc:

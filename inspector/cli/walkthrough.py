@@ -18,7 +18,7 @@ def register(sub, common) -> None:
 
 
 def cmd_demo(args) -> int:
-    from inspector.demo.walkthrough import create_demo_inspection, run_walkthrough, sign_demo_report
+    from inspector.demo.walkthrough import create_demo_inspection, run_walkthrough, sign_demo_report, upload_demo_package
 
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -51,4 +51,8 @@ def cmd_demo(args) -> int:
         print(_("  signature {field}: {signer}, intact {intact}, trusted {trusted}").format(
             field=s.field, signer=s.signer, intact=s.intact, trusted=s.trusted))
     print(_("verification: {verdict}").format(verdict=_("valid") if report.verify.ok else _("INVALID")))
-    return 0 if report.verify.ok else 1
+    if not report.verify.ok:
+        return 1
+    sent = upload_demo_package(engine, result.inspection_id, report, central)
+    print(_("upload {id} to the demo central: {status}").format(id=sent.package.upload_id, status=_("Uploaded and verified") if sent.status == "verified" else f"{sent.status} {sent.reason}"))
+    return 0 if sent.status == "verified" else 1

@@ -136,6 +136,7 @@ class SignedReport:
     signed_pdf: Path
     pages: int
     verify: Any          # inspector.signing.verify.VerifyReport
+    ca_cert: Path
 
 
 def sign_demo_report(engine: Engine, inspection_id: int, workdir: Path) -> SignedReport:
@@ -172,4 +173,13 @@ def sign_demo_report(engine: Engine, inspection_id: int, workdir: Path) -> Signe
             issue_key(ca_dir, name, p12, DEMO_PASSPHRASE, cert_no=cert_no)
         sign_pdf(current, p12, DEMO_PASSPHRASE, out=signed)
         current = signed
-    return SignedReport(pdf, signed, info.pages, verify_pdf(signed, [ca_cert]))
+    return SignedReport(pdf, signed, info.pages, verify_pdf(signed, [ca_cert]), ca_cert)
+
+
+def upload_demo_package(engine: Engine, inspection_id: int, report: SignedReport, central: Path) -> Any:
+    """Queue the signed package and send it to the demo central's insp_upload (read back, checked)."""
+    from inspector.upload import queue_package, upload_packages
+
+    package = queue_package(engine, inspection_id, report.signed_pdf, trust=[report.ca_cert])
+    statuses = upload_packages(engine, f"sqlite:///{central}", inspection_id=inspection_id)
+    return next(s for s in statuses if s.package.upload_id == package.upload_id)

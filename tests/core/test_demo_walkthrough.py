@@ -50,3 +50,11 @@ def test_demo_command_syncs_screens_records_and_signs_an_inspection(tmp_path, ca
     assert names == ["王建国", "李晓梅", "陈志强"]
     text = subprocess.run(["pdftotext", str(signed), "-"], capture_output=True, text=True).stdout
     assert "现场检查笔录" in text and "DRAFT" not in text
+    # and the signed package reached the central's insp_upload, byte for byte
+    import hashlib
+    import sqlite3
+
+    rows = sqlite3.connect(tmp_path / "demo-central.db").execute(
+        "SELECT report_sha256, report_pdf FROM insp_upload").fetchall()
+    assert len(rows) == 1
+    assert rows[0][0] == hashlib.sha256(rows[0][1]).hexdigest() == hashlib.sha256(signed.read_bytes()).hexdigest()

@@ -233,3 +233,15 @@ def test_export_xlsx_reads_back_the_same_numbers_with_formula_totals(world, tmp_
     assert census.freeze_panes == "A2" and census.column_dimensions["A"].width == 14
     last = [c.value for c in census[census.max_row]]
     assert last[0] == "合计" and last[6] == f"=SUM(G2:G{census.max_row - 1})"
+
+
+def test_db_option_is_kept_before_or_after_the_subcommand(tmp_path, capsys):
+    """`upload --db X status` and `upload status --db X` read the same store."""
+    from inspector.cli import run
+
+    db = tmp_path / "elsewhere.db"
+    assert run(["upload", "--db", str(db), "status", "--format", "json"]) == 0
+    assert db.exists()
+    db.unlink()
+    assert run(["upload", "status", "--db", str(db), "--format", "json"]) == 0
+    assert db.exists()
