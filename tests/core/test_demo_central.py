@@ -5,12 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -502,34 +499,12 @@ def test_stock_and_record_review_material(demo):
 
 
 # --- PostgreSQL --------------------------------------------------------------------------
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+@pytest.fixture
+def pg_url(postgres_db):
+    """A fresh database on the session's private PostgreSQL server (tests/conftest.py)."""
+    return postgres_db
 
 
-@pytest.fixture(scope="module")
-def pg_url():
-    if not (PG_BIN / "initdb").exists() or os.geteuid() != 0 or shutil.which("runuser") is None:
-        pytest.skip("needs the PostgreSQL 15 binaries and root to run them as user postgres")
-    base = Path(tempfile.mkdtemp(prefix="demo-pg-"))  # pytest's tmp tree is closed to other users
-    shutil.chown(base, "postgres")
-    os.chmod(base, 0o755)
-    data = base / "data"
-    as_pg = ["runuser", "-u", "postgres", "--"]
-    subprocess.run(as_pg + [str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"],
-                   check=True, capture_output=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    subprocess.run(as_pg + [str(PG_BIN / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log"), "-o",
-                            f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={base}", "start"],
-                   check=True, capture_output=True)
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(as_pg + [str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
-
-
-@pytest.mark.postgres
 def test_copy_to_postgres_keeps_every_row_exact(demo, pg_url):
     import psycopg
 
