@@ -19,14 +19,8 @@ SIZE = (1366, 768)
 
 
 def build_store(folder: Path) -> Path:
-    """The demo (built, synced and screened by the same code as the GUI) when it exists, else a synthetic store."""
-    from ui.demo import demo_available
-
+    """The demo, built, synced and screened by the same code as the GUI."""
     db = folder / "screens.db"
-    if not demo_available():
-        from tools.synthetic_store import make_store
-
-        return make_store(db, n_fee=20_000, n_visits=120)[0]
     from inspector.db import open_store
     from inspector.progress import Progress
     from ui.demo import create_demo
@@ -108,27 +102,23 @@ PREPARE = {"documents": _prepare_documents, "census": _prepare_census, "leads": 
 
 def _dialog_shots(ctx, window, dialog_shot, tmp: Path) -> None:
     """The new-inspection dialogs, an Excel error table and a progress dialog."""
-    from ui.new_inspection import sync_available, xlsx_available
+    ctx.settings.set_value("central_url", f"sqlite:///{tmp / 'demo-central.db'}")
 
-    if sync_available():
-        ctx.settings.set_value("central_url", f"sqlite:///{tmp / 'demo-central.db'}")
+    def sync_dialog():
+        dlg = window.new_inspection("central")
+        dlg.run_search()
+        ctx.tasks.wait_idle()
+        dlg.results.setCurrentRow(0)
+        return dlg
 
-        def sync_dialog():
-            dlg = window.new_inspection("central")
-            dlg.run_search()
-            ctx.tasks.wait_idle()
-            dlg.results.setCurrentRow(0)
-            return dlg
+    dialog_shot("dialog-sync", sync_dialog)
+    from inspector.sync.xlsx_errors import CellError
+    from ui.new_inspection import ImportErrorsDialog
 
-        dialog_shot("dialog-sync", sync_dialog)
-    if xlsx_available():
-        from inspector.sync.xlsx_errors import CellError
-        from ui.new_inspection import ImportErrorsDialog
-
-        errors = [CellError("feedetl", 12 + i, "cnt", "abc", "not a number") for i in range(6)]
-        errors.append(CellError("mdtrt", None, "begntime", "", "required column missing"))
-        dialog_shot("dialog-xlsx", lambda: window.new_inspection("xlsx"))
-        dialog_shot("dialog-xlsx-errors", lambda: ImportErrorsDialog(errors, 7, "/data/extract.xlsx", window))
+    errors = [CellError("feedetl", 12 + i, "cnt", "abc", "not a number") for i in range(6)]
+    errors.append(CellError("mdtrt", None, "begntime", "", "required column missing"))
+    dialog_shot("dialog-xlsx", lambda: window.new_inspection("xlsx"))
+    dialog_shot("dialog-xlsx-errors", lambda: ImportErrorsDialog(errors, 7, "/data/extract.xlsx", window))
     from ui.tasks import ProgressDialog, Task
 
     def progress_dialog():

@@ -5,7 +5,6 @@ progress bar per table and Cancel. The demo central's URL is remembered for the 
 """
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +12,6 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from inspector.i18n import _
 from ui.context import ApplicationContext
-
-
-def demo_available() -> bool:
-    """True when the demo generator and the sync are installed."""
-    try:
-        return all(importlib.util.find_spec(m) is not None for m in ("inspector.demo.central", "inspector.sync.central"))
-    except ModuleNotFoundError:
-        return False
 
 
 def demo_central_path(ctx: ApplicationContext) -> Path:

@@ -43,19 +43,12 @@ class MainWindow(QMainWindow):
         a["quit"] = make_action("quit", self, self.close, icon=icon("quit"))
         a["open"] = make_action("open", self.home.table, self.home.open_selected, icon=icon("open"),
                                 context=Qt.ShortcutContext.WidgetShortcut)
-        from ui.new_inspection import sync_available, xlsx_available
-
-        if sync_available():
-            a["new_sync"] = make_action("new_sync", self, lambda: self.new_inspection("central"), icon=icon("sync"))
-            self.home.add_action_button(a["new_sync"])
-        from ui.demo import demo_available
-
-        if demo_available():
-            a["demo"] = make_action("demo", self, self.create_demo, icon=icon("demo"))
-            self.home.add_action_button(a["demo"])
-        if xlsx_available():
-            a["import_xlsx"] = make_action("import_xlsx", self, lambda: self.new_inspection("xlsx"), icon=icon("import"))
-            self.home.add_action_button(a["import_xlsx"])
+        a["new_sync"] = make_action("new_sync", self, lambda: self.new_inspection("central"), icon=icon("sync"))
+        self.home.add_action_button(a["new_sync"])
+        a["demo"] = make_action("demo", self, self.create_demo, icon=icon("demo"))
+        self.home.add_action_button(a["demo"])
+        a["import_xlsx"] = make_action("import_xlsx", self, lambda: self.new_inspection("xlsx"), icon=icon("import"))
+        self.home.add_action_button(a["import_xlsx"])
 
         bar = self.menuBar()
         self.file_menu = QMenu(self)
@@ -129,9 +122,9 @@ class MainWindow(QMainWindow):
 
     def offer_demo_if_empty(self):
         """First start: with no inspection in the store, offer to create the demo."""
-        from ui.demo import demo_available, offer_demo
+        from ui.demo import offer_demo
 
-        if self.home.model.rowCount() == 0 and demo_available():
+        if self.home.model.rowCount() == 0:
             return offer_demo(self.ctx, self, self._created)
         return None
 

@@ -6,7 +6,6 @@ errors are shown in a table the user can copy.
 """
 from __future__ import annotations
 
-import importlib.util
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,22 +39,6 @@ from ui.icons import icon
 
 DEFAULT_WINDOW_DAYS = 90
 SEARCH_DELAY_MS = 300
-
-
-def _has_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:  # the parent package is not there either
-        return False
-
-
-def sync_available() -> bool:
-    """True when the central sync core is installed (its screen is shown only then)."""
-    return _has_module("inspector.sync.central")
-
-
-def xlsx_available() -> bool:
-    return _has_module("inspector.sync.xlsx_import")
 
 
 def default_window(visit: datetime) -> tuple[date, date]:
