@@ -31,11 +31,10 @@ def current_snapshot(session: Session, inspection_id: int) -> Snapshot:
 def list_inspections(session: Session) -> list[dict[str, Any]]:
     """Every inspection, oldest first, with its current snapshot's version and row counts."""
     out: list[dict[str, Any]] = []
-    inspections = session.execute(select(Inspection).order_by(Inspection.id)).scalars()
-    for insp in inspections:
-        snap = session.execute(
-            select(Snapshot).where(Snapshot.inspection_id == insp.id).order_by(Snapshot.version.desc()).limit(1)
-        ).scalar_one_or_none()
+    # one query for the newest snapshot of every inspection (later versions overwrite earlier ones)
+    latest = {s.inspection_id: s for s in session.execute(select(Snapshot).order_by(Snapshot.version)).scalars()}
+    for insp in session.execute(select(Inspection).order_by(Inspection.id)).scalars():
+        snap = latest.get(insp.id)
         out.append(
             {
                 "id": insp.id,

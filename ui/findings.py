@@ -235,12 +235,10 @@ class FindingsView(QWidget):
         out: list[tuple[str, str]] = []
         with self.ctx.engine.connect() as conn:
             if source_type == "census":
-                try:
-                    from inspector.checks.census import census_summary
+                from inspector.checks.census import census_summary
 
-                    from ui.census import outcome_text
-                except ImportError:
-                    return out
+                from ui.census import outcome_text
+
                 for f in census_summary(conn, self.inspection_id)["flagged"]:
                     out.append((f["mdtrt_id"], f'{f["mdtrt_id"]} · {f["ward_codg"]} {f["bed"]} · {f["psn_name"]} · '
                                                f'{outcome_text(f["outcome"])} · {f["amount"]}'))

@@ -14,55 +14,36 @@ from ui.models.labels import table_label
 
 
 def gather(engine, inspection_id: int) -> dict[str, Any]:
-    """Every figure the overview shows, each from its core (missing cores are left out)."""
+    """Every figure the overview shows, each from its core."""
+    from inspector.checks.census import census_summary
+    from inspector.checks.records import current_sample as rec_sample
+    from inspector.checks.records import records_summary
+    from inspector.checks.stock import current_sample, sample_rows
+    from inspector.findings import findings_totals, fold_findings
+    from inspector.screening.leads import is_screened, list_leads
+
     out: dict[str, Any] = {}
-    try:
-        from inspector.screening.leads import is_screened, list_leads
-    except ImportError:
-        pass
-    else:
-        if is_screened(engine, inspection_id):
-            by_rule: dict[str, list] = {}
-            for lead in list_leads(engine, inspection_id):
-                by_rule.setdefault(lead.rule, []).append(lead)
-            out["leads"] = {r: (len(v), sum((x.amount for x in v), Decimal("0.00")),
-                                sum(1 for x in v if x.status != "open")) for r, v in sorted(by_rule.items())}
+    if is_screened(engine, inspection_id):
+        by_rule: dict[str, list] = {}
+        for lead in list_leads(engine, inspection_id):
+            by_rule.setdefault(lead.rule, []).append(lead)
+        out["leads"] = {r: (len(v), sum((x.amount for x in v), Decimal("0.00")),
+                            sum(1 for x in v if x.status != "open")) for r, v in sorted(by_rule.items())}
     with engine.connect() as conn:
-        try:
-            from inspector.checks.census import census_summary
-        except ImportError:
-            pass
-        else:
-            out["census"] = census_summary(conn, inspection_id)["overall"]
-        try:
-            from inspector.checks.stock import current_sample, sample_rows
-        except ImportError:
-            pass
-        else:
-            if current_sample(conn, inspection_id) is not None:
-                rows = sample_rows(conn, inspection_id)
-                statuses: dict[str, int] = {}
-                for r in rows:
-                    statuses[r.status] = statuses.get(r.status, 0) + 1
-                out["stock"] = {"statuses": statuses, "amount": sum((r.amount or Decimal(0) for r in rows), Decimal("0.00"))}
-        try:
-            from inspector.checks.records import current_sample as rec_sample
-            from inspector.checks.records import records_summary
-        except ImportError:
-            pass
-        else:
-            if rec_sample(conn, inspection_id) is not None:
-                s = records_summary(conn, inspection_id)
-                st: dict[str, int] = {}
-                for r in s.records:
-                    st[r.status] = st.get(r.status, 0) + 1
-                out["records"] = {"statuses": st, "amount": s.total_amount}
-        try:
-            from inspector.findings import findings_totals, fold_findings
-        except ImportError:
-            pass
-        else:
-            out["findings"] = findings_totals(fold_findings(conn, inspection_id))
+        out["census"] = census_summary(conn, inspection_id)["overall"]
+        if current_sample(conn, inspection_id) is not None:
+            rows = sample_rows(conn, inspection_id)
+            statuses: dict[str, int] = {}
+            for r in rows:
+                statuses[r.status] = statuses.get(r.status, 0) + 1
+            out["stock"] = {"statuses": statuses, "amount": sum((r.amount or Decimal(0) for r in rows), Decimal("0.00"))}
+        if rec_sample(conn, inspection_id) is not None:
+            s = records_summary(conn, inspection_id)
+            st: dict[str, int] = {}
+            for r in s.records:
+                st[r.status] = st.get(r.status, 0) + 1
+            out["records"] = {"statuses": st, "amount": s.total_amount}
+        out["findings"] = findings_totals(fold_findings(conn, inspection_id))
     return out
 
 

@@ -2,7 +2,6 @@
 settings in force, the on-site work recorded as events, the evidence photos and the sign-off."""
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime
 from typing import Any
 
@@ -107,31 +106,18 @@ def build_report_data(session: Session, inspection_id: int) -> ReportData:
     return data
 
 
-def _have(module: str) -> bool:
-    """Whether an optional part of the application (findings, checks, screening) is installed."""
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 def add_check_results(data: ReportData, session: Session, inspection_id: int, *, signoff_approved: bool) -> None:
     """Findings, facts, census, stock count, record review and leads, from their modules' own folds."""
     from inspector.reports import checks_data as cd
 
     conn = session.connection()
-    if _have("inspector.findings"):
-        data.findings, all_approved = cd.findings_rows(conn, inspection_id)
-        data.facts = [_("{category}: {description} Amount involved: CNY {amount}.").format(
-            category=f.category, description=f.description.rstrip("。. "), amount=f"{f.amount:,.2f}")
-            for f in data.findings]
-        # DRAFT until the lead has approved every current finding (or, with none, the documents)
-        data.approved = all_approved or (not data.findings and signoff_approved)
-    if _have("inspector.checks.census"):
-        data.census_rows, data.census_summary = cd.census_rows(conn, inspection_id)
-    if _have("inspector.checks.stock"):
-        data.stock_rows, data.stock_summary = cd.stock_rows(conn, inspection_id)
-    if _have("inspector.checks.records"):
-        data.record_rows, data.record_summary = cd.record_rows(conn, inspection_id)
-    if _have("inspector.screening.leads"):
-        data.leads = cd.lead_rows(session.get_bind(), inspection_id)
+    data.findings, all_approved = cd.findings_rows(conn, inspection_id)
+    data.facts = [_("{category}: {description} Amount involved: CNY {amount}.").format(
+        category=f.category, description=f.description.rstrip("。. "), amount=f"{f.amount:,.2f}")
+        for f in data.findings]
+    # DRAFT until the lead has approved every current finding (or, with none, the documents)
+    data.approved = all_approved or (not data.findings and signoff_approved)
+    data.census_rows, data.census_summary = cd.census_rows(conn, inspection_id)
+    data.stock_rows, data.stock_summary = cd.stock_rows(conn, inspection_id)
+    data.record_rows, data.record_summary = cd.record_rows(conn, inspection_id)
+    data.leads = cd.lead_rows(session.get_bind(), inspection_id)
