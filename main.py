@@ -5,7 +5,9 @@ import sys
 
 
 def _register_gui(sub, common) -> None:
-    p = sub.add_parser("gui", parents=[common], help="open the desktop application")
+    from inspector.i18n import _
+
+    p = sub.add_parser("gui", parents=[common], help=_("open the desktop application"))
     p.set_defaults(func=_run_gui)
 
 
@@ -16,6 +18,6 @@ def _run_gui(args) -> int:
 
 
 if __name__ == "__main__":
-    from inspector.cli import run
+    from inspector.cli import main
 
-    sys.exit(run(sys.argv[1:], extra=(_register_gui,)))
+    sys.exit(main(sys.argv[1:], extra=(_register_gui,)))

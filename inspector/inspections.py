@@ -8,13 +8,14 @@ from sqlalchemy.orm import Session
 
 from inspector.coltypes import DATE_FORMAT, TIMESTAMP_FORMAT
 from inspector.errors import UserError
+from inspector.i18n import _
 from inspector.models import Inspection, Snapshot
 
 
 def get_inspection(session: Session, inspection_id: int) -> Inspection:
     insp = session.get(Inspection, inspection_id)
     if insp is None:
-        raise UserError(f"no inspection with id {inspection_id} in this store")
+        raise UserError(_('no inspection with id {inspection_id} in this store').format(inspection_id=inspection_id))
     return insp
 
 
@@ -24,7 +25,7 @@ def current_snapshot(session: Session, inspection_id: int) -> Snapshot:
         select(Snapshot).where(Snapshot.inspection_id == inspection_id).order_by(Snapshot.version.desc()).limit(1)
     ).scalar_one_or_none()
     if snap is None:
-        raise UserError(f"inspection {inspection_id} has no synced data")
+        raise UserError(_('inspection {inspection_id} has no synced data').format(inspection_id=inspection_id))
     return snap
 
 

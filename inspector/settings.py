@@ -64,8 +64,9 @@ def effective_settings(conn, inspection_id: int) -> dict[str, Any]:
     stored = conn.execute(select(Inspection.settings).where(Inspection.id == inspection_id)).scalar_one_or_none()
     if stored is None:
         from inspector.errors import UserError
+        from inspector.i18n import _
 
-        raise UserError(f"no inspection with id {inspection_id} in this store")
+        raise UserError(_('no inspection with id {inspection_id} in this store').format(inspection_id=inspection_id))
     settings = upgrade_settings(stored)
     for ev in read_events(conn, inspection_id, ["settings.changed"]):
         settings[ev.payload["key"]] = ev.payload["value"]
@@ -95,10 +96,11 @@ def parse_setting(key: str, value: Any) -> Any:
     import json
 
     from inspector.errors import UserError
+    from inspector.i18n import _
 
     if key == "settings_version" or key not in DEFAULT_SETTINGS:
         known = ", ".join(k for k in DEFAULT_SETTINGS if k != "settings_version")
-        raise UserError(f"unknown setting {key!r}; settings are: {known}")
+        raise UserError(_('unknown setting {key!r}; settings are: {known}').format(key=key, known=known))
     default = DEFAULT_SETTINGS[key]
     text = value.strip() if isinstance(value, str) else value
     if isinstance(default, bool):
@@ -109,29 +111,29 @@ def parse_setting(key: str, value: Any) -> Any:
             return True
         if low in ("false", "0", "no", "off"):
             return False
-        raise UserError(f"setting {key}: {value!r} is not true or false")
+        raise UserError(_('setting {key}: {value!r} is not true or false').format(key=key, value=value))
     if isinstance(default, int):
         try:
             n = int(str(text))
         except ValueError:
-            raise UserError(f"setting {key}: {value!r} is not a whole number") from None
+            raise UserError(_('setting {key}: {value!r} is not a whole number').format(key=key, value=value)) from None
         lo, hi = _INT_RANGES.get(key, (-(2**63), 2**63 - 1))
         if not lo <= n <= hi:
-            raise UserError(f"setting {key}: {n} is outside {lo}..{hi}")
+            raise UserError(_('setting {key}: {n} is outside {lo}..{hi}').format(key=key, n=n, lo=lo, hi=hi))
         return n
     if isinstance(default, dict):
         try:
             obj = json.loads(text) if isinstance(text, str) else text
         except ValueError:
-            raise UserError(f"setting {key}: {value!r} is not a JSON object") from None
+            raise UserError(_('setting {key}: {value!r} is not a JSON object').format(key=key, value=value)) from None
         if not isinstance(obj, dict) or set(obj) != set(default):
-            raise UserError(f"setting {key}: expected a JSON object with keys {sorted(default)}")
+            raise UserError(_('setting {key}: expected a JSON object with keys {value}').format(key=key, value=sorted(default)))
         return {k: _ratio(key, v) for k, v in obj.items()}
     if key in _RATIO_KEYS:
         return _ratio(key, text)
     if key in _CHOICES:
         if text not in _CHOICES[key]:
-            raise UserError(f"setting {key}: {value!r} is not one of {', '.join(_CHOICES[key])}")
+            raise UserError(_('setting {key}: {value!r} is not one of {value2}').format(key=key, value=value, value2=', '.join(_CHOICES[key])))
         return text
     if isinstance(default, str):
         try:
@@ -147,14 +149,15 @@ def _ratio(key: str, value: Any) -> str:
     from decimal import Decimal, InvalidOperation
 
     from inspector.errors import UserError
+    from inspector.i18n import _
 
     text = str(value).strip()
     try:
         d = Decimal(text[:-1]) / 100 if text.endswith("%") else Decimal(text)
     except InvalidOperation:
-        raise UserError(f"setting {key}: {value!r} is not a decimal number such as 0.01") from None
+        raise UserError(_('setting {key}: {value!r} is not a decimal number such as 0.01').format(key=key, value=value)) from None
     if not d.is_finite() or not (0 <= d <= 1):
-        raise UserError(f"setting {key}: {value!r} is not between 0 and 1")
+        raise UserError(_('setting {key}: {value!r} is not between 0 and 1').format(key=key, value=value))
     return format(d.normalize(), "f") if d != 0 else "0"
 
 

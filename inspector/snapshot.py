@@ -90,8 +90,9 @@ def write_snapshot(
     missing = [k for k in ("extract_id", "schema_version") if k not in extract_meta]
     if missing:
         from inspector.errors import UserError
+        from inspector.i18n import _
 
-        raise UserError(f"extract_meta lacks {', '.join(missing)}")
+        raise UserError(_('extract_meta lacks {value}').format(value=', '.join(missing)))
     now = datetime.now().strftime(TIMESTAMP_FORMAT)
     with write_transaction(engine) as conn:
         dbapi = conn.connection.driver_connection
@@ -164,7 +165,7 @@ def write_snapshot(
         if name is None:
             from inspector.errors import UserError
 
-            raise UserError(f"institution {fixmedins_code} is not in the source")
+            raise UserError(_('institution {fixmedins_code} is not in the source').format(fixmedins_code=fixmedins_code))
         conn.execute(Inspection.__table__.update().where(Inspection.id == inspection_id).values(fixmedins_name=name[0]))
         counted = {t: row_counts[t] for t in COUNTED_TABLES}
         conn.execute(

@@ -147,7 +147,7 @@ def queue_package(engine: Engine, inspection_id: int, signed_pdf: Path, *, autho
     try:
         pdf = signed_pdf.read_bytes()
     except OSError as exc:
-        raise UserError(f"{signed_pdf}: {exc.strerror}") from None
+        raise UserError(_('{signed_pdf}: {strerror}').format(signed_pdf=signed_pdf, strerror=exc.strerror)) from None
     if trust is None:
         trust = configured_trust(keys_dir_for(engine.url.database))
     report = verify_pdf(signed_pdf, list(trust))

@@ -276,6 +276,14 @@ def _check_time(text: str | None) -> str:
     return text
 
 
+def _check_time_in_inspection(conn: Connection, inspection_id: int, checked_at: str) -> None:
+    """A census is taken on site: a time checked before the reviewed window is a typing error."""
+    row = conn.exec_driver_sql("SELECT date_from FROM inspection WHERE id = ?", (inspection_id,)).fetchone()
+    if row is not None and row[0] is not None and checked_at[:10] < str(row[0])[:10]:
+        raise UserError(_("time checked {t} is before the reviewed window, which starts on {d}; nothing was recorded")
+                        .format(t=checked_at, d=str(row[0])[:10]))
+
+
 def _photo_bytes(photo: str | Path | bytes | None) -> tuple[bytes, str] | None:
     if photo is None:
         return None
@@ -309,6 +317,7 @@ def record_outcome(
     pic = _photo_bytes(photo)
     with write_transaction(engine) as conn:
         ctx = census_context(conn, inspection_id)
+        _check_time_in_inspection(conn, inspection_id, checked_at)
         entry = roster_entry(conn, ctx, mdtrt_id)
         id_match: bool | None = None
         if normalized is not None:
@@ -371,6 +380,7 @@ def record_unregistered(
     pic = _photo_bytes(photo)
     with engine.connect() as conn:
         ctx = census_context(conn, inspection_id)
+        _check_time_in_inspection(conn, inspection_id, checked_at)
         known = conn.exec_driver_sql(
             "SELECT 1 FROM snap_wards WHERE snapshot_id = ? AND fixmedins_code = ? AND ward_codg = ?",
             (ctx.snapshot_id, ctx.fixmedins_code, ward)).fetchone()

@@ -36,6 +36,7 @@ from inspector.checks.checklists import (
 from inspector.checks.context import CheckContext, check_context, int_setting
 from inspector.db import write_transaction
 from inspector.errors import UserError
+from inspector.limits import MAX_AMOUNT, within
 from inspector.events import Event, append_event, read_events
 from inspector.i18n import _
 
@@ -162,8 +163,7 @@ def parse_amount(value: str | None) -> Decimal:
         a = Decimal(raw)
     except InvalidOperation:
         raise UserError(_("amount '{value}' is not a number").format(value=raw)) from None
-    if not a.is_finite():
-        raise UserError(_("amount '{value}' is not a number").format(value=raw))
+    within(a, MAX_AMOUNT, _("amount"), raw)
     if a < 0:
         raise UserError(_("amount '{value}' is negative").format(value=raw))
     if a != a.quantize(Decimal("0.01")):

@@ -41,6 +41,7 @@ from inspector.checks.ledger import (
 )
 from inspector.db import write_transaction
 from inspector.errors import UserError
+from inspector.limits import MAX_QUANTITY, within
 from inspector.events import Event, append_event, read_events
 from inspector.i18n import _
 
@@ -188,8 +189,7 @@ def parse_quantity(value: str, what: str = "counted quantity") -> Decimal:
         q = Decimal(raw)
     except InvalidOperation:
         raise UserError(_("{what} '{value}' is not a number").format(what=_(what), value=raw)) from None
-    if not q.is_finite():
-        raise UserError(_("{what} '{value}' is not a number").format(what=_(what), value=raw))
+    within(q, MAX_QUANTITY, _(what), raw)
     if q < 0:
         raise UserError(_("{what} '{value}' is negative").format(what=_(what), value=raw))
     if q != q.quantize(Decimal("0.01")):

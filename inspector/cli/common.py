@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -10,26 +11,41 @@ from typing import Any
 from sqlalchemy import Engine
 
 from inspector.coltypes import DATE_FORMAT, TIMESTAMP_FORMAT
-from inspector.db import open_store
+from inspector.db import default_store_path, open_store
 from inspector.errors import UserError
+from inspector.i18n import _
 
 
-def store(args) -> Engine:
-    return open_store(args.db)
+_opened: Path | None = None
+
+
+def store(args, *, create: bool = False) -> Engine:
+    """The store named by --db (or the default); only commands that create one pass `create`.
+
+    A read command never creates a store or its folder: a missing one is a StoreError.
+    """
+    global _opened
+    _opened = Path(args.db) if args.db else default_store_path()
+    return open_store(_opened, create=create)
+
+
+def opened_store_path() -> Path | None:
+    """The store the current command opened (for wording SQLite's refusals)."""
+    return _opened
 
 
 def parse_date(text: str, what: str) -> date:
     try:
         return datetime.strptime(text, DATE_FORMAT).date()
     except ValueError:
-        raise UserError(f"{what}: '{text}' is not a date YYYY-MM-DD") from None
+        raise UserError(_("{what}: '{text}' is not a date YYYY-MM-DD").format(what=what, text=text)) from None
 
 
 def parse_timestamp(text: str, what: str) -> datetime:
     try:
         return datetime.strptime(text, TIMESTAMP_FORMAT)
     except ValueError:
-        raise UserError(f"{what}: '{text}' is not a time 'YYYY-MM-DD HH:MM:SS'") from None
+        raise UserError(_("{what}: '{text}' is not a time 'YYYY-MM-DD HH:MM:SS'").format(what=what, text=text)) from None
 
 
 def _default(o: Any) -> Any:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from inspector.cli.common import print_json, print_table
 from inspector.errors import UserError
+from inspector.i18n import _
 
 
 def register(sub, common) -> None:
@@ -62,14 +63,14 @@ def cmd_report(args) -> int:
     from inspector.reports.pdf import render_report
 
     if args.hand_signature and args.refused_note:
-        raise UserError("give either --hand-signature or --refused-note, not both")
+        raise UserError(_('give either --hand-signature or --refused-note, not both'))
     with session_factory(store(args))() as session:
         data = build_report_data(session, args.inspection)
     if args.hand_signature:
         try:
             png = args.hand_signature.read_bytes()
         except OSError as exc:
-            raise UserError(f"{args.hand_signature}: {exc.strerror}") from None
+            raise UserError(_('{hand_signature}: {strerror}').format(hand_signature=args.hand_signature, strerror=exc.strerror)) from None
         data = with_hand_signature(data, png)
     elif args.refused_note:
         data = with_refusal(data, args.refused_note)
@@ -126,7 +127,7 @@ def cmd_sign(args) -> int:
     from inspector.signing.sign import sign_pdf
 
     if not args.file.is_file():
-        raise UserError(f"{args.file}: no such file")
+        raise UserError(_('{file}: no such file').format(file=args.file))
     key = resolve_key(args.key, keys_dir_for(args.db))
     result = sign_pdf(args.file, key, read_passphrase_file(args.passphrase_file), out=args.out, field=args.field)
     print(f"signed {result.out}: field {result.field} by {result.signer} at {result.signed_at.isoformat()}")
@@ -138,7 +139,7 @@ def cmd_verify(args) -> int:
     from inspector.signing.verify import verify_pdf
 
     if not args.file.is_file():
-        raise UserError(f"{args.file}: no such file")
+        raise UserError(_('{file}: no such file').format(file=args.file))
     trust = list(args.trust) or configured_trust(keys_dir_for(args.db))
     report = verify_pdf(args.file, trust)
     if args.format == "json":

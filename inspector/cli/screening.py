@@ -80,7 +80,7 @@ def cmd_leads(args) -> int:
     engine = store(args)
     if args.action == "decide":
         if args.status is None:
-            raise UserError("leads decide needs --status open|confirmed|dismissed")
+            raise UserError(_('leads decide needs --status open|confirmed|dismissed'))
         lead = decide_lead(engine, args.inspection, status=args.status, rule=args.rule, key=args.key,
                            lead_id=args.lead, reason=args.reason)
         if args.format == "json":
@@ -89,7 +89,7 @@ def cmd_leads(args) -> int:
             print(f"{lead.rule} {' / '.join(lead.key)}: {lead.status}" + (f" ({lead.reason})" if lead.reason else ""))
         return 0
     if args.rule and args.rule.upper() not in RULES:
-        raise UserError(f"unknown rule {args.rule}; rules are S1..S9")
+        raise UserError(_('unknown rule {rule}; rules are S1..S9').format(rule=args.rule))
     doc = screening_json(engine, args.inspection, rule=args.rule, status=args.status)
     if args.format == "json":
         print_json(doc)
@@ -107,7 +107,7 @@ def cmd_settings(args) -> int:
     changes = {}
     for item in args.set:
         if "=" not in item:
-            raise UserError(f"--set {item!r}: write KEY=VALUE, e.g. --set readmission_days=15")
+            raise UserError(_('--set {item!r}: write KEY=VALUE, e.g. --set readmission_days=15').format(item=item))
         k, v = item.split("=", 1)
         changes[k.strip()] = v
     if changes:

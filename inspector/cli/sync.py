@@ -48,7 +48,7 @@ def cmd_sync(args) -> int:
         d0 = parse_date(args.date_from, "--from")
         d1 = parse_date(args.date_to, "--to")
         visit = parse_timestamp(args.visit_time, "--visit-time") if args.visit_time else datetime.now().replace(microsecond=0)
-        engine = store(args)
+        engine = store(args, create=True)
         result = sync_central(engine, args.central, args.institution, d0, d1, visit, progress=progress)
     err = sys.stderr
     err.write(_("inspection {id}, snapshot version {version}").format(id=result.inspection_id, version=result.version) + "\n")

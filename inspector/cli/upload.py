@@ -5,6 +5,7 @@ from pathlib import Path
 
 from inspector.cli.common import print_json, print_table, store
 from inspector.errors import UserError
+from inspector.i18n import _
 
 
 def register(sub, common) -> None:
@@ -40,7 +41,7 @@ def cmd_upload(args) -> int:
     from inspector.upload import upload_packages
 
     if not args.central:
-        raise UserError("give --central URL to send the queued packages (or: upload queue | upload status)")
+        raise UserError(_('give --central URL to send the queued packages (or: upload queue | upload status)'))
     statuses = upload_packages(store(args), args.central, max_attempts=args.max_attempts,
                                progress=TextProgress(sys.stderr))
     if not statuses:
@@ -76,7 +77,7 @@ def cmd_export_xlsx(args) -> int:
     from inspector.reports.xlsx import write_report_xlsx
 
     if args.out.suffix.lower() != ".xlsx":
-        raise UserError(f"{args.out}: the workbook file name must end in .xlsx")
+        raise UserError(_('{out}: the workbook file name must end in .xlsx').format(out=args.out))
     with session_factory(store(args))() as session:
         data = build_report_data(session, args.inspection)
     write_report_xlsx(data, args.out)

@@ -43,7 +43,7 @@ def cmd_import_xlsx(args) -> int:
 
     date_from = parse_date(args.date_from, "--from")
     date_to = parse_date(args.date_to, "--to")
-    engine = store(args)
+    engine = store(args, create=True)
     if args.visit_time:
         visit = parse_timestamp(args.visit_time, "--visit-time")
     elif args.inspection is not None:   # a new version of an inspection keeps its visit time

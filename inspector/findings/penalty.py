@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from inspector.errors import UserError
+from inspector.limits import MAX_AMOUNT, MAX_MULTIPLIER, within
 from inspector.findings.categories import Category, category
 from inspector.i18n import _
 
@@ -34,16 +35,15 @@ def round_cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def parse_decimal(value: Any, what: str, *, places: int | None = None) -> Decimal:
-    """An exact Decimal from text or a number (never a float), or UserError naming `what`."""
+def parse_decimal(value: Any, what: str, *, places: int | None = None, maximum: Decimal = MAX_AMOUNT) -> Decimal:
+    """An exact Decimal from text or a number (never a float) within +-`maximum`, or UserError naming `what`."""
     if isinstance(value, float):
         raise UserError(_("{what}: pass exact decimals as text, not binary floats").format(what=what))
     try:
         d = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise UserError(_("{what}: '{v}' is not a number").format(what=what, v=value)) from None
-    if not d.is_finite():
-        raise UserError(_("{what}: '{v}' is not a number").format(what=what, v=value))
+    within(d, maximum, what, value)
     if places is not None and d != d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
         raise UserError(_("{what}: '{v}' has more than {n} decimal places").format(what=what, v=value, n=places))
     return d
@@ -109,7 +109,7 @@ def compute_penalty(
     """Recovery, fine and total of one finding; UserError when a choice is outside what the law allows."""
     cat = category(code)
     amt = parse_amount(amount)
-    m = parse_decimal(multiplier, _("multiplier")) if multiplier not in (None, "") else None
+    m = parse_decimal(multiplier, _("multiplier"), maximum=MAX_MULTIPLIER) if multiplier not in (None, "") else None
     if cat.fine_kind == "fixed_if_refused":
         if m is not None:
             raise UserError(_("{c} has no multiplier: its fine is a fixed CNY 10,000-50,000, only if the institution "

@@ -7,22 +7,24 @@ from PIL import Image, ImageChops, UnidentifiedImageError
 
 from inspector.errors import UserError
 
+from inspector.i18n import _
+
 MAX_SIGNATURE_BYTES = 5 * 1024 * 1024
 
 
 def check_signature_png(png: bytes) -> None:
     """Raise UserError unless `png` is a PNG image with some ink on it."""
     if len(png) > MAX_SIGNATURE_BYTES:
-        raise UserError("hand signature: the image is larger than 5 MB")
+        raise UserError(_('hand signature: the image is larger than 5 MB'))
     try:
         with Image.open(io.BytesIO(png)) as im:
             if im.format != "PNG":
-                raise UserError(f"hand signature: expected a PNG image, got {im.format}")
+                raise UserError(_('hand signature: expected a PNG image, got {format}').format(format=im.format))
             im.load()
             if ink_bbox(im) is None:
-                raise UserError("hand signature: the image is empty (nothing was drawn)")
+                raise UserError(_('hand signature: the image is empty (nothing was drawn)'))
     except UnidentifiedImageError:
-        raise UserError("hand signature: not an image") from None
+        raise UserError(_('hand signature: not an image')) from None
 
 
 def ink_bbox(im: Image.Image) -> tuple[int, int, int, int] | None:

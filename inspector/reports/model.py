@@ -219,8 +219,10 @@ def with_refusal(data: ReportData, note: str, at: datetime | None = None) -> Rep
 
     from inspector.errors import UserError
 
+    from inspector.i18n import _
+
     if not note.strip():
-        raise UserError("a refusal to sign needs the inspectors' note")
+        raise UserError(_("a refusal to sign needs the inspectors' note"))
     out = copy(data)
     out.hand_signature = HandSignature(refused=True, refusal_note=note.strip(),
                                        signed_at=at or datetime.now().replace(microsecond=0))

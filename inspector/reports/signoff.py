@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine
 from inspector.coltypes import TIMESTAMP_FORMAT
 from inspector.db import write_transaction
 from inspector.errors import UserError
+from inspector.i18n import _
 from inspector.events import Event, append_event, read_events
 from inspector.reports.handsig import check_signature_png
 from inspector.reports.model import HandSignature
@@ -39,14 +40,14 @@ def _now() -> str:
 
 def _check_inspection(conn: Connection, inspection_id: int) -> None:
     if conn.exec_driver_sql("SELECT 1 FROM inspection WHERE id = ?", (inspection_id,)).fetchone() is None:
-        raise UserError(f"no inspection with id {inspection_id} in this store")
+        raise UserError(_('no inspection with id {inspection_id} in this store').format(inspection_id=inspection_id))
 
 
 def set_representative(engine: Engine, inspection_id: int, name: str, title: str, *,
                        author: str | None = None) -> Event:
     """Record the institution's representative present at the inspection."""
     if not name.strip():
-        raise UserError("representative: a name is needed")
+        raise UserError(_('representative: a name is needed'))
     with write_transaction(engine) as conn:
         _check_inspection(conn, inspection_id)
         return append_event(engine, inspection_id, "documents.representative",
@@ -70,7 +71,7 @@ def record_hand_signature(engine: Engine, inspection_id: int, png: bytes, *, sig
 def record_refusal(engine: Engine, inspection_id: int, note: str, *, author: str | None = None) -> Event:
     """Record that the representative refused to sign, with the inspectors' note (as the law allows)."""
     if not note.strip():
-        raise UserError("a refusal to sign needs the inspectors' note")
+        raise UserError(_("a refusal to sign needs the inspectors' note"))
     with write_transaction(engine) as conn:
         _check_inspection(conn, inspection_id)
         return append_event(engine, inspection_id, "documents.signature_refused",
@@ -80,7 +81,7 @@ def record_refusal(engine: Engine, inspection_id: int, note: str, *, author: str
 def record_approval(engine: Engine, inspection_id: int, lead_name: str, *, author: str | None = None) -> Event:
     """The team lead approves the documents: the DRAFT watermark goes once every finding is approved too."""
     if not lead_name.strip():
-        raise UserError("approval: the team lead's name is needed")
+        raise UserError(_("approval: the team lead's name is needed"))
     with write_transaction(engine) as conn:
         _check_inspection(conn, inspection_id)
         return append_event(engine, inspection_id, "documents.approved", {"by": lead_name.strip()},
@@ -99,7 +100,7 @@ def read_signoff(conn: Connection, inspection_id: int) -> SignOff:
         elif ev.kind == "documents.hand_signed":
             row = conn.exec_driver_sql("SELECT content FROM attachment WHERE sha256 = ?", (p["sha256"],)).fetchone()
             if row is None or hashlib.sha256(bytes(row[0])).hexdigest() != p["sha256"]:
-                raise UserError(f"the hand signature {p['sha256'][:12]}… is missing or corrupted in the store")
+                raise UserError(_('the hand signature {value}… is missing or corrupted in the store').format(value=p['sha256'][:12]))
             hand = HandSignature(png=bytes(row[0]), signed_at=_parse(p.get("signed_at")))
         elif ev.kind == "documents.signature_refused":
             hand = HandSignature(refused=True, refusal_note=p["note"], signed_at=_parse(p.get("at")))

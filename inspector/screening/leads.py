@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 
 from inspector.coltypes import from_scaled
 from inspector.errors import UserError
+from inspector.i18n import _
 from inspector.events import append_event, read_events
 from inspector.models import Snapshot
 from inspector.screening.base import canonical_key
@@ -53,7 +54,7 @@ def _current_snapshot_id(conn, inspection_id: int) -> int:
     ).scalar_one_or_none()
     if sid is None:
         effective_settings(conn, inspection_id)  # names a missing inspection
-        raise UserError(f"inspection {inspection_id} has no synced data")
+        raise UserError(_('inspection {inspection_id} has no synced data').format(inspection_id=inspection_id))
     return sid
 
 
@@ -77,9 +78,9 @@ def last_run(conn, inspection_id: int, snapshot_id: int) -> dict[str, Any] | Non
 def list_leads(engine: Engine, inspection_id: int, rule: str | None = None, status: str | None = None) -> list[StoredLead]:
     """The current snapshot's leads in (rule, key) order, with their status; optionally filtered."""
     if rule is not None and rule.upper() not in RULES:
-        raise UserError(f"unknown rule {rule}; rules are S1..S9")
+        raise UserError(_('unknown rule {rule}; rules are S1..S9').format(rule=rule))
     if status is not None and status not in LEAD_STATUSES:
-        raise UserError(f"unknown status {status}; statuses are {', '.join(LEAD_STATUSES)}")
+        raise UserError(_('unknown status {status}; statuses are {value}').format(status=status, value=', '.join(LEAD_STATUSES)))
     with engine.connect() as conn:
         sid = _current_snapshot_id(conn, inspection_id)
         decisions = lead_decisions(conn, inspection_id)
@@ -122,28 +123,28 @@ def decide_lead(engine: Engine, inspection_id: int, *, status: str, rule: str | 
                 author: str | None = None) -> StoredLead:
     """Record a decision on one lead of the current snapshot (by id, or by rule and key)."""
     if status not in LEAD_STATUSES:
-        raise UserError(f"unknown status {status!r}; statuses are {', '.join(LEAD_STATUSES)}")
+        raise UserError(_('unknown status {status!r}; statuses are {value}').format(status=status, value=', '.join(LEAD_STATUSES)))
     reason = (reason or "").strip() or None
     if status == "dismissed" and not reason:
-        raise UserError("dismissing a lead needs a reason (--reason)")
+        raise UserError(_('dismissing a lead needs a reason (--reason)'))
     if isinstance(key, str):
         try:
             key = json.loads(key)
         except ValueError:
-            raise UserError(f"--key must be a JSON array such as '[\"M1\",\"M2\"]', not {key!r}") from None
+            raise UserError(_('--key must be a JSON array such as \'["M1","M2"]\', not {key!r}').format(key=key)) from None
     if key is not None and (not isinstance(key, list) or not all(isinstance(k, (str, int)) for k in key)):
-        raise UserError(f"a lead key is a JSON array of strings, not {key!r}")
+        raise UserError(_('a lead key is a JSON array of strings, not {key!r}').format(key=key))
     if lead_id is None and (rule is None or key is None):
-        raise UserError("name the lead by --lead ID, or by --rule and --key")
+        raise UserError(_('name the lead by --lead ID, or by --rule and --key'))
     with engine.connect() as conn:
         sid = _current_snapshot_id(conn, inspection_id)
         if lead_id is not None:
             row = conn.exec_driver_sql("SELECT rule, key FROM lead WHERE id = ? AND snapshot_id = ?",
                                        (int(lead_id), sid)).first()
             if row is None:
-                raise UserError(f"no lead {lead_id} in the current screening of inspection {inspection_id}")
+                raise UserError(_('no lead {lead_id} in the current screening of inspection {inspection_id}').format(lead_id=lead_id, inspection_id=inspection_id))
             if (rule is not None and rule.upper() != row[0]) or (key is not None and canonical_key(key) != row[1]):
-                raise UserError(f"lead {lead_id} is {row[0]} {row[1]}, not {rule or row[0]} {key or row[1]}")
+                raise UserError(_('lead {lead_id} is {value} {value2}, not {value3} {value4}').format(lead_id=lead_id, value=row[0], value2=row[1], value3=rule or row[0], value4=key or row[1]))
             rule, key_text = row[0], row[1]
         else:
             rule = rule.upper()
@@ -151,7 +152,7 @@ def decide_lead(engine: Engine, inspection_id: int, *, status: str, rule: str | 
             found = conn.exec_driver_sql("SELECT 1 FROM lead WHERE snapshot_id = ? AND rule = ? AND key = ?",
                                          (sid, rule, key_text)).first()
             if found is None:
-                raise UserError(f"no lead {rule} {key_text} in the current screening of inspection {inspection_id}")
+                raise UserError(_('no lead {rule} {key_text} in the current screening of inspection {inspection_id}').format(rule=rule, key_text=key_text, inspection_id=inspection_id))
     append_event(engine, inspection_id, "lead.decided",
                  {"rule": rule, "key": json.loads(key_text), "status": status, "reason": reason}, author=author)
     return next(lead for lead in list_leads(engine, inspection_id, rule) if canonical_key(lead.key) == key_text)

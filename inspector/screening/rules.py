@@ -30,11 +30,12 @@ def rule_title(rule: str) -> str:
 def select_rules(rules) -> list[str]:
     """Rule ids in order, validated; None means all nine."""
     from inspector.errors import UserError
+    from inspector.i18n import _
 
     if not rules:
         return list(RULES)
     wanted = [r.strip().upper() for r in rules]
     unknown = [r for r in wanted if r not in RULES]
     if unknown:
-        raise UserError(f"unknown rule {', '.join(unknown)}; rules are S1..S9")
+        raise UserError(_('unknown rule {value}; rules are S1..S9').format(value=', '.join(unknown)))
     return [r for r in RULES if r in wanted]

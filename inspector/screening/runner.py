@@ -15,6 +15,7 @@ from sqlalchemy import Engine, select
 from inspector.coltypes import TIMESTAMP_FORMAT, to_scaled
 from inspector.db import write_transaction
 from inspector.errors import UserError
+from inspector.i18n import _
 from inspector.events import append_event
 from inspector.models import Inspection, Snapshot
 from inspector.progress import Cancelled, Progress
@@ -50,9 +51,9 @@ def screening_settings(settings: dict[str, Any]) -> dict[str, Any]:
         bed = int(out["bed_only_days"])
         tol = Decimal(str(out["count_tolerance"]))
     except (TypeError, ValueError, ArithmeticError):
-        raise UserError(f"screening settings are not valid: {out}") from None
+        raise UserError(_('screening settings are not valid: {out}').format(out=out)) from None
     if days < 0 or bed < 1 or not (0 <= tol < 1):
-        raise UserError(f"screening settings are out of range: {out}")
+        raise UserError(_('screening settings are out of range: {out}').format(out=out))
     return out
 
 
@@ -84,12 +85,12 @@ def run_screening(engine: Engine, inspection_id: int, progress: Progress | None 
     with engine.connect() as conn:
         insp = conn.execute(select(Inspection.__table__).where(Inspection.id == inspection_id)).first()
         if insp is None:
-            raise UserError(f"no inspection with id {inspection_id} in this store")
+            raise UserError(_('no inspection with id {inspection_id} in this store').format(inspection_id=inspection_id))
         snapshot_id = conn.execute(
             select(Snapshot.id).where(Snapshot.inspection_id == inspection_id).order_by(Snapshot.version.desc()).limit(1)
         ).scalar_one_or_none()
         if snapshot_id is None:
-            raise UserError(f"inspection {inspection_id} has no synced data")
+            raise UserError(_('inspection {inspection_id} has no synced data').format(inspection_id=inspection_id))
         settings = screening_settings(effective_settings(conn, inspection_id))
         ctx = context_for(snapshot_id, insp.fixmedins_code, _day(insp.date_from), _day(insp.date_to),
                           _time(insp.visit_time), settings, progress)

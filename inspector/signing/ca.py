@@ -19,6 +19,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from inspector.errors import UserError
 
+from inspector.i18n import _
+
 CA_CERT_FILE = "ca.pem"
 CA_KEY_FILE = "ca-key.pem"
 KEY_BITS = 2048
@@ -46,7 +48,7 @@ def create_demo_ca(out_dir: Path, name: str = "Demo Medical Security Bureau CA",
     """Create a self-signed demo CA in `out_dir` (ca.pem, ca-key.pem); return the certificate path."""
     out_dir = Path(out_dir)
     if (out_dir / CA_KEY_FILE).exists():
-        raise UserError(f"{out_dir / CA_KEY_FILE} already exists: not overwriting a CA")
+        raise UserError(_('{value} already exists: not overwriting a CA').format(value=out_dir / CA_KEY_FILE))
     key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
     subject = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
@@ -80,9 +82,9 @@ def load_ca(ca_dir: Path) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
         cert = x509.load_pem_x509_certificate((ca_dir / CA_CERT_FILE).read_bytes())
         key = serialization.load_pem_private_key((ca_dir / CA_KEY_FILE).read_bytes(), password=None)
     except FileNotFoundError as exc:
-        raise UserError(f"{ca_dir}: not a CA directory ({exc.filename} missing); run `keys create-demo-ca`") from None
+        raise UserError(_('{ca_dir}: not a CA directory ({filename} missing); run `keys create-demo-ca`').format(ca_dir=ca_dir, filename=exc.filename)) from None
     if not isinstance(key, rsa.RSAPrivateKey):
-        raise UserError(f"{ca_dir / CA_KEY_FILE}: expected an RSA key")
+        raise UserError(_('{value}: expected an RSA key').format(value=ca_dir / CA_KEY_FILE))
     return cert, key
 
 
@@ -90,9 +92,9 @@ def issue_key(ca_dir: Path, name: str, out: Path, passphrase: bytes, cert_no: st
               years: int = 3) -> IssuedKey:
     """Issue an inspector's signing key and certificate from the demo CA as a PKCS#12 file."""
     if not name.strip():
-        raise UserError("keys issue: --name must not be empty")
+        raise UserError(_('keys issue: --name must not be empty'))
     if not passphrase:
-        raise UserError("keys issue: the passphrase must not be empty")
+        raise UserError(_('keys issue: the passphrase must not be empty'))
     ca_cert, ca_key = load_ca(ca_dir)
     key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
@@ -138,8 +140,8 @@ def read_passphrase_file(path: Path) -> bytes:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise UserError(f"passphrase file {path}: {exc.strerror}") from None
+        raise UserError(_('passphrase file {path}: {strerror}').format(path=path, strerror=exc.strerror)) from None
     data = data.rstrip(b"\r\n")
     if not data:
-        raise UserError(f"passphrase file {path} is empty")
+        raise UserError(_('passphrase file {path} is empty').format(path=path))
     return data

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from inspector.errors import UserError
+from inspector.i18n import _
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def add_trusted_ca(keys_dir: Path, ca_pem: Path) -> Path:
     try:
         cert = x509.load_pem_x509_certificate(Path(ca_pem).read_bytes())
     except (OSError, ValueError) as exc:
-        raise UserError(f"{ca_pem}: not a PEM certificate ({exc})") from None
+        raise UserError(_('{ca_pem}: not a PEM certificate ({exc})').format(ca_pem=ca_pem, exc=exc)) from None
     folder = trust_dir(keys_dir)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"ca-{cert.serial_number:x}.pem"
@@ -67,13 +68,13 @@ def read_key_info(p12_path: Path, passphrase: bytes) -> KeyInfo:
     try:
         data = Path(p12_path).read_bytes()
     except OSError as exc:
-        raise UserError(f"{p12_path}: {exc.strerror}") from None
+        raise UserError(_('{p12_path}: {strerror}').format(p12_path=p12_path, strerror=exc.strerror)) from None
     try:
         key, cert, _extra = pkcs12.load_key_and_certificates(data, passphrase)
     except ValueError:
-        raise UserError(f"{p12_path}: not a PKCS#12 file, or the passphrase is wrong") from None
+        raise UserError(_('{p12_path}: not a PKCS#12 file, or the passphrase is wrong').format(p12_path=p12_path)) from None
     if key is None or cert is None:
-        raise UserError(f"{p12_path}: the PKCS#12 file holds no private key with a certificate")
+        raise UserError(_('{p12_path}: the PKCS#12 file holds no private key with a certificate').format(p12_path=p12_path))
     return KeyInfo(path=Path(p12_path), name=_attr(cert.subject, NameOID.COMMON_NAME) or "",
                    cert_no=_attr(cert.subject, NameOID.SERIAL_NUMBER),
                    issuer=_attr(cert.issuer, NameOID.COMMON_NAME) or cert.issuer.rfc4514_string(),
@@ -97,11 +98,15 @@ def resolve_key(key: str, keys_dir: Path) -> Path:
     p = Path(key)
     if p.is_file():
         return p
+    if p.is_absolute() or len(p.parts) > 1:
+        raise UserError(_("key file {key}: no such file").format(key=key))
     folder = Path(keys_dir)
     for candidate in (folder / key, folder / f"{key}.p12"):
         if candidate.is_file():
             return candidate
-    matches = sorted(folder.glob(f"{key}*.p12")) if folder.is_dir() else []
+    import glob
+
+    matches = sorted(folder.glob(f"{glob.escape(key)}*.p12")) if folder.is_dir() else []
     if len(matches) == 1:
         return matches[0]
-    raise UserError(f"key {key}: no such file, and no imported key of that name in {folder}")
+    raise UserError(_("key {key}: no such file, and no imported key of that name in {folder}").format(key=key, folder=folder))

@@ -38,9 +38,9 @@ def load_signer(p12: Path, passphrase: bytes) -> signers.SimpleSigner:
     try:
         signer = signers.SimpleSigner.load_pkcs12(str(p12), passphrase=passphrase)
     except (OSError, ValueError) as exc:
-        raise UserError(f"{p12}: cannot open the key ({exc})") from None
+        raise UserError(_('{p12}: cannot open the key ({exc})').format(p12=p12, exc=exc)) from None
     if signer is None:
-        raise UserError(f"{p12}: not a PKCS#12 file, or the passphrase is wrong")
+        raise UserError(_('{p12}: not a PKCS#12 file, or the passphrase is wrong').format(p12=p12))
     return signer
 
 
@@ -81,7 +81,7 @@ def _choose_field(lines: list[dict], filled: dict[str, bool], name: str, cert_no
             + ", ".join(f"{line['field']}={line.get('name')}" for line in lines)
             + " (use --field to choose one)")
     if not unsigned:
-        raise UserError(f"'{name}' has already signed this document (field {candidates[0]['field']})")
+        raise UserError(_("'{name}' has already signed this document (field {field})").format(name=name, field=candidates[0]['field']))
     return unsigned[0]
 
 
@@ -104,7 +104,7 @@ def sign_pdf(pdf: Path, key: Path, passphrase: bytes, out: Path | None = None, f
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     except (PdfReadError, ValueError) as exc:
-        raise UserError(f"{pdf}: not a readable PDF ({exc})") from None
+        raise UserError(_('{pdf}: not a readable PDF ({exc})').format(pdf=pdf, exc=exc)) from None
     existing = {fname: value is not None for fname, value, _ref in enumerate_sig_fields(writer.prev)}
     lines = declared_lines(writer)
     signed_at = datetime.now().astimezone().replace(microsecond=0)
@@ -122,7 +122,7 @@ def sign_pdf(pdf: Path, key: Path, passphrase: bytes, out: Path | None = None, f
         n = sum(1 for _f in existing) + 1
         field_name = field or f"Signature{n}"
         if existing.get(field_name):
-            raise UserError(f"field {field_name} is already signed")
+            raise UserError(_('field {field_name} is already signed').format(field_name=field_name))
         headline = _("Digitally signed by {name}")
         width, height = FREE_STAMP_SIZE
         if field_name not in existing:
@@ -154,4 +154,4 @@ def _field_size(writer: IncrementalPdfFileWriter, field_name: str) -> tuple[floa
         if fname == field_name:
             rect = [float(v) for v in ref.get_object()["/Rect"]]
             return abs(rect[2] - rect[0]), abs(rect[3] - rect[1])
-    raise UserError(f"the document declares line {field_name} but has no such field")
+    raise UserError(_('the document declares line {field_name} but has no such field').format(field_name=field_name))

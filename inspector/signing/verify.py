@@ -15,6 +15,8 @@ from pyhanko_certvalidator import ValidationContext
 
 from inspector.errors import UserError
 
+from inspector.i18n import _
+
 
 @dataclass
 class SignatureCheck:
@@ -56,7 +58,7 @@ def validation_context(trust: list[Path]) -> ValidationContext:
         try:
             roots.append(load_cert_from_pemder(str(p)))
         except (OSError, ValueError) as exc:
-            raise UserError(f"trust certificate {p}: cannot read ({exc})") from None
+            raise UserError(_('trust certificate {p}: cannot read ({exc})').format(p=p, exc=exc)) from None
     return ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
 
 
@@ -69,7 +71,7 @@ def verify_pdf(path: Path, trust: list[Path]) -> VerifyReport:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise UserError(f"{path}: {exc.strerror}") from None
+        raise UserError(_('{path}: {strerror}').format(path=path, strerror=exc.strerror)) from None
     problems: list[str] = []
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)

@@ -55,16 +55,30 @@ def public_url(central_url: str) -> str:
 
 
 def _redact_text(text: str, secret: str | None = None) -> str:
-    """`text` with the password (if known) replaced, for error messages."""
+    """`text` with the password of a database URL masked, and nothing else touched.
+
+    Only the password's own places are masked: the `:password@` of a URL (as typed or
+    percent-encoded) and a `password=...` key of a connection string. A blind replace of
+    the password's characters would mangle the message around it (a password "p" turned
+    "port 1 failed" into "***ort 1 failed").
+    """
+    import re
+    from urllib.parse import quote, quote_plus
+
+    secrets: set[str] = set()
     if secret:
-        text = text.replace(secret, "***")
-    try:
-        if "://" in text:
-            url = make_url(text)
-            if url.password:
-                text = text.replace(str(url.password), "***")
-    except Exception:  # noqa: BLE001 - best effort on text that may not be a URL
-        pass
+        secrets |= {secret, quote(secret, safe=""), quote_plus(secret)}
+    for m in re.finditer(r"[A-Za-z][\w+.-]*://[^\s'\"]+", text):
+        try:
+            url = make_url(m.group(0))
+        except Exception:  # noqa: BLE001 - best effort on text that may not be a URL
+            continue
+        if isinstance(url.password, str) and url.password:
+            secrets |= {url.password, quote(url.password, safe=""), quote_plus(url.password)}
+    for s in sorted(secrets, key=len, reverse=True):
+        esc = re.escape(s)
+        text = re.sub(r"(://[^:/@\s]*:)" + esc + r"(@)", r"\1***\2", text)
+        text = re.sub(r"(\bpassword\s*=\s*['\"]?)" + esc + r"(?=['\"\s&;]|$)", r"\1***", text, flags=re.I)
     return text
 
 

@@ -17,6 +17,18 @@ from inspector.screening.rules import RULES
 from tests.core.slice_builder import SliceBuilder
 
 
+@pytest.fixture
+def english():
+    """Messages are matched in English here; the default language is restored afterwards."""
+    from inspector import i18n
+
+    before = i18n.language()
+    i18n.set_language("en")
+    yield
+    i18n.set_language(before)
+
+
+
 def _slice() -> SliceBuilder:
     b = SliceBuilder(beds=1)
     b.item("D001", ceiling="10")
@@ -80,7 +92,7 @@ def test_rescreen_replaces_rows_and_decisions_survive(store):
     assert [lead.rule for lead in list_leads(engine, iid, rule="s1")] == ["S1"]
 
 
-def test_dismiss_needs_a_reason_and_unknown_leads_change_nothing(store, capsys):
+def test_dismiss_needs_a_reason_and_unknown_leads_change_nothing(store, capsys, english):
     engine, iid, path = store
     run_screening(engine, iid)
     with engine.connect() as c:
@@ -189,7 +201,7 @@ def test_cancel_during_a_rule_stores_nothing(store):
         assert c.exec_driver_sql("SELECT count(*) FROM lead").scalar() == 0
 
 
-def test_leads_before_screening_and_decide_by_id_must_match(store, capsys):
+def test_leads_before_screening_and_decide_by_id_must_match(store, capsys, english):
     engine, iid, path = store
     assert run(["leads", "--db", str(path), "--inspection", str(iid)]) == 0
     assert "not been screened" in capsys.readouterr().out

@@ -14,6 +14,18 @@ from inspector.snapshot import NewInspection, TableFeed, write_snapshot
 from inspector.inspections import list_inspections
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are matched in English here; the default language is restored afterwards."""
+    from inspector import i18n
+
+    before = i18n.language()
+    i18n.set_language("en")
+    yield
+    i18n.set_language(before)
+
+
+
 def _meta():
     return {"schema_version": "1", "extract_id": "EX-1", "created_at": "2026-11-01 08:00:00",
             "certno_salt": "salt", "admdvs": "610100"}
@@ -65,18 +77,32 @@ def test_non_sqlite_file_is_refused_untouched(tmp_path):
     assert p.read_text() == "not a database"
 
 
-def test_older_store_is_upgraded_in_place(tmp_path):
-    """A store left at an earlier revision (here: empty, pre-0001) is migrated, data kept."""
-    p = tmp_path / "old.db"
+def test_sqlite_database_of_another_program_is_refused_not_migrated(tmp_path):
+    """An SQLite file with tables but no Inspector schema (e.g. a copy of the central) is never migrated.
+
+    Upgrading a real older store in place is covered by the 0002 -> head test below.
+    """
+    p = tmp_path / "other.db"
     con = sqlite3.connect(p)
     con.execute("CREATE TABLE keepme (x)")
     con.execute("INSERT INTO keepme VALUES (42)")
     con.commit()
     con.close()
-    engine = open_store(p)
-    with engine.connect() as c:
-        assert c.exec_driver_sql("SELECT x FROM keepme").scalar() == 42
-        assert c.exec_driver_sql("SELECT count(*) FROM inspection").scalar() == 0
+    before = p.read_bytes()
+    with pytest.raises(StoreError, match="another program"):
+        open_store(p)
+    assert p.read_bytes() == before
+
+
+def test_missing_store_is_created_only_when_asked(tmp_path):
+    target = tmp_path / "new" / "inspector.db"
+    with pytest.raises(StoreError, match="no Inspector store"):
+        open_store(target, create=False)
+    assert not target.parent.exists()
+    open_store(target).dispose()
+    assert target.exists()
+    with pytest.raises(StoreError, match="is a folder"):
+        open_store(tmp_path)
 
 
 def test_write_snapshot_exact_money_counts_and_versions(tmp_path):
