@@ -11,7 +11,79 @@ from typing import Any
 from inspector.cli.common import print_json, print_table, store
 from inspector.errors import UserError
 from inspector.events import Event
-from inspector.i18n import _
+from inspector.i18n import N_, _
+from inspector.settings_text import percent
+
+SOURCE_TEXT = {"lead": N_("lead {ref}"), "census": N_("ward census, visit {ref}"),
+               "stock": N_("stock count, drug {ref}"), "record": N_("record review, record {ref}"),
+               "manual": N_("entered by hand")}
+HISTORY_TEXT = {"finding.created": N_("created"), "finding.edited": N_("changed"),
+                "finding.submitted": N_("submitted for review"), "finding.reviewed": N_("reviewed"),
+                "finding.amended": N_("amended")}
+CHANGE_LABELS = {"category": N_("category"), "amount": N_("amount"), "multiplier": N_("multiplier"),
+                 "fixed_fine": N_("fixed fine"), "refused": N_("refused to correct"), "fraud": N_("fraud established"),
+                 "description": N_("description"), "handling": N_("proposed handling"), "evidence": N_("evidence")}
+
+
+def source_text(source_type: str, ref: str | None) -> str:
+    """Where a finding comes from, in words: a lead's reference `S1:["A","B"]` reads `lead S1 A / B`."""
+    import json
+
+    ref = ref or ""
+    if source_type == "lead" and ":" in ref:
+        rule, _sep, key = ref.partition(":")
+        try:
+            parts = json.loads(key)
+            key = " / ".join(str(k) for k in parts) if isinstance(parts, list) else key
+        except ValueError:
+            pass
+        ref = f"{rule} {key}"
+    msg = SOURCE_TEXT.get(source_type)
+    return _(msg).format(ref=ref) if msg else f"{source_type} {ref}"
+
+
+def _value_text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return _("yes") if v else _("no")
+    if isinstance(v, (list, tuple)):
+        return _(", ").join(_value_text(x) for x in v) if v else _("none")
+    return str(v)
+
+
+def finding_rows(d: dict[str, Any]) -> list[tuple[str, str]]:
+    """A finding's fields, labelled in words, for `findings show`."""
+    allowed = d.get("allowed_multiplier")
+    return [
+        (_("No."), str(d["no"])), (_("status"), _(d["status"])), (_("category"), f"{d['category']} {d['category_name']}"),
+        (_("legal basis"), d["basis"] or ""), (_("fine range"), d["fine_range"] or ""),
+        (_("multiplier allowed"), "-".join(str(x) for x in allowed) if isinstance(allowed, (list, tuple)) else _value_text(allowed)),
+        (_("source"), source_text(d["source_type"], d["ref"])), (_("amount"), _value_text(d["amount"])),
+        (_("recovery"), _value_text(d["recovery"])), (_("multiplier"), _value_text(d["multiplier"])),
+        (_("fixed fine"), _value_text(d["fixed_fine"])), (_("fine"), _value_text(d["fine"])),
+        (_("total"), _value_text(d["total"])), (_("description"), d["description"] or ""),
+        (_("proposed handling"), d["handling"] or ""), (_("evidence"), _value_text(d["evidence"])),
+        (_("amends finding"), _value_text(d["amends"])), (_("amended by finding"), _value_text(d["amended_by"])),
+        (_("finding id"), d["id"]),
+    ]
+
+
+def history_text(h: dict[str, Any]) -> str:
+    """One line of a finding's history in words."""
+    what = _(HISTORY_TEXT[h["event"]]) if h.get("event") in HISTORY_TEXT else str(h.get("event"))
+    extra = ""
+    changes = h.get("changes")
+    if isinstance(changes, dict) and changes:
+        extra = _(", ").join(f"{_(CHANGE_LABELS[k]) if k in CHANGE_LABELS else k} {_value_text(v)}"
+                             for k, v in changes.items())
+    elif h.get("decision"):
+        extra = _("approved") if h["decision"] == "approve" else _("returned")
+    comment = h.get("comment")
+    if comment:
+        extra = f"{extra} {comment}".strip()
+    at = str(h.get("at") or "")[:19]
+    return f"{at}  {h.get('author') or ''}  {what}  {extra}".rstrip()
 
 
 def _event_json(ev: Event) -> dict[str, Any]:
@@ -24,12 +96,12 @@ def _ack(args, ev: Event, text: str) -> None:
     if getattr(args, "format", "table") == "json":
         print_json(_event_json(ev))
     else:
-        print(_("recorded {kind} #{seq} ({id}): {what}").format(kind=ev.kind, seq=ev.seq, id=ev.id, what=text))
+        print(_("recorded as event #{seq} ({id}): {what}").format(seq=ev.seq, id=ev.id, what=text))
     sys.stdout.flush()
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("census", parents=[common], help="ward census (C1): record outcomes, roster, live figures")
+    p = sub.add_parser("census", parents=[common], help=_("ward census (C1): record outcomes, roster, live figures"))
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
     p.add_argument("--mdtrt", metavar="X", help="visit (mdtrt_id) whose outcome is recorded")
     p.add_argument("--outcome", metavar="OUTCOME",
@@ -49,13 +121,13 @@ def register(sub, common) -> None:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_census)
 
-    p = sub.add_parser("findings", parents=[common], help="findings: list, add, show, edit, submit, review, amend")
+    p = sub.add_parser("findings", parents=[common], help=_("findings: list, add, show, edit, submit, review, amend"))
     fsub = p.add_subparsers(dest="action", metavar="<action>", required=True)
     _findings_parsers(fsub, common)
 
-    p = sub.add_parser("evidence", parents=[common], help="evidence: add a photo or file, list, export verified")
+    p = sub.add_parser("evidence", parents=[common], help=_("evidence: add a photo or file, list, export verified"))
     esub = p.add_subparsers(dest="action", metavar="<action>", required=True)
-    q = esub.add_parser("add", parents=[common], help="store a file as evidence (by SHA-256)")
+    q = esub.add_parser("add", parents=[common], help=_("store a file as evidence (by SHA-256)"))
     q.add_argument("--inspection", type=int, required=True, metavar="ID")
     q.add_argument("--file", required=True, metavar="FILE")
     q.add_argument("--caption", default="", metavar="T")
@@ -64,16 +136,16 @@ def register(sub, common) -> None:
     q.add_argument("--as", dest="as_name", metavar="NAME")
     q.add_argument("--format", choices=["table", "json"], default="table")
     q.set_defaults(func=cmd_evidence_add)
-    q = esub.add_parser("list", parents=[common], help="the inspection's evidence")
+    q = esub.add_parser("list", parents=[common], help=_("the inspection's evidence"))
     q.add_argument("--inspection", type=int, required=True, metavar="ID")
     q.add_argument("--format", choices=["table", "json"], default="table")
     q.set_defaults(func=cmd_evidence_list)
-    q = esub.add_parser("export", parents=[common], help="write stored evidence to a file, verified by SHA-256")
+    q = esub.add_parser("export", parents=[common], help=_("write stored evidence to a file, verified by SHA-256"))
     q.add_argument("sha256")
     q.add_argument("--out", required=True, metavar="FILE")
     q.set_defaults(func=cmd_evidence_export)
 
-    p = sub.add_parser("team", parents=[common], help="the inspection team: list, add, remove")
+    p = sub.add_parser("team", parents=[common], help=_("the inspection team: list, add, remove"))
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
     p.add_argument("--add", metavar="NAME")
     p.add_argument("--cert-no", metavar="N", help="enforcement certificate number")
@@ -83,7 +155,7 @@ def register(sub, common) -> None:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_team)
 
-    p = sub.add_parser("verify-log", parents=[common], help="check the event log's hash chain")
+    p = sub.add_parser("verify-log", parents=[common], help=_("check the event log's hash chain"))
     p.set_defaults(func=cmd_verify_log)
 
 
@@ -161,8 +233,11 @@ def _print_summary(s: dict[str, Any]) -> None:
     print_table(heads, rows)
     for f in s["flagged"]:
         mark = " *" if f["phantom_by_ward_rule"] else ""
-        print(f"  {f['ward_codg']} {f['bed']} {f['mdtrt_id']} {f['psn_name']}: "
-              f"{_(OUTCOME_LABELS[f['outcome']])} {f['category']} {f['amount']}{mark}")
+        print(_("  ward {ward} bed {bed}, visit {m}, {name}: {outcome}, category {category}, amount {amount}{mark}").format(
+            ward=f["ward_codg"], bed=f["bed"], m=f["mdtrt_id"], name=f["psn_name"],
+            outcome=_(OUTCOME_LABELS[f["outcome"]]), category=f["category"], amount=f["amount"], mark=mark))
+    if any(f["phantom_by_ward_rule"] for f in s["flagged"]):
+        print(_("  * treated as a phantom inpatient by the ward absence rule"))
     rule = s["ward_rule"]
     if not rule["enabled"]:
         print(_("Ward absence rule: off"))
@@ -170,7 +245,7 @@ def _print_summary(s: dict[str, Any]) -> None:
         print(_("Ward absence rule: not applicable (no hospital tier)"))
     else:
         print(_("Ward absence rule: tier {tier}, threshold {t}; applied to: {wards}").format(
-            tier=rule["tier"], t=rule["threshold"], wards=", ".join(rule["applied_wards"]) or _("none")))
+            tier=rule["tier"], t=percent(rule["threshold"]), wards=", ".join(rule["applied_wards"]) or _("none")))
 
 
 # --- findings -----------------------------------------------------------------------------
@@ -191,26 +266,26 @@ def _finding_value_args(q, *, with_amount: bool = True) -> None:
 
 
 def _findings_parsers(fsub, common) -> None:
-    q = fsub.add_parser("list", parents=[common], help="the inspection's findings with separate totals")
+    q = fsub.add_parser("list", parents=[common], help=_("the inspection's findings with separate totals"))
     q.add_argument("--inspection", type=int, required=True, metavar="ID")
     q.add_argument("--all", action="store_true", help="include amended originals")
     q.add_argument("--format", choices=["table", "json"], default="table")
     q.set_defaults(func=cmd_findings_list)
 
-    q = fsub.add_parser("add", parents=[common], help="create a draft finding from a source or by hand")
+    q = fsub.add_parser("add", parents=[common], help=_("create a draft finding from a source or by hand"))
     q.add_argument("--inspection", type=int, required=True, metavar="ID")
     q.add_argument("--source", default="manual", choices=["lead", "census", "stock", "record", "manual"])
     q.add_argument("--ref", metavar="R", help="the source entry: lead id, mdtrt_id, drug code, record id")
     _finding_value_args(q)
     q.set_defaults(func=cmd_findings_add)
 
-    q = fsub.add_parser("show", parents=[common], help="one finding with its history")
+    q = fsub.add_parser("show", parents=[common], help=_("one finding with its history"))
     q.add_argument("--inspection", type=int, required=True, metavar="ID")
     q.add_argument("finding", metavar="FINDING", help="number or id")
     q.add_argument("--format", choices=["table", "json"], default="table")
     q.set_defaults(func=cmd_findings_show)
 
-    q = fsub.add_parser("edit", parents=[common], help="change a draft or returned finding")
+    q = fsub.add_parser("edit", parents=[common], help=_("change a draft or returned finding"))
     q.add_argument("--inspection", type=int, required=True, metavar="ID")
     q.add_argument("finding", metavar="FINDING")
     _finding_value_args(q)
@@ -218,14 +293,14 @@ def _findings_parsers(fsub, common) -> None:
     q.add_argument("--no-fraud", action="store_true")
     q.set_defaults(func=cmd_findings_edit)
 
-    q = fsub.add_parser("submit", parents=[common], help="submit a finding for the lead's review")
+    q = fsub.add_parser("submit", parents=[common], help=_("submit a finding for the lead's review"))
     q.add_argument("--inspection", type=int, required=True, metavar="ID")
     q.add_argument("finding", metavar="FINDING")
     q.add_argument("--as", dest="as_name", metavar="NAME")
     q.add_argument("--format", choices=["table", "json"], default="table")
     q.set_defaults(func=cmd_findings_submit)
 
-    q = fsub.add_parser("review", parents=[common], help="the team lead approves or returns a finding")
+    q = fsub.add_parser("review", parents=[common], help=_("the team lead approves or returns a finding"))
     q.add_argument("--inspection", type=int, required=True, metavar="ID")
     q.add_argument("finding", metavar="FINDING")
     g = q.add_mutually_exclusive_group(required=True)
@@ -236,7 +311,7 @@ def _findings_parsers(fsub, common) -> None:
     q.add_argument("--format", choices=["table", "json"], default="table")
     q.set_defaults(func=cmd_findings_review)
 
-    q = fsub.add_parser("amend", parents=[common], help="correct an approved finding with an amendment")
+    q = fsub.add_parser("amend", parents=[common], help=_("correct an approved finding with an amendment"))
     q.add_argument("--inspection", type=int, required=True, metavar="ID")
     q.add_argument("finding", metavar="FINDING")
     q.add_argument("--reason", required=True, metavar="T")
@@ -293,7 +368,7 @@ def cmd_findings_list(args) -> int:
     for f in shown:
         p = f.penalty
         rows.append([f.no, _(f.status) + (" " + _("(amended)") if f.superseded else ""), f.category,
-                     f"{f.source_type}:{f.ref}", p.amount, "" if p.multiplier is None else p.multiplier,
+                     source_text(f.source_type, f.ref), p.amount, "" if p.multiplier is None else p.multiplier,
                      p.fine, p.total, f.description.splitlines()[0][:40] if f.description else ""])
     print_table([_("No."), _("status"), _("category"), _("source"), _("amount"), _("multiplier"), _("fine"),
                  _("total"), _("description")], rows)
@@ -322,13 +397,11 @@ def cmd_findings_show(args) -> int:
     if args.format == "json":
         print_json(d)
         return 0
-    for k in ("no", "id", "status", "category", "category_name", "basis", "fine_range", "allowed_multiplier",
-              "source_type", "ref", "amount", "recovery", "multiplier", "fixed_fine", "fine", "total",
-              "description", "handling", "evidence", "amends", "amended_by"):
-        print(f"{_(k)}: {d[k] if d[k] is not None else ''}")
+    for label, value in finding_rows(d):
+        print(_("{label}: {value}").format(label=label, value=value))
+    print(_("History:"))
     for h in d["history"]:
-        extra = h.get("changes") or h.get("comment") or ""
-        print(f"  {h['at']}  {h['author']}  {h['event']}  {extra}")
+        print("  " + history_text(h))
     return 0
 
 

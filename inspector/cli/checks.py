@@ -9,11 +9,17 @@ from inspector.checks import stock
 from inspector.checks.checklists import import_template, list_templates
 from inspector.cli.common import print_json, print_table, store
 from inspector.errors import UserError
-from inspector.i18n import _
+from inspector.i18n import N_, _
+from inspector.settings_text import percent, setting_text
+
+CATEGORY_TEXT = {"X": N_("western drugs"), "Z": N_("patent drugs")}
+ORIGIN_TEXT = {"top": N_("top seller"), "random": N_("drawn at random"), "added": N_("added by the inspectors")}
+COUNT_STATUS_TEXT = {"not_counted": N_("not counted"), "ok": N_("within tolerance"), "shortage": N_("shortage"),
+                     "surplus": N_("surplus")}
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("stock", parents=[common], help="drug stock count (C2): sample, counts, summary")
+    p = sub.add_parser("stock", parents=[common], help=_("drug stock count (C2): sample, counts, summary"))
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
     act = p.add_mutually_exclusive_group(required=True)
     act.add_argument("--sample", action="store_true", help="propose (first time) or show the sample with expected quantities")
@@ -28,8 +34,8 @@ def register(sub, common) -> None:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_stock)
 
-    r = sub.add_parser("records", parents=[common], help="record review (C3): sample, checklist outcomes, summary; "
-                                                          "`records templates list|import FILE`")
+    r = sub.add_parser("records", parents=[common], help=_("record review (C3): sample, checklist outcomes, summary; "
+                                                            "`records templates list|import FILE`"))
     r.add_argument("words", nargs="*", metavar="templates list|import FILE")
     r.add_argument("--inspection", type=int, metavar="ID")
     act = r.add_mutually_exclusive_group()
@@ -53,8 +59,9 @@ def register(sub, common) -> None:
 def _stock_table(rows: list[stock.StockRow]) -> None:
     print_table(
         [_("code"), _("name"), _("origin"), _("expected"), _("counted"), _("variance"), _("rate"), _("status"), _("amount")],
-        [[r.med_list_codg, r.name, _(r.origin), r.expected, r.counted, r.variance,
-          r.rate if r.rate is not None else (r.rate_note and _("undefined")), _(r.status), r.amount] for r in rows],
+        [[r.med_list_codg, r.name, _(ORIGIN_TEXT.get(r.origin, r.origin)), r.expected, r.counted, r.variance,
+          percent(r.rate) if r.rate is not None else (r.rate_note and _("undefined")),
+          _(COUNT_STATUS_TEXT.get(r.status, r.status)), r.amount] for r in rows],
     )
 
 
@@ -106,11 +113,13 @@ def cmd_stock(args) -> int:
         print_json(summary.as_json())
         return 0
     print(_("visit time {v}; seed {seed}; count tolerance {tol}").format(v=summary.visit_time, seed=summary.seed,
-                                                                        tol=summary.count_tolerance))
+                                                                        tol=percent(summary.count_tolerance)))
     _stock_table(summary.rows)
     print(_("amount beyond tolerance: {a}").format(a=summary.total_amount))
     print_table([_("category"), _("formulary"), _("denominator"), _("ratio"), _("minimum"), _("meets")],
-                [[s.category, s.formulary, f"{s.denominator} ({s.denominator_setting})", s.ratio, s.minimum,
+                [[_(CATEGORY_TEXT.get(s.category, s.category)), s.formulary,
+                  f"{s.denominator} ({setting_text('stocking_denominator', s.denominator_setting)})",
+                  percent(s.ratio) if s.ratio is not None else "", percent(s.minimum),
                   (_("yes") if s.meets_minimum else _("no")) if s.note is None else s.note] for s in summary.stocking])
     for t in summary.repeated_trace_codes:
         print(_("traceability code {code} sold {n} times net ({drugs})").format(code=t.drug_trac_codg, n=t.net,
@@ -129,7 +138,7 @@ def _templates(args) -> int:
             print_json([{"name": t.name, "version": t.version, "sha256": t.sha256, "items": len(t.items),
                          "created_at": t.created_at} for t in tpls])
         else:
-            print_table([_("name"), _("version"), _("items"), "sha256", _("created")],
+            print_table([_("name"), _("version"), _("items"), "SHA-256", _("created")],
                         [[t.name, t.version, len(t.items), t.sha256[:16], t.created_at] for t in tpls])
         return 0
     if len(words) == 3 and words[1] == "import":

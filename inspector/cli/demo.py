@@ -10,7 +10,7 @@ from inspector.progress import TextProgress
 
 def register(sub, common) -> None:
     p = sub.add_parser("demo-central", parents=[common],
-                       help="write a realistic demo central database with planted screening cases")
+                       help=_("write a realistic demo central database with planted screening cases"))
     p.add_argument("--out", metavar="PATH", help="SQLite file to write (with PATH.manifest.json beside it)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1); same seed and scale, same rows")
     p.add_argument("--scale", choices=["small", "hospital"], default="small",

@@ -10,7 +10,7 @@ from inspector.i18n import _
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("report", parents=[common], help="render the inspection documents as PDF")
+    p = sub.add_parser("report", parents=[common], help=_("render the inspection documents as PDF"))
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
     p.add_argument("--out", type=Path, required=True, metavar="FILE.pdf",
                    help="FILE.pdf: the documents; FILE.xlsx: the findings list and appendices as a workbook")
@@ -20,26 +20,26 @@ def register(sub, common) -> None:
                    help="the representative refused to sign: the inspectors' note recorded instead")
     p.set_defaults(func=cmd_report)
 
-    keys = sub.add_parser("keys", help="signing keys: demo CA, issue, import")
+    keys = sub.add_parser("keys", help=_("signing keys: demo CA, issue, import"))
     ksub = keys.add_subparsers(dest="keys_command", metavar="<keys command>", required=True)
-    k = ksub.add_parser("create-demo-ca", parents=[common], help="create a demo bureau CA in DIR")
+    k = ksub.add_parser("create-demo-ca", parents=[common], help=_("create a demo bureau CA in DIR"))
     k.add_argument("--out", type=Path, required=True, metavar="DIR")
     k.add_argument("--name", default="Demo Medical Security Bureau CA", help="the CA's common name")
     k.set_defaults(func=cmd_create_ca)
-    k = ksub.add_parser("issue", help="issue an inspector's key and certificate from a demo CA")
+    k = ksub.add_parser("issue", help=_("issue an inspector's key and certificate from a demo CA"))
     k.add_argument("--ca", type=Path, required=True, metavar="DIR")
     k.add_argument("--name", required=True)
     k.add_argument("--cert-no", metavar="N", help="the inspector's enforcement certificate number")
     k.add_argument("--out", type=Path, required=True, metavar="FILE.p12")
     k.add_argument("--passphrase-file", type=Path, required=True, metavar="F")
     k.set_defaults(func=cmd_issue)
-    k = ksub.add_parser("import", parents=[common], help="import a PKCS#12 key (and trust its CA)")
+    k = ksub.add_parser("import", parents=[common], help=_("import a PKCS#12 key (and trust its CA)"))
     k.add_argument("file", type=Path, metavar="FILE.p12")
     k.add_argument("--passphrase-file", type=Path, required=True, metavar="F")
     k.add_argument("--ca", type=Path, metavar="CA.pem", help="also trust this CA certificate for `verify`")
     k.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("sign", parents=[common], help="sign a PDF with a PKCS#12 key (incremental PAdES)")
+    p = sub.add_parser("sign", parents=[common], help=_("sign a PDF with a PKCS#12 key (incremental PAdES)"))
     p.add_argument("file", type=Path, metavar="FILE.pdf")
     p.add_argument("--key", required=True, metavar="KEY.p12", help="a .p12 file or the name of an imported key")
     p.add_argument("--passphrase-file", type=Path, required=True, metavar="F")
@@ -47,7 +47,7 @@ def register(sub, common) -> None:
     p.add_argument("--field", help="the signature line to sign (default: the key holder's line)")
     p.set_defaults(func=cmd_sign)
 
-    p = sub.add_parser("verify", parents=[common], help="check every signature of a PDF")
+    p = sub.add_parser("verify", parents=[common], help=_("check every signature of a PDF"))
     p.add_argument("file", type=Path, metavar="FILE.pdf")
     p.add_argument("--trust", type=Path, action="append", default=[], metavar="CA.pem",
                    help="trusted CA certificate (repeatable; default: the CAs configured in the key directory)")
@@ -78,13 +78,14 @@ def cmd_report(args) -> int:
         from inspector.reports.xlsx import write_report_xlsx
 
         write_report_xlsx(data, args.out)
-        print(f"wrote {args.out}: {len(data.findings)} findings, separate recovery and fine totals")
+        print(_("wrote {out}: {n} findings, separate recovery and fine totals").format(out=args.out, n=len(data.findings)))
         return 0
     info = render_report(data, args.out)
-    state = "approved" if data.approved else "DRAFT (not yet approved by the team lead)"
-    print(f"wrote {args.out}: {info.pages} pages, {state}")
+    state = _("approved") if data.approved else _("DRAFT (not yet approved by the team lead)")
+    print(_("wrote {out}: {pages} pages, {state}").format(out=args.out, pages=info.pages, state=state))
     for f in info.signature_fields:
-        print(f"  signature line {f.name}: {f.signer_name} ({f.cert_no}), page {f.page + 1}")
+        print(_("  signature line {field}: {name} ({cert}), page {page}").format(
+            field=f.name, name=f.signer_name, cert=f.cert_no, page=f.page + 1))
     return 0
 
 
@@ -94,7 +95,8 @@ def cmd_create_ca(args) -> int:
 
     cert = create_demo_ca(args.out, name=args.name)
     trusted = add_trusted_ca(keys_dir_for(args.db), cert)
-    print(f"demo CA written to {args.out} (certificate {cert}); `verify` now trusts it ({trusted})")
+    print(_("demo CA written to {out} (certificate {cert}); `verify` now trusts it ({trusted})").format(
+        out=args.out, cert=cert, trusted=trusted))
     return 0
 
 
@@ -102,9 +104,10 @@ def cmd_issue(args) -> int:
     from inspector.signing.ca import issue_key, read_passphrase_file
 
     issued = issue_key(args.ca, args.name, args.out, read_passphrase_file(args.passphrase_file), cert_no=args.cert_no)
-    print(f"issued {issued.path} for {issued.name}"
-          + (f" (certificate no. {issued.cert_no})" if issued.cert_no else "")
-          + f", valid until {issued.not_after:%Y-%m-%d}")
+    print(_("issued {path} for {name}{cert}, valid until {until}").format(
+        path=issued.path, name=issued.name,
+        cert=_(" (certificate no. {n})").format(n=issued.cert_no) if issued.cert_no else "",
+        until=f"{issued.not_after:%Y-%m-%d}"))
     return 0
 
 
@@ -114,10 +117,11 @@ def cmd_import(args) -> int:
 
     folder = keys_dir_for(args.db)
     info = import_key(folder, args.file, read_passphrase_file(args.passphrase_file))
-    print(f"imported {info.name}" + (f" ({info.cert_no})" if info.cert_no else "")
-          + f", issued by {info.issuer}, valid until {info.not_after}: {info.path}")
+    print(_("imported {name}{cert}, issued by {issuer}, valid until {until}: {path}").format(
+        name=info.name, cert=f" ({info.cert_no})" if info.cert_no else "", issuer=info.issuer,
+        until=info.not_after, path=info.path))
     if args.ca:
-        print(f"trusting {add_trusted_ca(folder, args.ca)}")
+        print(_("trusting {ca}").format(ca=add_trusted_ca(folder, args.ca)))
     return 0
 
 
@@ -130,7 +134,8 @@ def cmd_sign(args) -> int:
         raise UserError(_('{file}: no such file').format(file=args.file))
     key = resolve_key(args.key, keys_dir_for(args.db))
     result = sign_pdf(args.file, key, read_passphrase_file(args.passphrase_file), out=args.out, field=args.field)
-    print(f"signed {result.out}: field {result.field} by {result.signer} at {result.signed_at.isoformat()}")
+    print(_("signed {out}: line {field} by {signer} at {at}").format(
+        out=result.out, field=result.field, signer=result.signer, at=result.signed_at.strftime("%Y-%m-%d %H:%M:%S")))
     return 0
 
 
@@ -145,15 +150,16 @@ def cmd_verify(args) -> int:
     if args.format == "json":
         print_json(report.to_json())
     else:
-        print_table(["field", "signer", "signed at", "intact", "trusted", "covers whole file"],
+        print_table([_("signature line"), _("signer"), _("signed at"), _("intact"), _("trusted"),
+                     _("covers the whole file")],
                     [[s.field, s.signer, s.signed_at, _yes(s.intact), _yes(s.trusted), _yes(s.covers_whole_file)]
                      for s in report.signatures])
         for problem in report.problems:
-            print(f"problem: {problem}")
-        print("OK: every signature intact, nothing changed after the last one" if report.ok else "NOT OK")
+            print(_("problem: {problem}").format(problem=problem))
+        print(_("OK: every signature intact, nothing changed after the last one") if report.ok else _("NOT OK"))
     sys.stdout.flush()
     return 0 if report.ok else 1
 
 
 def _yes(flag: bool) -> str:
-    return "yes" if flag else "no"
+    return _("yes") if flag else _("no")

@@ -5,21 +5,23 @@ import sys
 
 from inspector.cli.common import print_json, print_table, store
 from inspector.errors import UserError
-from inspector.i18n import _
+from inspector.i18n import N_, _, language
 from inspector.progress import Progress, TextProgress
 from inspector.screening import decide_lead, run_screening, screening_json
 from inspector.screening.leads import is_screened
+from inspector.screening.base import SUMMARY_LANGUAGE
 from inspector.screening.rules import RULES, rule_title
+from inspector.screening.summaries import lead_summary
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("screen", parents=[common], help="run screening rules S1-S9 over an inspection's data")
+    p = sub.add_parser("screen", parents=[common], help=_("run screening rules S1-S9 over an inspection's data"))
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
     p.add_argument("--rule", action="append", metavar="S1", help="only these rules (repeatable; default all)")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_screen)
 
-    p = sub.add_parser("leads", parents=[common], help="list leads, or `leads decide` to confirm or dismiss one")
+    p = sub.add_parser("leads", parents=[common], help=_("list leads, or `leads decide` to confirm or dismiss one"))
     p.add_argument("action", nargs="?", choices=["decide"], help="decide: record a lead's status")
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
     p.add_argument("--rule", metavar="S1")
@@ -31,23 +33,37 @@ def register(sub, common) -> None:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_leads)
 
-    p = sub.add_parser("settings", parents=[common], help="show or change an inspection's settings")
+    p = sub.add_parser("settings", parents=[common], help=_("show or change an inspection's settings"))
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a setting (repeatable)")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_settings)
 
 
+SEVERITY_TEXT = {"high": N_("high"), "medium": N_("medium"), "low": N_("low")}
+
+
+def _summary(d: dict) -> str:
+    """The lead's summary in the current language (stored in Chinese; rendered from its figures otherwise)."""
+    if language() == SUMMARY_LANGUAGE:
+        return d["summary"]
+    return lead_summary(d["rule"], d, d["amount"], d.get("severity"), stored=d["summary"])
+
+
 def _print_leads(doc: dict, stream=None) -> None:
-    settings = ", ".join(f"{k}={v}" for k, v in doc["settings"].items())
-    print(f"{_('Inspection')} {doc['inspection']}  ({settings})")
+    from inspector.settings_text import setting_label, setting_text
+
+    settings = _("; ").join(f"{setting_label(k)} {setting_text(k, v)}" for k, v in doc["settings"].items())
+    print(_("Inspection {id} ({settings})").format(id=doc["inspection"], settings=settings))
     leads = doc["leads"]
     if not leads:
         print(_("No leads."))
         return
     print_table(
-        ["id", "rule", "key", "severity", "amount", "status", "summary"],
-        [[d["id"], d["rule"], " / ".join(d["key"]), d["severity"] or "", d["amount"], d["status"], d["summary"]]
+        [_("No."), _("rule"), _("lead key"), _("severity"), _("amount"), _("status"), _("summary")],
+        [[d["id"], d["rule"], " / ".join(str(k) for k in d["key"]),
+          _(SEVERITY_TEXT[d["severity"]]) if d["severity"] in SEVERITY_TEXT else (d["severity"] or ""),
+          d["amount"], _(d["status"]), _summary(d)]
          for d in leads],
     )
     totals: dict[str, tuple[int, object]] = {}
@@ -57,7 +73,7 @@ def _print_leads(doc: dict, stream=None) -> None:
         n, s = totals.get(d["rule"], (0, Decimal("0.00")))
         totals[d["rule"]] = (n + 1, s + Decimal(d["amount"]))
     print()
-    print_table(["rule", "title", "leads", "amount"],
+    print_table([_("rule"), _("rule name"), _("leads"), _("amount")],
                 [[r, _(rule_title(r)), n, f"{s:.2f}"] for r, (n, s) in sorted(totals.items())])
 
 
@@ -86,7 +102,9 @@ def cmd_leads(args) -> int:
         if args.format == "json":
             print_json(lead.as_json())
         else:
-            print(f"{lead.rule} {' / '.join(lead.key)}: {lead.status}" + (f" ({lead.reason})" if lead.reason else ""))
+            text = _("lead {rule} {key}: {status}").format(rule=lead.rule, key=" / ".join(str(k) for k in lead.key),
+                                                             status=_(lead.status))
+            print(text + (_(" (reason: {reason})").format(reason=lead.reason) if lead.reason else ""))
         return 0
     if args.rule and args.rule.upper() not in RULES:
         raise UserError(_('unknown rule {rule}; rules are S1..S9').format(rule=args.rule))
@@ -94,7 +112,7 @@ def cmd_leads(args) -> int:
     if args.format == "json":
         print_json(doc)
     elif not is_screened(engine, args.inspection):
-        print(f"inspection {args.inspection} has not been screened yet: run `screen --inspection {args.inspection}`")
+        print(_("inspection {id} has not been screened yet: run `screen --inspection {id}`").format(id=args.inspection))
     else:
         _print_leads(doc)
     return 0
@@ -118,8 +136,7 @@ def cmd_settings(args) -> int:
     if args.format == "json":
         print_json({"inspection": args.inspection, "settings": settings})
     else:
-        import json
+        from inspector.settings_text import settings_rows
 
-        print_table(["setting", "value"],
-                    [[k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)] for k, v in settings.items()])
+        print_table([_("setting"), _("value")], [list(row) for row in settings_rows(settings)])
     return 0

@@ -15,7 +15,7 @@ def register(sub, common) -> None:
     p = sub.add_parser(
         "sync",
         parents=[common],
-        help="copy one institution's slice from a central database (SQLite file or PostgreSQL URL)",
+        help=_("copy one institution's slice from a central database (SQLite file or PostgreSQL URL)"),
         description=(
             "Copy the slice one inspection needs from a central database into the local store, "
             "as a new inspection (or, with --inspection, a new snapshot version of an existing one). "

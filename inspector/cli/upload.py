@@ -5,32 +5,36 @@ from pathlib import Path
 
 from inspector.cli.common import print_json, print_table, store
 from inspector.errors import UserError
-from inspector.i18n import _
+from inspector.i18n import N_, _
+
+UPLOAD_STATUS = {"queued": N_("upload: queued"), "sent": N_("upload: sent"), "verified": N_("upload: verified"),
+                 "failed": N_("upload: failed")}
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("upload", parents=[common], help="send signed packages to the central (queue, send, status)")
+    p = sub.add_parser("upload", parents=[common], help=_("send signed packages to the central (queue, send, status)"))
     p.add_argument("--central", metavar="URL", help="send every queued package to this central database")
     p.add_argument("--max-attempts", type=int, default=5, metavar="N", help="attempts per package (default 5)")
     p.set_defaults(func=cmd_upload)
     usub = p.add_subparsers(dest="upload_command", metavar="<upload command>", required=False)
-    q = usub.add_parser("queue", parents=[common], help="queue a signed report PDF with the findings JSON")
+    q = usub.add_parser("queue", parents=[common], help=_("queue a signed report PDF with the findings JSON"))
     q.add_argument("--inspection", type=int, required=True, metavar="ID")
     q.add_argument("--pdf", type=Path, required=True, metavar="SIGNED.pdf")
     q.set_defaults(func=cmd_queue)
-    s = usub.add_parser("status", parents=[common], help="every queued package and its status")
+    s = usub.add_parser("status", parents=[common], help=_("every queued package and its status"))
     s.add_argument("--format", choices=["table", "json"], default="table")
     s.set_defaults(func=cmd_status)
 
-    x = sub.add_parser("export-xlsx", parents=[common], help="the findings list and appendices as an Excel workbook")
+    x = sub.add_parser("export-xlsx", parents=[common], help=_("the findings list and appendices as an Excel workbook"))
     x.add_argument("--inspection", type=int, required=True, metavar="ID")
     x.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx")
     x.set_defaults(func=cmd_export_xlsx)
 
 
 def _table(statuses) -> None:
-    print_table(["upload_id", "inspection", "file", "status", "attempts", "reason"],
-                [[s.package.upload_id, s.package.inspection_id, s.package.filename, s.status, s.attempts, s.reason]
+    print_table([_("upload id"), _("inspection"), _("file"), _("status"), _("attempts"), _("reason")],
+                [[s.package.upload_id, s.package.inspection_id, s.package.filename,
+                  _(UPLOAD_STATUS[s.status]) if s.status in UPLOAD_STATUS else s.status, s.attempts, s.reason]
                  for s in statuses])
 
 
@@ -45,7 +49,7 @@ def cmd_upload(args) -> int:
     statuses = upload_packages(store(args), args.central, max_attempts=args.max_attempts,
                                progress=TextProgress(sys.stderr))
     if not statuses:
-        print("nothing to upload: every queued package is verified")
+        print(_("nothing to upload: every queued package is verified"))
         return 0
     _table(statuses)
     return 1 if any(s.status != "verified" for s in statuses) else 0
@@ -55,7 +59,8 @@ def cmd_queue(args) -> int:
     from inspector.upload import queue_package
 
     pkg = queue_package(store(args), args.inspection, args.pdf)
-    print(f"queued {pkg.filename} as upload {pkg.upload_id} (report sha256 {pkg.report_sha256})")
+    print(_("queued {file} as upload {id} (report SHA-256 {sha})").format(file=pkg.filename, id=pkg.upload_id,
+                                                                         sha=pkg.report_sha256))
     return 0
 
 
@@ -81,5 +86,5 @@ def cmd_export_xlsx(args) -> int:
     with session_factory(store(args))() as session:
         data = build_report_data(session, args.inspection)
     write_report_xlsx(data, args.out)
-    print(f"wrote {args.out}: {len(data.findings)} findings, the settings used and 5 appendix sheets")
+    print(_("wrote {out}: {n} findings, the settings used and 5 appendix sheets").format(out=args.out, n=len(data.findings)))
     return 0

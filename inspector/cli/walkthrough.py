@@ -5,13 +5,14 @@ from pathlib import Path
 
 from inspector.cli.common import print_table
 from inspector.db import open_store
+from inspector.cli.upload import UPLOAD_STATUS
 from inspector.i18n import _
 from inspector.progress import TextProgress
 
 
 def register(sub, common) -> None:
     p = sub.add_parser("demo", parents=[common],
-                       help="build the demo central database, sync and screen its hospital, walk through an inspection")
+                       help=_("build the demo central database, sync and screen its hospital, walk through an inspection"))
     p.add_argument("--workdir", metavar="DIR", default="demo-data",
                    help="where the demo central database, the store (unless --db) and the outputs go (default: demo-data)")
     p.set_defaults(func=cmd_demo)
@@ -49,10 +50,11 @@ def cmd_demo(args) -> int:
         pdf=report.pdf, pages=report.pages, signed=report.signed_pdf))
     for s in report.verify.signatures:
         print(_("  signature {field}: {signer}, intact {intact}, trusted {trusted}").format(
-            field=s.field, signer=s.signer, intact=s.intact, trusted=s.trusted))
+            field=s.field, signer=s.signer, intact=_("yes") if s.intact else _("no"),
+            trusted=_("yes") if s.trusted else _("no")))
     print(_("verification: {verdict}").format(verdict=_("valid") if report.verify.ok else _("INVALID")))
     if not report.verify.ok:
         return 1
     sent = upload_demo_package(engine, result.inspection_id, report, central)
-    print(_("upload {id} to the demo central: {status}").format(id=sent.package.upload_id, status=_("Uploaded and verified") if sent.status == "verified" else f"{sent.status} {sent.reason}"))
+    print(_("upload {id} to the demo central: {status}").format(id=sent.package.upload_id, status=_("Uploaded and verified") if sent.status == "verified" else f"{_(UPLOAD_STATUS.get(sent.status, sent.status))} {sent.reason}"))
     return 0 if sent.status == "verified" else 1

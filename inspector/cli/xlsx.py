@@ -15,7 +15,7 @@ from inspector.progress import TextProgress
 def register(sub, common) -> None:
     p = sub.add_parser(
         "import-xlsx", parents=[common],
-        help="import an institution's slice from a workbook in the contract's Excel form",
+        help=_("import an institution's slice from a workbook in the contract's Excel form"),
     )
     p.add_argument("file", metavar="FILE", help="the .xlsx workbook")
     p.add_argument("--institution", required=True, metavar="CODE", help="fixmedins_code of the institution")
@@ -29,7 +29,7 @@ def register(sub, common) -> None:
 
     q = sub.add_parser(
         "export-central-xlsx", parents=[common],
-        help="write a central database (or one institution's rows) in the contract's Excel form",
+        help=_("write a central database (or one institution's rows) in the contract's Excel form"),
     )
     q.add_argument("--central", required=True, metavar="URL", help="SQLAlchemy URL or SQLite file of the central database")
     q.add_argument("--out", required=True, metavar="FILE", help="the .xlsx file to write")

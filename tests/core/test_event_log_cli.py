@@ -108,7 +108,7 @@ def test_census_cli_outcomes_summary_and_bad_input(db, cli):
     assert [(r["mdtrt_id"], r["outcome"], r["id_match"], r["checked_by"]) for r in rows] == [
         ("M1", "present", True, "检查员甲"), ("M2", "absent", None, "检查员甲")]
     r = cli("census", "--inspection", "1", "--undo", db=db)
-    assert r.returncode == 0 and "census.undone" in r.stdout
+    assert r.returncode == 0 and "undid absent of ward W1 bed 2" in r.stdout and "census.undone" not in r.stdout
     s = json.loads(cli("census", "--inspection", "1", "--summary", "--format", "json", db=db).stdout)
     assert s["overall"]["absent"] == 0 and s["overall"]["checked"] == 1
 

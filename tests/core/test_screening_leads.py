@@ -119,7 +119,7 @@ def test_cli_leads_decide_and_list(store, capsys):
     capsys.readouterr()
     assert run(["leads", "decide", *db, "--rule", "S1", "--key", '["A","B"]', "--status", "dismissed",
                 "--reason", "转科后再入院，有病历依据"]) == 0
-    assert "dismissed" in capsys.readouterr().out
+    assert "已排除" in capsys.readouterr().out
     assert run(["leads", *db, "--status", "dismissed", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert [(d["rule"], d["key"], d["reason"]) for d in doc["leads"]] == [("S1", ["A", "B"], "转科后再入院，有病历依据")]

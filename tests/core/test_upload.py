@@ -239,9 +239,13 @@ def test_db_option_is_kept_before_or_after_the_subcommand(tmp_path, capsys):
     """`upload --db X status` and `upload status --db X` read the same store."""
     from inspector.cli import run
 
+    from inspector.db import open_store
+
     db = tmp_path / "elsewhere.db"
+    # a store that does not exist is refused (a read command creates nothing) in both places
+    assert run(["upload", "--db", str(db), "status", "--format", "json"]) == 2
+    assert run(["upload", "status", "--db", str(db), "--format", "json"]) == 2
+    assert not db.exists()
+    open_store(db).dispose()
     assert run(["upload", "--db", str(db), "status", "--format", "json"]) == 0
-    assert db.exists()
-    db.unlink()
     assert run(["upload", "status", "--db", str(db), "--format", "json"]) == 0
-    assert db.exists()
