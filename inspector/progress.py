@@ -10,6 +10,8 @@ import threading
 import time
 from typing import TextIO
 
+from inspector.i18n import gettext
+
 
 class Cancelled(Exception):
     """Raised inside long work when the user cancelled; the work undoes itself."""
@@ -79,9 +81,9 @@ class TextProgress(Progress):
         if self.total:
             frac = min(1.0, self.done / self.total)
             bar = "#" * int(frac * 30)
-            line = f"{self.label:<12} [{bar:<30}] {self.done:>10,}/{self.total:,}"
+            line = f"{gettext(self.label):<12} [{bar:<30}] {self.done:>10,}/{self.total:,}"
         else:
-            line = f"{self.label:<12} {self.done:>10,}"
+            line = f"{gettext(self.label):<12} {self.done:>10,}"
         if self._tty:
             self.stream.write("\r" + line)
             if finished:
@@ -92,5 +94,5 @@ class TextProgress(Progress):
         self.stream.flush()
 
     def on_status(self) -> None:
-        self.stream.write(self.status_text + "\n")
+        self.stream.write(gettext(self.status_text) + "\n")
         self.stream.flush()

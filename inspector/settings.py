@@ -16,6 +16,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "readmission_days": 7,
     "count_tolerance": "0.01",
     "bed_only_days": 3,
+    # census: whether "present" needs a matching ID number or a note (False: one key records it,
+    # and the event says identity was not checked)
+    "census_require_id": False,
     # census: ward-level absence rule
     "ward_absence_rule": True,
     "ward_absence_thresholds": {"1": "0.20", "2": "0.05", "3": "0.03"},

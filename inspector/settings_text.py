@@ -27,12 +27,12 @@ LABELS: dict[str, str] = {
     "record_seed": N_("record review seed"),
     "record_stratify": N_("record review stratified by department"),
     "discretion_bands": N_("discretion bands for fine multipliers"),
-    "census_id_check": N_("census: ID check for present"),
+    "census_require_id": N_("census: present needs an ID check or a note"),
 }
 _DAYS = {"readmission_days", "bed_only_days"}
 _PERCENT = {"count_tolerance", "stocking_min_western", "stocking_min_patent"}
 _CHOICE_TEXT = {"in_stock": N_("all varieties in stock"), "required": N_("the varieties the agreement requires"),
-                "optional": N_("optional"), "required_id": N_("required")}
+}
 _TIERS = {"1": N_("tier 1"), "2": N_("tier 2"), "3": N_("tier 3")}
 
 

@@ -33,6 +33,7 @@ from sqlalchemy import Engine, func, select
 
 from inspector.coltypes import TIMESTAMP_FORMAT
 from inspector.db import write_transaction
+from inspector.i18n import N_
 from inspector.models import COUNTED_TABLES, SNAPSHOT_MODELS, Inspection, Snapshot
 from inspector.progress import Progress
 from inspector.settings import default_settings
@@ -195,9 +196,9 @@ def write_snapshot(
                 feed = feeds.get(table) or TableFeed(0, [])
             row_counts[table] = _copy_table(cur, table, snapshot_id, feed, progress)
 
-        progress.set_status("statistics")
+        progress.set_status(N_("refreshing the statistics"))
         refresh_statistics(cur)
-        progress.set_status("digests")
+        progress.set_status(N_("computing the digests"))
         digests = {}
         for t in SNAPSHOT_MODELS:
             progress.check()

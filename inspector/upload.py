@@ -39,7 +39,7 @@ from inspector.coltypes import DATE_FORMAT, TIMESTAMP_FORMAT
 from inspector.db import session_factory, write_transaction
 from inspector.errors import UserError
 from inspector.events import Event, append_event, default_actor
-from inspector.i18n import _
+from inspector.i18n import N_, _
 from inspector.models import Attachment, Event as EventRow
 from inspector.progress import Progress
 
@@ -283,7 +283,7 @@ def upload_packages(engine: Engine, central_url: str, *, progress: Progress | No
             if progress is not None:
                 progress.check()
                 progress.set_status(_("uploading {file} ({n}/{total})").format(file=pkg.filename, n=n + 1, total=len(pending)))
-                progress.set_progress("insp_upload", n, len(pending))
+                progress.set_progress(N_("upload packages"), n, len(pending))
             with engine.connect() as conn:
                 pdf = _attachment(conn, pkg.report_sha256)
                 findings_json = _attachment(conn, pkg.findings_sha256).decode("utf-8")
@@ -291,7 +291,7 @@ def upload_packages(engine: Engine, central_url: str, *, progress: Progress | No
     finally:
         central.dispose()
     if progress is not None:
-        progress.set_progress("insp_upload", len(pending), len(pending))
+        progress.set_progress(N_("upload packages"), len(pending), len(pending))
     with engine.connect() as conn:
         done = {s.package.upload_id: s for s in list_packages(conn, inspection_id)}
     return [done[s.package.upload_id] for s in pending]

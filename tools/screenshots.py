@@ -1,6 +1,7 @@
-"""Render every screen to PNG in both languages at 1366x768 (run under Xvfb).
+"""Render every screen to PNG in both languages at 1366x768 or --size WxH (run under Xvfb).
 
     xvfb-run -a -s "-screen 0 1366x768x24" env QT_QPA_PLATFORM=xcb .venv/bin/python tools/screenshots.py
+    xvfb-run -a -s "-screen 0 1366x768x24" env QT_QPA_PLATFORM=xcb .venv/bin/python tools/screenshots.py --size 1024x600
 
 Writes ./screenshots/<lang>/NN-<screen>.png (git-ignored) from a throwaway store.
 """
@@ -144,7 +145,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0,
                         help="device pixel ratio (e.g. 2 for a high-DPI check; give Xvfb a screen that large)")
     parser.add_argument("--only", nargs="*", help="screen names to render (default: all)")
+    parser.add_argument("--size", default=f"{SIZE[0]}x{SIZE[1]}", metavar="WxH",
+                        help="window size (default 1366x768; e.g. 1024x600 for a small laptop; give Xvfb a screen "
+                             "at least that large); the PNGs go to <out>/<lang>/ or <out>/<WxH>/<lang>/ when not default")
     args = parser.parse_args(argv)
+    try:
+        size = tuple(int(x) for x in args.size.lower().split("x"))
+        assert len(size) == 2 and min(size) > 0
+    except (ValueError, AssertionError):
+        parser.error(f"--size {args.size}: expected WIDTHxHEIGHT, e.g. 1024x600")
+    if size != SIZE:
+        args.out = args.out / f"{size[0]}x{size[1]}"
     if args.scale != 1.0:
         import os
 
@@ -176,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             old.unlink()
         ctx.language.set_language(lang)
         window = MainWindow(ctx)
-        window.resize(*SIZE)
+        window.resize(*size)
         window.show()
         settle()
         n = 0

@@ -44,6 +44,7 @@ from inspector.db import StoreError
 from inspector.errors import UserError
 from inspector.i18n import N_, _
 from ui.context import ApplicationContext
+from ui.flow import FlowLayout
 from ui.icons import icon
 from ui.shortcuts import Shortcut
 
@@ -74,7 +75,9 @@ OUTCOME_KEYS: dict[str, tuple[str, str]] = {
     "discharged": ("D", "#d6d9e0"),
 }
 UNREGISTERED_KEY = "U"
+NEXT_WARD_KEY = "N"
 TILE_SIZE = QSize(176, 104)
+PANEL_WIDTH = 300
 
 CENSUS_SHORTCUTS: tuple[Shortcut, ...] = tuple(
     Shortcut(f"census_{o}", (k,), OUTCOME_TEXT[o], N_("Ward census")) for o, (k, _c) in OUTCOME_KEYS.items()
@@ -83,6 +86,7 @@ CENSUS_SHORTCUTS: tuple[Shortcut, ...] = tuple(
     Shortcut("census_undo", ("Ctrl+Z",), N_("Undo the last tick"), N_("Ward census")),
     Shortcut("census_id", ("Ctrl+D",), N_("Type or scan an ID number; Enter verifies"), N_("Ward census")),
     Shortcut("census_move", ("Left", "Right", "Up", "Down"), N_("Move between beds"), N_("Ward census")),
+    Shortcut("census_next_ward", (NEXT_WARD_KEY,), N_("Next ward"), N_("Ward census")),
 )
 
 
@@ -102,8 +106,8 @@ class BedTile(QPushButton):
         self.entry = entry
         self.outcome: str | None = None
         self.setCheckable(True)
-        self.setMinimumSize(TILE_SIZE)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setFixedSize(TILE_SIZE)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.refresh()
 
@@ -158,14 +162,19 @@ class CensusView(QWidget):
         self.counts.setWordWrap(True)
         self.counts.setStyleSheet("font-size: 11pt;")
         outer.addWidget(self.counts)
+        # what was just recorded, refusals and the ward-complete cue: above the beds, always in view
+        self.message = QLabel()
+        self.message.setObjectName("censusMessage")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("font-size: 11pt;")
+        outer.addWidget(self.message)
 
         body = QHBoxLayout()
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the beds reflow instead
         self.grid_host = QWidget()
-        self.grid = QGridLayout(self.grid_host)
-        self.grid.setSpacing(8)
-        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.grid = FlowLayout(self.grid_host, spacing=8)
         self.scroll.setWidget(self.grid_host)
         body.addWidget(self.scroll, 1)
         self.group = QButtonGroup(self)
@@ -173,7 +182,6 @@ class CensusView(QWidget):
 
         panel = QFrame()
         panel.setFrameShape(QFrame.Shape.StyledPanel)
-        panel.setFixedWidth(330)
         pl = QVBoxLayout(panel)
         self.selected = QLabel()
         self.selected.setWordWrap(True)
@@ -195,7 +203,8 @@ class CensusView(QWidget):
         bl = QGridLayout()
         for i, outcome in enumerate(list(OUTCOME_KEYS) + ["unregistered"]):
             b = QPushButton()
-            b.setMinimumHeight(44)
+            b.setMinimumHeight(40)
+            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             b.clicked.connect(lambda _c=False, o=outcome: self.tick(o))
             self.buttons[outcome] = b
             bl.addWidget(b, i // 2, i % 2)
@@ -219,11 +228,15 @@ class CensusView(QWidget):
         self.undo_button.setMinimumHeight(40)
         self.undo_button.clicked.connect(self.undo)
         pl.addWidget(self.undo_button)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        pl.addWidget(self.message)
         pl.addStretch(1)
-        body.addWidget(panel)
+        # the panel scrolls on a short screen rather than squeezing its buttons into each other
+        self.panel_scroll = QScrollArea()
+        self.panel_scroll.setWidgetResizable(True)
+        self.panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.panel_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.panel_scroll.setWidget(panel)
+        self.panel_scroll.setFixedWidth(PANEL_WIDTH + 14)
+        body.addWidget(self.panel_scroll)
         outer.addLayout(body, 1)
 
         for outcome, (key, _colour) in OUTCOME_KEYS.items():
@@ -233,6 +246,7 @@ class CensusView(QWidget):
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         QShortcut(QKeySequence("Ctrl+Z"), self, self.undo, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         QShortcut(QKeySequence("Ctrl+D"), self, self.focus_id, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence(NEXT_WARD_KEY), self, self.next_ward, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.group.idClicked.connect(lambda i: self.select(i))
         self.ward.currentIndexChanged.connect(lambda _i: self.load_ward())
         self._clock = QTimer(self)
@@ -250,9 +264,36 @@ class CensusView(QWidget):
         self.ward.clear()
         for w in self.summary["wards"]:
             if w["registered"]:
-                self.ward.addItem(f'{w["ward_name"]}  {w["ward_codg"]}', w["ward_codg"])
+                self.ward.addItem("", w["ward_codg"])
+        self._label_wards()
         self.ward.blockSignals(False)
         self.load_ward()
+
+    def _label_wards(self) -> None:
+        """Each ward in the list with its progress: checked of registered, a tick when complete."""
+        figures = {w["ward_codg"]: w for w in self.summary.get("wards", [])}
+        for i in range(self.ward.count()):
+            w = figures.get(self.ward.itemData(i))
+            if w is None:
+                continue
+            done = w["checked"] >= w["registered"]
+            progress = _("{checked}/{registered} checked").format(checked=w["checked"], registered=w["registered"])
+            self.ward.setItemText(i, f'{w["ward_name"]}  {w["ward_codg"]}  ·  {progress}' + ("  ✓" if done else ""))
+
+    def next_ward(self) -> None:
+        """Go to the next ward that still has unchecked beds (else simply the next ward)."""
+        n = self.ward.count()
+        if n == 0:
+            return
+        figures = {w["ward_codg"]: w for w in self.summary.get("wards", [])}
+        start = self.ward.currentIndex()
+        for k in range(1, n + 1):
+            i = (start + k) % n
+            w = figures.get(self.ward.itemData(i))
+            if w is not None and w["checked"] < w["registered"]:
+                self.ward.setCurrentIndex(i)
+                return
+        self.ward.setCurrentIndex((start + 1) % n)
 
     def current_ward(self) -> str | None:
         return self.ward.currentData()
@@ -270,26 +311,39 @@ class CensusView(QWidget):
         with self.ctx.engine.connect() as conn:
             entries = roster(conn, self.inspection_id, ward)
             st = census_state(conn, self.inspection_id)
-        cols = max(1, (self.scroll.viewport().width() - 8) // (TILE_SIZE.width() + 8)) if self.isVisible() else 4
         for i, e in enumerate(entries):
             tile = BedTile(e)
             ev = st.outcomes.get(e.mdtrt_id)
             tile.set_outcome(ev.payload["outcome"] if ev else None)
             self.group.addButton(tile, i)
-            self.grid.addWidget(tile, i // cols, i % cols)
+            self.grid.addWidget(tile)
             self.tiles.append(tile)
+        self.ward_complete = False
         if self.tiles:
-            self.select(self.next_unchecked(-1))
+            if all(t.outcome for t in self.tiles):
+                self.select(0)      # a finished ward opens on its first bed, to review or correct
+            else:
+                self.select(self.next_unchecked(-1))
+        self.message.clear()
         self._update_counts()
 
     # selection and keys ----------------------------------------------------------------------
     def next_unchecked(self, after: int) -> int:
+        """The next bed without an outcome after `after` (wrapping), or -1 when every bed is checked."""
         n = len(self.tiles)
         for k in range(1, n + 1):
             i = (after + k) % n
             if self.tiles[i].outcome is None:
                 return i
-        return min(max(after, 0), n - 1)
+        return -1
+
+    def clear_selection(self) -> None:
+        """No bed selected: outcome keys do nothing until a bed is chosen again."""
+        self.group.setExclusive(False)
+        for t in self.tiles:
+            t.setChecked(False)
+        self.group.setExclusive(True)
+        self.grid_host.setFocus()
 
     def selected_index(self) -> int:
         return self.group.checkedId()
@@ -313,7 +367,11 @@ class CensusView(QWidget):
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override: arrows move between beds
         i = self.selected_index()
-        cols = max(1, self.grid.columnCount())
+        cols = self.grid.columns()
+        if i < 0 and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down) and self.tiles:
+            self.ward_complete = False
+            self.select(0)
+            return
         step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Up: -cols, Qt.Key.Key_Down: cols}.get(event.key())
         if step is not None and self.tiles:
             self.select(min(max(i + step, 0), len(self.tiles) - 1))
@@ -334,6 +392,8 @@ class CensusView(QWidget):
         """Record `outcome` for the selected bed as one committed event; returns success."""
         tile = self.selected_tile()
         if tile is None:
+            if self.tiles:
+                self.show_message(self._complete_text() + " " + _("Choose a bed to change its outcome."), error=True)
             return False
         id_text = self.id_field.text().strip() or None
         note = self.note.text().strip() or None
@@ -355,7 +415,15 @@ class CensusView(QWidget):
         self.id_field.clear()
         self.note.clear()
         self.set_photo(None)
-        self.select(self.next_unchecked(self.selected_index()))
+        following = self.next_unchecked(self.selected_index())
+        if following < 0:
+            # the ward is complete: say so, and select nothing, so the next key cannot overwrite the last bed
+            self.ward_complete = True
+            self.clear_selection()
+            self.show_message(_("Bed {bed}: {outcome} recorded").format(bed=tile.entry.bed, outcome=label)
+                              + "\n" + self._complete_text())
+        else:
+            self.select(following)
         if keep_focus:
             self.id_field.setFocus()
         QTimer.singleShot(0, self.refresh_counts)
@@ -406,14 +474,19 @@ class CensusView(QWidget):
             self.thumb.clear()
             self.thumb.setToolTip("")
 
+    def _complete_text(self) -> str:
+        return _("Ward complete: all {n} beds checked. Press {key} for the next ward.").format(
+            n=len(self.tiles), key=NEXT_WARD_KEY)
+
     def show_message(self, text: str, error: bool = False) -> None:
-        self.message.setStyleSheet("color: #b00020;" if error else "color: #1d6b33;")
+        self.message.setStyleSheet("font-size: 11pt; color: #b00020;" if error else "font-size: 11pt; color: #1d6b33;")
         self.message.setText(text)
 
     # figures -------------------------------------------------------------------------------------
     def refresh_counts(self) -> None:
         with self.ctx.engine.connect() as conn:
             self.summary = census_summary(conn, self.inspection_id)
+        self._label_wards()
         self._update_counts()
 
     def ward_figures(self) -> dict[str, Any] | None:
@@ -467,6 +540,7 @@ class CensusView(QWidget):
         for t in self.tiles:
             t.refresh()
         self.update_period()
+        self._label_wards()
         self._update_counts()
         t = self.selected_tile()
         if t is not None:

@@ -121,7 +121,7 @@ def _display_label(label: str) -> str:
     """Core work items are often contract table names: show their translated name."""
     from ui.models.labels import TABLE_LABELS, table_label
 
-    return table_label(label) if label in TABLE_LABELS else label
+    return table_label(label) if label in TABLE_LABELS else _(label)
 
 
 class ProgressDialog(QDialog):
@@ -147,7 +147,7 @@ class ProgressDialog(QDialog):
         self._layout.addWidget(buttons)
         self.cancel_button.clicked.connect(self.request_cancel)
         task.progress.relay.progress.connect(self.on_progress)
-        task.progress.relay.status.connect(self.status.setText)
+        task.progress.relay.status.connect(lambda text: self.status.setText(_(text)))
 
     def bar(self, label: str) -> QProgressBar:
         if label not in self._bars:

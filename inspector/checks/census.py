@@ -287,6 +287,13 @@ def _check_time(text: str | None) -> str:
     return text
 
 
+def _require_id(conn: Connection, inspection_id: int) -> bool:
+    """The setting census_require_id: must "present" carry a matching ID number or a note?"""
+    from inspector.settings import effective_settings
+
+    return bool(effective_settings(conn, inspection_id).get("census_require_id", False))
+
+
 def _check_time_in_inspection(conn: Connection, inspection_id: int, checked_at: str) -> None:
     """A census is taken on site: a time checked before the reviewed window is a typing error."""
     row = conn.exec_driver_sql("SELECT date_from FROM inspection WHERE id = ?", (inspection_id,)).fetchone()
@@ -345,11 +352,11 @@ def record_outcome(
                 raise UserError(_("the ID number does not match {name}'s registration: record identity_mismatch, "
                                   "or present with a note if identity was confirmed otherwise")
                                 .format(name=entry.psn_name))
-            if id_match is None and not (note and note.strip()):
-                raise UserError(_("present needs a matching ID number (--id-number) or a note saying how identity "
-                                  "was confirmed (--note)"))
+            if id_match is None and not (note and note.strip()) and _require_id(conn, inspection_id):
+                raise UserError(_("present needs a matching ID number or a note saying how identity "
+                                  "was confirmed"))
         if outcome == "on_leave" and not entry.leave_covers_v and pic is None:
-            raise UserError(_("visit {m} has no leave record covering {v}: photograph the leave slip (--photo) "
+            raise UserError(_("visit {m} has no leave record covering {v}: photograph the leave slip "
                               "or record absent").format(m=mdtrt_id, v=ctx.visit_time))
         payload: dict[str, Any] = {
             "mdtrt_id": mdtrt_id, "outcome": outcome, "ward_codg": entry.ward_codg, "bed": entry.bed,

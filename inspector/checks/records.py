@@ -184,7 +184,7 @@ def answer(engine: Engine, inspection_id: int, mdtrt_id: str, item: str, outcome
         check_context(conn, inspection_id)
         sample = current_sample(conn, inspection_id)
         if sample is None:
-            raise UserError(_("no record sample yet: draw it first (records --sample)"))
+            raise UserError(_("no record sample yet: draw it first"))
         if mdtrt_id not in sample.ids:
             raise UserError(_("record {id} is not in the record sample").format(id=mdtrt_id))
         tpl = pinned_template(conn, sample.template)
@@ -265,7 +265,7 @@ def records_summary(conn: Any, inspection_id: int) -> RecordSummary:
     ctx = check_context(conn, inspection_id)
     sample = current_sample(conn, inspection_id)
     if sample is None:
-        raise UserError(_("no record sample yet: draw it first (records --sample)"))
+        raise UserError(_("no record sample yet: draw it first"))
     tpl: Template = pinned_template(conn, sample.template)
     answers: dict[tuple[str, str], dict[str, Any]] = {}
     for ev in read_events(conn, inspection_id, ["records.answer"]):

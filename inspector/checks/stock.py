@@ -176,7 +176,7 @@ def add_drug(engine: Engine, inspection_id: int, code: str) -> Event:
 def _require_sample(conn: Any, inspection_id: int) -> StockSample:
     sample = current_sample(conn, inspection_id)
     if sample is None:
-        raise UserError(_("no stock sample yet: draw it first (stock --sample)"))
+        raise UserError(_("no stock sample yet: draw it first"))
     return sample
 
 
@@ -205,7 +205,7 @@ def record_count(engine: Engine, inspection_id: int, code: str, counted: str, no
         check_context(conn, inspection_id)
         sample = _require_sample(conn, inspection_id)
         if code not in sample.drugs:
-            raise UserError(_("drug {code} is not in the stock sample; add it first (stock --add)").format(code=code))
+            raise UserError(_("drug {code} is not in the stock sample; add it first").format(code=code))
         return append_event(engine, inspection_id, "stock.counted",
                             {"med_list_codg": code, "counted": str(qty), "note": note or None}, conn=conn)
 
@@ -400,7 +400,7 @@ def _stocking(conn: Any, ctx: CheckContext, expected_all: dict[str, Decimal],
             base = {c for c in required_codes if c[:1] == category}
             stocked = stocked & base
             if required is None:
-                note = _("no required list loaded (stock --required-list FILE)")
+                note = _("no required list loaded")
         formulary = sum(1 for c in stocked if levels.get(c) in FORMULARY_LEVELS)
         if base:
             exact = Fraction(formulary, len(base))

@@ -11,13 +11,13 @@ from inspector.progress import TextProgress
 def register(sub, common) -> None:
     p = sub.add_parser("demo-central", parents=[common],
                        help=_("write a realistic demo central database with planted screening cases"))
-    p.add_argument("--out", metavar="PATH", help="SQLite file to write (with PATH.manifest.json beside it)")
-    p.add_argument("--seed", type=int, default=1, help="random seed (default 1); same seed and scale, same rows")
+    p.add_argument("--out", metavar="PATH", help=_("SQLite file to write (with PATH.manifest.json beside it)"))
+    p.add_argument("--seed", type=int, default=1, help=_("random seed (default 1); same seed and scale, same rows"))
     p.add_argument("--scale", choices=["small", "hospital"], default="small",
-                   help="small: a few hundred stays; hospital: a 1,500-bed hospital, over 1,000,000 fee lines")
+                   help=_("small: a few hundred stays; hospital: a 1,500-bed hospital, over 1,000,000 fee lines"))
     p.add_argument("--pg-url", metavar="URL",
-                   help="also load the same rows into this empty PostgreSQL database (postgresql+psycopg://...)")
-    p.add_argument("--force", action="store_true", help="replace an existing --out file")
+                   help=_("also load the same rows into this empty PostgreSQL database (postgresql+psycopg://...)"))
+    p.add_argument("--force", action="store_true", help=_("replace an existing --out file"))
     p.set_defaults(func=cmd_demo_central)
 
 

@@ -17,25 +17,25 @@ from inspector.screening.summaries import lead_summary
 def register(sub, common) -> None:
     p = sub.add_parser("screen", parents=[common], help=_("run screening rules S1-S9 over an inspection's data"))
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
-    p.add_argument("--rule", action="append", metavar="S1", help="only these rules (repeatable; default all)")
+    p.add_argument("--rule", action="append", metavar="S1", help=_("only these rules (repeatable; default all)"))
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_screen)
 
     p = sub.add_parser("leads", parents=[common], help=_("list leads, or `leads decide` to confirm or dismiss one"))
-    p.add_argument("action", nargs="?", choices=["decide"], help="decide: record a lead's status")
+    p.add_argument("action", nargs="?", choices=["decide"], help=_("decide: record a lead's status"))
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
     p.add_argument("--rule", metavar="S1")
     p.add_argument("--status", choices=["open", "confirmed", "dismissed"],
-                   help="list: only leads with this status; decide: the new status")
-    p.add_argument("--key", metavar="JSON", help="decide: the lead's key as a JSON array, e.g. '[\"M1\",\"M2\"]'")
-    p.add_argument("--lead", type=int, metavar="N", help="decide: the lead's id")
-    p.add_argument("--reason", help="decide: why (required to dismiss)")
+                   help=_("list: only leads with this status; decide: the new status"))
+    p.add_argument("--key", metavar="JSON", help=_("decide: the lead's key as a JSON array, e.g. '[\"M1\",\"M2\"]'"))
+    p.add_argument("--lead", type=int, metavar="N", help=_("decide: the lead's id"))
+    p.add_argument("--reason", help=_("decide: why (required to dismiss)"))
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_leads)
 
     p = sub.add_parser("settings", parents=[common], help=_("show or change an inspection's settings"))
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a setting (repeatable)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=_("change a setting (repeatable)"))
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_settings)
 

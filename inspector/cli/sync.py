@@ -23,13 +23,13 @@ def register(sub, common) -> None:
         ),
     )
     p.add_argument("--central", required=True, metavar="URL",
-                   help="SQLAlchemy URL (postgresql://user:pw@host/db) or a SQLite file path")
-    p.add_argument("--institution", metavar="CODE", help="fixmedins_code of the institution")
-    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day of the review window")
-    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day of the review window (included)")
-    p.add_argument("--visit-time", metavar="'YYYY-MM-DD HH:MM:SS'", help="time of the on-site visit (default: now)")
+                   help=_("SQLAlchemy URL (postgresql://user:pw@host/db) or a SQLite file path"))
+    p.add_argument("--institution", metavar="CODE", help=_("fixmedins_code of the institution"))
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help=_("first day of the review window"))
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help=_("last day of the review window (included)"))
+    p.add_argument("--visit-time", metavar="'YYYY-MM-DD HH:MM:SS'", help=_("time of the on-site visit (default: now)"))
     p.add_argument("--inspection", type=int, metavar="ID",
-                   help="re-sync this inspection as a new snapshot version (its institution, window and visit time)")
+                   help=_("re-sync this inspection as a new snapshot version (its institution, window and visit time)"))
     p.set_defaults(func=cmd_sync)
 
 

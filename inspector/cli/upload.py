@@ -13,8 +13,8 @@ UPLOAD_STATUS = {"queued": N_("upload: queued"), "sent": N_("upload: sent"), "ve
 
 def register(sub, common) -> None:
     p = sub.add_parser("upload", parents=[common], help=_("send signed packages to the central (queue, send, status)"))
-    p.add_argument("--central", metavar="URL", help="send every queued package to this central database")
-    p.add_argument("--max-attempts", type=int, default=5, metavar="N", help="attempts per package (default 5)")
+    p.add_argument("--central", metavar="URL", help=_("send every queued package to this central database"))
+    p.add_argument("--max-attempts", type=int, default=5, metavar="N", help=_("attempts per package (default 5)"))
     p.set_defaults(func=cmd_upload)
     usub = p.add_subparsers(dest="upload_command", metavar="<upload command>", required=False)
     q = usub.add_parser("queue", parents=[common], help=_("queue a signed report PDF with the findings JSON"))

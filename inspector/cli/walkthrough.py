@@ -14,7 +14,7 @@ def register(sub, common) -> None:
     p = sub.add_parser("demo", parents=[common],
                        help=_("build the demo central database, sync and screen its hospital, walk through an inspection"))
     p.add_argument("--workdir", metavar="DIR", default="demo-data",
-                   help="where the demo central database, the store (unless --db) and the outputs go (default: demo-data)")
+                   help=_("where the demo central database, the store (unless --db) and the outputs go (default: demo-data)"))
     p.set_defaults(func=cmd_demo)
 
 

@@ -17,24 +17,24 @@ def register(sub, common) -> None:
         "import-xlsx", parents=[common],
         help=_("import an institution's slice from a workbook in the contract's Excel form"),
     )
-    p.add_argument("file", metavar="FILE", help="the .xlsx workbook")
-    p.add_argument("--institution", required=True, metavar="CODE", help="fixmedins_code of the institution")
-    p.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD", help="first day of the review window")
-    p.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD", help="last day of the review window")
+    p.add_argument("file", metavar="FILE", help=_("the .xlsx workbook"))
+    p.add_argument("--institution", required=True, metavar="CODE", help=_("fixmedins_code of the institution"))
+    p.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD", help=_("first day of the review window"))
+    p.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD", help=_("last day of the review window"))
     p.add_argument("--visit-time", metavar="'YYYY-MM-DD HH:MM:SS'",
-                   help="time of the on-site visit (default: now, or the inspection's with --inspection)")
+                   help=_("time of the on-site visit (default: now, or the inspection's with --inspection)"))
     p.add_argument("--inspection", type=int, metavar="ID",
-                   help="re-import as a new snapshot version of this inspection (same institution and window)")
+                   help=_("re-import as a new snapshot version of this inspection (same institution and window)"))
     p.set_defaults(func=cmd_import_xlsx)
 
     q = sub.add_parser(
         "export-central-xlsx", parents=[common],
         help=_("write a central database (or one institution's rows) in the contract's Excel form"),
     )
-    q.add_argument("--central", required=True, metavar="URL", help="SQLAlchemy URL or SQLite file of the central database")
-    q.add_argument("--out", required=True, metavar="FILE", help="the .xlsx file to write")
-    q.add_argument("--institution", metavar="CODE", help="only this institution's rows")
-    q.add_argument("--dates", choices=["excel", "text"], default="excel", help="dates as Excel dates or as text")
+    q.add_argument("--central", required=True, metavar="URL", help=_("SQLAlchemy URL or SQLite file of the central database"))
+    q.add_argument("--out", required=True, metavar="FILE", help=_("the .xlsx file to write"))
+    q.add_argument("--institution", metavar="CODE", help=_("only this institution's rows"))
+    q.add_argument("--dates", choices=["excel", "text"], default="excel", help=_("dates as Excel dates or as text"))
     q.set_defaults(func=cmd_export_central_xlsx)
 
 

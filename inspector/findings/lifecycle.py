@@ -213,7 +213,7 @@ def create_finding(
         existing = fold_findings(conn, inspection_id)
         if source_type == "manual":
             if category_code is None or amount is None or not (description or "").strip():
-                raise UserError(_("a finding by hand needs --category, --amount and --description"))
+                raise UserError(_("a finding by hand needs a category, an amount and a description"))
             amt = parse_amount(amount)
             ref = ref or f"manual-{len(existing) + 1}"
             src_evidence: list[str] = []
@@ -314,7 +314,7 @@ def review_finding(engine: Engine, inspection_id: int, key: str | int, decision:
     with write_transaction(engine) as conn:
         lead = team_lead(conn, inspection_id)
         if lead is None:
-            raise UserError(_("inspection {id} has no team lead: add one with `team --add NAME --cert-no N --role lead`")
+            raise UserError(_("inspection {id} has no team lead: add one to the team first")
                             .format(id=inspection_id))
         if (reviewer or "").strip() != lead.name:
             raise UserError(_("only the team lead ({lead}) reviews findings, not {who}")

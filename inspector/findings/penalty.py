@@ -116,7 +116,7 @@ def compute_penalty(
                               "refused to correct").format(c=cat.code))
         if not refused:
             if fixed_fine not in (None, ""):
-                raise UserError(_("{c}: a fine applies only when the institution refused to correct (--refused)")
+                raise UserError(_("{c}: a fine applies only when the institution refused to correct")
                                 .format(c=cat.code))
             return Penalty(cat.code, amt, amt, None, ZERO, amt, None, None, None)
         fine = parse_amount(fixed_fine if fixed_fine not in (None, "") else cat.low, _("fixed fine"))
@@ -128,7 +128,7 @@ def compute_penalty(
         raise UserError(_("{c}: a fixed fine applies only to M01").format(c=cat.code))
     if cat.fine_kind == "multiplier_if_fraud" and not fraud:
         if m is not None:
-            raise UserError(_("{c}: a multiplier applies only where fraud is established (--fraud)").format(c=cat.code))
+            raise UserError(_("{c}: a multiplier applies only where fraud is established").format(c=cat.code))
         return Penalty(cat.code, amt, amt, None, ZERO, amt, None, None, None)
     low, high, band = allowed_multipliers(cat, amt, bands)
     if m is None:

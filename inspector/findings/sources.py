@@ -36,7 +36,7 @@ def resolve_source(conn: Connection, inspection_id: int, source_type: str, ref: 
     except ModuleNotFoundError:
         raise UserError(_("findings from {s} are not available in this build").format(s=_(source_type))) from None
     if not ref:
-        raise UserError(_("a finding from {s} needs a reference (--ref)").format(s=_(source_type)))
+        raise UserError(_("a finding from {s} needs a reference").format(s=_(source_type)))
     return module.finding_source(conn, inspection_id, str(ref))
 
 

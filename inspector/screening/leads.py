@@ -126,16 +126,16 @@ def decide_lead(engine: Engine, inspection_id: int, *, status: str, rule: str | 
         raise UserError(_('unknown status {status!r}; statuses are {value}').format(status=status, value=', '.join(LEAD_STATUSES)))
     reason = (reason or "").strip() or None
     if status == "dismissed" and not reason:
-        raise UserError(_('dismissing a lead needs a reason (--reason)'))
+        raise UserError(_('dismissing a lead needs a reason'))
     if isinstance(key, str):
         try:
             key = json.loads(key)
         except ValueError:
-            raise UserError(_('--key must be a JSON array such as \'["M1","M2"]\', not {key!r}').format(key=key)) from None
+            raise UserError(_('a lead key must be a JSON array such as \'["M1","M2"]\', not {key!r}').format(key=key)) from None
     if key is not None and (not isinstance(key, list) or not all(isinstance(k, (str, int)) for k in key)):
         raise UserError(_('a lead key is a JSON array of strings, not {key!r}').format(key=key))
     if lead_id is None and (rule is None or key is None):
-        raise UserError(_('name the lead by --lead ID, or by --rule and --key'))
+        raise UserError(_('name the lead by its number, or by its rule and key'))
     with engine.connect() as conn:
         sid = _current_snapshot_id(conn, inspection_id)
         if lead_id is not None:

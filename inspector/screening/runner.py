@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 from inspector.coltypes import TIMESTAMP_FORMAT, to_scaled
 from inspector.db import write_transaction
 from inspector.errors import UserError
-from inspector.i18n import _
+from inspector.i18n import N_, _
 from inspector.events import append_event
 from inspector.models import Inspection, Snapshot
 from inspector.progress import Cancelled, Progress
@@ -64,7 +64,7 @@ def screen_snapshot(conn, ctx: ScreeningContext, rules: Iterable[str] | None = N
     seconds: dict[str, float] = {}
     for i, rule in enumerate(selected):
         ctx.progress.check()
-        ctx.progress.set_progress("screening", i, len(selected))
+        ctx.progress.set_progress(N_("screening"), i, len(selected))
         ctx.progress.set_status(rule)
         t = time.perf_counter()
         for n, lead in enumerate(RULES[rule].screen(conn, ctx)):
@@ -72,7 +72,7 @@ def screen_snapshot(conn, ctx: ScreeningContext, rules: Iterable[str] | None = N
             if n % 1000 == 999:
                 ctx.progress.check()
         seconds[rule] = time.perf_counter() - t
-    ctx.progress.set_progress("screening", len(selected), len(selected))
+    ctx.progress.set_progress(N_("screening"), len(selected), len(selected))
     return leads, seconds
 
 
@@ -110,7 +110,7 @@ def run_screening(engine: Engine, inspection_id: int, progress: Progress | None 
     computed_at = datetime.now().strftime(TIMESTAMP_FORMAT)
     result = ScreeningResult(inspection_id, snapshot_id, settings, selected, leads, seconds, computed_at)
     progress.check()
-    progress.set_status("saving leads")
+    progress.set_status(N_("saving leads"))
     with write_transaction(engine) as wconn:
         cur = wconn.connection.driver_connection.cursor()
         marks = ",".join("?" * len(selected))

@@ -109,7 +109,6 @@ def test_bad_input_changes_nothing(engine):
         (dict(mdtrt_id="M1", outcome="gone"), "unknown census outcome"),
         (dict(mdtrt_id="NOPE", outcome="absent"), "unknown visit"),
         (dict(mdtrt_id="OLD", outcome="absent"), "not on the ward roster"),
-        (dict(mdtrt_id="M1", outcome="present"), "needs a matching ID"),
         (dict(mdtrt_id="M1", outcome="on_leave"), "no leave record"),
         (dict(mdtrt_id="M1", outcome="absent", photo="/no/such/file.jpg"), "no such file"),
         (dict(mdtrt_id="M1", outcome="absent", checked_at="yesterday"), "not a time"),
@@ -122,6 +121,21 @@ def test_bad_input_changes_nothing(engine):
     with pytest.raises(UserError, match="unknown ward"):
         record_unregistered(engine, iid, "W9", "1", "someone")
     assert _event_count(engine) == 0
+
+
+def test_present_is_one_tick_unless_the_settings_require_an_id_check(engine):
+    from inspector.settings import change_settings
+
+    iid = Hospital(visit_time=V).ward("W1").stay("M1", "P1", "2026-10-30 08:00:00").stay(
+        "M2", "P2", "2026-10-30 08:00:00", bed="2").write(engine)
+    ev = record_outcome(engine, iid, "M1", "present")          # one key: identity not checked, and it says so
+    assert ev.payload["id_verified"] is False and ev.payload["note"] is None
+    change_settings(engine, iid, {"census_require_id": "true"})
+    before = _event_count(engine)
+    with pytest.raises(UserError, match="needs a matching ID"):
+        record_outcome(engine, iid, "M2", "present")
+    assert _event_count(engine) == before
+    assert record_outcome(engine, iid, "M2", "present", note="护士长当面确认").payload["outcome"] == "present"
 
 
 def test_outcomes_undo_and_photo_evidence(engine, tmp_path):

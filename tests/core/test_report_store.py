@@ -96,5 +96,5 @@ def test_bad_inputs_are_refused(store, tmp_path, capsys):
     with pytest.raises(UserError):
         record_hand_signature(engine, 1, b"not a png")
     assert run(["report", "--db", str(path), "--inspection", "9", "--out", str(tmp_path / "x.pdf")]) == 2
-    assert "no inspection with id 9" in capsys.readouterr().err
+    assert "没有编号为 9 的检查" in capsys.readouterr().err
     assert not (tmp_path / "x.pdf").exists()

@@ -81,18 +81,55 @@ def test_census_of_a_whole_ward_with_id_check_and_undo(qtbot, ctx, census):
         assert last.entry.mdtrt_id not in census_state(c, 1).outcomes
 
 
-def test_present_without_id_needs_a_note(qtbot, ctx, census):
+def test_present_is_one_key_and_the_id_check_a_setting(qtbot, ctx, census):
+    from inspector.settings import change_settings
+
     view = census
     tile = view.selected_tile()
-    qtbot.keyClick(tile, Qt.Key.Key_P)
-    assert tile.outcome is None and view.message.text()
-    view.note.setText("核对住院腕带和床头卡")
-    tile.setFocus()
-    qtbot.keyClick(tile, Qt.Key.Key_P)
-    assert tile.outcome == "present"
+    qtbot.keyClick(tile, Qt.Key.Key_P)                 # one key: in bed, identity not checked
+    assert tile.outcome == "present", view.message.text()
     with ctx.engine.connect() as c:
         ev = census_state(c, 1).outcomes[tile.entry.mdtrt_id]
+    assert ev.payload["id_verified"] is False and ev.payload["note"] is None
+    change_settings(ctx.engine, 1, {"census_require_id": True})   # a bureau that wants every identity checked
+    nxt = view.selected_tile()
+    assert nxt is not tile
+    qtbot.keyClick(nxt, Qt.Key.Key_P)
+    assert nxt.outcome is None and view.message.text()
+    assert "--" not in view.message.text()            # no command-line flag in a GUI message
+    view.note.setText("核对住院腕带和床头卡")
+    nxt.setFocus()
+    qtbot.keyClick(nxt, Qt.Key.Key_P)
+    assert nxt.outcome == "present"
+    with ctx.engine.connect() as c:
+        ev = census_state(c, 1).outcomes[nxt.entry.mdtrt_id]
     assert ev.payload["note"] == "核对住院腕带和床头卡" and ev.payload["id_verified"] is False
+
+
+def test_a_complete_ward_is_announced_and_its_last_bed_not_overwritten(qtbot, ctx, census):
+    view = census
+    view.ward.setCurrentIndex(view.ward.findData("W01"))
+    tiles = view.tiles
+    assert "0/" in view.ward.currentText()             # per-ward progress in the ward list
+    for tile in tiles:
+        tile.setFocus()
+        qtbot.keyClick(tile, Qt.Key.Key_A)
+        assert tile.outcome == "absent", view.message.text()
+    n = len(tiles)
+    assert view.selected_tile() is None                # nothing selected: the next key cannot overwrite
+    assert str(n) in view.message.text() and "已全部核查" in view.message.text()
+    qtbot.waitUntil(lambda: f"{n}/{n}" in view.ward.currentText())
+    assert "✓" in view.ward.currentText()
+    qtbot.keyClick(view.grid_host, Qt.Key.Key_D)        # a stray key after the last bed
+    assert tiles[-1].outcome == "absent"
+    with ctx.engine.connect() as c:
+        assert len(read_events(c, 1, ["census.outcome"])) == n
+    # N goes to the next ward with unchecked beds
+    qtbot.keyClick(view.grid_host, Qt.Key.Key_N)
+    assert view.current_ward() != "W01" and view.selected_tile() is view.tiles[0]
+    # arrows bring a bed back into focus in a completed ward
+    view.ward.setCurrentIndex(view.ward.findData("W01"))
+    assert view.selected_tile() is view.tiles[0]
 
 
 def test_switching_language_mid_census_keeps_the_record_language_free(qtbot, ctx, census):
