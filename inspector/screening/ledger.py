@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate, groupby
 from operator import itemgetter
 
-from inspector.screening.base import ScreeningContext, raw_cursor, table_bounds
+from inspector.screening.base import LOCAL_SQL, RuleSQL, ScreeningContext, raw_cursor, table_bounds
 
 OPENINGS_SQL = """
 SELECT i.med_list_codg, i.invdate, i.inv_cnt
@@ -27,7 +27,9 @@ SELECT i.med_list_codg, i.invdate, i.inv_cnt
                       AND j.invdate > i.invdate AND j.invdate <= :d0)
 """
 
-STREAM_SQL = """
+def stream_sql(q: RuleSQL) -> str:
+    """The movement stream in dialect `q`."""
+    return f"""
 SELECT g, t, kind, SUM(v), MAX(declared) FROM (
     SELECT med_list_codg AS g, invdate || ' 00:00:00' AS t, 0 AS kind, 0 AS v, inv_cnt AS declared
       FROM snap_drug_inv
@@ -38,10 +40,13 @@ SELECT g, t, kind, SUM(v), MAX(declared) FROM (
     UNION ALL
     SELECT med_list_codg, sel_retn_time, 1, CASE WHEN retn_flag = '1' THEN sel_retn_cnt ELSE -sel_retn_cnt END, NULL
       FROM snap_drug_sel
-     WHERE rowid BETWEEN :slo AND :shi AND +snapshot_id = :s AND fixmedins_code = :c AND sel_retn_time < :w1)
+     WHERE {q.scan(lo='slo', hi='shi')} AND fixmedins_code = :c AND sel_retn_time < :w1) u
 GROUP BY g, t, kind
-ORDER BY g, t, kind
+ORDER BY {q.binary('g')}, t, kind
 """
+
+
+STREAM_SQL = stream_sql(LOCAL_SQL)
 
 
 @dataclass
@@ -77,8 +82,8 @@ def _walk_all(conn, ctx: ScreeningContext) -> Iterator[DrugWalk]:
               "d1": ctx.d1_excl}
     # Openings: one row per drug that has one (a few per drug at most).
     openings = {g: (d, n) for g, d, n in cur.execute(OPENINGS_SQL, params)}
-    slo, shi = table_bounds(cur, ctx, "snap_drug_sel")
-    cur.execute(STREAM_SQL, {**params, "slo": slo, "shi": shi})
+    slo, shi = table_bounds(cur, ctx, "snap_drug_sel") if ctx.sql.local else (0, -1)
+    cur.execute(stream_sql(ctx.sql), {**params, "slo": slo, "shi": shi})
     n = 0
     for code, rows in groupby(_rows(cur), key=itemgetter(0)):
         n += 1

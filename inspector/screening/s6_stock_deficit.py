@@ -15,8 +15,8 @@ SUMMARY = N_("Drug {drug}: the ledger balance fell to {lowest} at {when} (openin
 SALES_SQL = """
 SELECT COALESCE(SUM(sel_retn_cnt * pric), 0), COALESCE(SUM(sel_retn_cnt), 0)
   FROM snap_drug_sel
- WHERE snapshot_id = ? AND med_list_codg = ? AND fixmedins_code = ? AND retn_flag = '0'
-   AND sel_retn_time >= ? AND sel_retn_time < ?
+ WHERE snapshot_id = :s AND med_list_codg = :g AND fixmedins_code = :c AND retn_flag = '0'
+   AND sel_retn_time >= :w0 AND sel_retn_time < :w1
 """
 
 
@@ -27,7 +27,7 @@ def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
         if w.lowest >= 0:
             continue
         sales_amount, sales_qty = cur.execute(
-            SALES_SQL, (ctx.snapshot_id, w.code, ctx.fixmedins_code, ctx.w0, ctx.w1)).fetchone()
+            SALES_SQL, {"s": ctx.snapshot_id, "g": w.code, "c": ctx.fixmedins_code, "w0": ctx.w0, "w1": ctx.w1}).fetchone()
         shortfall = -w.lowest
         if sales_qty:
             avg = scaled(sales_amount, 6) / scaled(sales_qty, 2)

@@ -16,8 +16,8 @@ SUMMARY = N_("Drug {drug} counted {declared} on {day}, the ledger expects {expec
 PURCHASES_SQL = """
 SELECT COALESCE(SUM(purc_cnt * purc_pric), 0), COALESCE(SUM(purc_cnt), 0)
   FROM snap_drug_purc
- WHERE snapshot_id = ? AND med_list_codg = ? AND fixmedins_code = ? AND retn_flag = '0'
-   AND purc_time >= ? AND purc_time < ?
+ WHERE snapshot_id = :s AND med_list_codg = :g AND fixmedins_code = :c AND retn_flag = '0'
+   AND purc_time >= :w0 AND purc_time < :w1
 """
 
 
@@ -34,7 +34,8 @@ def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
             if not scaled(abs(diff), 2) > allowed:
                 continue
             if not priced:
-                amt, q = cur.execute(PURCHASES_SQL, (ctx.snapshot_id, w.code, ctx.fixmedins_code, ctx.w0, ctx.w1)).fetchone()
+                amt, q = cur.execute(PURCHASES_SQL, {"s": ctx.snapshot_id, "g": w.code, "c": ctx.fixmedins_code,
+                                                     "w0": ctx.w0, "w1": ctx.w1}).fetchone()
                 avg = scaled(amt, 6) / scaled(q, 2) if q else None
                 priced = True
             amount = round_cents(scaled(abs(diff), 2) * avg) if avg is not None else round_cents(0)
