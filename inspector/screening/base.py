@@ -65,6 +65,24 @@ class RuleSQL:
         """A text expression compared and ordered byte-wise, as SQLite does."""
         return f'{expr} COLLATE "C"' if self._pg else expr
 
+    # The store's pinned plans (see plans.py): SQLite-only hints, nothing on a central, whose own
+    # planner and indexes decide there.
+    def indexed(self, index: str) -> str:
+        return f" INDEXED BY {index}" if self.local else ""
+
+    @property
+    def not_indexed(self) -> str:
+        return " NOT INDEXED" if self.local else ""
+
+    @property
+    def cross(self) -> str:
+        """CROSS JOIN fixes SQLite's join order; elsewhere a plain JOIN."""
+        return "CROSS JOIN" if self.local else "JOIN"
+
+    def plus(self, expr: str) -> str:
+        """A unary `+`, which keeps SQLite from using an index on the column."""
+        return f"+{expr}" if self.local else expr
+
     def scan(self, alias: str = "", lo: str = "lo", hi: str = "hi") -> str:
         """The condition of a whole-snapshot scan of a table: in the store a rowid range (see
         `table_bounds`) plus the snapshot test; on a central the snapshot test alone."""

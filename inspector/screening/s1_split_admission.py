@@ -12,25 +12,28 @@ SUMMARY = N_("Stay {prev} discharged {prev_end}, stay {next} admitted {next_begi
 SEVERITY = {"high": N_("high"), "medium": N_("medium")}
 
 # For every discharged inpatient stay `p`: the person's first other inpatient stay beginning
-# at or after p's discharge, by (begntime, mdtrt_id): the pairs (p, x) of one person's stays
-# numbered per p in that order (ix_snap_mdtrt_psn in the store; a hash join on a central).
+# at or after p's discharge, by (begntime, mdtrt_id): the pairs (p, x) of one person's stays,
+# numbered per p in that order. In the store the plan is pinned (INDEXED BY, CROSS JOIN for the
+# order): p by type, then the person's stays by psn_no equality through ix_snap_mdtrt_psn, never
+# a begntime range over the hospital (see plans.py); on a central it is a hash join on psn_no.
 def sql(q: RuleSQL) -> str:
     """The query of S1 in dialect `q`."""
     return f"""
 SELECT p.mdtrt_id, p.endtime, COALESCE(r.dscg_maindiag_codg, p.adm_diag_codg),
        n.mdtrt_id, n.begntime, n.adm_diag_codg,
-       (SELECT COALESCE(SUM(f.det_item_fee_sumamt), 0) FROM snap_feedetl f
+       (SELECT COALESCE(SUM(f.det_item_fee_sumamt), 0) FROM snap_feedetl f{q.indexed('ix_snap_feedetl_mdtrt')}
          WHERE f.snapshot_id = :s AND f.mdtrt_id = n.mdtrt_id
            AND f.fee_ocur_time >= :w0 AND f.fee_ocur_time < :w1)
 FROM (SELECT p.mdtrt_id AS pid, x.mdtrt_id AS nid,
              ROW_NUMBER() OVER (PARTITION BY p.mdtrt_id ORDER BY x.begntime, {q.binary('x.mdtrt_id')}) AS rn
-        FROM snap_mdtrt p
-        JOIN snap_mdtrt x ON x.snapshot_id = :s AND x.psn_no = p.psn_no AND x.begntime >= p.endtime
-                         AND x.med_type = '21' AND x.fixmedins_code = :c AND x.mdtrt_id <> p.mdtrt_id
+        FROM snap_mdtrt p{q.indexed('ix_snap_mdtrt_type_begn')}
+        {q.cross} snap_mdtrt x{q.indexed('ix_snap_mdtrt_psn')}
+             ON x.snapshot_id = :s AND x.psn_no = p.psn_no AND x.begntime >= p.endtime
+            AND x.med_type = '21' AND x.fixmedins_code = :c AND x.mdtrt_id <> p.mdtrt_id
        WHERE p.snapshot_id = :s AND p.med_type = '21' AND p.fixmedins_code = :c AND p.endtime IS NOT NULL) k
-JOIN snap_mdtrt p ON p.snapshot_id = :s AND p.mdtrt_id = k.pid
-JOIN snap_mdtrt n ON n.snapshot_id = :s AND n.mdtrt_id = k.nid
-LEFT JOIN snap_medrcd r ON r.snapshot_id = :s AND r.mdtrt_id = p.mdtrt_id
+{q.cross} snap_mdtrt p{q.indexed('sqlite_autoindex_snap_mdtrt_1')} ON p.snapshot_id = :s AND p.mdtrt_id = k.pid
+{q.cross} snap_mdtrt n{q.indexed('sqlite_autoindex_snap_mdtrt_1')} ON n.snapshot_id = :s AND n.mdtrt_id = k.nid
+LEFT JOIN snap_medrcd r{q.indexed('sqlite_autoindex_snap_medrcd_1')} ON r.snapshot_id = :s AND r.mdtrt_id = p.mdtrt_id
 WHERE k.rn = 1 AND n.begntime >= :w0 AND n.begntime < :w1
   AND {q.daynum('n.begntime')} - {q.daynum('p.endtime')} <= :days
 ORDER BY {q.binary('p.mdtrt_id')}

@@ -17,7 +17,7 @@ def sql(q: RuleSQL) -> str:
     return f"""
 SELECT d, COUNT(*), SUM(a) FROM (
     SELECT substr(fee_ocur_time, 1, 10) AS d, SUM(cnt) AS q, SUM(det_item_fee_sumamt) AS a
-      FROM snap_feedetl
+      FROM snap_feedetl{q.not_indexed}
      WHERE {q.scan()} AND med_chrgitm_type = '01'
        AND fee_ocur_time >= :w0 AND fee_ocur_time < :w1
      GROUP BY mdtrt_id, substr(fee_ocur_time, 1, 10)) g

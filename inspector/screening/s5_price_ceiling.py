@@ -14,8 +14,8 @@ def sql(q: RuleSQL) -> str:
     """The query of S5 in dialect `q`."""
     return f"""
 SELECT f.feedetl_sn, f.mdtrt_id, f.med_list_codg, f.fee_ocur_time, f.cnt, f.pric, m.pric_uplmt_amt
-  FROM snap_feedetl f
-  JOIN snap_med_list m ON m.snapshot_id = :s AND m.med_list_codg = f.med_list_codg
+  FROM snap_feedetl f{q.not_indexed}
+ {q.cross} snap_med_list m{q.indexed('sqlite_autoindex_snap_med_list_1')} ON m.snapshot_id = :s AND m.med_list_codg = f.med_list_codg
  WHERE {q.scan('f')} AND m.pric_uplmt_amt IS NOT NULL
    AND f.pric > m.pric_uplmt_amt
    AND f.fee_ocur_time >= :w0 AND f.fee_ocur_time < :w1
