@@ -25,7 +25,7 @@ from inspector.i18n import N_, _
 from inspector.progress import Cancelled
 
 # Modules under inspector.cli that define `register(subparsers, common)`.
-COMMAND_MODULES: tuple[str, ...] = ("data", "demo", "checks", "audit", "sync", "xlsx", "screening", "walkthrough", "documents", "upload")
+COMMAND_MODULES: tuple[str, ...] = ("data", "demo", "checks", "audit", "sync", "xlsx", "screening", "walkthrough", "documents", "upload", "planning")
 
 EXIT_USER_ERROR = 2
 EXIT_BUG = 70          # EX_SOFTWARE: an internal error, details in the debug log
@@ -33,9 +33,11 @@ EXIT_INTERRUPTED = 130
 
 
 def language_from_env(environ: os._Environ | dict[str, str] | None = None) -> str:
-    """The CLI's language from LC_ALL, LC_MESSAGES or LANG (the first set): en_* is English,
-    zh_* Chinese, anything else the default, Simplified Chinese."""
+    """The CLI's language: $INSPECTOR_LANG (zh_CN or en) if set, else LC_ALL, LC_MESSAGES or LANG
+    (the first set): en_* is English, zh_* Chinese, anything else the default, Simplified Chinese."""
     env = os.environ if environ is None else environ
+    if env.get("INSPECTOR_LANG") in i18n.LANGUAGES:       # the application's own switch comes first
+        return env["INSPECTOR_LANG"]
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = (env.get(var) or "").strip()
         if value:
@@ -204,6 +206,8 @@ def run(argv: Sequence[str] | None = None, extra=()) -> int:
     from sqlalchemy.exc import OperationalError
 
     raw = list(sys.argv[1:] if argv is None else argv)
+    if os.environ.get("INSPECTOR_LANG") in i18n.LANGUAGES:   # the application's own switch
+        i18n.set_language(os.environ["INSPECTOR_LANG"])
     try:
         args_list, lang = _take_language(raw)
         if lang:
