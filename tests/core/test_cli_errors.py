@@ -39,13 +39,10 @@ def _digest(db: Path) -> str:
     return h.hexdigest()
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    """The demo's workdir: store, demo central, keys, PDFs (built once for the module)."""
-    work = tmp_path_factory.mktemp("demo")
-    out = _main(["demo", "--workdir", str(work)], work)
-    assert out.returncode == 0, out.stderr.decode()
-    return work
+@pytest.fixture
+def demo(demo_workdir) -> Path:
+    """The demo's workdir: store, demo central, keys, PDFs (built once for the session)."""
+    return demo_workdir
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ import json
 import re
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -32,13 +30,9 @@ INTERFACE_WORDS = {"present", "identity_mismatch", "on_leave", "absent", "discha
                    "queue", "create", "issue", "keys"}
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    work = tmp_path_factory.mktemp("demo")
-    out = subprocess.run([sys.executable, str(ROOT / "main.py"), "demo", "--workdir", str(work)], cwd=work,
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr
-    return work
+@pytest.fixture
+def demo(demo_workdir) -> Path:
+    return demo_workdir
 
 
 def _commands(db: Path, tmp: Path, demo: Path, lang: str) -> list[list[str]]:
