@@ -25,6 +25,7 @@ from inspector.errors import UserError
 from inspector.i18n import N_, _
 from inspector.screening.leads import LEAD_STATUSES, decide_lead, is_screened, list_leads
 from inspector.screening.rules import RULES, rule_title
+from inspector.screening.summaries import summary_in_language
 from ui.context import ApplicationContext
 from ui.icons import icon
 from ui.models.labels import table_label
@@ -77,7 +78,9 @@ class LeadsModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return [str(lead.id), lead.rule, " · ".join(str(k) for k in lead.key),
                     _(SEVERITY_TEXT[lead.severity]) if lead.severity in SEVERITY_TEXT else (lead.severity or ""),
-                    f"{lead.amount:,.2f}", lead.summary, _(STATUS_TEXT.get(lead.status, lead.status)),
+                    f"{lead.amount:,.2f}",
+                    summary_in_language(lead.rule, lead.figures, lead.amount, lead.severity, lead.summary),
+                    _(STATUS_TEXT.get(lead.status, lead.status)),
                     lead.reason or ""][index.column()]
         if role == Qt.ItemDataRole.BackgroundRole and lead.status in STATUS_COLOURS:
             return QBrush(QColor(STATUS_COLOURS[lead.status]))

@@ -41,10 +41,34 @@ FRONT_PAGE = ("mdtrt_id", "psn_no", "dept_codg", "adm_time", "dscg_time", "dscg_
               "medfee_sumamt")
 
 
+NARROW_WIDTH = 1000   # (view width) below this the checklist goes above the front page and fee lines
+
+
+class ChoiceRadio(QRadioButton):
+    """A checklist choice: arrow keys move the focus between choices and items, never choosing.
+
+    (A plain radio button in an exclusive group checks its neighbour on an arrow key, which here
+    would record an outcome.) Space chooses, as a click does.
+    """
+
+    def __init__(self, navigate, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.navigate = navigate
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        step = {Qt.Key.Key_Left: (0, -1), Qt.Key.Key_Right: (0, 1), Qt.Key.Key_Up: (-1, 0),
+                Qt.Key.Key_Down: (1, 0)}.get(event.key())
+        if step is not None and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self.navigate(self, *step)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 class ChecklistRow:
     """The widgets of one checklist item: three choices, amount, note."""
 
-    def __init__(self, item_id: str, grid: QGridLayout, row: int, on_change) -> None:
+    def __init__(self, item_id: str, grid: QGridLayout, row: int, on_change, navigate=None) -> None:
         self.item_id = item_id
         self.label = QLabel()
         self.label.setWordWrap(True)
@@ -52,7 +76,7 @@ class ChecklistRow:
         self.radios: dict[str, QRadioButton] = {}
         box = QHBoxLayout()
         for outcome in OUTCOME_TEXT:
-            rb = QRadioButton()
+            rb = ChoiceRadio(navigate or (lambda *_a: None))
             rb.setMinimumHeight(26)
             self.radios[outcome] = rb
             self.group.addButton(rb)
@@ -110,11 +134,16 @@ class RecordsView(QWidget):
 
         split = QSplitter(Qt.Orientation.Horizontal)
         self.records = QListWidget()
-        self.records.setMinimumWidth(200)
+        self.records.setMinimumWidth(180)
         self.records.setMaximumWidth(260)
         self.records.currentRowChanged.connect(self.show_record)
         split.addWidget(self.records)
+        # front page + fee lines, and the checklist: side by side, or stacked on a narrow window
+        self.inner = QSplitter(Qt.Orientation.Horizontal)
+        self.inner.setChildrenCollapsible(False)
+        self._narrow = False
         middle = QWidget()
+        self.detail_pane = middle
         ml = QVBoxLayout(middle)
         ml.setContentsMargins(4, 0, 4, 0)
         self.front = QFrame()
@@ -132,8 +161,9 @@ class RecordsView(QWidget):
         self.fee_view = QTableView()
         self.fee_view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         ml.addWidget(self.fee_view, 1)
-        split.addWidget(middle)
+        self.inner.addWidget(middle)
         right = QWidget()
+        self.checklist_pane = right
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         self.record_status = QLabel()
@@ -141,6 +171,7 @@ class RecordsView(QWidget):
         rl.addWidget(self.record_status)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        self.checklist_scroll = scroll
         host = QWidget()
         self.grid = QGridLayout(host)
         self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -156,8 +187,10 @@ class RecordsView(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         rl.addWidget(self.message)
-        split.addWidget(right)
-        split.setSizes([220, 420, 560])
+        self.inner.addWidget(right)
+        self.inner.setSizes([420, 560])
+        split.addWidget(self.inner)
+        split.setSizes([220, 980])
         layout.addWidget(split, 1)
         ctx.language.changed.connect(self.retranslate)
         self.retranslate()
@@ -239,12 +272,44 @@ class RecordsView(QWidget):
             for cr in self.rows:
                 for w in (cr.label, cr.amount, cr.note, *cr.radios.values()):
                     w.deleteLater()
-            self.rows = [ChecklistRow(it.id, self.grid, i + 1, self.on_answer) for i, it in enumerate(r.items)]
+            self.rows = [ChecklistRow(it.id, self.grid, i + 1, self.on_answer, self.move_focus)
+                         for i, it in enumerate(r.items)]
         for cr, it in zip(self.rows, r.items):
             cr.item_id = it.id
             cr.show(it)
         amount = f" · {r.amount:,.2f}" if r.status == "fail" else ""
         self.record_status.setText(f"{r.mdtrt_id} · {_(STATUS_TEXT[r.status])}{amount}")
+
+    def move_focus(self, radio: QRadioButton, drow: int, dcol: int) -> None:
+        """Move the keyboard focus from `radio` to the neighbouring choice; nothing is recorded."""
+        outcomes = list(OUTCOME_TEXT)
+        for r, cr in enumerate(self.rows):
+            for c, o in enumerate(outcomes):
+                if cr.radios[o] is radio:
+                    r2 = min(max(r + drow, 0), len(self.rows) - 1)
+                    c2 = min(max(c + dcol, 0), len(outcomes) - 1)
+                    target = self.rows[r2].radios[outcomes[c2]]
+                    target.setFocus(Qt.FocusReason.TabFocusReason)
+                    self.checklist_scroll.ensureWidgetVisible(target)
+                    return
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override: stack the panes on a narrow window
+        super().resizeEvent(event)
+        self._arrange(event.size().width())
+
+    def _arrange(self, width: int) -> None:
+        narrow = width < NARROW_WIDTH
+        if narrow == self._narrow:
+            return
+        self._narrow = narrow
+        if narrow:
+            self.inner.setOrientation(Qt.Orientation.Vertical)
+            self.inner.insertWidget(0, self.checklist_pane)      # the checklist first: it is the work
+            self.inner.setSizes([360, 240])
+        else:
+            self.inner.setOrientation(Qt.Orientation.Horizontal)
+            self.inner.insertWidget(0, self.detail_pane)
+            self.inner.setSizes([420, 560])
 
     # actions -----------------------------------------------------------------------------------
     def draw(self) -> None:

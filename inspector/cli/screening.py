@@ -5,13 +5,12 @@ import sys
 
 from inspector.cli.common import print_json, print_table, store
 from inspector.errors import UserError
-from inspector.i18n import N_, _, language
+from inspector.i18n import N_, _
 from inspector.progress import Progress, TextProgress
 from inspector.screening import decide_lead, run_screening, screening_json
 from inspector.screening.leads import is_screened
-from inspector.screening.base import SUMMARY_LANGUAGE
 from inspector.screening.rules import RULES, rule_title
-from inspector.screening.summaries import lead_summary
+from inspector.screening.summaries import summary_in_language
 
 
 def register(sub, common) -> None:
@@ -45,9 +44,7 @@ SEVERITY_TEXT = {"high": N_("high"), "medium": N_("medium"), "low": N_("low")}
 
 def _summary(d: dict) -> str:
     """The lead's summary in the current language (stored in Chinese; rendered from its figures otherwise)."""
-    if language() == SUMMARY_LANGUAGE:
-        return d["summary"]
-    return lead_summary(d["rule"], d, d["amount"], d.get("severity"), stored=d["summary"])
+    return summary_in_language(d["rule"], d, d["amount"], d.get("severity"), d["summary"])
 
 
 def _print_leads(doc: dict, stream=None) -> None:

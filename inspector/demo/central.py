@@ -56,7 +56,7 @@ def build_demo_central(out: Path, *, seed: int = 1, scale: str = "small", progre
     if scale not in SCALES:
         raise UserError(_("unknown scale '{scale}'; use one of: {choices}").format(scale=scale, choices=", ".join(SCALES)))
     if out.exists() and not overwrite:
-        raise UserError(_("{path} already exists; use --force to replace it").format(path=out))
+        raise UserError(_("{path} already exists; it was not replaced").format(path=out))
     progress = progress or Progress()
     tmp = out.with_name(out.name + ".building")
     for p in (tmp, Path(str(tmp) + "-journal")):

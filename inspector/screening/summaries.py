@@ -72,3 +72,14 @@ def lead_summary(rule: str, figures: Mapping[str, Any], amount: Decimal | str, s
     except (KeyError, TypeError):
         return stored or ""
     return gettext(msgid, lang).format(**values)
+
+
+def summary_in_language(rule: str, figures: Mapping[str, Any], amount: Decimal | str, severity: str | None,
+                        stored: str, lang: str | None = None) -> str:
+    """What a person reads: the stored Chinese summary in Chinese, the rendered one otherwise."""
+    from inspector.i18n import language
+    from inspector.screening.base import SUMMARY_LANGUAGE
+
+    if (lang or language()) == SUMMARY_LANGUAGE:
+        return stored
+    return lead_summary(rule, figures, amount, severity, lang=lang, stored=stored)

@@ -82,7 +82,7 @@ def load_ca(ca_dir: Path) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
         cert = x509.load_pem_x509_certificate((ca_dir / CA_CERT_FILE).read_bytes())
         key = serialization.load_pem_private_key((ca_dir / CA_KEY_FILE).read_bytes(), password=None)
     except FileNotFoundError as exc:
-        raise UserError(_('{ca_dir}: not a CA directory ({filename} missing); run `keys create-demo-ca`').format(ca_dir=ca_dir, filename=exc.filename)) from None
+        raise UserError(_('{ca_dir}: not a CA directory ({filename} missing)').format(ca_dir=ca_dir, filename=exc.filename)) from None
     if not isinstance(key, rsa.RSAPrivateKey):
         raise UserError(_('{value}: expected an RSA key').format(value=ca_dir / CA_KEY_FILE))
     return cert, key
@@ -92,7 +92,7 @@ def issue_key(ca_dir: Path, name: str, out: Path, passphrase: bytes, cert_no: st
               years: int = 3) -> IssuedKey:
     """Issue an inspector's signing key and certificate from the demo CA as a PKCS#12 file."""
     if not name.strip():
-        raise UserError(_('keys issue: --name must not be empty'))
+        raise UserError(_("a key needs its holder's name"))
     if not passphrase:
         raise UserError(_('keys issue: the passphrase must not be empty'))
     ca_cert, ca_key = load_ca(ca_dir)
