@@ -131,7 +131,7 @@ def test_bad_input_is_one_message(region, tmp_path, capsys):
     assert run(["rank", "--central", str(central), "--from", "2026-09-28", "--to", "2026-07-01"]) == 2
     assert run(["rank", "--central", str(central), "--from", "2026-07-01", "--to", "2026-09-28", "--format", "xlsx"]) == 2
     err = capsys.readouterr().err
-    assert "Traceback" not in err and err.count("error:") == 3
+    assert "Traceback" not in err and err.count("错误：") + err.count("error:") == 3
 
 
 def test_xlsx_reads_back(region, tmp_path):
