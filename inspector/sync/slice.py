@@ -82,9 +82,10 @@ def _expr(dialect: str, table: str, column: str, alias: str, types: SourceTypes 
     On PostgreSQL a column not of the contract's type (e.g. text) is converted only when its
     value passed the contract check (`strict.py`), so a bad value becomes NULL and is flagged
     by `_bad` rather than failing the query."""
-    col = SNAPSHOT_MODELS[table].__table__.columns[column]
     ref = f"{alias}.{column}"
-    typ = col.type
+    columns = SNAPSHOT_MODELS[table].__table__.columns
+    # contract columns the store reduces (psn_info.brdy, certno_hash) are read as the contract has them
+    typ = columns[column].type if column in columns else (Day() if column == "brdy" else Text())
     guarded = dialect == "postgresql" and pg_guarded(table, column, types)
     src = f"{ref}::text" if guarded else ref
     if isinstance(typ, Scaled):
