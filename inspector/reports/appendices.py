@@ -76,7 +76,7 @@ def witness_line(data: ReportData, check: str, st: dict) -> Flowable:
     title = w.get("title") or _(WITNESS_LABELS[check])
     cells = [[para(_("{title} of the institution (signature):").format(title=title), st["body"]),
               para(w.get("name") or "", st["body"]), "", para(signing_date(data) if w else _("Date:"), st["body"])]]
-    table = Table(cells, colWidths=[62 * mm, 30 * mm, 45 * mm, FRAME_WIDTH - 137 * mm])
+    table = Table(cells, colWidths=[70 * mm, 24 * mm, 32 * mm, FRAME_WIDTH - 126 * mm])
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), FONT_NAME),
         ("LINEBELOW", (2, 0), (2, 0), 0.6, colors.black),
@@ -126,7 +126,7 @@ def _stock_table(data: ReportData, st: dict) -> Flowable:
                _("Amount (CNY)"), _("Count verdict"), _("Remarks")]
     rows = [[r.code, r.name, r.unit, _qty(r.expected), _qty(r.counted), _qty(r.variance), _rate(r.variance_rate),
              money(r.amount), outcome(r.verdict), r.note] for r in data.stock_rows]
-    return data_table(headers, rows, [111, 75, 22, 38, 38, 34, 34, 45, 50, 46], st, right_cols=(3, 4, 5, 6, 7))
+    return data_table(headers, rows, [118, 70, 22, 38, 38, 34, 34, 45, 50, 44], st, right_cols=(3, 4, 5, 6, 7))
 
 
 def _record_table(data: ReportData, st: dict) -> Flowable:
@@ -142,7 +142,7 @@ def _leads_table(data: ReportData, st: dict) -> Flowable:
 
     rows = [[r.rule, r.key, _(SEVERITIES[r.severity]) if r.severity in SEVERITIES else r.severity, money(r.amount),
              lead_outcome(r), keep_together(r.note)] for r in data.leads]
-    return data_table(headers, rows, [28, 111, 40, 45, 80, 189], st, right_cols=(3,))
+    return data_table(headers, rows, [28, 118, 40, 45, 80, 182], st, right_cols=(3,))
 
 
 def photo_grid(photos: list[EvidencePhoto], st: dict) -> list[Flowable]:

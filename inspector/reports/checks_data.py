@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from inspector.coltypes import TIMESTAMP_FORMAT
-from inspector.i18n import _
+from inspector.i18n import N_, _
 from inspector.reports.model import CensusRow, FindingRow, LeadRow, RecordReviewRow, StockRow
 
 
@@ -28,6 +28,21 @@ def _pct(v: Any) -> str:
     return "—" if v is None else f"{Decimal(str(v)) * 100:.1f}%"
 
 
+SOURCE_WORDS = {
+    "lead": N_("screening lead {rule}"),
+    "census": N_("ward census, visit {ref}"),
+    "stock": N_("drug stock count, drug {ref}"),
+    "record": N_("record review, visit {ref}"),
+    "manual": N_("entered by hand"),
+}
+
+
+def source_text(source_type: str, ref: str) -> str:
+    """Where a finding comes from, in words (no raw reference syntax)."""
+    rule = ref.partition(":")[0] if source_type == "lead" else ""
+    return _(SOURCE_WORDS.get(source_type, source_type)).format(rule=rule, ref=ref)
+
+
 def findings_rows(conn: Connection, inspection_id: int) -> tuple[list[FindingRow], bool]:
     """The current (not superseded) findings as list rows, and whether every one is approved."""
     from inspector.findings import fold_findings
@@ -36,7 +51,7 @@ def findings_rows(conn: Connection, inspection_id: int) -> tuple[list[FindingRow
     rows = []
     for f in current:
         d = f.as_dict()
-        source = f"{d['source_type']} {d['ref']}".strip()
+        source = source_text(d["source_type"], d["ref"])
         if d.get("amends"):
             source += " · " + _("amends an earlier finding")
         rows.append(FindingRow(
