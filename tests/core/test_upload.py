@@ -245,7 +245,7 @@ def test_export_xlsx_reads_back_the_same_numbers_with_formula_totals(world, tmp_
     assert totals["罚款合计（上缴国库）"][8].value == f"=SUM(I2:I{n})"
     assert sum(Decimal(str(r[5])) for r in body) == t.fund_recovery and sum(Decimal(str(r[8])) for r in body) == t.fines
     census = wb["附件1：在院核查表"]
-    assert census.freeze_panes == "A2" and census.column_dimensions["A"].width == 14
+    assert census.freeze_panes == "A2" and census.column_dimensions["A"].width == 16
     last = [c.value for c in census[census.max_row]]
     assert last[0] == "合计" and last[6] == f"=SUM(G2:G{census.max_row - 1})"
 
