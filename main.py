@@ -2,22 +2,34 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 
 def _register_gui(sub, common) -> None:
     from inspector.i18n import _
 
     p = sub.add_parser("gui", parents=[common], help=_("open the desktop application"))
+    p.add_argument("--smoke-test", action="store_true",
+                   help=_("open the first window, print the seconds it took, and quit (installation check)"))
     p.set_defaults(func=_run_gui)
 
 
 def _run_gui(args) -> int:
     from ui.app import run_gui  # Qt is imported only here
 
-    return run_gui(db_path=args.db)
+    return run_gui(db_path=args.db, smoke_test=args.smoke_test)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command line (`argv` without the program name); returns the exit code.
+
+    The language comes from the environment (or --lang), library logs go to the debug log,
+    and every error passes the CLI's one boundary (`inspector.cli.main`).
+    """
+    from inspector.cli import main as cli_main
+
+    return cli_main(list(sys.argv[1:] if argv is None else argv), extra=(_register_gui,))
 
 
 if __name__ == "__main__":
-    from inspector.cli import main
-
-    sys.exit(main(sys.argv[1:], extra=(_register_gui,)))
+    sys.exit(main())

@@ -80,7 +80,7 @@ class LeadsModel(QAbstractTableModel):
                     _(SEVERITY_TEXT[lead.severity]) if lead.severity in SEVERITY_TEXT else (lead.severity or ""),
                     f"{lead.amount:,.2f}",
                     summary_in_language(lead.rule, lead.figures, lead.amount, lead.severity, lead.summary),
-                    _(STATUS_TEXT.get(lead.status, lead.status)),
+                    lead.status_text(),
                     lead.reason or ""][index.column()]
         if role == Qt.ItemDataRole.BackgroundRole and lead.status in STATUS_COLOURS:
             return QBrush(QColor(STATUS_COLOURS[lead.status]))

@@ -25,7 +25,8 @@ from inspector.i18n import N_, _
 from inspector.progress import Cancelled
 
 # Modules under inspector.cli that define `register(subparsers, common)`.
-COMMAND_MODULES: tuple[str, ...] = ("data", "demo", "checks", "audit", "sync", "xlsx", "screening", "walkthrough", "documents", "upload", "planning")
+COMMAND_MODULES: tuple[str, ...] = ("data", "demo", "checks", "audit", "sync", "xlsx", "screening", "walkthrough", "documents", "upload",
+                                    "planning", "record")
 
 EXIT_USER_ERROR = 2
 EXIT_BUG = 70          # EX_SOFTWARE: an internal error, details in the debug log
@@ -120,7 +121,8 @@ def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction, argparse.
     common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
                         help=_("local store file (default: per-user data dir or $INSPECTOR_DB)"))
     parser = _Parser(
-        prog="main.py",
+        # `inspector` when run from the packaged application, `main.py` from a checkout
+        prog="inspector" if getattr(sys, "frozen", False) else "main.py",
         description=_("Inspector: on-site inspection of medical-insurance fund use."),
     )
     parser.add_argument("--lang", metavar="zh_CN|en",

@@ -12,34 +12,15 @@ from inspector.cli.common import print_json, print_table, store
 from inspector.errors import UserError
 from inspector.events import Event
 from inspector.i18n import N_, _
-from inspector.settings_text import percent
+from inspector.reports.checks_data import source_text
+from inspector.reports.wording import percent
 
-SOURCE_TEXT = {"lead": N_("lead {ref}"), "census": N_("ward census, visit {ref}"),
-               "stock": N_("stock count, drug {ref}"), "record": N_("record review, record {ref}"),
-               "manual": N_("entered by hand")}
 HISTORY_TEXT = {"finding.created": N_("created"), "finding.edited": N_("changed"),
                 "finding.submitted": N_("submitted for review"), "finding.reviewed": N_("reviewed"),
                 "finding.amended": N_("amended")}
 CHANGE_LABELS = {"category": N_("category"), "amount": N_("amount"), "multiplier": N_("multiplier"),
                  "fixed_fine": N_("fixed fine"), "refused": N_("refused to correct"), "fraud": N_("fraud established"),
                  "description": N_("description"), "handling": N_("proposed handling"), "evidence": N_("evidence")}
-
-
-def source_text(source_type: str, ref: str | None) -> str:
-    """Where a finding comes from, in words: a lead's reference `S1:["A","B"]` reads `lead S1 A / B`."""
-    import json
-
-    ref = ref or ""
-    if source_type == "lead" and ":" in ref:
-        rule, _sep, key = ref.partition(":")
-        try:
-            parts = json.loads(key)
-            key = " / ".join(str(k) for k in parts) if isinstance(parts, list) else key
-        except ValueError:
-            pass
-        ref = f"{rule} {key}"
-    msg = SOURCE_TEXT.get(source_type)
-    return _(msg).format(ref=ref) if msg else f"{source_type} {ref}"
 
 
 def _value_text(v: Any) -> str:

@@ -10,7 +10,7 @@ from inspector.checks.checklists import import_template, list_templates
 from inspector.cli.common import print_json, print_table, store
 from inspector.errors import UserError
 from inspector.i18n import N_, _
-from inspector.settings_text import percent, setting_text
+from inspector.reports.wording import percent, setting_value
 
 CATEGORY_TEXT = {"X": N_("western drugs"), "Z": N_("patent drugs")}
 ORIGIN_TEXT = {"top": N_("top seller"), "random": N_("drawn at random"), "added": N_("added by the inspectors")}
@@ -79,7 +79,11 @@ def cmd_stock(args) -> int:
         if args.format == "json":
             print_json({"seed": sample.seed, "method": sample.method, "rows": [asdict(r) for r in rows]})
         else:
-            print(_("seed {seed}; method: {method}").format(seed=sample.seed, method=sample.method))
+            from inspector.reports.wording import stock_sample_text
+
+            with engine.connect() as conn:
+                method = stock_sample_text(conn, iid)
+            print(_("seed {seed}; method: {method}").format(seed=sample.seed, method=method))
             _stock_table(rows)
         return 0
     if args.drug is not None:
@@ -118,7 +122,7 @@ def cmd_stock(args) -> int:
     print(_("amount beyond tolerance: {a}").format(a=summary.total_amount))
     print_table([_("category"), _("formulary"), _("denominator"), _("ratio"), _("minimum"), _("meets")],
                 [[_(CATEGORY_TEXT.get(s.category, s.category)), s.formulary,
-                  f"{s.denominator} ({setting_text('stocking_denominator', s.denominator_setting)})",
+                  f"{s.denominator} ({setting_value('stocking_denominator', s.denominator_setting)})",
                   percent(s.ratio) if s.ratio is not None else "", percent(s.minimum),
                   (_("yes") if s.meets_minimum else _("no")) if s.note is None else s.note] for s in summary.stocking])
     for t in summary.repeated_trace_codes:
@@ -177,12 +181,15 @@ def cmd_records(args) -> int:
     if stray:
         raise UserError(_("{flags} go with --mdtrt").format(flags=", ".join(stray)))
     if args.sample:
+        from inspector.reports.wording import record_sample_text
+
         s = rec.draw_sample(engine, iid, n=args.n, seed=args.seed, stratify=args.stratify, template=args.template)
         if args.format == "json":
             print_json(_sample_json(s))
         else:
             print(_("seed {seed}; n {n} of {pop}; method: {method}; template {t}:{v}").format(
-                seed=s.seed, n=s.n, pop=s.population, method=s.method, t=s.template["name"], v=s.template["version"]))
+                seed=s.seed, n=s.n, pop=s.population, method=record_sample_text(s).rstrip("。."), t=s.template["name"],
+                v=s.template["version"]))
             for st in s.strata:
                 print(_("  department {d}: {k} of {p}").format(d=st["dept_codg"] or "-", k=st["n"], p=st["population"]))
             for i in s.ids:

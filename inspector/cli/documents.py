@@ -57,30 +57,33 @@ def register(sub, common) -> None:
 
 def cmd_report(args) -> int:
     from inspector.cli.common import store
-    from inspector.db import session_factory
-    from inspector.reports.data import build_report_data
-    from inspector.reports.model import with_hand_signature, with_refusal
-    from inspector.reports.pdf import render_report
 
     if args.hand_signature and args.refused_note:
         raise UserError(_('give either --hand-signature or --refused-note, not both'))
-    with session_factory(store(args))() as session:
-        data = build_report_data(session, args.inspection)
+    png = None
     if args.hand_signature:
         try:
             png = args.hand_signature.read_bytes()
         except OSError as exc:
             raise UserError(_('{hand_signature}: {strerror}').format(hand_signature=args.hand_signature, strerror=exc.strerror)) from None
-        data = with_hand_signature(data, png)
-    elif args.refused_note:
-        data = with_refusal(data, args.refused_note)
     if args.out.suffix.lower() == ".xlsx":
+        from inspector.db import session_factory
+        from inspector.reports.data import build_report_data
+        from inspector.reports.model import with_hand_signature, with_refusal
         from inspector.reports.xlsx import write_report_xlsx
 
+        with session_factory(store(args))() as session:
+            data = build_report_data(session, args.inspection)
+        if png is not None:
+            data = with_hand_signature(data, png)
+        elif args.refused_note:
+            data = with_refusal(data, args.refused_note)
         write_report_xlsx(data, args.out)
         print(_("wrote {out}: {n} findings, separate recovery and fine totals").format(out=args.out, n=len(data.findings)))
         return 0
-    info = render_report(data, args.out)
+    from inspector.reports.produce import produce_report
+
+    data, info = produce_report(store(args), args.inspection, args.out, hand_png=png, refused_note=args.refused_note)
     state = _("approved") if data.approved else _("DRAFT (not yet approved by the team lead)")
     print(_("wrote {out}: {pages} pages, {state}").format(out=args.out, pages=info.pages, state=state))
     for f in info.signature_fields:
@@ -136,7 +139,19 @@ def cmd_sign(args) -> int:
     result = sign_pdf(args.file, key, read_passphrase_file(args.passphrase_file), out=args.out, field=args.field)
     print(_("signed {out}: line {field} by {signer} at {at}").format(
         out=result.out, field=result.field, signer=result.signer, at=result.signed_at.strftime("%Y-%m-%d %H:%M:%S")))
+    _note_signature(args, result)
     return 0
+
+
+def _note_signature(args, result) -> None:
+    """Follow the signature in the store that produced the report (only an existing store is opened)."""
+    from inspector.db import default_store_path, open_store
+    from inspector.reports.signoff import note_signature
+
+    path = Path(args.db) if getattr(args, "db", None) else default_store_path()
+    if not path.is_file():
+        return
+    note_signature(open_store(path), Path(result.out).read_bytes(), result.field, result.signer)
 
 
 def cmd_verify(args) -> int:

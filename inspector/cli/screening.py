@@ -8,7 +8,7 @@ from inspector.errors import UserError
 from inspector.i18n import N_, _
 from inspector.progress import Progress, TextProgress
 from inspector.screening import decide_lead, run_screening, screening_json
-from inspector.screening.leads import is_screened
+from inspector.screening.leads import is_screened, status_text
 from inspector.screening.rules import RULES, rule_title
 from inspector.screening.summaries import summary_in_language
 
@@ -48,9 +48,9 @@ def _summary(d: dict) -> str:
 
 
 def _print_leads(doc: dict, stream=None) -> None:
-    from inspector.settings_text import setting_label, setting_text
+    from inspector.reports.wording import settings_rows
 
-    settings = _("; ").join(f"{setting_label(k)} {setting_text(k, v)}" for k, v in doc["settings"].items())
+    settings = _("; ").join(f"{label} {value}" for label, value in settings_rows(doc["settings"]))
     print(_("Inspection {id} ({settings})").format(id=doc["inspection"], settings=settings))
     leads = doc["leads"]
     if not leads:
@@ -60,7 +60,7 @@ def _print_leads(doc: dict, stream=None) -> None:
         [_("No."), _("rule"), _("lead key"), _("severity"), _("amount"), _("status"), _("summary")],
         [[d["id"], d["rule"], " / ".join(str(k) for k in d["key"]),
           _(SEVERITY_TEXT[d["severity"]]) if d["severity"] in SEVERITY_TEXT else (d["severity"] or ""),
-          d["amount"], _(d["status"]), _summary(d)]
+          d["amount"], status_text(d["status"], d.get("finding")), _summary(d)]
          for d in leads],
     )
     totals: dict[str, tuple[int, object]] = {}
@@ -100,7 +100,7 @@ def cmd_leads(args) -> int:
             print_json(lead.as_json())
         else:
             text = _("lead {rule} {key}: {status}").format(rule=lead.rule, key=" / ".join(str(k) for k in lead.key),
-                                                             status=_(lead.status))
+                                                             status=lead.status_text())
             print(text + (_(" (reason: {reason})").format(reason=lead.reason) if lead.reason else ""))
         return 0
     if args.rule and args.rule.upper() not in RULES:
@@ -133,7 +133,8 @@ def cmd_settings(args) -> int:
     if args.format == "json":
         print_json({"inspection": args.inspection, "settings": settings})
     else:
-        from inspector.settings_text import settings_rows
+        from inspector.reports.wording import settings_rows
 
-        print_table([_("setting"), _("value")], [list(row) for row in settings_rows(settings)])
+        shown = {k: v for k, v in settings.items() if k != "settings_version"}
+        print_table([_("setting"), _("value")], [list(row) for row in settings_rows(shown)])
     return 0

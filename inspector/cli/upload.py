@@ -59,6 +59,10 @@ def cmd_queue(args) -> int:
     from inspector.upload import queue_package
 
     pkg = queue_package(store(args), args.inspection, args.pdf)
+    if pkg.already_queued:
+        print(_("{file} is already queued as upload {id} (report sha256 {sha}); nothing was added").format(
+            file=args.pdf.name, id=pkg.upload_id, sha=pkg.report_sha256))
+        return 0
     print(_("queued {file} as upload {id} (report SHA-256 {sha})").format(file=pkg.filename, id=pkg.upload_id,
                                                                          sha=pkg.report_sha256))
     return 0

@@ -67,19 +67,18 @@ def _choose_field(lines: list[dict], filled: dict[str, bool], name: str, cert_no
     if field:
         match = [line for line in lines if line["field"] == field]
         if not match:
-            raise UserError(f"this document has no signature line '{field}'; lines: "
-                            + ", ".join(line["field"] for line in lines))
+            raise UserError(_("this document has no signature line '{field}'; lines: {lines}").format(
+                field=field, lines=", ".join(line["field"] for line in lines)))
         return match[0]
     by_no = [line for line in lines if cert_no and line.get("cert_no") == cert_no]
     by_name = [line for line in lines if line.get("name") == name]
     candidates = by_no or by_name
     unsigned = [line for line in candidates if not filled.get(line["field"])]
     if not candidates:
-        raise UserError(
-            f"the key's holder '{name}'" + (f" (certificate no. {cert_no})" if cert_no else "")
-            + " has no signature line in this document; lines: "
-            + ", ".join(f"{line['field']}={line.get('name')}" for line in lines)
-            + " (use --field to choose one)")
+        raise UserError(_("the key's holder '{name}'{cert} has no signature line in this document; "
+                          "lines: {lines} (choose one of them)").format(
+            name=name, cert=_(" (certificate no. {n})").format(n=cert_no) if cert_no else "",
+            lines=", ".join(f"{line['field']}={line.get('name')}" for line in lines)))
     if not unsigned:
         raise UserError(_("'{name}' has already signed this document (field {field})").format(name=name, field=candidates[0]['field']))
     return unsigned[0]
@@ -91,8 +90,8 @@ def check_order(lines: list[dict], filled: dict[str, bool], target: dict) -> Non
         return
     missing = [line for line in lines if line.get("role") != ROLE_LEAD and not filled.get(line["field"])]
     if missing:
-        raise UserError("the team lead signs last: waiting for "
-                        + ", ".join(f"{line.get('name')} ({line['field']})" for line in missing))
+        raise UserError(_("the team lead signs last: waiting for {signers}").format(
+            signers=", ".join(f"{line.get('name')} ({line['field']})" for line in missing)))
 
 
 def sign_pdf(pdf: Path, key: Path, passphrase: bytes, out: Path | None = None, field: str | None = None,
