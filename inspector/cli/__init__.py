@@ -157,9 +157,20 @@ def _write_debug_log(exc: BaseException, argv: Sequence[str]) -> Path | None:
         return None
 
 
+_logging_ready = False
+
+
 def _configure_logging() -> None:
-    """Library log records (pyHanko's, SQLAlchemy's) go to the debug log, never to the terminal."""
+    """Library log records (pyHanko's, SQLAlchemy's) go to the debug log, never to the terminal.
+
+    Done once per process, by the first `run`.
+    """
     import logging
+
+    global _logging_ready
+    if _logging_ready:
+        return
+    _logging_ready = True
 
     path = debug_log_path()
     try:
@@ -208,6 +219,7 @@ def run(argv: Sequence[str] | None = None, extra=()) -> int:
     from sqlalchemy.exc import OperationalError
 
     raw = list(sys.argv[1:] if argv is None else argv)
+    _configure_logging()
     if os.environ.get("INSPECTOR_LANG") in i18n.LANGUAGES:   # the application's own switch
         i18n.set_language(os.environ["INSPECTOR_LANG"])
     try:

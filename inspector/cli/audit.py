@@ -23,6 +23,16 @@ CHANGE_LABELS = {"category": N_("category"), "amount": N_("amount"), "multiplier
                  "description": N_("description"), "handling": N_("proposed handling"), "evidence": N_("evidence")}
 
 
+ATTACH_TEXT = {"finding": N_("finding {ref}"), "lead": N_("lead No. {ref}"), "census": N_("ward census, visit {ref}"),
+               "stock": N_("drug stock count, drug {ref}"), "record": N_("record review, visit {ref}")}
+
+
+def _attached_text(attach: dict[str, Any]) -> str:
+    """What a piece of evidence is attached to, in words (`census:M1` reads 'ward census, visit M1')."""
+    msg = ATTACH_TEXT.get(str(attach.get("type")))
+    return _(msg).format(ref=attach.get("ref")) if msg else f"{attach.get('type')} {attach.get('ref')}"
+
+
 def _value_text(v: Any) -> str:
     if v is None:
         return ""
@@ -456,7 +466,7 @@ def cmd_evidence_list(args) -> int:
         return 0
     print_table([_("SHA-256"), _("file"), _("caption"), _("captured"), _("author"), _("attached to")],
                 [[i.sha256[:16], i.filename, i.caption, i.captured_at, i.author,
-                  f"{i.attach_to['type']}:{i.attach_to['ref']}" if i.attach_to else ""] for i in items])
+                  _attached_text(i.attach_to) if i.attach_to else ""] for i in items])
     return 0
 
 

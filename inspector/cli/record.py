@@ -6,43 +6,43 @@ import sys
 
 from inspector.cli.common import print_json, print_table, store
 from inspector.errors import UserError
-from inspector.i18n import _
+from inspector.i18n import N_, _
 
 
 def register(sub, common) -> None:
     p = sub.add_parser("record", parents=[common],
-                       help="the on-site record: details, start/close, statement, witnesses, waivers, stage")
+                       help=_("the on-site record: details, start/close, statement, witnesses, waivers, stage"))
     rsub = p.add_subparsers(dest="record_command", metavar="<record command>", required=True)
 
     def cmd(name: str, help_text: str, func):
-        q = rsub.add_parser(name, parents=[common], help=help_text)
+        q = rsub.add_parser(name, parents=[common], help=_(help_text))
         q.add_argument("--inspection", type=int, required=True, metavar="ID")
         q.add_argument("--as", dest="as_name", metavar="NAME", help="who records (default $INSPECTOR_USER or login)")
         q.set_defaults(func=func)
         return q
 
-    q = cmd("show", "the record's details, times, statement, witnesses, checks and the stage", cmd_show)
+    q = cmd("show", N_("the record's details, times, statement, witnesses, checks and the stage"), cmd_show)
     q.add_argument("--format", choices=["table", "json"], default="table")
-    q = cmd("set", "legal representative (法定代表人) and place of inspection (检查地点)", cmd_set)
+    q = cmd("set", N_("legal representative (法定代表人) and place of inspection (检查地点)"), cmd_set)
     q.add_argument("--legal-rep", metavar="NAME")
     q.add_argument("--place", metavar="TEXT")
-    q = cmd("start", "the team begins on site (default: now)", cmd_start)
+    q = cmd("start", N_("the team begins on site (default: now)"), cmd_start)
     q.add_argument("--at", metavar="TIME", help="'YYYY-MM-DD HH:MM:SS'")
-    q = cmd("close", "close the record for signing: the end time on site (default: now)", cmd_close)
+    q = cmd("close", N_("close the record for signing: the end time on site (default: now)"), cmd_close)
     q.add_argument("--at", metavar="TIME", help="'YYYY-MM-DD HH:MM:SS'")
-    q = cmd("reopen", "reopen a closed record to go on working", cmd_reopen)
+    q = cmd("reopen", N_("reopen a closed record to go on working"), cmd_reopen)
     q.add_argument("--reason", required=True, metavar="TEXT")
-    q = cmd("statement", "the inspected party's statement (陈述、申辩意见)", cmd_statement)
+    q = cmd("statement", N_("the inspected party's statement (陈述、申辩意见)"), cmd_statement)
     g = q.add_mutually_exclusive_group(required=True)
     g.add_argument("--text", metavar="TEXT", help="what the inspected party stated")
     g.add_argument("--no-objection", action="store_true", help="the inspected party has no objection (无异议)")
     g.add_argument("--refused", action="store_true", help="the inspected party refused to make a statement")
     q.add_argument("--note", metavar="TEXT", help="with --refused: the inspectors' note")
-    q = cmd("witness", "the staff member who witnessed a check and signs its appendix", cmd_witness)
+    q = cmd("witness", N_("the staff member who witnessed a check and signs its appendix"), cmd_witness)
     q.add_argument("--check", required=True, choices=["census", "stock", "records"])
     q.add_argument("--name", required=True, metavar="NAME")
     q.add_argument("--title", metavar="TEXT", help="default: head nurse / pharmacist / medical records officer")
-    q = cmd("waive", "the team lead waives an unfinished required check, with a reason", cmd_waive)
+    q = cmd("waive", N_("the team lead waives an unfinished required check, with a reason"), cmd_waive)
     q.add_argument("--check", required=True, choices=["census", "stock", "records"])
     q.add_argument("--reason", required=True, metavar="TEXT")
 

@@ -68,7 +68,7 @@ def records_method(seed: int, n: int, population: int, stratified: bool, strata:
         return _("{n} records drawn by simple random sampling with random seed {seed} from the {pop} medical records "
                  "discharged in the review window (sorted by visit ID).").format(n=n, seed=seed, pop=population)
     names = dept_names or {}
-    parts = "；".join(_("{dept} {k} of {p}").format(dept=names.get(s["dept_codg"]) or s["dept_codg"] or _("no department"),
+    parts = _punct("；").join(_("{dept} {k} of {p}").format(dept=names.get(s["dept_codg"]) or s["dept_codg"] or _("no department"),
                                                    k=s["n"], p=s["population"]) for s in strata or [])
     return _("{n} records drawn from the {pop} medical records discharged in the review window, stratified by "
              "department in proportion to its size (largest remainders get the places left), each department by "
@@ -121,6 +121,13 @@ TIER_NAMES = {"1": N_("tier 1"), "2": N_("tier 2"), "3": N_("tier 3")}
 BAND_KEYS = {"F": N_("fraud (F01–F04)"), "P01": N_("insured persons (P01)"), "V": N_("violations (V01–V07)")}
 
 
+def _punct(mark: str) -> str:
+    """Chinese punctuation in Chinese, its plain counterpart in English ('，' -> ', ')."""
+    if language() == "zh_CN":
+        return mark
+    return {"，": ", ", "；": "; ", "、": ", ", "：": ": "}.get(mark, mark)
+
+
 def _yes_no(v: Any) -> str:
     return _("applied") if v in (True, "true", "True", 1) else _("not applied")
 
@@ -145,8 +152,8 @@ def _bands(bands: Any) -> str:
             else:
                 parts.append(_("up to CNY {amount} {range}").format(amount=_money(r["up_to"]), range=rng))
         label = _(BAND_KEYS[key]) if key in BAND_KEYS else key
-        out.append(f"{label}：" + "，".join(parts))
-    return "；".join(out)
+        out.append(label + _punct("：") + _punct("，").join(parts))
+    return _punct("；").join(out)
 
 
 def setting_value(key: str, value: Any) -> str:
@@ -166,7 +173,7 @@ def setting_value(key: str, value: Any) -> str:
     if key == "record_stratify":
         return _("Yes") if value in (True, "true", 1) else _("No")
     if key == "ward_absence_thresholds" and isinstance(value, dict):
-        return "，".join(f"{_(TIER_NAMES.get(k, k))} {percent(v)}" for k, v in sorted(value.items()))
+        return _punct("，").join(f"{_(TIER_NAMES.get(k, k))} {percent(v)}" for k, v in sorted(value.items()))
     if key == "stocking_denominator":
         return _("the catalogue varieties the agreement requires") if value == "required" else \
             _("every variety in stock")
@@ -174,7 +181,7 @@ def setting_value(key: str, value: Any) -> str:
         return _bands(value)
     if key == "required_checks":
         items = value if isinstance(value, list) else [v for v in str(value).split(",") if v.strip()]
-        return "、".join(_(CHECK_LABELS[c.strip()]) for c in items if c.strip() in CHECK_LABELS) or _("none")
+        return _punct("、").join(_(CHECK_LABELS[c.strip()]) for c in items if c.strip() in CHECK_LABELS) or _("none")
     if key == "inspection_kind":
         from inspector.reports.record import KIND_NAMES
 
@@ -182,7 +189,7 @@ def setting_value(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, (dict, list)):
-        return "；".join(f"{k} {v}" for k, v in (value.items() if isinstance(value, dict) else enumerate(value, 1)))
+        return _punct("；").join(f"{k} {v}" for k, v in (value.items() if isinstance(value, dict) else enumerate(value, 1)))
     return str(value)
 
 

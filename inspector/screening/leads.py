@@ -176,7 +176,6 @@ def decide_lead(engine: Engine, inspection_id: int, *, status: str, rule: str | 
             if found is None:
                 raise UserError(_('no lead {rule} {key_text} in the current screening of inspection {inspection_id}').format(rule=rule, key_text=key_text, inspection_id=inspection_id))
         if status != "confirmed":
-            from inspector.i18n import _
             from inspector.state import guard_source
 
             guard_source(conn, inspection_id, "lead", f"{rule}:{key_text}",

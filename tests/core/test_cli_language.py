@@ -37,9 +37,9 @@ def demo(demo_workdir) -> Path:
 
 def _commands(db: Path, tmp: Path, demo: Path, lang: str) -> list[list[str]]:
     con = sqlite3.connect(db)
-    mdtrt = con.execute("SELECT mdtrt_id FROM snap_mdtrt WHERE med_type = '21' AND endtime IS NULL "
-                        "AND mdtrt_id NOT IN (SELECT json_extract(payload, '$.mdtrt_id') FROM event "
-                        "WHERE kind = 'census.outcome') LIMIT 1").fetchone()[0]
+    # a bed of the roster (the demo checks every bed: the tick may be refused, in the same language)
+    mdtrt = con.execute("SELECT json_extract(payload, '$.mdtrt_id') FROM event WHERE kind = 'census.outcome' "
+                        "AND json_extract(payload, '$.outcome') = 'present' ORDER BY seq LIMIT 1").fetchone()[0]
     con.close()
     d = ["--db", str(db)]
     i = ["--inspection", "1"]
@@ -71,6 +71,8 @@ def _data_values(db: Path, *, with_events: bool) -> list[str]:
     values.update(r[0] for r in con.execute("SELECT DISTINCT author FROM event") if r[0])
     values.update(r[0] for r in con.execute("SELECT DISTINCT fixmedins_name FROM inspection") if r[0])
     values.update(r[0] for r in con.execute("SELECT name FROM checklist_template"))
+    values.update(r[0] for r in con.execute("SELECT json_extract(payload, '$.filename') FROM event "
+                                             "WHERE kind = 'evidence.added'") if r[0])     # file names
     if with_events:
         def leaves(o):
             if isinstance(o, str):

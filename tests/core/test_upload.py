@@ -183,7 +183,7 @@ def test_sqlite_central_via_cli_is_idempotent(world, tmp_path, capsys):
     with engine.connect() as c:
         assert c.exec_driver_sql("SELECT count(*) FROM event").scalar() == n_events
     assert run(["upload", "--central", str(central), "--db", db]) == 0
-    assert "nothing to upload" in capsys.readouterr().out
+    assert "无需上传" in capsys.readouterr().out
     assert queue_package(engine, iid, pdf).already_queued
 
 
