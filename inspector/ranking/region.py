@@ -119,6 +119,8 @@ def rank_region(central_url: str, date_from: date, date_to: date, visit_time: da
     started = time.perf_counter()
     with CentralSource(central_url) as source:
         dialect = source.dialect
+        if dialect == "postgresql":   # times cast to text read 'YYYY-MM-DD HH:MM:SS' (central_sql._select_list)
+            source.fetchall("SELECT set_config('DateStyle', 'ISO, YMD', true)")
         base = window_params(SliceWindow("", date_from, date_to, visit_time), prefix="")
         institutions = _rows(source, "SELECT fixmedins_code, fixmedins_name FROM fixmedins ORDER BY fixmedins_code", {})
         institutions.sort(key=lambda r: r[0].encode())
