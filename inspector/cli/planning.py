@@ -40,6 +40,13 @@ def register(sub, common) -> None:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_plan)
 
+    p = sub.add_parser("credit", parents=[common],
+                       help="credit deductions, scores and grades from an inspection's approved findings")
+    p.add_argument("--inspection", type=int, required=True, metavar="ID")
+    p.add_argument("--table", metavar="FILE", help="deduction table (default: resources/credit/deductions-v1.toml)")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_credit)
+
 
 def cmd_rank(args) -> int:
     from inspector.ranking import rank_region, ranking_json
@@ -109,4 +116,27 @@ def cmd_plan(args) -> int:
         print_table([_("Institution code"), _("Excluded inspector"), _("Reason")], conflicts)
     if args.out:
         print(_("plan written to {dir} (plan.pdf, plan.xlsx, plan.json)").format(dir=args.out))
+    return 0
+
+
+def cmd_credit(args) -> int:
+    from inspector.cli.common import store
+    from inspector.credit import credit_for_inspection, credit_json, load_table
+
+    table = load_table(Path(args.table) if args.table else None)
+    doc = credit_json(credit_for_inspection(store(args), args.inspection, table))
+    if args.format == "json":
+        print_json(doc)
+        return 0
+    print(_("Deduction table {version} (SHA-256 {sha})").format(version=doc["table"]["version"], sha=doc["table"]["sha256"]))
+    for title, accounts in ((_("Institution"), [doc["institution"]]), (_("Doctors"), doc["doctors"])):
+        print(title)
+        if not accounts:
+            print("  " + _("None."))
+        for a in accounts:
+            print(_("{code} {name}: base {base}, deducted {deducted}, score {score}, grade {grade} ({grade_name})").format(**a))
+            print_table([_("Finding no."), _("Deduction rule"), _("Amount involved"), _("Points deducted")],
+                        [[d["finding_no"], f"{d['rule']} {d['rule_name']}", d["amount"],
+                          d["points"] + (_(" (repeat no. {n})").format(n=d["repeat"]) if d["repeat"] > 1 else "")]
+                         for d in a["deductions"]])
     return 0

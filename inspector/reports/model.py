@@ -157,6 +157,7 @@ class ReportData:
     approved: bool = False
     hand_signature: HandSignature | None = None
     generated_at: datetime | None = None
+    credit: dict[str, Any] | None = None          # inspector.credit.credit_json of the approved findings
 
     @property
     def inspectors(self) -> list[TeamMember]:
