@@ -36,7 +36,7 @@ def _select_list(dialect: str, table: str) -> str:
     the contract's 'YYYY-MM-DD HH:MM:SS' several times faster than to_char, for whole seconds
     as the contract has them."""
     if dialect != "postgresql":
-        return select_list(dialect, table)
+        return select_list(dialect, table, checked=False)
     cols = []
     for c in contract_columns(table):
         typ = SNAPSHOT_MODELS[table].__table__.columns[c].type
