@@ -34,8 +34,11 @@ def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction, argparse.
 
 def run(argv: Sequence[str] | None = None, extra=()) -> int:
     """Parse `argv`, run the command, map user-facing errors to exit code 2."""
+    from inspector.tempfiles import exit_cleanly_on_signals
+
     parser = build_parser(extra)
     args = parser.parse_args(argv)
+    exit_cleanly_on_signals()  # temporary files are removed on SIGTERM / SIGHUP too
     if not hasattr(args, "db"):
         args.db = None
     try:
