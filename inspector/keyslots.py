@@ -2,7 +2,7 @@
 
 The store (a SQLCipher 4 database, see `inspector.db`) is encrypted with one random 256-bit
 store key. That key is never written anywhere in the clear: the key file beside the store
-(`inspector.db.keys`, JSON) holds one *slot* per account, each the store key encrypted with
+(`inspector.db.keyslots`, JSON) holds one *slot* per account, each the store key encrypted with
 AES-256-GCM under a key derived from the account's password with Argon2id (its own random
 salt and parameters in the slot), plus one slot for the recovery key shown once when the
 store was created. The file holds no patient data: logins, salts, parameters, nonces and
@@ -30,7 +30,7 @@ from typing import Any
 from inspector.errors import UserError
 from inspector.i18n import _
 
-KEYFILE_SUFFIX = ".keys"
+KEYFILE_SUFFIX = ".keyslots"
 FORMAT = "inspector-keyslots"
 VERSION = 1
 STORE_KEY_BYTES = 32

@@ -154,7 +154,7 @@ def test_plain_store_is_converted_with_its_data_and_no_plain_byte_left(tmp_path)
         assert c.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     lock_store()
     assert NAME.encode() not in _raw(tmp_path, "s.db")
-    assert sorted(f.name for f in tmp_path.iterdir()) == ["s.db", "s.db.keys"]
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["s.db", "s.db.keyslots"]
     with pytest.raises(StoreError, match="已加密"):
         encrypt_store(store, None)  # type: ignore[arg-type]
 
@@ -228,7 +228,7 @@ def test_conversion_killed_at_random_points_loses_nothing(tmp_path):
         if not is_encrypted_file(d / "s.db"):
             engine, _ = create_encrypted_store(d / "s.db", "wang", PW)
             assert _count(engine) == rows
-        leftovers = [f.name for f in d.iterdir() if f.name not in ("s.db", "s.db.keys", "s.db-wal", "s.db-shm")]
+        leftovers = [f.name for f in d.iterdir() if f.name not in ("s.db", "s.db.keyslots", "s.db-wal", "s.db-shm")]
         assert not [f for f in leftovers if f.endswith(".encrypting")], leftovers
         lock_store()
     assert len(outcomes) >= 2, outcomes  # the kills really fell at different stages
