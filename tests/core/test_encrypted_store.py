@@ -197,17 +197,22 @@ def test_conversion_killed_at_random_points_loses_nothing(tmp_path):
     probe = tmp_path / "probe"
     probe.mkdir()
     rows = _big_plain_store(probe / "s.db", 40_000)
+    proc = subprocess.Popen([sys.executable, "-c", _CONVERT, str(probe / "s.db"), PW], env=env,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "start"  # imports done: the conversion starts now
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", _CONVERT, str(probe / "s.db"), PW], env=env, check=True, capture_output=True)
+    assert proc.stdout.readline().strip() == "done"
     whole = time.perf_counter() - t0
+    proc.wait()
     outcomes = set()
     for n in range(6):
         d = tmp_path / f"run{n}"
         d.mkdir()
         _big_plain_store(d / "s.db", rows)
         proc = subprocess.Popen([sys.executable, "-c", _CONVERT, str(d / "s.db"), PW], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.2, 1.0) * whole)
+                                stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "start"
+        time.sleep(rng.uniform(0.0, 1.2) * whole)  # from the key file's writing to past the swap
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         lock_store()
