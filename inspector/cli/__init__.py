@@ -229,6 +229,9 @@ def run(argv: Sequence[str] | None = None, extra=()) -> int:
         _check_text(args_list)
         parser = build_parser(extra)
         args = parser.parse_args(args_list)
+        from inspector.tempfiles import exit_cleanly_on_signals
+
+        exit_cleanly_on_signals()  # temporary files are removed on SIGTERM / SIGHUP too
         if not hasattr(args, "db"):
             args.db = None
         code = int(args.func(args) or 0)
