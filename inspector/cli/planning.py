@@ -22,7 +22,7 @@ def register(sub, common) -> None:
     p.add_argument("--out", metavar="FILE", help=_("write to FILE (required for xlsx)"))
     p.set_defaults(func=cmd_rank)
 
-    p = sub.add_parser("plan", parents=[common], help="plan draw: draw institutions and inspector teams at random (双随机)")
+    p = sub.add_parser("plan", parents=[common], help=_("plan draw: draw institutions and inspector teams at random (the double random draw)"))
     p.add_argument("action", choices=["draw"])
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--institutions", metavar="FILE", help="institutions pool (CSV or xlsx with its publication time)")
@@ -41,7 +41,7 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("credit", parents=[common],
-                       help="credit deductions, scores and grades from an inspection's approved findings")
+                       help=_("credit deductions, scores and grades from an inspection's approved findings"))
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
     p.add_argument("--table", metavar="FILE", help="deduction table (default: resources/credit/deductions-v1.toml)")
     p.add_argument("--format", choices=["table", "json"], default="table")

@@ -157,7 +157,7 @@ def test_seed_before_publication_or_in_future_is_refused(tmp_path, capsys):
     assert run(base + ["--seed-time", "2026-11-29 18:00:00"]) == 2
     assert run(base + ["--seed-time", "2999-01-01 00:00:00"]) == 2
     err = capsys.readouterr().err
-    assert err.count("error:") == 3 and "institutions.csv" in err and "Traceback" not in err
+    assert err.count("错误：") == 3 and "institutions.csv" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
     # a pool without its publication record
     bare = tmp_path / "bare.csv"

@@ -47,18 +47,34 @@ def test_progress_texts_are_translated(qtbot, ctx):
 
 
 def test_no_message_the_gui_can_show_names_a_command_line_flag():
-    """Messages of the GUI and of the core it calls speak of things, not of `--flags` or commands."""
+    """Messages of the GUI and of the core it loads speak of things, not of `--flags` or commands."""
+    import subprocess
+    import sys
     from pathlib import Path
 
-    from babel.messages.extract import extract_from_dir
+    from babel.messages.extract import extract_python
 
     root = Path(__file__).resolve().parents[2]
+    # the core modules the GUI loads: every ui module imported in a fresh interpreter
+    probe = ("import importlib, pkgutil, sys, ui\n"
+             "for m in pkgutil.walk_packages(ui.__path__, 'ui.'):\n"
+             "    importlib.import_module(m.name)\n"
+             "print('\\n'.join(sorted(n for n in sys.modules if n == 'inspector' or n.startswith('inspector.'))))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, out.stderr
+    modules = [m for m in out.stdout.split() if not m.startswith("inspector.cli")]
+    assert "inspector.checks.census" in modules and "inspector.findings" in modules
+    files = [root / "ui" / p for p in ("",)] and sorted((root / "ui").rglob("*.py"))
+    for m in modules:
+        path = root / Path(*m.split("."))
+        files.append(path / "__init__.py" if path.is_dir() else path.with_suffix(".py"))
     found = []
-    for folder in ("ui", "inspector"):
-        for fn, line, msg, _c, _x in extract_from_dir(str(root / folder), method_map=[("**.py", "python")],
-                                                      keywords={"_": None, "N_": None}):
-            if folder == "inspector" and fn.startswith("cli/"):
-                continue        # the command line's own texts may name its flags
-            if isinstance(msg, str) and (re.search(r"(?<![\w-])--[a-z]", msg) or "`" in msg):
-                found.append(f"{folder}/{fn}:{line}: {msg}")
+    for f in files:
+        if not f.exists():
+            continue
+        with open(f, "rb") as fh:
+            for line, _func, msg, _c in extract_python(fh, {"_": None, "N_": None}, [], {}):
+                if isinstance(msg, str) and (re.search(r"(?<![\w-])--[a-z]", msg) or "`" in msg):
+                    found.append(f"{f.relative_to(root)}:{line}: {msg}")
     assert not found, "\n".join(found)
