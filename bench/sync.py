@@ -89,9 +89,9 @@ def child_baseline_sqlite(source: str, store: Path, spec: dict) -> dict:
     rows = 0
     for table in SLICE_TABLES:
         cols = ", ".join(contract_columns(table))
-        cur = dst.execute(f"{_ctes('sqlite')} INSERT INTO main.snap_{table} (snapshot_id, {cols}) "
-                          f"SELECT 1, {select_list('sqlite', table)} FROM {_where('sqlite', table, w)}", params)
-        rows += cur.rowcount
+        dst.execute(f"{_ctes('sqlite')} INSERT INTO main.snap_{table} (snapshot_id, {cols}) "
+                    f"SELECT 1, {select_list('sqlite', table)} FROM {_where('sqlite', table, w)}", params)
+        rows += dst.execute("SELECT changes()").fetchone()[0]
     dst.execute("COMMIT")
     return {"rows": rows, "seconds": time.perf_counter() - t0, "copy_cpu": time.process_time() - c0}
 

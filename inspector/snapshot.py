@@ -24,6 +24,7 @@ from sqlalchemy import Engine, func, select
 
 from inspector.coltypes import TIMESTAMP_FORMAT
 from inspector.db import write_transaction
+from inspector.i18n import _
 from inspector.models import COUNTED_TABLES, SNAPSHOT_MODELS, Inspection, Snapshot
 from inspector.progress import Progress
 from inspector.settings import default_settings
@@ -152,7 +153,7 @@ def write_snapshot(
                 feed = feeds.get(table) or TableFeed(0, [])
             row_counts[table] = _copy_table(cur, table, snapshot_id, feed, progress)
 
-        progress.set_status("statistics")
+        progress.set_status(_("Refreshing the statistics"))
         refresh_statistics(cur)
         progress.set_status("digests")
         digests = {}
