@@ -26,8 +26,9 @@ INPATIENTS = "USING INDEX ix_snap_mdtrt_type_begn (snapshot_id=? AND med_type=?"
 INTENDED: dict[str, dict[str, list[str]]] = {
     "S1": {"SQL": [
         f"SEARCH p {INPATIENTS})",
-        "SEARCH n USING INDEX sqlite_autoindex_snap_mdtrt_1 (snapshot_id=? AND mdtrt_id=?)",
         "SEARCH x USING INDEX ix_snap_mdtrt_psn (snapshot_id=? AND psn_no=? AND begntime>?)",
+        "SEARCH p USING INDEX sqlite_autoindex_snap_mdtrt_1 (snapshot_id=? AND mdtrt_id=?)",
+        "SEARCH n USING INDEX sqlite_autoindex_snap_mdtrt_1 (snapshot_id=? AND mdtrt_id=?)",
         "SEARCH r USING INDEX sqlite_autoindex_snap_medrcd_1 (snapshot_id=? AND mdtrt_id=?) LEFT-JOIN",
         f"SEARCH {FEE_BY_STAY}",
     ]},
@@ -66,7 +67,7 @@ INTENDED: dict[str, dict[str, list[str]]] = {
 }
 
 # Names of the rules' subqueries and common table expressions (their rows, not a table's).
-SUBQUERIES = {"g", "days", "islands"}
+SUBQUERIES = {"g", "k", "o", "u", "days", "islands"}
 
 MODULES = {"S1": s1_split_admission, "S2": s2_excess_beds, "S3": s3_daily_limit, "S4": s4_outside_stay,
            "S5": s5_price_ceiling, "S6": s6_stock_deficit, "S7": s7_count_mismatch, "S8": s8_bed_only_days,
@@ -90,7 +91,7 @@ class PlanCheck:
 def _params(cur, ctx: ScreeningContext) -> dict[str, Any]:
     slo, shi = table_bounds(cur, ctx, "snap_drug_sel")
     return fee_params(cur, ctx, days=int(ctx.settings.get("readmission_days", 7)), beds=0, d0=ctx.d0, k=3,
-                      d1=ctx.d1_excl, slo=slo, shi=shi)
+                      d1=ctx.d1_excl, slo=slo, shi=shi, g="")
 
 
 def table_accesses(plan_rows) -> list[str]:
