@@ -11,7 +11,8 @@ from inspector.errors import UserError
 from inspector.progress import Cancelled
 
 # Modules under inspector.cli that define `register(subparsers, common)`.
-COMMAND_MODULES: tuple[str, ...] = ("data", "demo", "checks", "audit", "sync", "xlsx", "screening", "walkthrough", "documents", "upload", "planning")
+COMMAND_MODULES: tuple[str, ...] = ("data", "demo", "checks", "audit", "sync", "xlsx", "screening", "walkthrough", "documents", "upload",
+                                    "planning", "record")
 
 
 def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = ()) -> argparse.ArgumentParser:
@@ -21,7 +22,8 @@ def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction, argparse.
     common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
                         help="local store file (default: per-user data dir or $INSPECTOR_DB)")
     parser = argparse.ArgumentParser(
-        prog="main.py",
+        # `inspector` when run from the packaged application, `main.py` from a checkout
+        prog="inspector" if getattr(sys, "frozen", False) else "main.py",
         description="Inspector: on-site inspection of medical-insurance fund use.",
     )
     sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)
@@ -37,11 +39,13 @@ def run(argv: Sequence[str] | None = None, extra=()) -> int:
     import os
 
     from inspector.i18n import LANGUAGES, set_language
+    from inspector.tempfiles import exit_cleanly_on_signals
 
     if os.environ.get("INSPECTOR_LANG") in LANGUAGES:   # the CLI's language switch (default zh_CN)
         set_language(os.environ["INSPECTOR_LANG"])
     parser = build_parser(extra)
     args = parser.parse_args(argv)
+    exit_cleanly_on_signals()  # temporary files are removed on SIGTERM / SIGHUP too
     if not hasattr(args, "db"):
         args.db = None
     try:
