@@ -16,6 +16,7 @@ from inspector.models import SnapFixmedins
 from inspector.reports.model import ROLE_INSPECTOR, ROLE_LEAD, EvidencePhoto, ReportData, TeamMember
 from inspector.reports.signoff import read_signoff
 from inspector.settings import effective_settings
+from inspector.signing.trust import anchor_certificates
 
 CHECK_AREAS = (
     ("census.", N_("Ward census of the inpatients present at the visit (C1)")),
@@ -100,6 +101,7 @@ def build_report_data(session: Session, inspection_id: int) -> ReportData:
         approved=signoff.approved_by is not None,
         hand_signature=signoff.hand_signature,
         generated_at=datetime.now().replace(microsecond=0),
+        trust_anchors=tuple(anchor_certificates(conn)),
     )
     data.settings["snapshot"] = f"v{snap.version} {snap.extract_id}"
     add_check_results(data, session, inspection_id, signoff_approved=signoff.approved_by is not None)

@@ -157,6 +157,7 @@ class ReportData:
     approved: bool = False
     hand_signature: HandSignature | None = None
     generated_at: datetime | None = None
+    trust_anchors: tuple[bytes, ...] = ()         # DER CA certificates the signers' keys must chain to
 
     @property
     def inspectors(self) -> list[TeamMember]:
