@@ -20,9 +20,9 @@ from inspector.screening.base import ScreeningContext, raw_cursor, table_bounds
 
 OPENINGS_SQL = """
 SELECT i.med_list_codg, i.invdate, i.inv_cnt
-  FROM snap_drug_inv i
+  FROM snap_drug_inv i INDEXED BY sqlite_autoindex_snap_drug_inv_1
  WHERE i.snapshot_id = :s AND i.fixmedins_code = :c AND i.invdate <= :d0
-   AND NOT EXISTS (SELECT 1 FROM snap_drug_inv j
+   AND NOT EXISTS (SELECT 1 FROM snap_drug_inv j INDEXED BY sqlite_autoindex_snap_drug_inv_1
                     WHERE j.snapshot_id = :s AND j.fixmedins_code = :c AND j.med_list_codg = i.med_list_codg
                       AND j.invdate > i.invdate AND j.invdate <= :d0)
 """
@@ -30,14 +30,14 @@ SELECT i.med_list_codg, i.invdate, i.inv_cnt
 STREAM_SQL = """
 SELECT g, t, kind, SUM(v), MAX(declared) FROM (
     SELECT med_list_codg AS g, invdate || ' 00:00:00' AS t, 0 AS kind, 0 AS v, inv_cnt AS declared
-      FROM snap_drug_inv
+      FROM snap_drug_inv INDEXED BY sqlite_autoindex_snap_drug_inv_1
      WHERE snapshot_id = :s AND fixmedins_code = :c AND invdate > :d0 AND invdate < :d1
     UNION ALL
     SELECT med_list_codg, purc_time, 1, CASE WHEN retn_flag = '1' THEN -purc_cnt ELSE purc_cnt END, NULL
-      FROM snap_drug_purc WHERE snapshot_id = :s AND fixmedins_code = :c AND purc_time < :w1
+      FROM snap_drug_purc INDEXED BY ix_snap_purc_drug WHERE snapshot_id = :s AND fixmedins_code = :c AND purc_time < :w1
     UNION ALL
     SELECT med_list_codg, sel_retn_time, 1, CASE WHEN retn_flag = '1' THEN sel_retn_cnt ELSE -sel_retn_cnt END, NULL
-      FROM snap_drug_sel
+      FROM snap_drug_sel NOT INDEXED
      WHERE rowid BETWEEN :slo AND :shi AND +snapshot_id = :s AND fixmedins_code = :c AND sel_retn_time < :w1)
 GROUP BY g, t, kind
 ORDER BY g, t, kind

@@ -13,19 +13,21 @@ SEVERITY = {"high": N_("high"), "medium": N_("medium")}
 
 # For every discharged inpatient stay `p`: the person's first other inpatient stay beginning
 # at or after p's discharge, by (begntime, mdtrt_id), found through ix_snap_mdtrt_psn.
+# The plan is pinned (INDEXED BY, CROSS JOIN for the order): p by type, then the person's
+# stays by psn_no equality, never a begntime range over the hospital (see plans.py).
 SQL = """
 SELECT p.mdtrt_id, p.endtime, COALESCE(r.dscg_maindiag_codg, p.adm_diag_codg),
        n.mdtrt_id, n.begntime, n.adm_diag_codg,
-       (SELECT COALESCE(SUM(f.det_item_fee_sumamt), 0) FROM snap_feedetl f
+       (SELECT COALESCE(SUM(f.det_item_fee_sumamt), 0) FROM snap_feedetl f INDEXED BY ix_snap_feedetl_mdtrt
          WHERE f.snapshot_id = :s AND f.mdtrt_id = n.mdtrt_id
            AND f.fee_ocur_time >= :w0 AND f.fee_ocur_time < :w1)
-FROM snap_mdtrt p
-JOIN snap_mdtrt n ON n.snapshot_id = :s AND n.mdtrt_id = (
-      SELECT x.mdtrt_id FROM snap_mdtrt x
+FROM snap_mdtrt p INDEXED BY ix_snap_mdtrt_type_begn
+CROSS JOIN snap_mdtrt n INDEXED BY sqlite_autoindex_snap_mdtrt_1 ON n.snapshot_id = :s AND n.mdtrt_id = (
+      SELECT x.mdtrt_id FROM snap_mdtrt x INDEXED BY ix_snap_mdtrt_psn
        WHERE x.snapshot_id = :s AND x.psn_no = p.psn_no AND x.begntime >= p.endtime
          AND x.med_type = '21' AND x.fixmedins_code = :c AND x.mdtrt_id <> p.mdtrt_id
        ORDER BY x.begntime, x.mdtrt_id LIMIT 1)
-LEFT JOIN snap_medrcd r ON r.snapshot_id = :s AND r.mdtrt_id = p.mdtrt_id
+LEFT JOIN snap_medrcd r INDEXED BY sqlite_autoindex_snap_medrcd_1 ON r.snapshot_id = :s AND r.mdtrt_id = p.mdtrt_id
 WHERE p.snapshot_id = :s AND p.med_type = '21' AND p.fixmedins_code = :c AND p.endtime IS NOT NULL
   AND n.begntime >= :w0 AND n.begntime < :w1
   AND julianday(substr(n.begntime, 1, 10)) - julianday(substr(p.endtime, 1, 10)) <= :days

@@ -15,7 +15,7 @@ SUMMARY = N_("On {day} {n} visits were billed a bed against {beds} approved beds
 SQL = """
 SELECT d, COUNT(*), SUM(a) FROM (
     SELECT substr(fee_ocur_time, 1, 10) AS d, SUM(cnt) AS q, SUM(det_item_fee_sumamt) AS a
-      FROM snap_feedetl
+      FROM snap_feedetl NOT INDEXED
      WHERE rowid BETWEEN :lo AND :hi AND +snapshot_id = :s AND med_chrgitm_type = '01'
        AND fee_ocur_time >= :w0 AND fee_ocur_time < :w1
      GROUP BY mdtrt_id, d)

@@ -14,13 +14,13 @@ SQL = """
 SELECT g.mdtrt_id, g.med_list_codg, g.d, g.q, g.a, m.daily_cnt_limit, g.n FROM (
     SELECT f.mdtrt_id, f.med_list_codg, substr(f.fee_ocur_time, 1, 10) AS d,
            SUM(f.cnt) AS q, SUM(f.det_item_fee_sumamt) AS a, COUNT(*) AS n
-      FROM snap_feedetl f
+      FROM snap_feedetl f NOT INDEXED
      WHERE f.rowid BETWEEN :lo AND :hi AND +f.snapshot_id = :s
-       AND f.med_list_codg IN (SELECT med_list_codg FROM snap_med_list
+       AND f.med_list_codg IN (SELECT med_list_codg FROM snap_med_list INDEXED BY sqlite_autoindex_snap_med_list_1
                                 WHERE snapshot_id = :s AND daily_cnt_limit IS NOT NULL)
        AND f.fee_ocur_time >= :w0 AND f.fee_ocur_time < :w1
      GROUP BY f.mdtrt_id, f.med_list_codg, d) g
-JOIN snap_med_list m ON m.snapshot_id = :s AND m.med_list_codg = g.med_list_codg
+CROSS JOIN snap_med_list m INDEXED BY sqlite_autoindex_snap_med_list_1 ON m.snapshot_id = :s AND m.med_list_codg = g.med_list_codg
 WHERE g.q > m.daily_cnt_limit
 ORDER BY g.mdtrt_id, g.med_list_codg, g.d
 """

@@ -11,21 +11,25 @@ SUMMARY = N_("Stay {visit} ({begin} to {end}): {lines} lines billed outside the 
              "({before} before admission, {after} after discharge); amount {amount} yuan")
 
 # Two range scans of ix_snap_feedetl_mdtrt per inpatient stay: before begntime, after endtime.
+# A line counts once: "after discharge" takes only lines not already before admission, which
+# matters when a stay's begntime is after its endtime (bad data that exists). The unary `+`
+# keeps the second scan's range on (endtime, W1) whatever the statistics say.
 SQL = """
 SELECT mdtrt_id, begntime, endtime, SUM(b), SUM(a), SUM(n), SUM(amt) FROM (
     SELECT m.mdtrt_id, m.begntime, m.endtime, COUNT(*) AS n, COUNT(*) AS b, 0 AS a,
            SUM(f.det_item_fee_sumamt) AS amt
-      FROM snap_mdtrt m
-      JOIN snap_feedetl f ON f.snapshot_id = m.snapshot_id AND f.mdtrt_id = m.mdtrt_id
+      FROM snap_mdtrt m INDEXED BY ix_snap_mdtrt_type_begn
+     CROSS JOIN snap_feedetl f INDEXED BY ix_snap_feedetl_mdtrt ON f.snapshot_id = m.snapshot_id AND f.mdtrt_id = m.mdtrt_id
      WHERE m.snapshot_id = :s AND m.med_type = '21'
        AND f.fee_ocur_time < m.begntime AND f.fee_ocur_time >= :w0 AND f.fee_ocur_time < :w1
      GROUP BY m.mdtrt_id
     UNION ALL
     SELECT m.mdtrt_id, m.begntime, m.endtime, COUNT(*), 0, COUNT(*), SUM(f.det_item_fee_sumamt)
-      FROM snap_mdtrt m
-      JOIN snap_feedetl f ON f.snapshot_id = m.snapshot_id AND f.mdtrt_id = m.mdtrt_id
+      FROM snap_mdtrt m INDEXED BY ix_snap_mdtrt_type_begn
+     CROSS JOIN snap_feedetl f INDEXED BY ix_snap_feedetl_mdtrt ON f.snapshot_id = m.snapshot_id AND f.mdtrt_id = m.mdtrt_id
      WHERE m.snapshot_id = :s AND m.med_type = '21' AND m.endtime IS NOT NULL
-       AND f.fee_ocur_time > m.endtime AND f.fee_ocur_time >= :w0 AND f.fee_ocur_time < :w1
+       AND f.fee_ocur_time > m.endtime AND f.fee_ocur_time < :w1
+       AND +f.fee_ocur_time >= :w0 AND +f.fee_ocur_time >= m.begntime
      GROUP BY m.mdtrt_id)
 GROUP BY mdtrt_id ORDER BY mdtrt_id
 """

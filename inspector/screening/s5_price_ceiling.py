@@ -12,8 +12,8 @@ SUMMARY = N_("Line {sn} (visit {visit}, {item}, {time}): price {pric} above the 
 
 SQL = """
 SELECT f.feedetl_sn, f.mdtrt_id, f.med_list_codg, f.fee_ocur_time, f.cnt, f.pric, m.pric_uplmt_amt
-  FROM snap_feedetl f
-  JOIN snap_med_list m ON m.snapshot_id = :s AND m.med_list_codg = f.med_list_codg
+  FROM snap_feedetl f NOT INDEXED
+ CROSS JOIN snap_med_list m INDEXED BY sqlite_autoindex_snap_med_list_1 ON m.snapshot_id = :s AND m.med_list_codg = f.med_list_codg
  WHERE f.rowid BETWEEN :lo AND :hi AND +f.snapshot_id = :s AND m.pric_uplmt_amt IS NOT NULL
    AND f.pric > m.pric_uplmt_amt
    AND f.fee_ocur_time >= :w0 AND f.fee_ocur_time < :w1

@@ -14,7 +14,7 @@ SUMMARY = N_("Drug {drug}: the ledger balance fell to {lowest} at {when} (openin
 
 SALES_SQL = """
 SELECT COALESCE(SUM(sel_retn_cnt * pric), 0), COALESCE(SUM(sel_retn_cnt), 0)
-  FROM snap_drug_sel
+  FROM snap_drug_sel INDEXED BY ix_snap_sel_drug
  WHERE snapshot_id = ? AND med_list_codg = ? AND fixmedins_code = ? AND retn_flag = '0'
    AND sel_retn_time >= ? AND sel_retn_time < ?
 """

@@ -15,7 +15,7 @@ SUMMARY = N_("Drug {drug} counted {declared} on {day}, the ledger expects {expec
 
 PURCHASES_SQL = """
 SELECT COALESCE(SUM(purc_cnt * purc_pric), 0), COALESCE(SUM(purc_cnt), 0)
-  FROM snap_drug_purc
+  FROM snap_drug_purc INDEXED BY ix_snap_purc_drug
  WHERE snapshot_id = ? AND med_list_codg = ? AND fixmedins_code = ? AND retn_flag = '0'
    AND purc_time >= ? AND purc_time < ?
 """

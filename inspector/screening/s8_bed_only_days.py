@@ -18,8 +18,8 @@ SUMMARY = N_("Stay {visit}: {days} bed-only days in {runs} run(s) of at least {t
 SQL = """
 SELECT m.mdtrt_id, substr(f.fee_ocur_time, 1, 10) AS d, COUNT(*),
        SUM(f.med_chrgitm_type NOT IN ('01', '07')), SUM(f.det_item_fee_sumamt)
-  FROM snap_mdtrt m
-  JOIN snap_feedetl f ON f.snapshot_id = m.snapshot_id AND f.mdtrt_id = m.mdtrt_id
+  FROM snap_mdtrt m INDEXED BY ix_snap_mdtrt_type_begn
+ CROSS JOIN snap_feedetl f INDEXED BY ix_snap_feedetl_mdtrt ON f.snapshot_id = m.snapshot_id AND f.mdtrt_id = m.mdtrt_id
  WHERE m.snapshot_id = :s AND m.med_type = '21' AND m.fixmedins_code = :c
    AND m.begntime < :w1 AND COALESCE(m.endtime, :v) >= :w0
    AND f.fee_ocur_time >= max(:w0, substr(m.begntime, 1, 10) || ' 00:00:00')

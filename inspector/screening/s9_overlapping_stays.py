@@ -11,19 +11,21 @@ SUMMARY = N_("Stays {earlier} and {later} of the same person overlap from {start
              "fees of the later stay in the overlap {amount} yuan")
 
 # Stays are half-open [begntime, endtime or V). Earlier/later by (begntime, mdtrt_id); the
-# overlap [later.begntime, min(ends)) must be non-empty and meet [W0, W1).
+# overlap [later.begntime, min(ends)) must be non-empty and meet [W0, W1). The plan is pinned
+# (INDEXED BY, CROSS JOIN): each stay `a` by type, then the same person's later stays by
+# psn_no equality and a begntime range inside that person's stays (see plans.py).
 SQL = """
 SELECT e, l, ob, oe,
-       (SELECT COALESCE(SUM(f.det_item_fee_sumamt), 0) FROM snap_feedetl f
+       (SELECT COALESCE(SUM(f.det_item_fee_sumamt), 0) FROM snap_feedetl f INDEXED BY ix_snap_feedetl_mdtrt
          WHERE f.snapshot_id = :s AND f.mdtrt_id = l
            AND f.fee_ocur_time >= max(ob, :w0) AND f.fee_ocur_time < min(oe, :w1))
 FROM (
     SELECT a.mdtrt_id AS e, b.mdtrt_id AS l, b.begntime AS ob,
            min(COALESCE(a.endtime, :v), COALESCE(b.endtime, :v)) AS oe
-      FROM snap_mdtrt a
-      JOIN snap_mdtrt b ON b.snapshot_id = a.snapshot_id AND b.psn_no = a.psn_no
+      FROM snap_mdtrt a INDEXED BY ix_snap_mdtrt_type_begn
+     CROSS JOIN snap_mdtrt b INDEXED BY ix_snap_mdtrt_psn ON b.snapshot_id = a.snapshot_id AND b.psn_no = a.psn_no
                        AND b.begntime >= a.begntime AND b.begntime < COALESCE(a.endtime, :v)
-     WHERE a.snapshot_id = :s AND a.med_type = '21' AND a.fixmedins_code = :c
+     WHERE a.snapshot_id = :s AND a.med_type = '21' AND a.begntime < :w1 AND a.fixmedins_code = :c
        AND b.med_type = '21' AND b.fixmedins_code = :c
        AND (b.begntime > a.begntime OR b.mdtrt_id > a.mdtrt_id))
 WHERE ob < oe AND ob < :w1 AND oe > :w0
