@@ -285,3 +285,31 @@ def test_trust_list_and_remove(world, capsys, tmp_path):
     assert run(["trust", "remove", anchors[0]["sha256"][:12], "--db", str(db)]) == 0
     code, out, _err = cli(capsys, "trust", "list", "--db", db, "--format", "json")
     assert json.loads(out) == []
+
+
+def test_a_certificate_expired_when_it_signed_is_refused(world, capsys, tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    from inspector.signing.ca import load_ca
+
+    ca_cert, ca_key = load_ca(world["root"] / "ca", CA_PASS.encode())
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "王建国"),
+                                     x509.NameAttribute(NameOID.SERIAL_NUMBER, "61010020260001")]))
+            .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=30)).not_valid_after(now - timedelta(days=1))
+            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+            .sign(ca_key, hashes.SHA256()))
+    p12 = tmp_path / "expired.p12"
+    p12.write_bytes(pkcs12.serialize_key_and_certificates(b"x", key, cert, [ca_cert],
+                                                          serialization.BestAvailableEncryption(PASS.encode())))
+    forged = write(world, "expired.pdf", pyhanko_sign(world["unsigned"].read_bytes(), p12, "inspector_1", certify=True))
+    report = assert_refused(capsys, world, forged, {("untrusted", "inspector_1")})
+    assert report["signatures"][0]["matches_line"] and report["signatures"][0]["intact"]
