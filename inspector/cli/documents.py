@@ -75,30 +75,33 @@ def register(sub, common) -> None:
 
 def cmd_report(args) -> int:
     from inspector.cli.common import store
-    from inspector.db import session_factory
-    from inspector.reports.data import build_report_data
-    from inspector.reports.model import with_hand_signature, with_refusal
-    from inspector.reports.pdf import render_report
 
     if args.hand_signature and args.refused_note:
         raise UserError("give either --hand-signature or --refused-note, not both")
-    with session_factory(store(args))() as session:
-        data = build_report_data(session, args.inspection)
+    png = None
     if args.hand_signature:
         try:
             png = args.hand_signature.read_bytes()
         except OSError as exc:
             raise UserError(f"{args.hand_signature}: {exc.strerror}") from None
-        data = with_hand_signature(data, png)
-    elif args.refused_note:
-        data = with_refusal(data, args.refused_note)
     if args.out.suffix.lower() == ".xlsx":
+        from inspector.db import session_factory
+        from inspector.reports.data import build_report_data
+        from inspector.reports.model import with_hand_signature, with_refusal
         from inspector.reports.xlsx import write_report_xlsx
 
+        with session_factory(store(args))() as session:
+            data = build_report_data(session, args.inspection)
+        if png is not None:
+            data = with_hand_signature(data, png)
+        elif args.refused_note:
+            data = with_refusal(data, args.refused_note)
         write_report_xlsx(data, args.out)
         print(f"wrote {args.out}: {len(data.findings)} findings, separate recovery and fine totals")
         return 0
-    info = render_report(data, args.out)
+    from inspector.reports.produce import produce_report
+
+    data, info = produce_report(store(args), args.inspection, args.out, hand_png=png, refused_note=args.refused_note)
     state = "approved" if data.approved else "DRAFT (not yet approved by the team lead)"
     print(f"wrote {args.out}: {info.pages} pages, {state}")
     for f in info.signature_fields:
@@ -146,6 +149,7 @@ def cmd_sign(args) -> int:
     result = sign_pdf(args.file, key, read_passphrase_file(args.passphrase_file), out=args.out)
     print(_("signed {file}: line {field} by {signer} at {time}").format(
         file=result.out, field=result.field, signer=result.signer, time=result.signed_at.isoformat()))
+    _note_signature(args, result)
     return 0
 
 
@@ -158,6 +162,17 @@ def store_anchors(db: str | Path | None) -> list[bytes]:
     if not path.is_file() or path.stat().st_size == 0:
         return []
     return anchor_certificates(open_store(path))
+
+
+def _note_signature(args, result) -> None:
+    """Follow the signature in the store that produced the report (only an existing store is opened)."""
+    from inspector.db import default_store_path, open_store
+    from inspector.reports.signoff import note_signature
+
+    path = Path(args.db) if getattr(args, "db", None) else default_store_path()
+    if not path.is_file():
+        return
+    note_signature(open_store(path), Path(result.out).read_bytes(), result.field, result.signer)
 
 
 def cmd_verify(args) -> int:

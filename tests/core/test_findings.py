@@ -232,6 +232,13 @@ def test_review_only_by_the_lead_and_amendment_after_approval(engine, iid):
     create_finding(engine, iid, "manual", category_code="V01", amount="500.00", description="挂床")
     with pytest.raises(UserError, match="only a submitted"):
         review_finding(engine, iid, 1, "approve", "", reviewer="张组长")
+    n = _events(engine)
+    with pytest.raises(UserError, match="no proposed handling"):          # handling is required to submit
+        submit_finding(engine, iid, 1, author="李检查")
+    assert _events(engine) == n
+    edit_finding(engine, iid, 1, {"handling": "追回违规金额，处一倍罚款"})
+    with pytest.raises(UserError, match="only a submitted"):
+        review_finding(engine, iid, 1, "approve", "", reviewer="张组长")
     submit_finding(engine, iid, 1, author="李检查")
     n = _events(engine)
     with pytest.raises(UserError, match="only the team lead"):
