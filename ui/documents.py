@@ -35,7 +35,7 @@ class SignaturePad(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumSize(420, 150)
+        self.setMinimumSize(300, 150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         self.image = QImage(840, 300, QImage.Format.Format_ARGB32)
@@ -135,6 +135,7 @@ class DocumentsView(QWidget):
         left.addStretch(1)
         left_scroll = QScrollArea()
         left_scroll.setWidgetResizable(True)
+        left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         left_scroll.setFrameShape(QFrame.Shape.NoFrame)
         left_scroll.setWidget(left_host)
         layout.addWidget(left_scroll, 1)
@@ -216,6 +217,7 @@ class DocumentsView(QWidget):
         """The on-site record: legal representative, place, start and close, statement, witnesses, waivers."""
         self.record_box = QGroupBox()
         f = QFormLayout(self.record_box)
+        f.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.legal_rep, self.place = QLineEdit(), QLineEdit()
         self.legal_rep.setObjectName("legal_rep")
         self.place.setObjectName("place")
@@ -227,10 +229,11 @@ class DocumentsView(QWidget):
         times = QHBoxLayout()
         self.start_button, self.close_button = QPushButton(), QPushButton()
         self.times = QLabel()
+        self.times.setWordWrap(True)
         times.addWidget(self.start_button)
         times.addWidget(self.close_button)
-        times.addWidget(self.times, 1)
         f.addRow(self.record_labels[2], times)
+        f.addRow("", self.times)
         self.statement = QLineEdit()
         self.statement.setObjectName("statement")
         f.addRow(self.record_labels[3], self.statement)
@@ -240,23 +243,23 @@ class DocumentsView(QWidget):
             srow.addWidget(b)
         f.addRow("", srow)
         self.witness_edits: dict[str, QLineEdit] = {}
-        wrow = QHBoxLayout()
+        self.witness_labels: dict[str, QLabel] = {}
         for check in ("census", "stock", "records"):
             e = QLineEdit()
             e.setObjectName(f"witness_{check}")
             self.witness_edits[check] = e
-            wrow.addWidget(e)
+            self.witness_labels[check] = QLabel()
+            f.addRow(self.witness_labels[check], e)
         self.witness_save = QPushButton()
-        wrow.addWidget(self.witness_save)
-        f.addRow(self.record_labels[4], wrow)
+        f.addRow(self.record_labels[4], self.witness_save)
         self.waive_check, self.waive_reason, self.waive_button = QComboBox(), QLineEdit(), QPushButton()
         for check in ("census", "stock", "records"):
             self.waive_check.addItem("", check)
         vrow = QHBoxLayout()
         vrow.addWidget(self.waive_check)
         vrow.addWidget(self.waive_reason, 1)
-        vrow.addWidget(self.waive_button)
         f.addRow(self.record_labels[5], vrow)
+        f.addRow("", self.waive_button)
         self.checks_state = QLabel()
         self.checks_state.setWordWrap(True)
         f.addRow(self.checks_state)
@@ -527,7 +530,7 @@ class DocumentsView(QWidget):
 
         self.record_box.setTitle(_("On-site inspection record"))
         for label, text in zip(self.record_labels, (_("Legal representative"), _("Place of inspection"),
-                                                    _("Time of inspection"), _("Statement of the inspected party"),
+                                                    _("Time of inspection"), _("Statement"),
                                                     _("Witnesses"), _("Waive a check"))):
             label.setText(text)
         self.details_save.setText(_("Save"))
@@ -537,10 +540,12 @@ class DocumentsView(QWidget):
         self.statement_save.setText(_("Save the statement"))
         self.no_objection.setText(_("No objection"))
         self.statement_refused.setText(_("Refused to state"))
-        for check, e in self.witness_edits.items():
-            e.setPlaceholderText(_(dict(census="Head nurse", stock="Pharmacist",
-                                        records="Medical records officer")[check]))
-        self.witness_save.setText(_("Save"))
+        from inspector.reports.appendices import WITNESS_LABELS
+
+        for check, label in self.witness_labels.items():
+            label.setText(_("Witness of the {check}").format(check=_(CHECK_LABELS[check])))
+            self.witness_edits[check].setPlaceholderText(_(WITNESS_LABELS[check]))
+        self.witness_save.setText(_("Save the witnesses"))
         for i in range(self.waive_check.count()):
             self.waive_check.setItemText(i, _(CHECK_LABELS[self.waive_check.itemData(i)]))
         self.waive_reason.setPlaceholderText(_("Why the team lead waives it"))

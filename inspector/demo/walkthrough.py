@@ -102,8 +102,11 @@ def run_walkthrough(engine: Engine, central: Path, inspection_id: int) -> Walkth
     for i, bed in enumerate(beds):
         when = at(5 + 2 * i)
         if absent and bed.mdtrt_id == absent["mdtrt_id"]:
+            from inspector.reports.sample import sample_photo
+
             record_outcome(engine, inspection_id, bed.mdtrt_id, "absent", checked_at=when, staff_on_duty=staff,
-                           note=_("bed empty, no leave slip; the ward nurse could not say where the patient is"))
+                           note=_("bed empty, no leave slip; the ward nurse could not say where the patient is"),
+                           photo=sample_photo(7), author=DEMO_TEAM[0][0])
         elif bed.leave_covers_v:
             record_outcome(engine, inspection_id, bed.mdtrt_id, "on_leave", checked_at=when, staff_on_duty=staff,
                            note=_("away on leave recorded in the leave register"))

@@ -50,7 +50,7 @@ def region_prefix(dialect: str, window: SliceWindow) -> str:
     for table in RULE_TABLES:
         cols = ", ".join(("snapshot_id", *contract_columns(table)))
         ctes.append(f"snap_{table} ({cols}) AS NOT MATERIALIZED (SELECT {REGION_SNAPSHOT_ID}, "
-                    f"{select_list(dialect, table)} FROM {_from(dialect, table, window)})")
+                    f"{select_list(dialect, table, checked=False)} FROM {_from(dialect, table, window)})")
     text = "WITH " + ",\n".join(ctes) + "\n"
     # The prefix's parameters get their own names (k_...): PostgreSQL types a parameter once,
     # from its first use, and here they meet typed columns while the rules compare text.

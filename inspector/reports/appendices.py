@@ -163,7 +163,7 @@ def photo_grid(photos: list[EvidencePhoto], st: dict) -> list[Flowable]:
         caption = [
             para(_("Photo {n}: {caption}").format(n=n, caption=photo.caption), st["cell"]),
             para(_("Taken {time} by {author}").format(time=fmt_time(photo.captured_at), author=photo.author), st["cell"]),
-            para("SHA-256: " + (photo.sha256 or hashlib.sha256(original).hexdigest()), st["mono"]),
+            para("SHA-256:\n" + (photo.sha256 or hashlib.sha256(original).hexdigest()), st["mono"]),
         ]
         cells.append([img, Spacer(1, 1.5 * mm)] + caption)  # type: ignore[arg-type]
     rows = [cells[i:i + 2] + ([""] if len(cells[i:i + 2]) == 1 else []) for i in range(0, len(cells), 2)]

@@ -59,3 +59,37 @@ def test_documents_flow(qtbot, ctx, tmp_path):
     report = view.last_report
     assert report.signatures and report.signatures[0].intact and report.signatures[0].trusted
     assert report.ok, [p.message for p in report.problems]
+
+
+def test_record_fields_on_the_documents_screen_write_events(qtbot, ctx):
+    from inspector.onsite import read_onsite
+    from inspector.state import inspection_stage
+
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.resize(1024, 600)
+    w.show()
+    view = w.open_inspection(w.home.selected_id()).show_screen("documents")
+    view.legal_rep.setText("赵国华")
+    view.place.setText("住院部三楼")
+    qtbot.mouseClick(view.details_save, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(view.start_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(view.no_objection, Qt.MouseButton.LeftButton)
+    view.witness_edits["census"].setText("张丽")
+    qtbot.mouseClick(view.witness_save, Qt.MouseButton.LeftButton)
+    view.lead_name.setText("不是组长")
+    view.waive_reason.setText("隔离病房")
+    qtbot.mouseClick(view.waive_button, Qt.MouseButton.LeftButton)      # only the lead waives: refused
+    assert "not" in view.message.text().lower() or "只有" in view.message.text() or "没有" in view.message.text()
+    qtbot.mouseClick(view.close_button, Qt.MouseButton.LeftButton)
+    with ctx.engine.connect() as c:
+        o = read_onsite(c, 1)
+        stage = inspection_stage(c, 1)
+    assert (o.legal_rep, o.place, o.statement_kind) == ("赵国华", "住院部三楼", "no_objection")
+    assert o.started_at is not None and o.closed_at is not None and o.witnesses["census"]["name"] == "张丽"
+    assert stage.code == "in_review"
+    assert "在院核查" in view.checks_state.text() or "census" in view.checks_state.text()
+    overview = w.open_inspection(1).show_screen("overview")
+    overview.refresh()
+    assert ctx.tasks.wait_idle(60_000)
+    assert overview.stage.text() == "当前阶段：" + stage.text() == "当前阶段：组长审核中"
