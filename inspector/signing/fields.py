@@ -45,7 +45,7 @@ class LineCertConstraints(SigCertConstraints):
 def line_constraints(line: SignatureLine, issuers: tuple[bytes, ...] = ()) -> LineCertConstraints:
     """Who may sign `line`: subject CN (and serialNumber when printable), and an issuer among `issuers`."""
     dn = {"common_name": line.name}
-    if is_printable(line.cert_no):
+    if line.cert_no and is_printable(line.cert_no):
         dn["serial_number"] = line.cert_no
     flags = SigCertConstraintFlags.SUBJECT_DN
     issuer_certs = [asn1_x509.Certificate.load(der) for der in issuers]

@@ -59,14 +59,19 @@ def is_printable(value: str) -> bool:
 
 
 def plan_lines(members: list[tuple[str, str, str, str]]) -> list[SignatureLine]:
-    """Lines from (field, role, name, cert_no) in signing order; refuses a person named twice."""
+    """Lines from (field, role, name, cert_no) in signing order; refuses a person named twice.
+
+    Reports use the roles inspector and lead (the lead signs after every other line); other
+    documents (the draw plan) may use other roles, which follow the inspectors' rules. A line
+    without a certificate number is matched by name alone; one without a name cannot be signed.
+    """
     seen_names: set[str] = set()
     seen_nos: set[str] = set()
     lines = []
     for order, (field, role, name, cert_no) in enumerate(members, 1):
-        if role not in ROLES:
+        if not role:
             raise UserError(_("signature line {field}: unknown role '{role}'").format(field=field, role=role))
-        if name in seen_names or cert_no in seen_nos:
+        if (name and name in seen_names) or (cert_no and cert_no in seen_nos):
             raise UserError(_("{name} ({cert_no}) would sign two lines of the report: one person signs one line")
                             .format(name=name, cert_no=cert_no))
         seen_names.add(name)
@@ -95,7 +100,7 @@ def parse_lines(raw: Any) -> list[SignatureLine] | None:
                                                                                          "cert_no")):
             return None
         order = item.get("order", n)
-        if not isinstance(order, int) or item["role"] not in ROLES:
+        if not isinstance(order, int) or not item["role"]:
             return None
         lines.append(SignatureLine(item["field"], item["role"], item["name"], item["cert_no"], order))
     return sorted(lines, key=lambda line: line.order)
@@ -122,6 +127,7 @@ def cert_identity(cert) -> tuple[str, str | None]:
 
 
 def cert_matches(line: SignatureLine | SignerIdentity, cert) -> bool:
-    """The certificate names the line's person: CN equals the name and serialNumber the certificate number."""
+    """The certificate names the line's person: CN equals the name and serialNumber the certificate number
+    (a line that declares no certificate number is matched by name; a line without a name by nobody)."""
     cn, serial = cert_identity(cert)
-    return cn == line.name and serial == line.cert_no
+    return bool(line.name) and cn == line.name and (not line.cert_no or serial == line.cert_no)

@@ -37,7 +37,7 @@ from inspector.errors import UserError
 from inspector.i18n import _
 from inspector.reports.pdf import write_atomically
 from inspector.signing.debuglog import route_library_logs
-from inspector.signing.lines import ROLE_LEAD, SignatureLine, SignerIdentity, cert_identity, cert_matches, read_lines
+from inspector.signing.lines import ROLE_INSPECTOR, ROLE_LEAD, SignatureLine, SignerIdentity, cert_identity, cert_matches, read_lines
 from inspector.signing.stamp import stamp_style
 
 log = logging.getLogger(__name__)
@@ -184,10 +184,11 @@ def sign_as(pdf: Path, signer: signers.SimpleSigner, identity: SignerIdentity, *
     check_may_sign(lines, line, signed)
     signed_at = datetime.now().astimezone().replace(microsecond=0)
     headline = (_("Digitally signed by team lead {name}") if line.role == ROLE_LEAD
-                else _("Digitally signed by inspector {name}"))
+                else _("Digitally signed by inspector {name}") if line.role == ROLE_INSPECTOR
+                else _("Digitally signed by {name}"))
     texts = [
         headline.format(name=line.name),
-        _("Enforcement certificate no. {cert_no}").format(cert_no=line.cert_no),
+        _("Enforcement certificate no. {cert_no}").format(cert_no=line.cert_no) if line.cert_no else "",
         _("Time: {time}").format(time=signed_at.strftime("%Y-%m-%d %H:%M:%S %z")),
         _("Certificate {serial} issued by {issuer}").format(
             serial=f"{signer.signing_cert.serial_number:x}"[:16],
@@ -199,7 +200,7 @@ def sign_as(pdf: Path, signer: signers.SimpleSigner, identity: SignerIdentity, *
                                 name=line.name, reason=reason or _("On-site inspection documents"),
                                 certify=certify, docmdp_permissions=MDPPerm.FILL_FORMS,
                                 validation_context=_validation_context(writer, line.field, signer))
-    pdf_signer = PdfSigner(meta, signer=signer, stamp_style=stamp_style(width, height, texts))
+    pdf_signer = PdfSigner(meta, signer=signer, stamp_style=stamp_style(width, height, [t for t in texts if t]))
     buf = io.BytesIO()
     try:
         pdf_signer.sign_pdf(writer, output=buf, existing_fields_only=True)
