@@ -16,6 +16,7 @@ from inspector.models import SnapFixmedins
 from inspector.reports.model import ROLE_INSPECTOR, ROLE_LEAD, EvidencePhoto, ReportData, TeamMember
 from inspector.reports.signoff import read_signoff
 from inspector.settings import effective_settings
+from inspector.signing.trust import anchor_certificates
 
 ON_SITE_PREFIXES = ("census.", "stock.", "records.", "lead.", "evidence.", "finding.", "onsite.")
 
@@ -159,6 +160,7 @@ def build_report_data(session: Session, inspection_id: int) -> ReportData:
         approved=signoff.approved_by is not None,
         hand_signature=signoff.hand_signature,
         generated_at=datetime.now().replace(microsecond=0),
+        trust_anchors=tuple(anchor_certificates(conn)),
         legal_rep=onsite.legal_rep, place=onsite.place, record_closed=onsite.closed_at is not None,
         statement=statement_text(onsite), witnesses=dict(onsite.witnesses),
     )
