@@ -252,3 +252,31 @@ def reunlock(engine: Engine, path: Path | str, login: str, password: str) -> Non
     finally:
         keyslots.wipe(raw)
     register_key(path, key)
+
+
+def store_path_of(engine: Engine) -> Path:
+    db = engine.url.database
+    if not db or db == ":memory:":
+        raise StoreError("the store is not a file")
+    return Path(db)
+
+
+def ensure_account_slot(engine: Engine, login: str, password: str, *, replace: bool = False) -> None:
+    """After an account is created (or its password set, `replace=True`): on an encrypted store, wrap
+    the store key for it so its password opens the store. Nothing to do on a plain store."""
+    from inspector.db import engine_key
+
+    if engine_key(engine) is None:
+        return
+    path = store_path_of(engine)
+    if not replace and login in keyslots.slot_logins(path):
+        return
+    add_account_key(engine, path, login, password)
+
+
+def remove_account_slot(engine: Engine, login: str) -> None:
+    """An account removed or disabled: its password no longer opens the store."""
+    from inspector.db import engine_key
+
+    if engine_key(engine) is not None:
+        keyslots.remove_account_slot(store_path_of(engine), login)
