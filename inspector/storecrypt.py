@@ -251,6 +251,9 @@ def reunlock(engine: Engine, path: Path | str, login: str, password: str) -> Non
         key.restore(raw)
     finally:
         keyslots.wipe(raw)
+    engine.dispose()
+    finish_interrupted_conversion(path, key)
+    open_store(path, key=key).dispose()  # migrates a store from an older version, if need be
     register_key(path, key)
 
 
@@ -280,3 +283,28 @@ def remove_account_slot(engine: Engine, login: str) -> None:
 
     if engine_key(engine) is not None:
         keyslots.remove_account_slot(store_path_of(engine), login)
+
+
+def locked_engine(path: Path | str) -> Engine:
+    """An engine on the encrypted store at `path` whose key is not there yet (`reunlock` puts it)."""
+    from inspector.db import make_engine
+
+    return make_engine(path, StoreKey(bytes(32)))
+
+
+def is_locked(engine: Engine) -> bool:
+    from inspector.db import engine_key
+
+    key = engine_key(engine)
+    return key is not None and key.wiped
+
+
+def open_or_locked(path: Path | str) -> Engine:
+    """The GUI's start: a plain store opens (migrated); an encrypted one unlocked in this process
+    opens; otherwise a locked engine that the login dialog unlocks in place."""
+    from inspector.db import registered_key
+
+    p = Path(path)
+    if needs_unlock(p) and registered_key(p) is None:
+        return locked_engine(p)
+    return open_store(p)

@@ -364,3 +364,21 @@ def test_each_new_account_gets_a_slot_and_a_new_password_rewraps_it(tmp_path):
     plain = open_store(tmp_path / "plain.db")
     ensure_account_slot(plain, "x", "y")  # a plain store has no key file: nothing happens
     assert not keyslots.has_keyfile(tmp_path / "plain.db")
+
+
+def test_the_gui_starts_on_a_locked_engine_that_the_login_unlocks_in_place(tmp_path):
+    from inspector.storecrypt import is_locked, open_or_locked, reunlock
+
+    store = tmp_path / "s.db"
+    engine, _ = create_encrypted_store(store, "wang", PW)
+    _add_inspection(engine)
+    lock_store()
+    engine = open_or_locked(store)
+    assert is_locked(engine)
+    with pytest.raises(StoreLocked):
+        engine.connect()
+    reunlock(engine, store, "wang", PW)
+    assert not is_locked(engine)
+    with engine.connect() as c:
+        assert c.exec_driver_sql("SELECT fixmedins_name FROM inspection").scalar() == NAME
+    assert not is_locked(open_or_locked(tmp_path / "plain.db"))
