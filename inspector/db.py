@@ -39,6 +39,7 @@ OPERATIONAL_ERRORS: tuple[type[Exception], ...] = (sqlite3.OperationalError,) + 
     (sqlcipher.OperationalError,) if sqlcipher is not None else ())
 DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError,) + (
     (sqlcipher.DatabaseError,) if sqlcipher is not None else ())
+DBAPI_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,) + ((sqlcipher.Error,) if sqlcipher is not None else ())
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -82,6 +83,12 @@ class StoreKey:
 
     def copy(self) -> bytearray:
         return bytearray(self._buf)
+
+    def restore(self, key: bytes | bytearray) -> None:
+        """Put the key back after a lock (the same object, so engines holding it work again)."""
+        if len(key) != 32:
+            raise ValueError("a store key is 32 bytes")
+        self._buf[:] = key
 
     def wipe(self) -> None:
         for i in range(len(self._buf)):
@@ -130,6 +137,11 @@ def lock_store(path: Path | str | None = None, engine: Engine | None = None) -> 
             keys.append(k)
     for k in keys:
         k.wipe()
+
+
+def engine_key(engine: Engine) -> StoreKey | None:
+    """The key of an encrypted store's engine (None for a plain store)."""
+    return _ENGINE_KEYS.get(engine)
 
 
 def is_encrypted_file(path: Path | str) -> bool:

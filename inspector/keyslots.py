@@ -22,8 +22,10 @@ import base64
 import json
 import os
 import secrets
+import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +138,8 @@ class KeyFile:
     path: Path
     store_id: str
     slots: list[dict[str, Any]]
+    # failed password tries per slot id: {"n": count, "at": time of the last} (slows the next try)
+    failures: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store_path: Path | str) -> KeyFile:
@@ -144,7 +148,7 @@ class KeyFile:
             data = json.loads(p.read_text(encoding="utf-8"))
             if data.get("format") != FORMAT or int(data.get("version", 0)) != VERSION:
                 raise ValueError("format")
-            return cls(p, str(data["store_id"]), list(data["slots"]))
+            return cls(p, str(data["store_id"]), list(data["slots"]), dict(data.get("failures") or {}))
         except FileNotFoundError:
             raise UserError(_("{path}: the store's key file is missing; without it the store cannot be opened "
                               "(restore it from the backup made with the store)").format(path=p)) from None
@@ -154,6 +158,8 @@ class KeyFile:
     def save(self) -> None:
         body = {"format": FORMAT, "version": VERSION, "store_id": self.store_id,
                 "cipher": "SQLCipher 4, raw 256-bit key", "slots": self.slots}
+        if self.failures:
+            body["failures"] = self.failures
         _write_atomic(self.path, json.dumps(body, indent=1, ensure_ascii=False).encode("utf-8"))
 
     def slot_ids(self) -> list[str]:
@@ -256,9 +262,38 @@ def replace_recovery_slot(store_path: Path | str, store_key: bytearray, *, param
     return recovery
 
 
-def unwrap_with_password(store_path: Path | str, login: str, password: str) -> bytearray:
-    """The store key from `login`'s slot; WrongSecret when the login has no slot or the password is wrong."""
-    return KeyFile.load(store_path).unwrap(account_slot_id((login or "").strip()), password or "")
+def throttle_delay(failed: int) -> float:
+    """Seconds the next try of a slot waits after `failed` consecutive failures: 0, 1, 2, 4, ... 60."""
+    return 0.0 if failed <= 0 else float(min(2 ** (int(failed) - 1), 60))
+
+
+def unwrap_with_password(store_path: Path | str, login: str, password: str, *,
+                         sleep: Callable[[float], None] = time.sleep,
+                         clock: Callable[[], float] = time.time) -> bytearray:
+    """The store key from `login`'s slot; WrongSecret when the login has no slot or the password is wrong.
+
+    Repeated failures slow the next try down (`throttle_delay`, counted in the key file)."""
+    sid = account_slot_id((login or "").strip())
+    kf = KeyFile.load(store_path)
+    failed = kf.failures.get(sid)
+    if failed:
+        wait = throttle_delay(int(failed.get("n", 0))) - (clock() - float(failed.get("at", 0)))
+        if wait > 0:
+            sleep(wait)
+    try:
+        key = kf.unwrap(sid, password or "")
+    except WrongSecret:
+        if kf.find(sid) is not None:
+            kf = KeyFile.load(store_path)
+            n = int(kf.failures.get(sid, {}).get("n", 0)) + 1
+            kf.failures[sid] = {"n": n, "at": clock()}
+            kf.save()
+        raise
+    if failed:
+        kf = KeyFile.load(store_path)
+        kf.failures.pop(sid, None)
+        kf.save()
+    return key
 
 
 def unwrap_with_recovery(store_path: Path | str, recovery_key: str) -> bytearray:

@@ -22,6 +22,7 @@ encrypted copy; the key file is written before the swap, so an encrypted store a
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -208,3 +209,46 @@ def new_recovery_key(engine: Engine, path: Path | str, *, params: dict[str, int]
         return keyslots.replace_recovery_slot(path, buf, params=params)
     finally:
         keyslots.wipe(buf)
+
+
+def needs_unlock(path: Path | str) -> bool:
+    """Whether opening the store at `path` needs a login: it is encrypted, or has a key file."""
+    p = Path(path)
+    return is_encrypted_file(p) or keyslots.has_keyfile(p)
+
+
+def open_with_credentials(path: Path | str, credentials: Callable[[], tuple[str, str]]) -> Engine:
+    """The CLI's and GUI's way in: a plain store opens as it is; an encrypted one already unlocked
+    in this process opens with its key; otherwise `credentials()` gives (login, password) and the
+    store key is unwrapped from that login's slot (`unlock_store`)."""
+    from inspector.db import registered_key
+
+    p = Path(path)
+    if not needs_unlock(p) or (is_encrypted_file(p) and registered_key(p) is not None):
+        return open_store(p)
+    login, password = credentials()
+    return unlock_store(p, login, password)
+
+
+def relock(engine: Engine) -> None:
+    """The idle lock: close every connection of `engine` and overwrite its key in memory.
+
+    The engine object stays (windows keep it); it cannot connect until `reunlock`."""
+    from inspector.db import lock_store
+
+    lock_store(engine=engine)
+
+
+def reunlock(engine: Engine, path: Path | str, login: str, password: str) -> None:
+    """Unlock a locked engine again: the key derived anew from `login`'s password into the same engine."""
+    from inspector.db import _ENGINE_KEYS
+
+    key = _ENGINE_KEYS.get(engine)
+    if key is None:
+        return  # a plain store has no key to restore
+    raw = keyslots.unwrap_with_password(path, login, password)
+    try:
+        key.restore(raw)
+    finally:
+        keyslots.wipe(raw)
+    register_key(path, key)

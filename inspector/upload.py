@@ -15,7 +15,11 @@ The findings JSON (`findings_json` column; an interface) is one UTF-8 JSON objec
      "snapshot": {"version": 1, "extract_id": "...", "digests": {"<table>": "<sha256>", ...},
                   "row_counts": {"<table>": n, ...}},
      "findings": [<Finding.as_dict()>, ...],          # amounts as exact decimal strings
-     "totals": {"count": n, "amount": "...", "fund_recovery": "...", "fines": "...", "total": "..."}}
+     "totals": {"count": n, "amount": "...", "fund_recovery": "...", "fines": "...", "total": "..."},
+     "credit": {"table": {"version": "deductions-v1", "sha256": "..."},     # inspector.credit.credit_json
+                "institution": {"code", "name", "base", "deductions": [{"finding_no", "rule", "rule_name",
+                                "amount", "points", "repeat"}], "deducted", "score", "grade", "grade_name"},
+                "doctors": [<the same per doctor code>], "unmatched_findings": [...]}}
 
 serialised with sorted keys, `ensure_ascii=False`, separators (",", ":").
 """
@@ -115,7 +119,17 @@ def findings_document(engine: Engine, inspection_id: int) -> dict[str, Any]:
                          "row_counts": dict(snap.row_counts or {})},
             "findings": [f.as_dict() for f in findings],
             "totals": findings_totals(findings).as_dict(),
+            "credit": _credit(session.connection(), insp.fixmedins_code, snap.id, inspection_id),
         }
+
+
+def _credit(conn, code: str, snapshot_id: int, inspection_id: int) -> dict[str, Any]:
+    """The `credit` key: deductions, scores and grades of the approved findings (inspector.credit)."""
+    from inspector.reports.data import credit_appendix_data
+
+    name = conn.exec_driver_sql("SELECT fixmedins_name FROM snap_fixmedins WHERE snapshot_id = ? AND fixmedins_code = ?",
+                                (snapshot_id, code)).scalar() or ""
+    return credit_appendix_data(conn, code, name, snapshot_id, inspection_id)
 
 
 def _json_text(doc: dict[str, Any]) -> str:

@@ -164,7 +164,18 @@ def build_report_data(session: Session, inspection_id: int) -> ReportData:
     data.settings["snapshot"] = _("snapshot version {v} of extract {extract}").format(v=snap.version,
                                                                                      extract=snap.extract_id)
     add_check_results(data, session, inspection_id, signoff_approved=signoff.approved_by is not None)
+    data.credit = credit_appendix_data(conn, insp.fixmedins_code, data.institution_name, snap.id, inspection_id)
     return data
+
+
+def credit_appendix_data(conn: Connection, code: str, name: str, snapshot_id: int, inspection_id: int) -> dict[str, Any]:
+    """The credit deductions of the approved findings (inspector.credit), for the appendix."""
+    from inspector.credit import credit_json, load_table, score_findings
+    from inspector.credit.scoring import snapshot_doctors
+    from inspector.findings.lifecycle import fold_findings
+
+    return credit_json(score_findings(fold_findings(conn, inspection_id), load_table(), code, name,
+                                      snapshot_doctors(conn, snapshot_id)))
 
 
 def add_check_results(data: ReportData, session: Session, inspection_id: int, *, signoff_approved: bool) -> None:

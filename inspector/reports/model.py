@@ -165,6 +165,7 @@ class ReportData:
     statement: str = ""                                   # 陈述、申辩意见 as the record shows it ("" = none yet)
     handling: list[str] = field(default_factory=list)     # 处理意见, one per finding
     witnesses: dict[str, dict[str, str]] = field(default_factory=dict)   # check -> {name, title}
+    credit: dict[str, Any] | None = None          # inspector.credit.credit_json of the approved findings
 
     @property
     def inspectors(self) -> list[TeamMember]:

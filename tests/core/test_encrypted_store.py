@@ -273,3 +273,72 @@ def test_after_the_demo_the_raw_bytes_hold_no_name_mask_or_amount(tmp_path, monk
     central = (work / "demo-central.db").read_bytes()
     assert sum(n.encode() in central for n in names[:50]) > 40
     assert not list(tmpdir.iterdir()), "the demo left temporary files"
+
+
+def test_repeated_wrong_passwords_slow_the_next_try(tmp_path):
+    store = tmp_path / "s.db"
+    keyslots.create_keyfile(store, keyslots.new_store_key(), "wang", PW)
+    waited: list[float] = []
+    now = [1000.0]
+    for _ in range(3):
+        with pytest.raises(keyslots.WrongSecret):
+            keyslots.unwrap_with_password(store, "wang", "wrong password", sleep=waited.append, clock=lambda: now[0])
+    assert waited == [1.0, 2.0]  # nothing before the first failure, then 1 s, 2 s
+    keyslots.unwrap_with_password(store, "wang", PW, sleep=waited.append, clock=lambda: now[0])
+    assert waited == [1.0, 2.0, 4.0] and "failures" not in keyslots.keyfile_path(store).read_text()
+    keyslots.unwrap_with_password(store, "wang", PW, sleep=waited.append, clock=lambda: now[0])
+    assert len(waited) == 3  # a success resets the count
+
+
+def test_idle_lock_in_place_keeps_the_engine_for_the_windows(tmp_path):
+    from inspector.storecrypt import open_with_credentials, relock, reunlock
+
+    store = tmp_path / "s.db"
+    engine, _ = create_encrypted_store(store, "wang", PW)
+    _add_inspection(engine)
+    relock(engine)
+    with pytest.raises(StoreLocked):
+        engine.connect()
+    with pytest.raises(keyslots.WrongSecret):
+        reunlock(engine, store, "wang", "not the password")
+    with pytest.raises(StoreLocked):
+        engine.connect()
+    reunlock(engine, store, "wang", PW)
+    with engine.connect() as c:
+        assert c.exec_driver_sql("SELECT fixmedins_name FROM inspection").scalar() == NAME
+    # the CLI's way in asks for credentials only when the store needs them
+    asked = []
+    lock_store()
+    e2 = open_with_credentials(store, lambda: asked.append(1) or ("wang", PW))
+    assert asked == [1] and e2.connect().close() is None
+    plain = tmp_path / "plain.db"
+    open_with_credentials(plain, lambda: asked.append(2) or ("x", "y")).dispose()
+    assert asked == [1]
+
+
+def test_a_sync_into_an_encrypted_store_stages_under_a_key_of_its_own(tmp_path):
+    """The staging file beside the store is encrypted too (a random key of the load's own)."""
+    from inspector import snapshot
+    from tests.core.test_store import _feeds, _meta, _new
+
+    store = tmp_path / "s.db"
+    engine, _ = create_encrypted_store(store, "wang", PW)
+    seen: list[bytes] = []
+    real_stage = snapshot._stage
+
+    def spy(staging, *a, **k):
+        out = real_stage(staging, *a, **k)
+        seen.append(staging.path.read_bytes())  # the staged file, as a thief would read it mid-load
+        return out
+
+    snapshot._stage = spy
+    try:
+        r = snapshot.write_snapshot(engine, _new(), source_kind="central", source="test", extract_meta=_meta(),
+                                    feeds=_feeds())
+    finally:
+        snapshot._stage = real_stage
+    assert seen and len(seen[0]) > 4096 and not seen[0].startswith(b"SQLite format 3")
+    assert "张三".encode() not in seen[0] and b"610102" not in seen[0]
+    assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name]
+    with engine.connect() as c:
+        assert c.exec_driver_sql("SELECT psn_name FROM snap_psn_info WHERE snapshot_id = ?", (r.snapshot_id,)).scalar() == "张三"

@@ -106,6 +106,12 @@ def test_upload_twice_to_postgres_leaves_one_row_verified_by_sha256(world, postg
     doc = json.loads(fj)
     assert doc["inspection"] == insp_id and [f["no"] for f in doc["findings"]] == [1, 2]
     assert doc["totals"]["fund_recovery"] == "1734.57" and set(doc["snapshot"]["digests"]) >= {"mdtrt", "feedetl"}
+    # the credit key: V01 500.00 (3 points) and V02 1234.57 (2 points) under the default table
+    credit = doc["credit"]
+    assert credit["table"]["version"] == "deductions-v1"
+    assert [(d["finding_no"], d["rule"], d["points"]) for d in credit["institution"]["deductions"]] == \
+        [(1, "R19", "3"), (2, "R20", "2")]
+    assert credit["institution"]["score"] == "95" and credit["institution"]["grade"] == "A"
     assert _kinds(engine, pkg.upload_id) == ["upload.sent", "upload.verified", "upload.sent", "upload.verified"]
 
 
