@@ -158,6 +158,7 @@ class ReportData:
     approved: bool = False
     hand_signature: HandSignature | None = None
     generated_at: datetime | None = None
+    trust_anchors: tuple[bytes, ...] = ()         # DER CA certificates the signers' keys must chain to
     unfinished: list[str] = field(default_factory=list)   # required checks neither finished nor waived
     legal_rep: str = ""                                   # 法定代表人
     place: str = ""                                       # 检查地点
