@@ -11,7 +11,7 @@ seen), so events merged from other laptops (inspector/exchange/) fold in one ord
 they arrived in (`read_events`: clock, device, dseq), and two records of the same item made without
 seeing each other are told apart from a correction (`happened_before`). `verify_log` recomputes
 every chain present and names the first broken link. Events written before chains existed
-(hash version 1) were moved onto this laptop's chains by migration 0005 when their store-wide
+(hash version 1) were moved onto this laptop's chains by migration 0006 when their store-wide
 chain held; a chain that did not hold stays version 1 and is checked as such in `seq` order.
 """
 from __future__ import annotations
@@ -118,7 +118,7 @@ def row_hash(r) -> str:
 
 
 def device_id(conn: Connection) -> str:
-    """This store's device id (made by migration 0005, or here for a store without one)."""
+    """This store's device id (made by migration 0006, or here for a store without one)."""
     found = conn.exec_driver_sql("SELECT value FROM store_identity WHERE key = 'device_id'").scalar()
     if found:
         return found

@@ -274,7 +274,7 @@ class Event(Base):
     payload: Mapped[str] = mapped_column(Text)                         # canonical JSON
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-    # The event's place on its laptop's chain (see inspector/events.py, migration 0005)
+    # The event's place on its laptop's chain (see inspector/events.py, migration 0006)
     chain: Mapped[str | None] = mapped_column(Text)                    # device id of the laptop that wrote it
     dseq: Mapped[int | None] = mapped_column(Integer)                  # position on (inspection_uid, chain)
     clock: Mapped[int | None] = mapped_column(Integer)                 # Lamport clock within the inspection

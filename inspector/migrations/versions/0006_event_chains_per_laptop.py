@@ -12,8 +12,8 @@ that does not hold is left exactly as it is, so `verify-log` goes on naming its 
 `bundle_import` lists the bundles merged into this laptop's log (kept beside the log, not in it,
 so that laptops exchanging bundles reach the same events).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-04 09:30:00
 """
 from __future__ import annotations
@@ -25,8 +25,8 @@ import uuid
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
