@@ -115,11 +115,12 @@ def census_period_text(first: datetime, last: datetime) -> str:
 
 def lead_verification(conn: Connection, inspection_id: int) -> str:
     """The lead-verification line: how many leads, how many confirmed and dismissed (empty when none decided)."""
+    from inspector.errors import UserError
     from inspector.screening.leads import list_leads
 
     try:
         leads = list_leads(conn.engine, inspection_id)
-    except Exception:  # noqa: BLE001 - an inspection never screened has no leads to verify
+    except UserError:          # no synced data: no leads to verify
         return ""
     confirmed = sum(1 for x in leads if x.status == "confirmed")
     dismissed = sum(1 for x in leads if x.status == "dismissed")
