@@ -1,7 +1,7 @@
 """reduced JPEG copies of image attachments, made when a photo is captured
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-04 09:00:00
 
 Photos stored before this revision have no reduced copy: the report reduces those as it
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
