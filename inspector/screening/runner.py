@@ -14,8 +14,8 @@ from sqlalchemy import Engine, select
 from inspector.coltypes import TIMESTAMP_FORMAT, to_scaled
 from inspector.db import OPERATIONAL_ERRORS, write_transaction
 from inspector.errors import UserError
-from inspector.i18n import N_, _
 from inspector.events import append_event
+from inspector.i18n import _
 from inspector.models import Inspection, Snapshot
 from inspector.progress import Cancelled, Progress
 from inspector.screening.base import LeadResult, ScreeningContext, context_for
@@ -50,9 +50,9 @@ def screening_settings(settings: dict[str, Any]) -> dict[str, Any]:
         bed = int(out["bed_only_days"])
         tol = Decimal(str(out["count_tolerance"]))
     except (TypeError, ValueError, ArithmeticError):
-        raise UserError(_('screening settings are not valid: {out}').format(out=out)) from None
+        raise UserError(f"screening settings are not valid: {out}") from None
     if days < 0 or bed < 1 or not (0 <= tol < 1):
-        raise UserError(_('screening settings are out of range: {out}').format(out=out))
+        raise UserError(f"screening settings are out of range: {out}")
     return out
 
 
@@ -61,17 +61,20 @@ def screen_snapshot(conn, ctx: ScreeningContext, rules: Iterable[str] | None = N
     selected = select_rules(rules)
     leads: list[LeadResult] = []
     seconds: dict[str, float] = {}
+    label = _("Screening rules")
     for i, rule in enumerate(selected):
         ctx.progress.check()
-        ctx.progress.set_progress(N_("screening"), i, len(selected))
-        ctx.progress.set_status(rule)
+        ctx.progress.set_progress(label, i, len(selected))
+        # The rule's id and its translated name, e.g. "S1 分解住院 (1/9)".
+        ctx.progress.set_status(_("{rule} {title} ({n}/{of})").format(rule=rule, title=_(RULES[rule].TITLE), n=i + 1,
+                                                                    of=len(selected)))
         t = time.perf_counter()
         for n, lead in enumerate(RULES[rule].screen(conn, ctx)):
             leads.append(lead)
             if n % 1000 == 999:
                 ctx.progress.check()
         seconds[rule] = time.perf_counter() - t
-    ctx.progress.set_progress(N_("screening"), len(selected), len(selected))
+    ctx.progress.set_progress(label, len(selected), len(selected))
     return leads, seconds
 
 
@@ -84,12 +87,12 @@ def run_screening(engine: Engine, inspection_id: int, progress: Progress | None 
     with engine.connect() as conn:
         insp = conn.execute(select(Inspection.__table__).where(Inspection.id == inspection_id)).first()
         if insp is None:
-            raise UserError(_('no inspection with id {inspection_id} in this store').format(inspection_id=inspection_id))
+            raise UserError(f"no inspection with id {inspection_id} in this store")
         snapshot_id = conn.execute(
             select(Snapshot.id).where(Snapshot.inspection_id == inspection_id).order_by(Snapshot.version.desc()).limit(1)
         ).scalar_one_or_none()
         if snapshot_id is None:
-            raise UserError(_('inspection {inspection_id} has no synced data').format(inspection_id=inspection_id))
+            raise UserError(f"inspection {inspection_id} has no synced data")
         settings = screening_settings(effective_settings(conn, inspection_id))
         ctx = context_for(snapshot_id, insp.fixmedins_code, _day(insp.date_from), _day(insp.date_to),
                           _time(insp.visit_time), settings, progress)
@@ -109,7 +112,7 @@ def run_screening(engine: Engine, inspection_id: int, progress: Progress | None 
     computed_at = datetime.now().strftime(TIMESTAMP_FORMAT)
     result = ScreeningResult(inspection_id, snapshot_id, settings, selected, leads, seconds, computed_at)
     progress.check()
-    progress.set_status(N_("saving leads"))
+    progress.set_status(_("Saving the leads"))
     with write_transaction(engine) as wconn:
         cur = wconn.connection.driver_connection.cursor()
         marks = ",".join("?" * len(selected))

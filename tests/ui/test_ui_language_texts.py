@@ -35,14 +35,17 @@ def test_progress_texts_are_translated(qtbot, ctx):
     from inspector.progress import Progress
     from ui.tasks import ProgressDialog, Task, _display_label
 
-    assert _display_label("screening") == "筛查" and _display_label("feedetl") != "feedetl"
+    from inspector.i18n import gettext
+
+    assert _display_label("Screening rules") == gettext("Screening rules", "zh_CN") != "Screening rules"
+    assert _display_label("feedetl") != "feedetl"
     task = Task(lambda p: None, "x")
     dlg = ProgressDialog(task, None)
     qtbot.addWidget(dlg)
-    task.progress.set_status("saving leads")
-    qtbot.waitUntil(lambda: dlg.status.text() == "正在保存疑点")
+    task.progress.set_status("Saving the leads")
+    qtbot.waitUntil(lambda: dlg.status.text() == gettext("Saving the leads", "zh_CN") != "Saving the leads")
     ctx.language.set_language("en")
-    assert _display_label("screening") == "screening"
+    assert _display_label("Screening rules") == "Screening rules"
     assert isinstance(task.progress, Progress)
 
 
