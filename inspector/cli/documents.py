@@ -77,13 +77,14 @@ def cmd_report(args) -> int:
     from inspector.cli.common import store
 
     if args.hand_signature and args.refused_note:
-        raise UserError("give either --hand-signature or --refused-note, not both")
+        raise UserError(_("give either --hand-signature or --refused-note, not both"))
     png = None
     if args.hand_signature:
         try:
             png = args.hand_signature.read_bytes()
         except OSError as exc:
-            raise UserError(f"{args.hand_signature}: {exc.strerror}") from None
+            raise UserError(_("{hand_signature}: {strerror}").format(hand_signature=args.hand_signature,
+                                                                    strerror=exc.strerror)) from None
     if args.out.suffix.lower() == ".xlsx":
         from inspector.db import session_factory
         from inspector.reports.data import build_report_data
@@ -97,15 +98,16 @@ def cmd_report(args) -> int:
         elif args.refused_note:
             data = with_refusal(data, args.refused_note)
         write_report_xlsx(data, args.out)
-        print(f"wrote {args.out}: {len(data.findings)} findings, separate recovery and fine totals")
+        print(_("wrote {out}: {n} findings, separate recovery and fine totals").format(out=args.out, n=len(data.findings)))
         return 0
     from inspector.reports.produce import produce_report
 
     data, info = produce_report(store(args), args.inspection, args.out, hand_png=png, refused_note=args.refused_note)
-    state = "approved" if data.approved else "DRAFT (not yet approved by the team lead)"
-    print(f"wrote {args.out}: {info.pages} pages, {state}")
+    state = _("approved") if data.approved else _("DRAFT (not yet approved by the team lead)")
+    print(_("wrote {out}: {pages} pages, {state}").format(out=args.out, pages=info.pages, state=state))
     for f in info.signature_fields:
-        print(f"  signature line {f.name}: {f.signer_name} ({f.cert_no}), page {f.page + 1}")
+        print(_("  signature line {field}: {name} ({cert}), page {page}").format(
+            field=f.name, name=f.signer_name, cert=f.cert_no, page=f.page + 1))
     return 0
 
 
