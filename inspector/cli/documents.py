@@ -221,7 +221,7 @@ def cmd_trust_add(args) -> int:
     from inspector.cli.common import store
     from inspector.signing.trust import add_anchor
 
-    anchor = add_anchor(store(args), args.file)
+    anchor = add_anchor(store(args, create=True), args.file)   # configuring trust may be the first thing a store gets
     print(_("trust anchor {cn} (SHA-256 {sha}), valid until {date}").format(
         cn=anchor.common_name, sha=anchor.sha256, date=f"{anchor.not_after:%Y-%m-%d}"))
     return 0
