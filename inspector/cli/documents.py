@@ -190,6 +190,9 @@ def cmd_verify(args) -> int:
     if not args.file.is_file():
         raise UserError(_("{file}: no such file").format(file=args.file))
     trust: list = list(args.trust) + store_anchors(args.db)
+    if not trust:   # the core's message names no command; the command line says how
+        raise UserError(_("no trust anchor: give --trust CA.pem or add the bureau's CA certificate to the store "
+                          "with `trust add CA.pem`"))
     report = verify_pdf(args.file, trust)
     if args.format == "json":
         print_json(report.to_json())
@@ -231,7 +234,11 @@ def cmd_trust_list(args) -> int:
     from inspector.cli.common import store
     from inspector.signing.trust import list_anchors
 
-    anchors = list_anchors(store(args))
+    from inspector.db import default_store_path
+
+    path = Path(args.db) if args.db else default_store_path()
+    # a missing store trusts nothing: say so without creating it
+    anchors = list_anchors(store(args)) if path.is_file() and path.stat().st_size > 0 else []
     if args.format == "json":
         print_json([a.as_dict() for a in anchors])
         return 0
