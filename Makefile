@@ -8,7 +8,7 @@ demo: setup
 	.venv/bin/python main.py demo
 
 test: setup
-	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q
+	INSPECTOR_PACKAGE_TEST=1 QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q
 
 bench: setup
 	.venv/bin/python bench/sync.py
