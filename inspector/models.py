@@ -341,3 +341,16 @@ SNAPSHOT_MODELS: dict[str, type[Base]] = {
 
 # Tables listed in `row_counts` (every contract table but extract_meta and insp_upload).
 COUNTED_TABLES: tuple[str, ...] = tuple(t for t in SNAPSHOT_MODELS if t != "extract_meta")
+
+
+class TrustAnchor(Base):
+    """A CA certificate that signatures must chain to (`trust add`); nothing else is trusted."""
+
+    __tablename__ = "trust_anchor"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)   # of the DER certificate
+    subject: Mapped[str] = mapped_column(Text)                          # RFC 4514 subject, for people
+    der: Mapped[bytes]
+    not_after: Mapped[datetime] = mapped_column(Timestamp)
+    added_at: Mapped[datetime] = mapped_column(Timestamp)
+    added_by: Mapped[str] = mapped_column(Text)

@@ -41,6 +41,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from inspector.coltypes import TIMESTAMP_FORMAT, Scaled
+from inspector.db import DBAPI_ERRORS, engine_key
 from inspector.errors import UserError
 from inspector.i18n import _
 from inspector.models import COUNTED_TABLES, SNAPSHOT_MODELS, Inspection, Snapshot
@@ -167,16 +168,24 @@ class Staging:
     rows arriving in key order are appended and a duplicate or empty key is refused. A
     checked feed brings one more column, `_bad`, with a partial index on its non-NULL values.
     The file is flock()ed while in use; `remove_stale` deletes those left by killed loads.
+    Beside an encrypted store the staging file is a SQLCipher file too, under a random key
+    of its own that lives only in this process (`key`): the staged rows are patient data.
     """
 
-    def __init__(self, store: Path) -> None:
+    def __init__(self, store: Path, encrypted: bool = False) -> None:
+        from inspector.db import StoreKey, cipher_connect
+
         remove_stale(store)
         self.path = store.with_name(f"{store.name}{STAGING_INFIX}{uuid.uuid4().hex[:12]}")
         self._lock = None
+        self.key = StoreKey(os.urandom(32)) if encrypted else None
         try:
             self._lock = open(self.path, "a+b")
             fcntl.flock(self._lock, fcntl.LOCK_EX)
-            self.con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            if self.key is not None:
+                self.con = cipher_connect(self.path, self.key, isolation_level=None, check_same_thread=False)
+            else:
+                self.con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.con.execute("PRAGMA journal_mode=OFF")
             self.con.execute("PRAGMA synchronous=OFF")
             self.con.execute("PRAGMA cache_size=-65536")
@@ -219,6 +228,8 @@ class Staging:
         if self._lock is not None:
             self._lock.close()
             self._lock = None
+        if getattr(self, "key", None) is not None:
+            self.key.wipe()
 
 
 STAGING_INFIX = ".staging-"
@@ -280,8 +291,8 @@ def write_snapshot(
         raise UserError(f"extract_meta lacks {', '.join(missing)}")
     store = _store_path(engine)
     try:
-        staging = Staging(store)
-    except (OSError, sqlite3.Error) as exc:
+        staging = Staging(store, encrypted=engine_key(engine) is not None)
+    except (OSError, *DBAPI_ERRORS) as exc:
         if _is_disk_full(exc):
             raise disk_full_error(store) from None
         raise
@@ -290,7 +301,7 @@ def write_snapshot(
             row_counts, digests = _stage(staging, extract_meta, feeds, progress)
             return _commit(engine, staging, target, source_kind=source_kind, source=source, extract_meta=extract_meta,
                            row_counts=row_counts, digests=digests, progress=progress, source_sha256=source_sha256)
-        except (OSError, sqlite3.Error, SQLAlchemyError) as exc:
+        except (OSError, *DBAPI_ERRORS, SQLAlchemyError) as exc:
             if _is_disk_full(exc):
                 raise disk_full_error(store) from None
             raise
@@ -355,7 +366,10 @@ def _commit(engine: Engine, staging: Staging, target: NewInspection | int, *, so
     progress.set_status(_("saving"))
     with engine.connect() as conn:
         dbapi = conn.connection.driver_connection
-        dbapi.execute("ATTACH DATABASE ? AS staging", (str(staging.path),))
+        if staging.key is not None:
+            dbapi.execute(f"ATTACH DATABASE ? AS staging KEY {staging.key.sql_literal()}", (str(staging.path),))
+        else:
+            dbapi.execute("ATTACH DATABASE ? AS staging", (str(staging.path),))
         try:
             with conn.execution_options(begin="IMMEDIATE").begin():
                 cur = dbapi.cursor()
@@ -409,7 +423,7 @@ def _commit(engine: Engine, staging: Staging, target: NewInspection | int, *, so
         finally:
             try:
                 dbapi.execute("DETACH DATABASE staging")
-            except sqlite3.Error:
+            except DBAPI_ERRORS:
                 pass
     return SnapshotResult(inspection_id, snapshot_id, version, counted, digests)
 

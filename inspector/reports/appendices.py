@@ -110,6 +110,10 @@ def appendices_story(data: ReportData, st: dict) -> list[Flowable]:
             story.append(witness_line(data, check, st))
     story += [PageBreak(), para(_("Appendix 5: Evidence photos"), st["h1"])]
     story += photo_grid(data.photos, st) if data.photos else [para(_("None."), st["body"])]
+    if data.credit is not None:
+        from inspector.credit.appendix import credit_story
+
+        story += [PageBreak()] + credit_story(data.credit, st)
     return story
 
 
