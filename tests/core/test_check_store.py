@@ -94,11 +94,11 @@ def test_flipped_bit_is_caught_by_check_store_and_report(store, tmp_path):
     with pytest.raises(StoreDamaged, match="feedetl"):   # upload queue refuses before looking at the PDF
         queue_package(open_store(db), iid, pdf)
 
-    ca = create_demo_ca(tmp_path / "ca")
-    issue_key(tmp_path / "ca", "张伟", tmp_path / "k.p12", PASS, cert_no="61010012")
+    ca = create_demo_ca(tmp_path / "ca", PASS)
+    issue_key(tmp_path / "ca", "张伟", tmp_path / "k.p12", PASS, cert_no="61010012", ca_passphrase=PASS)
     (tmp_path / "pass").write_bytes(PASS)
     out = _cli("sign", str(pdf), "--key", str(tmp_path / "k.p12"), "--passphrase-file", str(tmp_path / "pass"),
-               "--out", str(tmp_path / "signed.pdf"), "--db", str(db))
+               "--out", str(tmp_path / "signed.pdf"), "--db", str(db))   # refused before any key or line matters
     assert out.returncode == 2, (out.stdout, out.stderr)
     assert "feedetl" in out.stderr and not (tmp_path / "signed.pdf").exists()
     assert ca.exists()
