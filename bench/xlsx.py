@@ -97,7 +97,9 @@ def child(kind: str, xlsx: Path, out: Path) -> None:
             for _row in ws.iter_rows(values_only=True):
                 pass
         wb.close()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child would report the
+    # parent's peak (the workbook writer) instead of its own.
+    peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")) / 1024
     print(f"{time.perf_counter() - t0} {time.process_time() - c0} {peak}")
 
 

@@ -19,7 +19,9 @@ from inspector.db import BUSY_TIMEOUT_MS, open_store
 from inspector.sync.central import sync_central
 from inspector.sync.source import GRACE, public_url
 from tests.support import slice_data as sd
-from tests.support.central_db import INSTITUTION, _conninfo, build_synthetic_central, create_postgres_central
+from tests.support.central_db import (
+    INSTITUTION, _conninfo, build_synthetic_central, create_postgres_central, create_sqlite_central,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 WINDOW = (date(2026, 1, 1), date(2026, 3, 31), datetime(2026, 4, 10, 10, 0, 0))
@@ -31,7 +33,7 @@ def _main(*args: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def central(tmp_path_factory) -> Path:
-    return build_synthetic_central(tmp_path_factory.mktemp("busy") / "central.db", 300_000, other_fee_lines=1_000)
+    return build_synthetic_central(tmp_path_factory.mktemp("busy") / "central.db", 160_000, other_fee_lines=1_000)
 
 
 def _admitted(db: Path) -> str:
@@ -82,12 +84,12 @@ def test_census_tick_is_recorded_in_another_process_while_a_sync_runs(tmp_path, 
     assert not list(tmp_path.glob("store.db.staging-*"))   # removed after success
 
 
-def test_a_tick_meeting_a_held_lock_says_so_clearly(tmp_path, central):
+def test_a_tick_meeting_a_held_lock_says_so_clearly(tmp_path):
     db = tmp_path / "store.db"
     engine = open_store(db)
-    first = sync_central(engine, str(central), INSTITUTION, *WINDOW)
+    first = sync_central(engine, str(create_sqlite_central(tmp_path / "c.db", sd.TABLES)), sd.C, sd.D0, sd.D1, sd.V)
     engine.dispose()
-    mdtrt = _admitted(db)
+    mdtrt = "M_IN_ADMITTED_AT_V"
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")    # another writer that does not let go
     try:
