@@ -169,10 +169,17 @@ def _note_signature(args, result) -> None:
     from inspector.db import default_store_path, open_store
     from inspector.reports.signoff import note_signature
 
+    from inspector.cli.common import store
+    from inspector.db import StoreError
+
     path = Path(args.db) if getattr(args, "db", None) else default_store_path()
     if not path.is_file():
         return
-    note_signature(open_store(path), Path(result.out).read_bytes(), result.field, result.signer)
+    try:
+        engine = store(args) if getattr(args, "db", None) else open_store(path)
+        note_signature(engine, Path(result.out).read_bytes(), result.field, result.signer)
+    except StoreError as exc:   # the signature is written; the store only follows it when it can be opened
+        print(_("note: the signature was not noted in the store ({why})").format(why=exc), file=sys.stderr)
 
 
 def cmd_verify(args) -> int:

@@ -34,7 +34,7 @@ def evidence_photos(conn: Connection, inspection_id: int) -> list[EvidencePhoto]
 
     Images are shown; other files (copies of documents) are listed with the same caption, time, author and hash.
     """
-    from inspector.evidence import list_evidence, read_evidence
+    from inspector.evidence import list_evidence, read_evidence, read_reduced
 
     photos: list[EvidencePhoto] = []
     for item in list_evidence(conn, inspection_id):
@@ -42,7 +42,8 @@ def evidence_photos(conn: Connection, inspection_id: int) -> list[EvidencePhoto]
         if item.filename and item.filename not in ("photo", "evidence"):
             caption = f"{caption}（{item.filename}）" if caption else item.filename
         photos.append(EvidencePhoto(image=read_evidence(conn, item.sha256), caption=caption,
-                                    captured_at=_parse_time(item.captured_at), author=item.author, sha256=item.sha256))
+                                    captured_at=_parse_time(item.captured_at), author=item.author, sha256=item.sha256,
+                                    reduced=read_reduced(conn, item.sha256)))
     return photos
 
 
@@ -114,11 +115,12 @@ def census_period_text(first: datetime, last: datetime) -> str:
 
 def lead_verification(conn: Connection, inspection_id: int) -> str:
     """The lead-verification line: how many leads, how many confirmed and dismissed (empty when none decided)."""
+    from inspector.errors import UserError
     from inspector.screening.leads import list_leads
 
     try:
         leads = list_leads(conn.engine, inspection_id)
-    except Exception:  # noqa: BLE001 - an inspection never screened has no leads to verify
+    except UserError:          # no synced data: no leads to verify
         return ""
     confirmed = sum(1 for x in leads if x.status == "confirmed")
     dismissed = sum(1 for x in leads if x.status == "dismissed")

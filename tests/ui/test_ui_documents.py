@@ -81,6 +81,15 @@ def test_record_fields_on_the_documents_screen_write_events(qtbot, ctx):
     view.waive_reason.setText("隔离病房")
     qtbot.mouseClick(view.waive_button, Qt.MouseButton.LeftButton)      # only the lead waives: refused
     assert "not" in view.message.text().lower() or "只有" in view.message.text() or "没有" in view.message.text()
+    from inspector.team import add_member, team_lead
+
+    with ctx.engine.connect() as c:
+        lead = team_lead(c, 1)
+    if lead is None:
+        add_member(ctx.engine, 1, "陈组长", "61000003", "lead")
+    view.lead_name.setText(lead.name if lead else "陈组长")             # the lead waives, with the reason
+    qtbot.mouseClick(view.waive_button, Qt.MouseButton.LeftButton)
+    assert "隔离病房" in view.checks_state.text(), view.message.text()
     qtbot.mouseClick(view.close_button, Qt.MouseButton.LeftButton)
     with ctx.engine.connect() as c:
         o = read_onsite(c, 1)
