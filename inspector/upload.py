@@ -44,6 +44,7 @@ from inspector.db import session_factory, write_transaction
 from inspector.errors import UserError
 from inspector.events import Event, append_event, default_actor
 from inspector.i18n import _
+from inspector.integrity import require_intact
 from inspector.models import Attachment, Event as EventRow
 from inspector.progress import Progress
 
@@ -154,8 +155,12 @@ def _attachment(conn, digest: str) -> bytes:
 
 def queue_package(engine: Engine, inspection_id: int, signed_pdf: Path, *, author: str | None = None,
                   trust: Sequence[Path] | None = None) -> Package:
-    """Check the signed PDF and the findings, store both, choose the upload_id once, record 'upload.queued'."""
-    from inspector.signing.keystore import configured_trust, keys_dir_for
+    """Check the signed PDF and the findings, store both, choose the upload_id once, record 'upload.queued'.
+
+    The PDF must pass the same verification as `verify` (inspector/signing/verify.py) against the
+    store's trust anchors (plus `trust`, extra CA certificates, if given).
+    """
+    from inspector.signing.trust import anchor_certificates
     from inspector.signing.verify import verify_pdf
 
     signed_pdf = Path(signed_pdf)
@@ -166,11 +171,11 @@ def queue_package(engine: Engine, inspection_id: int, signed_pdf: Path, *, autho
     existing = _queued_for(engine, sha256_hex(pdf))
     if existing is not None:
         return existing
-    if trust is None:
-        trust = configured_trust(keys_dir_for(engine.url.database))
-    report = verify_pdf(signed_pdf, list(trust))
+    require_intact(engine, inspection_id)
+    anchors: list = list(trust or []) + anchor_certificates(engine)
+    report = verify_pdf(signed_pdf, anchors)
     if not report.ok or not report.signatures:
-        why = "; ".join(report.problems) or _("no valid signature")
+        why = "; ".join(p.message for p in report.problems) or _("no valid signature")
         raise UserError(_("{file}: the signatures do not verify ({why}); only a signed, intact report is uploaded")
                         .format(file=signed_pdf, why=why))
     doc = findings_document(engine, inspection_id)

@@ -480,11 +480,11 @@ class DocumentsView(QWidget):
                                   parent=self)
 
     def verify(self):
-        from inspector.signing.keystore import configured_trust, keys_dir_for
+        from inspector.signing.trust import anchor_certificates
         from inspector.signing.verify import verify_pdf
 
         pdf = Path(self.pdf_path.text().strip())
-        trust = configured_trust(keys_dir_for(self.ctx.db_path))
+        trust = anchor_certificates(self.ctx.engine)
 
         def done(report) -> None:
             self.checks.clear()
@@ -494,7 +494,7 @@ class DocumentsView(QWidget):
                     mark=mark, field=s.field, signer=s.signer, time=s.signed_at or "", intact=_yes(s.intact),
                     trusted=_yes(s.trusted)))
             for p in report.problems:
-                self.checks.addItem(p)
+                self.checks.addItem(p.message)
             self.show_message(_("Every signature is intact and nothing changed after the last one.") if report.ok
                               else _("The signatures do NOT check out."), error=not report.ok)
             self.last_report = report

@@ -165,7 +165,8 @@ def run_walkthrough(engine: Engine, central: Path, inspection_id: int) -> Walkth
     )
 
 
-DEMO_PASSPHRASE = b"demo-passphrase"
+DEMO_PASSPHRASE = b"demo-passphrase"          # the demo keys' passphrase (a demo only)
+DEMO_CA_PASSPHRASE = b"demo-ca-passphrase"    # the demo CA key's passphrase (a demo only)
 
 
 def demo_hand_signature_png() -> bytes:
@@ -195,12 +196,14 @@ class SignedReport:
 
 
 def sign_demo_report(engine: Engine, inspection_id: int, workdir: Path) -> SignedReport:
-    """Representative's hand signature, the lead's approval, the PDF, then each inspector's and the
-    lead's PAdES signature with keys from a demo CA, and the verification of the result."""
+    """The demo CA (demo-data/demo-ca/ca.pem) as the store's trust anchor, the representative's hand
+    signature, the lead's approval, the PDF, then each inspector's and the lead's PAdES signature with
+    keys from the demo CA, and the verification of the result against the store's anchors."""
     from inspector.reports.produce import produce_report
     from inspector.reports.signoff import note_signature, record_approval, record_hand_signature, set_representative
-    from inspector.signing.ca import create_demo_ca, issue_key
-    from inspector.signing.sign import sign_pdf
+    from inspector.signing.ca import issue_key
+    from inspector.signing.sign import SignerIdentity, load_signer, sign_as
+    from inspector.signing.trust import add_anchor, anchor_certificates
     from inspector.signing.verify import verify_pdf
 
     lead_name = next(n for n, _c, r in DEMO_TEAM if r == "lead")
@@ -212,31 +215,47 @@ def sign_demo_report(engine: Engine, inspection_id: int, workdir: Path) -> Signe
     record_hand_signature(engine, inspection_id, demo_hand_signature_png(),
                           signed_at=closed.strftime("%Y-%m-%d %H:%M:%S") if closed else None)
     record_approval(engine, inspection_id, lead_name)
+    ca_dir = workdir / "demo-ca"
+    ca_cert = _demo_ca(ca_dir, workdir / "keys")
+    add_anchor(engine, ca_cert)          # as `trust add demo-data/demo-ca/ca.pem` does
     pdf = workdir / f"inspection-{inspection_id}.pdf"
     _data, info = produce_report(engine, inspection_id, pdf)
 
-    ca_dir = workdir / "demo-ca"
-    ca_cert = ca_dir / "ca.pem"
-    if not ca_cert.exists():
-        ca_cert = create_demo_ca(ca_dir)
     signed = workdir / f"inspection-{inspection_id}-signed.pdf"
     current = pdf
     # inspectors first, the team lead countersigns last
-    for name, cert_no, _role in sorted(DEMO_TEAM, key=lambda m: m[2] == "lead"):
+    for name, cert_no, role in sorted(DEMO_TEAM, key=lambda m: m[2] == "lead"):
         p12 = workdir / "keys" / f"{cert_no}.p12"
         if not p12.exists():
             p12.parent.mkdir(parents=True, exist_ok=True)
-            issue_key(ca_dir, name, p12, DEMO_PASSPHRASE, cert_no=cert_no)
-        result = sign_pdf(current, p12, DEMO_PASSPHRASE, out=signed)
+            issue_key(ca_dir, name, p12, DEMO_PASSPHRASE, cert_no=cert_no, ca_passphrase=DEMO_CA_PASSPHRASE)
+        result = sign_as(current, load_signer(p12, DEMO_PASSPHRASE), SignerIdentity(name, cert_no, role), out=signed)
         note_signature(engine, signed.read_bytes(), result.field, result.signer)
         current = signed
-    return SignedReport(pdf, signed, info.pages, verify_pdf(signed, [ca_cert]), ca_cert)
+    return SignedReport(pdf, signed, info.pages, verify_pdf(signed, anchor_certificates(engine)), ca_cert)
+
+
+def _demo_ca(ca_dir: Path, keys_dir: Path) -> Path:
+    """The demo CA certificate; a CA left by an older demo (key not encrypted) is replaced with its keys."""
+    import shutil
+
+    from inspector.errors import UserError
+    from inspector.signing.ca import create_demo_ca, load_ca
+
+    if (ca_dir / "ca.pem").exists():
+        try:
+            load_ca(ca_dir, DEMO_CA_PASSPHRASE)
+            return ca_dir / "ca.pem"
+        except UserError:
+            shutil.rmtree(ca_dir)
+            shutil.rmtree(keys_dir, ignore_errors=True)
+    return create_demo_ca(ca_dir, DEMO_CA_PASSPHRASE)
 
 
 def upload_demo_package(engine: Engine, inspection_id: int, report: SignedReport, central: Path) -> Any:
     """Queue the signed package and send it to the demo central's insp_upload (read back, checked)."""
     from inspector.upload import queue_package, upload_packages
 
-    package = queue_package(engine, inspection_id, report.signed_pdf, trust=[report.ca_cert])
+    package = queue_package(engine, inspection_id, report.signed_pdf)
     statuses = upload_packages(engine, f"sqlite:///{central}", inspection_id=inspection_id)
     return next(s for s in statuses if s.package.upload_id == package.upload_id)

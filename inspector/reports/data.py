@@ -16,6 +16,7 @@ from inspector.models import SnapFixmedins
 from inspector.reports.model import ROLE_INSPECTOR, ROLE_LEAD, EvidencePhoto, ReportData, TeamMember
 from inspector.reports.signoff import read_signoff
 from inspector.settings import effective_settings
+from inspector.signing.trust import anchor_certificates
 
 ON_SITE_PREFIXES = ("census.", "stock.", "records.", "lead.", "evidence.", "finding.", "onsite.")
 
@@ -33,7 +34,7 @@ def evidence_photos(conn: Connection, inspection_id: int) -> list[EvidencePhoto]
 
     Images are shown; other files (copies of documents) are listed with the same caption, time, author and hash.
     """
-    from inspector.evidence import list_evidence, read_evidence
+    from inspector.evidence import list_evidence, read_evidence, read_reduced
 
     photos: list[EvidencePhoto] = []
     for item in list_evidence(conn, inspection_id):
@@ -41,7 +42,8 @@ def evidence_photos(conn: Connection, inspection_id: int) -> list[EvidencePhoto]
         if item.filename and item.filename not in ("photo", "evidence"):
             caption = f"{caption}（{item.filename}）" if caption else item.filename
         photos.append(EvidencePhoto(image=read_evidence(conn, item.sha256), caption=caption,
-                                    captured_at=_parse_time(item.captured_at), author=item.author, sha256=item.sha256))
+                                    captured_at=_parse_time(item.captured_at), author=item.author, sha256=item.sha256,
+                                    reduced=read_reduced(conn, item.sha256)))
     return photos
 
 
@@ -113,11 +115,12 @@ def census_period_text(first: datetime, last: datetime) -> str:
 
 def lead_verification(conn: Connection, inspection_id: int) -> str:
     """The lead-verification line: how many leads, how many confirmed and dismissed (empty when none decided)."""
+    from inspector.errors import UserError
     from inspector.screening.leads import list_leads
 
     try:
         leads = list_leads(conn.engine, inspection_id)
-    except Exception:  # noqa: BLE001 - an inspection never screened has no leads to verify
+    except UserError:          # no synced data: no leads to verify
         return ""
     confirmed = sum(1 for x in leads if x.status == "confirmed")
     dismissed = sum(1 for x in leads if x.status == "dismissed")
@@ -158,6 +161,7 @@ def build_report_data(session: Session, inspection_id: int) -> ReportData:
         approved=signoff.approved_by is not None,
         hand_signature=signoff.hand_signature,
         generated_at=datetime.now().replace(microsecond=0),
+        trust_anchors=tuple(anchor_certificates(conn)),
         legal_rep=onsite.legal_rep, place=onsite.place, record_closed=onsite.closed_at is not None,
         statement=statement_text(onsite), witnesses=dict(onsite.witnesses),
     )

@@ -107,6 +107,7 @@ class EvidencePhoto:
     captured_at: datetime | None
     author: str
     sha256: str = ""
+    reduced: tuple[bytes, int, int] | None = None   # the JPEG kept at capture (bytes, width, height)
 
     def original_bytes(self) -> bytes:
         return self.image if isinstance(self.image, bytes) else Path(self.image).read_bytes()
@@ -158,6 +159,7 @@ class ReportData:
     approved: bool = False
     hand_signature: HandSignature | None = None
     generated_at: datetime | None = None
+    trust_anchors: tuple[bytes, ...] = ()         # DER CA certificates the signers' keys must chain to
     unfinished: list[str] = field(default_factory=list)   # required checks neither finished nor waived
     legal_rep: str = ""                                   # 法定代表人
     place: str = ""                                       # 检查地点

@@ -203,13 +203,15 @@ def test_plan_pdf_and_workbook_signed(tmp_path, capsys):
     assert drawn == [d["fixmedins_code"] for d in doc["draws"]]
     # signed like a report: a demo key on the plan_drawer line, verified by pdfsig
     pw = tmp_path / "pw.txt"
-    pw.write_text("pass\n", encoding="utf-8")
+    pw.write_text("a-passphrase\n", encoding="utf-8")
     db = tmp_path / "store.db"
-    assert run(["keys", "create-demo-ca", "--out", str(tmp_path / "ca"), "--db", str(db)]) == 0
-    assert run(["keys", "issue", "--ca", str(tmp_path / "ca"), "--name", "张伟", "--cert-no", "61000012345",
-                "--out", str(tmp_path / "k.p12"), "--passphrase-file", str(pw)]) == 0
+    assert run(["keys", "create-demo-ca", "--out", str(tmp_path / "ca"), "--passphrase-file", str(pw),
+                "--db", str(db)]) == 0
+    assert run(["keys", "issue", "--ca", str(tmp_path / "ca"), "--ca-passphrase-file", str(pw), "--name", "张伟",
+                "--cert-no", "61000012345", "--out", str(tmp_path / "k.p12"), "--passphrase-file", str(pw)]) == 0
+    # the key's holder 张伟 is named on the plan_drawer line: that is the line it signs
     assert run(["sign", str(out / "plan.pdf"), "--key", str(tmp_path / "k.p12"), "--passphrase-file", str(pw),
-                "--out", str(tmp_path / "signed.pdf"), "--field", "plan_drawer", "--db", str(db)]) == 0
+                "--out", str(tmp_path / "signed.pdf"), "--db", str(db)]) == 0
     sig = subprocess.run(["pdfsig", str(tmp_path / "signed.pdf")], capture_output=True, text=True).stdout
     first, second = re.split(r"^Signature #\d+:", sig, flags=re.M)[1:]
     assert "plan_drawer" in first and "Signature is Valid." in first

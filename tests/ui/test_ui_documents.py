@@ -32,28 +32,33 @@ def test_documents_flow(qtbot, ctx, tmp_path):
         s = read_signoff(c, 1)
     assert (s.representative_name, s.representative_title) == ("王院长", "副院长")
     assert s.hand_signature, view.message.text()
-    # PDF
+    # PDF, with one inspector's signature line
+    from inspector.team import add_member
+
+    add_member(ctx.engine, 1, "张检查", "61000001", "inspector")
     pdf = tmp_path / "docs.pdf"
     view.pdf_path.setText(str(pdf))
     qtbot.mouseClick(view.generate_button, Qt.MouseButton.LeftButton)
     assert ctx.tasks.wait_idle(60_000)
     assert pdf.read_bytes().startswith(b"%PDF"), view.message.text()
     # a key from a demo CA, then sign and verify through the screen
-    ca = create_demo_ca(tmp_path / "ca")
+    ca = create_demo_ca(tmp_path / "ca", b"ca-secret-passphrase")
     key = tmp_path / "inspector.p12"
-    issue_key(tmp_path / "ca", "张检查", key, b"secret", cert_no="61000001")
+    issue_key(tmp_path / "ca", "张检查", key, b"secret-passphrase", cert_no="61000001",
+              ca_passphrase=b"ca-secret-passphrase")
     view.key_path.setText(str(key))
-    view.passphrase.setText("secret")
+    view.passphrase.setText("secret-passphrase")
     qtbot.mouseClick(view.sign_button, Qt.MouseButton.LeftButton)
     assert ctx.tasks.wait_idle(60_000)
     assert "张检查" in view.message.text(), view.message.text()
-    from inspector.signing.keystore import add_trusted_ca, keys_dir_for
+    from inspector.signing.trust import add_anchor
 
-    add_trusted_ca(keys_dir_for(ctx.db_path), Path(ca))
+    add_anchor(ctx.engine, Path(ca))
     qtbot.mouseClick(view.verify_button, Qt.MouseButton.LeftButton)
     assert ctx.tasks.wait_idle(60_000)
     report = view.last_report
     assert report.signatures and report.signatures[0].intact and report.signatures[0].trusted
+    assert report.ok, [p.message for p in report.problems]
 
 
 def test_record_fields_on_the_documents_screen_write_events(qtbot, ctx):
@@ -76,6 +81,15 @@ def test_record_fields_on_the_documents_screen_write_events(qtbot, ctx):
     view.waive_reason.setText("隔离病房")
     qtbot.mouseClick(view.waive_button, Qt.MouseButton.LeftButton)      # only the lead waives: refused
     assert "not" in view.message.text().lower() or "只有" in view.message.text() or "没有" in view.message.text()
+    from inspector.team import add_member, team_lead
+
+    with ctx.engine.connect() as c:
+        lead = team_lead(c, 1)
+    if lead is None:
+        add_member(ctx.engine, 1, "陈组长", "61000003", "lead")
+    view.lead_name.setText(lead.name if lead else "陈组长")             # the lead waives, with the reason
+    qtbot.mouseClick(view.waive_button, Qt.MouseButton.LeftButton)
+    assert "隔离病房" in view.checks_state.text(), view.message.text()
     qtbot.mouseClick(view.close_button, Qt.MouseButton.LeftButton)
     with ctx.engine.connect() as c:
         o = read_onsite(c, 1)
