@@ -12,7 +12,7 @@ test: setup
 
 bench: setup
 	.venv/bin/python bench/sync.py
-	.venv/bin/python bench/screen.py
+	.venv/bin/python bench/screen.py --curve
 	.venv/bin/python bench/census_tick.py
 	.venv/bin/python bench/crypt.py
 	.venv/bin/python bench/report.py

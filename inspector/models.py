@@ -342,6 +342,19 @@ class Attachment(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
+class AttachmentReduced(Base):
+    """A reduced JPEG of an image attachment (no side over `max_side` px), made when it is
+    captured, so a report embeds it without decoding the original again."""
+
+    __tablename__ = "attachment_reduced"
+
+    sha256: Mapped[str] = mapped_column(String(64), ForeignKey("attachment.sha256"), primary_key=True)
+    jpeg: Mapped[bytes]
+    width: Mapped[int]
+    height: Mapped[int]
+    max_side: Mapped[int]
+
+
 class ChecklistTemplate(Base):
     """A record-review checklist definition, versioned; an inspection pins the version it used."""
 
