@@ -31,3 +31,7 @@ class UserError(Exception):
 
 class BoundsError(UserError):
     """A number outside what the application accepts (see inspector.limits)."""
+
+
+class StoreBusy(UserError):
+    """Another writer held the store's lock longer than the busy timeout; nothing was recorded."""
