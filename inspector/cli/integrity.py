@@ -8,9 +8,9 @@ from inspector.i18n import _
 def register(sub, common) -> None:
     p = sub.add_parser(
         "check-store", parents=[common],
-        help="recompute every snapshot's digests and the event log's chain; exit 1 naming what differs",
+        help=_("recompute every snapshot's digests and the event log's chain; exit 1 naming what differs"),
     )
-    p.add_argument("--inspection", type=int, metavar="ID", help="only the snapshots of this inspection")
+    p.add_argument("--inspection", type=int, metavar="ID", help=_("only the snapshots of this inspection"))
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=cmd_check_store)
 
