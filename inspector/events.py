@@ -7,20 +7,21 @@ JSON; `verify_log` recomputes the chain and names the first broken link.
 """
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
-import os
 import socket
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, select
 
 from inspector.db import write_transaction
+
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
 from inspector.models import Event as EventRow
 
 GENESIS = "0" * 64
@@ -61,10 +62,14 @@ class LogCheck:
     reason: str = ""
 
 
-def default_actor() -> tuple[str, str]:
-    """(author, device): $INSPECTOR_USER or the login name, and the host name."""
-    author = os.environ.get("INSPECTOR_USER") or getpass.getuser()
-    return author, socket.gethostname()
+# The author recorded when core code is called without an authenticated account (library use and
+# low-level tests). The CLI and the GUI always pass the logged-in account's Actor.
+NO_ACTOR = "system"
+
+
+def author_of(actor: Actor | None) -> str:
+    """What an event records as its author: the account's login (logins never change)."""
+    return NO_ACTOR if actor is None else actor.login
 
 
 def canonical_json(value: Any) -> str:
@@ -86,16 +91,15 @@ def append_event(
     kind: str,
     payload: dict[str, Any],
     *,
-    author: str | None = None,
+    actor: Actor | None = None,
     device: str | None = None,
     conn: Connection | None = None,
 ) -> Event:
-    """Append one event and commit it (unless `conn`, an open write transaction, is given)."""
+    """Append one event by `actor` and commit it (unless `conn`, an open write transaction, is given)."""
     if conn is None:
         with write_transaction(engine) as c:
-            return append_event(engine, inspection_id, kind, payload, author=author, device=device, conn=c)
-    a, d = default_actor()
-    author, device = author or a, device or d
+            return append_event(engine, inspection_id, kind, payload, actor=actor, device=device, conn=c)
+    author, device = author_of(actor), device or socket.gethostname()
     payload_json = canonical_json(payload)
     prev = conn.execute(select(EventRow.hash).order_by(EventRow.seq.desc()).limit(1)).scalar_one_or_none() or GENESIS
     eid = str(uuid.uuid4())

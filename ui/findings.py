@@ -389,7 +389,7 @@ class FindingsView(QWidget):
                     self.ctx.engine, self.inspection_id, st, ref, category_code=v["category"],
                     amount=v["amount"] if st == "manual" else None, multiplier=v["multiplier"],
                     fixed_fine=v["fixed_fine"], refused=v["refused"], fraud=v["fraud"],
-                    description=v["description"] or None, handling=v["handling"])
+                    description=v["description"] or None, handling=v["handling"], actor=self.ctx.actor)
                 key = ev.id
             else:
                 f = self.current
@@ -403,7 +403,7 @@ class FindingsView(QWidget):
                 if "multiplier" in changes and changes["multiplier"] is not None and old["multiplier"] is not None \
                         and Decimal(changes["multiplier"]) == Decimal(old["multiplier"]):
                     changes.pop("multiplier")
-                edit_finding(self.ctx.engine, self.inspection_id, f.id, changes)
+                edit_finding(self.ctx.engine, self.inspection_id, f.id, changes, actor=self.ctx.actor)
                 key = f.id
         except (UserError, StoreError) as exc:
             self.show_message(str(exc), error=True)
@@ -420,7 +420,7 @@ class FindingsView(QWidget):
         if self.current is None:
             return
         try:
-            submit_finding(self.ctx.engine, self.inspection_id, self.current.id)
+            submit_finding(self.ctx.engine, self.inspection_id, self.current.id, actor=self.ctx.actor)
         except (UserError, StoreError) as exc:
             self.show_message(str(exc), error=True)
             return
@@ -443,7 +443,7 @@ class FindingsView(QWidget):
 
         try:
             add_evidence(self.ctx.engine, self.inspection_id, path,
-                         attach_to={"type": "finding", "ref": self.current.id})
+                         attach_to={"type": "finding", "ref": self.current.id}, actor=self.ctx.actor)
         except (UserError, StoreError) as exc:
             self.show_message(str(exc), error=True)
             return

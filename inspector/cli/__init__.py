@@ -11,7 +11,7 @@ from inspector.errors import UserError
 from inspector.progress import Cancelled
 
 # Modules under inspector.cli that define `register(subparsers, common)`.
-COMMAND_MODULES: tuple[str, ...] = ("data", "demo", "checks", "audit", "sync", "xlsx", "screening", "walkthrough", "documents", "upload")
+COMMAND_MODULES: tuple[str, ...] = ("data", "demo", "checks", "audit", "sync", "xlsx", "screening", "walkthrough", "documents", "upload", "accounts")
 
 
 def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = ()) -> argparse.ArgumentParser:

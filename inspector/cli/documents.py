@@ -38,12 +38,10 @@ def register(sub, common) -> None:
     k.add_argument("--ca", type=Path, metavar="CA.pem", help="also trust this CA certificate for `verify`")
     k.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("sign", parents=[common], help="sign a PDF with a PKCS#12 key (incremental PAdES)")
+    p = sub.add_parser("sign", parents=[common],
+                       help="sign a PDF as the logged-in account, on your own signature line (incremental PAdES)")
     p.add_argument("file", type=Path, metavar="FILE.pdf")
-    p.add_argument("--key", required=True, metavar="KEY.p12", help="a .p12 file or the name of an imported key")
-    p.add_argument("--passphrase-file", type=Path, required=True, metavar="F")
     p.add_argument("--out", type=Path, metavar="SIGNED.pdf", help="default: sign FILE.pdf in place")
-    p.add_argument("--field", help="the signature line to sign (default: the key holder's line)")
     p.set_defaults(func=cmd_sign)
 
     p = sub.add_parser("verify", parents=[common], help="check every signature of a PDF")
@@ -121,14 +119,16 @@ def cmd_import(args) -> int:
 
 
 def cmd_sign(args) -> int:
-    from inspector.signing.ca import read_passphrase_file
-    from inspector.signing.keystore import keys_dir_for, resolve_key
+    from inspector.cli.common import authenticated
     from inspector.signing.sign import sign_pdf
 
     if not args.file.is_file():
         raise UserError(f"{args.file}: no such file")
-    key = resolve_key(args.key, keys_dir_for(args.db))
-    result = sign_pdf(args.file, key, read_passphrase_file(args.passphrase_file), out=args.out, field=args.field)
+    actor = authenticated(args, with_key=True)
+    if actor.key is None:
+        raise UserError(f"{actor.login} has no signing key in this store: "
+                        "`account set-key FILE.p12 --passphrase-file F` (as yourself) stores it")
+    result = sign_pdf(args.file, actor.key.signer(), None, out=args.out)
     print(f"signed {result.out}: field {result.field} by {result.signer} at {result.signed_at.isoformat()}")
     return 0
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from inspector.cli.common import print_json, print_table, store
+from inspector.cli.common import authenticated, print_json, print_table, store
 from inspector.errors import UserError
 
 
@@ -41,7 +41,7 @@ def cmd_upload(args) -> int:
 
     if not args.central:
         raise UserError("give --central URL to send the queued packages (or: upload queue | upload status)")
-    statuses = upload_packages(store(args), args.central, max_attempts=args.max_attempts,
+    statuses = upload_packages(store(args), args.central, actor=authenticated(args), max_attempts=args.max_attempts,
                                progress=TextProgress(sys.stderr))
     if not statuses:
         print("nothing to upload: every queued package is verified")
@@ -53,7 +53,7 @@ def cmd_upload(args) -> int:
 def cmd_queue(args) -> int:
     from inspector.upload import queue_package
 
-    pkg = queue_package(store(args), args.inspection, args.pdf)
+    pkg = queue_package(store(args), args.inspection, args.pdf, actor=authenticated(args))
     print(f"queued {pkg.filename} as upload {pkg.upload_id} (report sha256 {pkg.report_sha256})")
     return 0
 

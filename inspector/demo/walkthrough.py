@@ -2,16 +2,20 @@
 
 `create_demo_inspection` builds (or reuses) the small demo central database, syncs its main
 hospital and screens it; the GUI's first-start offer and the CLI `demo` command both call it.
-`run_walkthrough` then does what an inspection team does on site with that data: team,
-census ticks (one ID verified), stock and record samples, findings from a lead and from the
-census, the lead's approval.
+`run_walkthrough` then does what an inspection team does on site with that data, each step
+as the right person's account (`demo_accounts`): team, census ticks (one ID verified), stock and
+record samples, findings from a lead and from the census, a return with a comment, the
+resubmission and the lead's approval.
+
+The demo's accounts have demo passwords written to `<workdir>/passwords/LOGIN.txt`: this is a
+demo only; real passwords are never written to a file beside the store.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select
 
@@ -19,15 +23,57 @@ from inspector.i18n import _
 from inspector.progress import Progress
 from inspector.snapshot import SnapshotResult
 
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
+
 DEMO_TEAM = (
     ("王建国", "61010020260001", "inspector"),
     ("李晓梅", "61010020260002", "inspector"),
     ("陈志强", "61010020260003", "lead"),
 )
+# the login (what INSPECTOR_USER takes) of each demo team member, by name
+DEMO_LOGINS = {"王建国": "wangjg", "李晓梅": "lixm", "陈志强": "chenzq"}
+PASSWORD_NOTE = "DEMO ONLY: a demo password written beside the demo store. Never keep real passwords in files."
+
+
+def demo_password(login: str) -> str:
+    """The demo password of `login` (at least 10 characters; a demo only)."""
+    return f"demo-{login}-2026"
+
+
+def demo_accounts(engine: Engine, workdir: Path) -> dict[str, Actor]:
+    """The demo team's accounts, by login: created (the lead first, who then creates the others) with
+    demo passwords in `workdir/passwords/LOGIN.txt`, or logged in from those files when they exist."""
+    from inspector.accounts import authenticate, create_account, has_accounts, read_password_file
+
+    folder = workdir / "passwords"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "README.txt").write_text(PASSWORD_NOTE + "\n", encoding="utf-8")
+    ordered = sorted(DEMO_TEAM, key=lambda m: m[2] != "lead")
+    with engine.connect() as conn:
+        fresh = not has_accounts(conn)
+    actors: dict[str, Actor] = {}
+    lead: Actor | None = None
+    for name, cert_no, role in ordered:
+        login = DEMO_LOGINS[name]
+        pw_file = folder / f"{login}.txt"
+        if fresh:
+            password = demo_password(login)
+            pw_file.write_text(password + "\n", encoding="utf-8")
+            pw_file.chmod(0o600)
+            actor = create_account(engine, login, password, role, cert_no, name, actor=lead)
+            lead = lead or actor
+        actors[login] = authenticate(engine, login, read_password_file(pw_file))
+    return actors
+
+
+def demo_actor(actors: dict[str, Actor], role: str, n: int = 0) -> Actor:
+    """The n-th demo account with `role`, in DEMO_TEAM order."""
+    return [actors[DEMO_LOGINS[name]] for name, _c, r in DEMO_TEAM if r == role][n]
 
 
 def create_demo_inspection(engine: Engine, central: Path, progress: Progress | None = None,
-                           scale: str = "small") -> SnapshotResult:
+                           scale: str = "small", *, actor: Actor | None = None) -> SnapshotResult:
     """Build (or reuse) the demo central beside `central`, sync its main hospital, screen it."""
     from inspector.demo.central import DEMO_DATE_FROM, DEMO_DATE_TO, DEMO_VISIT_TIME, build_demo_central
     from inspector.screening.runner import run_screening
@@ -44,7 +90,7 @@ def create_demo_inspection(engine: Engine, central: Path, progress: Progress | N
     result = sync_central(engine, f"sqlite:///{central}", code, DEMO_DATE_FROM, DEMO_DATE_TO, DEMO_VISIT_TIME,
                           progress=progress)
     progress.set_status(_("Screening…"))
-    run_screening(engine, result.inspection_id, progress=progress)
+    run_screening(engine, result.inspection_id, progress=progress, actor=actor)
     return result
 
 
@@ -58,32 +104,34 @@ class WalkthroughResult:
     notes: list[str] = field(default_factory=list)
 
 
-def run_walkthrough(engine: Engine, central: Path, inspection_id: int) -> WalkthroughResult:
-    """Team, census, samples, findings and approval on a synced demo inspection."""
+def run_walkthrough(engine: Engine, central: Path, inspection_id: int, actors: dict[str, Actor]) -> WalkthroughResult:
+    """Team, census, samples, findings, review and approval on a synced demo inspection, each step
+    done as the team member whose job it is."""
     from inspector.checks import records, stock
     from inspector.checks.census import census_summary, record_outcome
-    from inspector.findings.lifecycle import (create_finding, findings_totals, fold_findings, review_finding,
-                                              submit_finding)
+    from inspector.findings.lifecycle import (create_finding, edit_finding, findings_totals, fold_findings,
+                                              review_finding, submit_finding)
     from inspector.models import Lead
     from inspector.team import add_member
 
     manifest = json.loads(Path(str(central) + ".manifest.json").read_text(encoding="utf-8"))
-    lead_name = next(n for n, _c, r in DEMO_TEAM if r == "lead")
-    for name, cert, role in DEMO_TEAM:
-        add_member(engine, inspection_id, name, cert, role)
+    lead = demo_actor(actors, "lead")
+    first, second = demo_actor(actors, "inspector", 0), demo_actor(actors, "inspector", 1)
+    for name, _cert, role in DEMO_TEAM:
+        add_member(engine, inspection_id, DEMO_LOGINS[name], role, actor=lead)
 
     present = [c for c in manifest["census_ids"] if not c.get("leave_covers_v")]
     if present:
         # The first patient is in bed and shows an ID card: typed, hashed, matched.
         record_outcome(engine, inspection_id, present[0]["mdtrt_id"], "present", id_number=present[0]["certno"],
-                       staff_on_duty="护士长 张丽")
+                       staff_on_duty="护士长 张丽", actor=first)
     absent = present[1] if len(present) > 1 else None
     if absent:
         record_outcome(engine, inspection_id, absent["mdtrt_id"], "absent",
                        note=_("bed empty, no leave slip; the ward nurse could not say where the patient is"),
-                       staff_on_duty="护士长 张丽")
-    stock.draw_sample(engine, inspection_id)
-    records.draw_sample(engine, inspection_id)
+                       staff_on_duty="护士长 张丽", actor=first)
+    stock.draw_sample(engine, inspection_id, actor=second)
+    records.draw_sample(engine, inspection_id, actor=second)
 
     with engine.connect() as conn:
         leads = conn.execute(select(Lead.rule, Lead.id).where(Lead.inspection_id == inspection_id)
@@ -92,14 +140,22 @@ def run_walkthrough(engine: Engine, central: Path, inspection_id: int) -> Walkth
     for rule, _id in leads:
         by_rule[rule] = by_rule.get(rule, 0) + 1
     first_s1 = next((lid for rule, lid in leads if rule == "S1"), None)
-    created = []
     if first_s1 is not None:
-        created.append(create_finding(engine, inspection_id, "lead", str(first_s1)))
+        ev = create_finding(engine, inspection_id, "lead", str(first_s1), actor=second)
+        submit_finding(engine, inspection_id, ev.id, actor=second)
+        review_finding(engine, inspection_id, ev.id, "approve", _("approved on site"), actor=lead)
     if absent:
-        created.append(create_finding(engine, inspection_id, "census", absent["mdtrt_id"]))
-    for ev in created:
-        submit_finding(engine, inspection_id, ev.id)
-        review_finding(engine, inspection_id, ev.id, "approve", _("approved on site"), reviewer=lead_name)
+        ev = create_finding(engine, inspection_id, "census", absent["mdtrt_id"], actor=first)
+        submit_finding(engine, inspection_id, ev.id, actor=first)
+        # the lead asks for the nurse's statement; the author adds it and resubmits
+        review_finding(engine, inspection_id, ev.id, "return", _("add what the ward nurse said"), actor=lead)
+        with engine.connect() as conn:
+            desc = next(f for f in fold_findings(conn, inspection_id) if f.id == ev.id).description
+        edit_finding(engine, inspection_id, ev.id,
+                     {"description": desc + "\n" + _("Head nurse 张丽: the patient has not been seen on the ward "
+                                                     "today.")}, actor=first)
+        submit_finding(engine, inspection_id, ev.id, actor=first)
+        review_finding(engine, inspection_id, ev.id, "approve", _("approved on site"), actor=lead)
     with engine.connect() as conn:
         findings = fold_findings(conn, inspection_id)
         totals = findings_totals(findings)
@@ -139,47 +195,68 @@ class SignedReport:
     ca_cert: Path
 
 
-def sign_demo_report(engine: Engine, inspection_id: int, workdir: Path) -> SignedReport:
-    """Representative's hand signature, the lead's approval, the PDF, then each inspector's and the
-    lead's PAdES signature with keys from a demo CA, and the verification of the result."""
-    from inspector.db import session_factory
-    from inspector.reports.data import build_report_data
-    from inspector.reports.pdf import render_report
-    from inspector.reports.signoff import record_approval, record_hand_signature, set_representative
+def demo_keys(engine: Engine, workdir: Path, actors: dict[str, Actor]) -> Path:
+    """A demo CA at `workdir/demo-ca/ca.pem` and a key from it for every demo account that has none,
+    stored in the store under the account's password. Returns the CA certificate."""
+    from inspector.accounts import list_accounts, read_password_file, set_account_key
     from inspector.signing.ca import create_demo_ca, issue_key
-    from inspector.signing.sign import sign_pdf
-    from inspector.signing.verify import verify_pdf
-
-    lead_name = next(n for n, _c, r in DEMO_TEAM if r == "lead")
-    set_representative(engine, inspection_id, "刘志明", "副院长（医保办主任）")
-    record_hand_signature(engine, inspection_id, demo_hand_signature_png())
-    record_approval(engine, inspection_id, lead_name)
-    with session_factory(engine)() as session:
-        data = build_report_data(session, inspection_id)
-    pdf = workdir / f"inspection-{inspection_id}.pdf"
-    info = render_report(data, pdf)
 
     ca_dir = workdir / "demo-ca"
     ca_cert = ca_dir / "ca.pem"
     if not ca_cert.exists():
         ca_cert = create_demo_ca(ca_dir)
+    with engine.connect() as conn:
+        have_key = {a.login for a in list_accounts(conn) if a.has_key}
+    for login, actor in actors.items():
+        if login in have_key:
+            continue
+        password = read_password_file(workdir / "passwords" / f"{login}.txt")
+        p12 = workdir / "keys" / f"{actor.cert_no}.p12"
+        p12.parent.mkdir(parents=True, exist_ok=True)
+        issue_key(ca_dir, actor.display_name, p12, DEMO_PASSPHRASE, cert_no=actor.cert_no)
+        set_account_key(engine, actor, password, p12.read_bytes(), DEMO_PASSPHRASE)
+        p12.unlink()          # the key now lives in the store only
+    return ca_cert
+
+
+def sign_demo_report(engine: Engine, inspection_id: int, workdir: Path, actors: dict[str, Actor]) -> SignedReport:
+    """Representative's hand signature, the PDF (approved: the lead approved every finding), then each
+    inspector's and the lead's PAdES signature, each with their own key unlocked by their own login,
+    and the verification of the result."""
+    from inspector.accounts import authenticate, read_password_file
+    from inspector.db import session_factory
+    from inspector.reports.data import build_report_data
+    from inspector.reports.pdf import render_report
+    from inspector.reports.signoff import record_hand_signature, set_representative
+    from inspector.signing.sign import sign_pdf
+    from inspector.signing.verify import verify_pdf
+
+    lead = demo_actor(actors, "lead")
+    ca_cert = demo_keys(engine, workdir, actors)
+    set_representative(engine, inspection_id, "刘志明", "副院长（医保办主任）", actor=lead)
+    record_hand_signature(engine, inspection_id, demo_hand_signature_png(), actor=lead)
+    with session_factory(engine)() as session:
+        data = build_report_data(session, inspection_id)
+    pdf = workdir / f"inspection-{inspection_id}.pdf"
+    info = render_report(data, pdf)
+
     signed = workdir / f"inspection-{inspection_id}-signed.pdf"
     current = pdf
-    # inspectors first, the team lead countersigns last
-    for name, cert_no, _role in sorted(DEMO_TEAM, key=lambda m: m[2] == "lead"):
-        p12 = workdir / "keys" / f"{cert_no}.p12"
-        if not p12.exists():
-            p12.parent.mkdir(parents=True, exist_ok=True)
-            issue_key(ca_dir, name, p12, DEMO_PASSPHRASE, cert_no=cert_no)
-        sign_pdf(current, p12, DEMO_PASSPHRASE, out=signed)
+    # inspectors first, the team lead countersigns last; each logs in to unlock their own key
+    for name, _cert_no, _role in sorted(DEMO_TEAM, key=lambda m: m[2] == "lead"):
+        login = DEMO_LOGINS[name]
+        signer = authenticate(engine, login, read_password_file(workdir / "passwords" / f"{login}.txt"),
+                              with_key=True)
+        sign_pdf(current, signer.key.signer(), None, out=signed)
         current = signed
     return SignedReport(pdf, signed, info.pages, verify_pdf(signed, [ca_cert]), ca_cert)
 
 
-def upload_demo_package(engine: Engine, inspection_id: int, report: SignedReport, central: Path) -> Any:
+def upload_demo_package(engine: Engine, inspection_id: int, report: SignedReport, central: Path,
+                        actor: Actor) -> Any:
     """Queue the signed package and send it to the demo central's insp_upload (read back, checked)."""
     from inspector.upload import queue_package, upload_packages
 
-    package = queue_package(engine, inspection_id, report.signed_pdf, trust=[report.ca_cert])
-    statuses = upload_packages(engine, f"sqlite:///{central}", inspection_id=inspection_id)
+    package = queue_package(engine, inspection_id, report.signed_pdf, trust=[report.ca_cert], actor=actor)
+    statuses = upload_packages(engine, f"sqlite:///{central}", inspection_id=inspection_id, actor=actor)
     return next(s for s in statuses if s.package.upload_id == package.upload_id)

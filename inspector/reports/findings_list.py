@@ -32,7 +32,8 @@ def findings_story(data: ReportData, st: dict) -> list[Flowable]:
     story.append(Spacer(1, 3 * mm))
     headers = [_("No."), _("Finding category"), _("Legal basis"), _("Description"), _("Amount involved"),
                _("Recovery amount"), _("Fine range"), _("Multiplier"), _("Fine amount"), _("Handling")]
-    rows = [[i, f.category, f.basis, f.description + (f"\n[{f.source}]" if f.source else ""), money(f.amount),
+    rows = [[i, f.category, f.basis, f.description + (f"\n[{f.source}]" if f.source else "")
+             + "".join("\n" + _("Review: {line}").format(line=line) for line in f.reviews), money(f.amount),
              money(f.recovery), f.fine_range, _multiplier(f.multiplier), money(f.fine), f.handling]
             for i, f in enumerate(data.findings, 1)]
     if rows:

@@ -77,7 +77,8 @@ def write_report_xlsx(data: ReportData, out: Path) -> Path:
 
     wb = Workbook(write_only=True)
     findings = [[i, f.category, f.basis, f.description, _d(f.amount), _d(f.recovery), f.fine_range,
-                 None if f.multiplier is None else str(f.multiplier), _d(f.fine), f.handling, f.source]
+                 None if f.multiplier is None else str(f.multiplier), _d(f.fine), f.handling, f.source,
+                 "\n".join(f.reviews)]
                 for i, f in enumerate(data.findings, 1)]
     n = len(findings)
     findings += [[], ["", _("Amount involved, total"), "", "", _sum(4, n)],
@@ -85,8 +86,9 @@ def write_report_xlsx(data: ReportData, out: Path) -> Path:
                  ["", _("Fines total (paid to the treasury)"), "", "", "", "", "", "", _sum(8, n)]]
     _sheet(wb, _("Findings list"),
            [_("No."), _("Finding category"), _("Legal basis"), _("Description"), _("Amount involved"),
-            _("Recovery amount"), _("Fine range"), _("Multiplier"), _("Fine amount"), _("Handling"), _("Finding source")],
-           findings, [6, 22, 30, 50, 14, 14, 12, 8, 14, 30, 18], money_cols=(4, 5, 8))
+            _("Recovery amount"), _("Fine range"), _("Multiplier"), _("Fine amount"), _("Handling"), _("Finding source"),
+            _("Review history")],
+           findings, [6, 22, 30, 50, 14, 14, 12, 8, 14, 30, 18, 40], money_cols=(4, 5, 8))
     _sheet(wb, _("Settings used"), [_("Setting name"), _("Setting value")],
            [[k, settings_text(v)] for k, v in sorted(data.settings.items())], [30, 60])
     _sheet(wb, _("Appendix 1: Ward census"),

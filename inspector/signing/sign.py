@@ -95,10 +95,11 @@ def check_order(lines: list[dict], filled: dict[str, bool], target: dict) -> Non
                         + ", ".join(f"{line.get('name')} ({line['field']})" for line in missing))
 
 
-def sign_pdf(pdf: Path, key: Path, passphrase: bytes, out: Path | None = None, field: str | None = None,
-             reason: str | None = None) -> SignResult:
-    """Add one incremental PAdES signature by the holder of `key` on their line; write to `out` (default: in place)."""
-    signer = load_signer(key, passphrase)
+def sign_pdf(pdf: Path, key: Path | signers.SimpleSigner, passphrase: bytes | None, out: Path | None = None,
+             field: str | None = None, reason: str | None = None) -> SignResult:
+    """Add one incremental PAdES signature by the holder of `key` (a PKCS#12 file, or a signer already
+    loaded, e.g. an account's key unlocked at login) on their line; write to `out` (default: in place)."""
+    signer = key if isinstance(key, signers.SimpleSigner) else load_signer(key, passphrase)
     name, cert_no = subject_of(signer)
     data = Path(pdf).read_bytes()
     try:

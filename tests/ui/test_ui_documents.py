@@ -38,15 +38,21 @@ def test_documents_flow(qtbot, ctx, tmp_path):
     qtbot.mouseClick(view.generate_button, Qt.MouseButton.LeftButton)
     assert ctx.tasks.wait_idle(60_000)
     assert pdf.read_bytes().startswith(b"%PDF"), view.message.text()
-    # a key from a demo CA, then sign and verify through the screen
+    # the logged-in account's own key, kept in the store and unlocked at login; sign and verify
+    from inspector.accounts import authenticate, set_account_key
+    from tests.support.accounts import password_of
+
     ca = create_demo_ca(tmp_path / "ca")
     key = tmp_path / "inspector.p12"
-    issue_key(tmp_path / "ca", "张检查", key, b"secret", cert_no="61000001")
-    view.key_path.setText(str(key))
-    view.passphrase.setText("secret")
+    li = ctx.actor
+    issue_key(tmp_path / "ca", li.display_name, key, b"secret-passphrase", cert_no=li.cert_no)
+    set_account_key(ctx.engine, li, password_of("li"), key.read_bytes(), b"secret-passphrase")
+    ctx.actor = authenticate(ctx.engine, "li", password_of("li"), with_key=True)
+    view.retranslate()
+    assert li.display_name in view.sign_button.text()
     qtbot.mouseClick(view.sign_button, Qt.MouseButton.LeftButton)
     assert ctx.tasks.wait_idle(60_000)
-    assert "张检查" in view.message.text(), view.message.text()
+    assert li.display_name in view.message.text(), view.message.text()
     from inspector.signing.keystore import add_trusted_ca, keys_dir_for
 
     add_trusted_ca(keys_dir_for(ctx.db_path), Path(ca))
