@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from inspector.db import StoreError
 from inspector.i18n import _
@@ -58,6 +58,11 @@ def run_gui(db_path: Path | str | None = None, settings_path: Path | str | None 
     except StoreError as exc:
         QMessageBox.critical(None, _("Inspector"), str(exc))
         return 2
+    from ui.login import login_dialog
+
+    if login_dialog(ctx).exec() != QDialog.DialogCode.Accepted or ctx.actor is None:
+        ctx.close()
+        return 0
     window = open_main_window(ctx)
     code = app.exec()
     window.close()
