@@ -165,7 +165,23 @@ def open_store(path: Path | str | None = None) -> Engine:
             cfg = alembic_config()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+        if current is not None and current < _PURGING_REVISION:
+            _purge_free_pages(engine)
     return engine
+
+
+# Migrations up to this one dropped personal data (0004: birth dates, ID hashes): a store
+# upgraded across it is rewritten so that no free page keeps the old values.
+_PURGING_REVISION = "0004"
+
+
+def _purge_free_pages(engine: Engine) -> None:
+    raw = engine.raw_connection()  # the driver connection is in autocommit mode (no BEGIN)
+    try:
+        raw.driver_connection.execute("VACUUM")
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

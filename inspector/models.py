@@ -106,9 +106,10 @@ class SnapPsnInfo(Base):
     psn_no: Mapped[str] = mapped_column(Text, primary_key=True)
     psn_name: Mapped[str] = mapped_column(Text)
     gend: Mapped[str] = mapped_column(Text)
-    brdy: Mapped[date] = mapped_column(Day)
+    # Reduced from the contract (see inspector/snapshot.py): the birth year, never the date,
+    # and no certno_hash, so the mask cannot be completed into a full ID number.
+    birth_year: Mapped[int] = mapped_column(Integer)
     certno_mask: Mapped[str] = mapped_column(Text)
-    certno_hash: Mapped[str] = mapped_column(Text)
     insutype: Mapped[str] = mapped_column(Text)
 
 

@@ -1,15 +1,24 @@
 """Writing and describing snapshots: the one path by which contract rows enter the store.
 
 Central sync and Excel import both hand `write_snapshot` a feed per contract table
-(batches of tuples in the snapshot model's column order, values already normalised:
+(batches of tuples in the contract's column order, `contract_columns`, values already normalised:
 scaled integers for decimals, contract text for times). Everything happens in one
 SQLite transaction, so a failed, cancelled or killed load leaves no trace.
 
+Data minimisation: the store keeps only what the work needs. Feeds carry rows in the
+contract's form; `psn_info` rows are reduced before they are written (`REDUCED_TABLES`):
+the birth date `brdy` becomes `birth_year` (an integer) and `certno_hash` is dropped, and
+`extract_meta` loses `certno_salt`. The masked ID shows the first 6 and last 4 characters of
+the ID number and the hidden 8 are the birth date: with the full date (or the salted hash
+and its salt) every full number could be rebuilt. With the year only, month and day stay
+unknown (about 33 numbers fit each mask and year once the check digit is applied).
+
 Digest of a table: SHA-256 over the UTF-8 text of its rows in primary-key order, one line
-per row ended by '\\n', each line SQLite's `json_array()` of the contract columns in schema
+per row ended by '\\n', each line SQLite's `json_array()` of the stored columns in schema
 order (text as JSON strings, NULL as null, decimals as integers of their smallest unit:
-cents for money, 1/10000 for unit prices). Anyone can recompute it with the sqlite3 shell:
-`SELECT json_array(c1, c2, ...) FROM snap_T WHERE snapshot_id = N ORDER BY <key>`.
+cents for money, 1/10000 for unit prices; `psn_info` in its reduced form, `birth_year` an
+integer, no `certno_hash`; `extract_meta` without `certno_salt`). Anyone can recompute it with
+the sqlite3 shell: `SELECT json_array(c1, c2, ...) FROM snap_T WHERE snapshot_id = N ORDER BY <key>`.
 """
 from __future__ import annotations
 
@@ -31,8 +40,40 @@ from inspector.settings import default_settings
 SCHEMA_VERSION = "1"
 
 
+# Contract tables whose rows are reduced before the store keeps them: the contract's columns
+# (the order feeds use) and the function from a contract row to the stored row.
+_PSN_INFO_CONTRACT = ["psn_no", "psn_name", "gend", "brdy", "certno_mask", "certno_hash", "insutype"]
+
+# extract_meta keys never stored (the salt would let anyone test guesses of ID numbers).
+OMITTED_META_KEYS = frozenset({"certno_salt"})
+
+
+def birth_year(brdy: Any) -> int:
+    """The year of a contract birth date ('YYYY-MM-DD' text, a date or a datetime)."""
+    if isinstance(brdy, (date, datetime)):
+        return brdy.year
+    return int(str(brdy)[:4])
+
+
+def _reduce_psn_info(row: tuple) -> tuple:
+    psn_no, psn_name, gend, brdy, certno_mask, _certno_hash, insutype = row
+    return (psn_no, psn_name, gend, birth_year(brdy), certno_mask, insutype)
+
+
+REDUCED_TABLES: dict[str, tuple[list[str], Callable[[tuple], tuple]]] = {
+    "psn_info": (_PSN_INFO_CONTRACT, _reduce_psn_info),
+}
+
+
 def contract_columns(table: str) -> list[str]:
-    """The contract's columns of `table`, in schema order (the snapshot model minus snapshot_id)."""
+    """The contract's columns of `table` in schema order: the order of a feed's row tuples."""
+    if table in REDUCED_TABLES:
+        return list(REDUCED_TABLES[table][0])
+    return stored_columns(table)
+
+
+def stored_columns(table: str) -> list[str]:
+    """The columns the store keeps of `table`, in schema order (the snapshot model minus snapshot_id)."""
     return [c.name for c in SNAPSHOT_MODELS[table].__table__.columns if c.name != "snapshot_id"]
 
 
@@ -147,11 +188,14 @@ def write_snapshot(
         order += [t for t in SNAPSHOT_MODELS if t not in order]
         for table in order:
             if table == "extract_meta":
-                feed = TableFeed(len(extract_meta), [sorted((str(k), str(v)) for k, v in extract_meta.items())])
+                kept = sorted((str(k), str(v)) for k, v in extract_meta.items() if str(k) not in OMITTED_META_KEYS)
+                feed = TableFeed(len(kept), [kept])
             else:
                 feed = feeds.get(table) or TableFeed(0, [])
             row_counts[table] = _copy_table(cur, table, snapshot_id, feed, progress)
 
+        progress.set_status("statistics")
+        refresh_statistics(cur)
         progress.set_status("digests")
         digests = {}
         for t in SNAPSHOT_MODELS:
@@ -174,8 +218,24 @@ def write_snapshot(
     return SnapshotResult(inspection_id, snapshot_id, version, counted, digests)
 
 
+# Rows sampled per index by ANALYZE: enough for the planner's estimates, and ANALYZE of a
+# store with millions of fee lines stays well under a second.
+ANALYSIS_LIMIT = 2000
+
+
+def refresh_statistics(cur) -> None:
+    """Refresh the planner's statistics (sqlite_stat1) inside the caller's transaction.
+
+    Screening pins its plans with INDEXED BY (see inspector/screening/plans.py), so it does
+    not depend on them; every other query on the store (census roster, data browser) gets
+    estimates that match the rows just written instead of a fresh store's guesses."""
+    cur.execute(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+    cur.execute("ANALYZE")
+
+
 def _copy_table(cur, table: str, snapshot_id: int, feed: TableFeed, progress: Progress) -> int:
-    cols = contract_columns(table)
+    cols = stored_columns(table)
+    reduce = REDUCED_TABLES[table][1] if table in REDUCED_TABLES else None
     # snapshot_id is a literal in the statement: no per-row tuple building.
     sql = (
         f"INSERT INTO snap_{table} (snapshot_id, {', '.join(cols)}) "
@@ -187,7 +247,7 @@ def _copy_table(cur, table: str, snapshot_id: int, feed: TableFeed, progress: Pr
     for batch in feed.batches:
         progress.check()
         if batch:
-            cur.executemany(sql, batch)
+            cur.executemany(sql, batch if reduce is None else [reduce(r) for r in batch])
             done += len(batch)
             progress.set_progress(table, done, total)
     if total != done:
@@ -196,12 +256,12 @@ def _copy_table(cur, table: str, snapshot_id: int, feed: TableFeed, progress: Pr
 
 
 def digest_line_sql(table: str) -> str:
-    """SQL text of one row's canonical line: SQLite's json_array() of the contract columns.
+    """SQL text of one row's canonical line: SQLite's json_array() of the stored columns.
 
     json_array() is the fastest canonical form SQLite offers (about 4x quote()
     concatenation), exact for our values: text and integers only, no floats.
     """
-    return f"json_array({', '.join(contract_columns(table))})"
+    return f"json_array({', '.join(stored_columns(table))})"
 
 
 def table_digest(cur, table: str, snapshot_id: int) -> str:

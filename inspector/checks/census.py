@@ -5,8 +5,10 @@ institution admitted at the visit time V (begntime <= V and endtime NULL or > V)
 tick is an event ('census.outcome', 'census.unregistered', 'census.undone'); the current
 state and the figures are folded from the events, so nothing is overwritten.
 
-An ID number shown on site is validated (18 characters, ISO 7064 MOD 11-2 check digit),
-hashed with the extract's salt and compared with `certno_hash`; only whether it matched is
+An ID number shown on site is validated (18 characters, ISO 7064 MOD 11-2 check digit) and
+compared with what the store keeps of the person: the mask's first 6 and last 4 characters
+and the birth year. The store keeps neither the birth date nor the salted hash of the number
+(either would let the full number be rebuilt from the mask); only whether it matched is
 stored, never the number.
 """
 from __future__ import annotations
@@ -74,6 +76,15 @@ def validate_certno(text: str) -> str:
     if certno_check_char(n[:17]) != n[17]:
         raise UserError(_("ID number: the check digit does not match (mistyped?)"))
     return n
+
+
+def certno_matches(certno: str, mask: str, birth_year: int) -> bool:
+    """Whether a validated ID number fits what the store keeps of a person: the mask's first 6
+    and last 4 characters and the birth year (characters 7-10). Month and day are not kept
+    (so that no full number can be rebuilt from the store), so they cannot be checked."""
+    n = normalize_certno(certno)
+    m = normalize_certno(mask)
+    return len(n) == 18 == len(m) and n[:6] == m[:6] and n[-4:] == m[-4:] and n[6:10] == f"{int(birth_year):04d}"
 
 
 def certno_hash(salt: str, certno: str) -> str:
@@ -316,13 +327,13 @@ def record_outcome(
         id_match: bool | None = None
         if normalized is not None:
             row = conn.exec_driver_sql(
-                "SELECT (SELECT value FROM snap_extract_meta WHERE snapshot_id = ? AND key = 'certno_salt'), "
-                "(SELECT certno_hash FROM snap_psn_info WHERE snapshot_id = ? AND psn_no = ?)",
-                (ctx.snapshot_id, ctx.snapshot_id, entry.psn_no),
+                "SELECT certno_mask, birth_year FROM snap_psn_info WHERE snapshot_id = ? AND psn_no = ?",
+                (ctx.snapshot_id, entry.psn_no),
             ).fetchone()
-            if row[0] is None:
-                raise UserError(_("the extract has no certno_salt: ID numbers cannot be verified"))
-            id_match = certno_hash(row[0], normalized) == row[1]
+            if row is None:
+                raise UserError(_("{name} has no registration in the extract: the ID number cannot be checked")
+                                .format(name=entry.psn_name))
+            id_match = certno_matches(normalized, row[0], row[1])
         if outcome == "present":
             if id_match is False:
                 raise UserError(_("the ID number does not match {name}'s registration: record identity_mismatch, "

@@ -11,7 +11,8 @@ from inspector.errors import UserError
 from inspector.progress import Cancelled
 
 # Modules under inspector.cli that define `register(subparsers, common)`.
-COMMAND_MODULES: tuple[str, ...] = ("data", "demo", "checks", "audit", "sync", "xlsx", "screening", "walkthrough", "documents", "upload", "accounts")
+COMMAND_MODULES: tuple[str, ...] = ("data", "demo", "checks", "audit", "sync", "xlsx", "screening", "walkthrough", "documents", "upload",
+                                   "planning", "accounts")
 
 
 def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = ()) -> argparse.ArgumentParser:
@@ -34,6 +35,12 @@ def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction, argparse.
 
 def run(argv: Sequence[str] | None = None, extra=()) -> int:
     """Parse `argv`, run the command, map user-facing errors to exit code 2."""
+    import os
+
+    from inspector.i18n import LANGUAGES, set_language
+
+    if os.environ.get("INSPECTOR_LANG") in LANGUAGES:   # the CLI's language switch (default zh_CN)
+        set_language(os.environ["INSPECTOR_LANG"])
     parser = build_parser(extra)
     args = parser.parse_args(argv)
     if not hasattr(args, "db"):

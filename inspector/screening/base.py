@@ -23,6 +23,79 @@ SUMMARY_LANGUAGE = "zh_CN"
 
 
 @dataclass(frozen=True)
+class RuleSQL:
+    """The SQL dialect a rule's query is written for: the local store, or a central database.
+
+    Every rule writes its query once, as a function of this object: the few places where the
+    dialects differ (scalar max/min, day arithmetic, binary text order, the local store's
+    rowid-bounded scans) are spelled through it. Tables are always named `snap_<table>` with a
+    `snapshot_id` column and normalised values (scaled integers, contract time text): in the
+    local store these are the snapshot tables; on a central database `inspector.ranking`
+    defines them as CTEs over the contract tables (the slice of one institution)."""
+
+    dialect: str   # 'local' (the store, SQLite), 'sqlite' or 'postgresql' (a central database)
+
+    @property
+    def local(self) -> bool:
+        return self.dialect == "local"
+
+    @property
+    def _pg(self) -> bool:
+        return self.dialect == "postgresql"
+
+    def greatest(self, *args: str) -> str:
+        return f"{'GREATEST' if self._pg else 'max'}({', '.join(args)})"
+
+    def least(self, *args: str) -> str:
+        return f"{'LEAST' if self._pg else 'min'}({', '.join(args)})"
+
+    def daynum(self, expr: str) -> str:
+        """A day number of the date of a time text (differences are calendar days)."""
+        if self._pg:
+            return f"(CAST(substr({expr}, 1, 10) AS date) - DATE '2000-01-01')"
+        return f"julianday(substr({expr}, 1, 10))"
+
+    def next_day(self, expr: str) -> str:
+        """'YYYY-MM-DD' of the day after the date of a time text."""
+        if self._pg:
+            return f"to_char(CAST(substr({expr}, 1, 10) AS date) + 1, 'YYYY-MM-DD')"
+        return f"date({expr}, '+1 day')"
+
+    def binary(self, expr: str) -> str:
+        """A text expression compared and ordered byte-wise, as SQLite does."""
+        return f'{expr} COLLATE "C"' if self._pg else expr
+
+    # The store's pinned plans (see plans.py): SQLite-only hints, nothing on a central, whose own
+    # planner and indexes decide there.
+    def indexed(self, index: str) -> str:
+        return f" INDEXED BY {index}" if self.local else ""
+
+    @property
+    def not_indexed(self) -> str:
+        return " NOT INDEXED" if self.local else ""
+
+    @property
+    def cross(self) -> str:
+        """CROSS JOIN fixes SQLite's join order; elsewhere a plain JOIN."""
+        return "CROSS JOIN" if self.local else "JOIN"
+
+    def plus(self, expr: str) -> str:
+        """A unary `+`, which keeps SQLite from using an index on the column."""
+        return f"+{expr}" if self.local else expr
+
+    def scan(self, alias: str = "", lo: str = "lo", hi: str = "hi") -> str:
+        """The condition of a whole-snapshot scan of a table: in the store a rowid range (see
+        `table_bounds`) plus the snapshot test; on a central the snapshot test alone."""
+        a = f"{alias}." if alias else ""
+        if self.local:
+            return f"{a}rowid BETWEEN :{lo} AND :{hi} AND +{a}snapshot_id = :s"
+        return f"{a}snapshot_id = :s"
+
+
+LOCAL_SQL = RuleSQL("local")
+
+
+@dataclass(frozen=True)
 class ScreeningContext:
     """What a rule needs besides the database: snapshot, institution, window [w0, w1), V, settings."""
 
@@ -34,6 +107,7 @@ class ScreeningContext:
     settings: dict[str, Any]
     progress: Progress = field(default_factory=Progress)
     cache: dict[str, Any] = field(default_factory=dict, compare=False)  # work shared by rules of one run
+    sql: RuleSQL = field(default=LOCAL_SQL, compare=False)     # the dialect the rules' queries are written in
 
     @property
     def d0(self) -> str:
@@ -60,6 +134,8 @@ class LeadResult:
     @property
     def key_json(self) -> str:
         return canonical_key(self.key)
+
+
 
 
 RuleFunc = Callable[[Any, ScreeningContext], Iterator[LeadResult]]
@@ -112,7 +188,7 @@ def fee_bounds(cur, ctx: ScreeningContext) -> tuple[int, int]:
 
 def fee_params(cur, ctx: ScreeningContext, **extra: Any) -> dict[str, Any]:
     """Named parameters of a fee-line scan: snapshot, window and rowid bounds."""
-    lo, hi = fee_bounds(cur, ctx)
+    lo, hi = fee_bounds(cur, ctx) if ctx.sql.local else (0, -1)
     return {"s": ctx.snapshot_id, "c": ctx.fixmedins_code, "w0": ctx.w0, "w1": ctx.w1, "v": ctx.v,
             "lo": lo, "hi": hi, **extra}
 

@@ -16,32 +16,43 @@ from dataclasses import dataclass, field
 from itertools import accumulate, groupby
 from operator import itemgetter
 
-from inspector.screening.base import ScreeningContext, raw_cursor, table_bounds
+from inspector.screening.base import LOCAL_SQL, RuleSQL, ScreeningContext, raw_cursor, table_bounds
 
-OPENINGS_SQL = """
+def openings_sql(q: RuleSQL) -> str:
+    """Each drug's opening count, in dialect `q`."""
+    return f"""
 SELECT i.med_list_codg, i.invdate, i.inv_cnt
-  FROM snap_drug_inv i
+  FROM snap_drug_inv i{q.indexed('sqlite_autoindex_snap_drug_inv_1')}
  WHERE i.snapshot_id = :s AND i.fixmedins_code = :c AND i.invdate <= :d0
-   AND NOT EXISTS (SELECT 1 FROM snap_drug_inv j
+   AND NOT EXISTS (SELECT 1 FROM snap_drug_inv j{q.indexed('sqlite_autoindex_snap_drug_inv_1')}
                     WHERE j.snapshot_id = :s AND j.fixmedins_code = :c AND j.med_list_codg = i.med_list_codg
                       AND j.invdate > i.invdate AND j.invdate <= :d0)
 """
 
-STREAM_SQL = """
+
+OPENINGS_SQL = openings_sql(LOCAL_SQL)
+
+
+def stream_sql(q: RuleSQL) -> str:
+    """The movement stream, in dialect `q`."""
+    return f"""
 SELECT g, t, kind, SUM(v), MAX(declared) FROM (
     SELECT med_list_codg AS g, invdate || ' 00:00:00' AS t, 0 AS kind, 0 AS v, inv_cnt AS declared
-      FROM snap_drug_inv
+      FROM snap_drug_inv{q.indexed('sqlite_autoindex_snap_drug_inv_1')}
      WHERE snapshot_id = :s AND fixmedins_code = :c AND invdate > :d0 AND invdate < :d1
     UNION ALL
     SELECT med_list_codg, purc_time, 1, CASE WHEN retn_flag = '1' THEN -purc_cnt ELSE purc_cnt END, NULL
-      FROM snap_drug_purc WHERE snapshot_id = :s AND fixmedins_code = :c AND purc_time < :w1
+      FROM snap_drug_purc{q.indexed('ix_snap_purc_drug')} WHERE snapshot_id = :s AND fixmedins_code = :c AND purc_time < :w1
     UNION ALL
     SELECT med_list_codg, sel_retn_time, 1, CASE WHEN retn_flag = '1' THEN sel_retn_cnt ELSE -sel_retn_cnt END, NULL
-      FROM snap_drug_sel
-     WHERE rowid BETWEEN :slo AND :shi AND +snapshot_id = :s AND fixmedins_code = :c AND sel_retn_time < :w1)
+      FROM snap_drug_sel{q.not_indexed}
+     WHERE {q.scan(lo='slo', hi='shi')} AND fixmedins_code = :c AND sel_retn_time < :w1) u
 GROUP BY g, t, kind
-ORDER BY g, t, kind
+ORDER BY {q.binary('g')}, t, kind
 """
+
+
+STREAM_SQL = stream_sql(LOCAL_SQL)
 
 
 @dataclass
@@ -76,9 +87,9 @@ def _walk_all(conn, ctx: ScreeningContext) -> Iterator[DrugWalk]:
     params = {"s": ctx.snapshot_id, "c": ctx.fixmedins_code, "w0": ctx.w0, "d0": ctx.d0, "w1": ctx.w1,
               "d1": ctx.d1_excl}
     # Openings: one row per drug that has one (a few per drug at most).
-    openings = {g: (d, n) for g, d, n in cur.execute(OPENINGS_SQL, params)}
-    slo, shi = table_bounds(cur, ctx, "snap_drug_sel")
-    cur.execute(STREAM_SQL, {**params, "slo": slo, "shi": shi})
+    openings = {g: (d, n) for g, d, n in cur.execute(openings_sql(ctx.sql), params)}
+    slo, shi = table_bounds(cur, ctx, "snap_drug_sel") if ctx.sql.local else (0, -1)
+    cur.execute(stream_sql(ctx.sql), {**params, "slo": slo, "shi": shi})
     n = 0
     for code, rows in groupby(_rows(cur), key=itemgetter(0)):
         n += 1

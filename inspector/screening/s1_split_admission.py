@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from inspector.i18n import N_
-from inspector.screening.base import LeadResult, ScreeningContext, day_diff, money, raw_cursor, round_cents, scaled, setting_int, zh
+from inspector.screening.base import LOCAL_SQL, LeadResult, RuleSQL, ScreeningContext, day_diff, money, raw_cursor, round_cents, scaled, setting_int, zh
 
 TITLE = N_("Split admission")
 SUMMARY = N_("Stay {prev} discharged {prev_end}, stay {next} admitted {next_begin}, {gap} days later "
@@ -12,25 +12,35 @@ SUMMARY = N_("Stay {prev} discharged {prev_end}, stay {next} admitted {next_begi
 SEVERITY = {"high": N_("high"), "medium": N_("medium")}
 
 # For every discharged inpatient stay `p`: the person's first other inpatient stay beginning
-# at or after p's discharge, by (begntime, mdtrt_id), found through ix_snap_mdtrt_psn.
-SQL = """
+# at or after p's discharge, by (begntime, mdtrt_id): the pairs (p, x) of one person's stays,
+# numbered per p in that order. In the store the plan is pinned (INDEXED BY, CROSS JOIN for the
+# order): p by type, then the person's stays by psn_no equality through ix_snap_mdtrt_psn, never
+# a begntime range over the hospital (see plans.py); on a central it is a hash join on psn_no.
+def sql(q: RuleSQL) -> str:
+    """The query of S1 in dialect `q`."""
+    return f"""
 SELECT p.mdtrt_id, p.endtime, COALESCE(r.dscg_maindiag_codg, p.adm_diag_codg),
        n.mdtrt_id, n.begntime, n.adm_diag_codg,
-       (SELECT COALESCE(SUM(f.det_item_fee_sumamt), 0) FROM snap_feedetl f
+       (SELECT COALESCE(SUM(f.det_item_fee_sumamt), 0) FROM snap_feedetl f{q.indexed('ix_snap_feedetl_mdtrt')}
          WHERE f.snapshot_id = :s AND f.mdtrt_id = n.mdtrt_id
            AND f.fee_ocur_time >= :w0 AND f.fee_ocur_time < :w1)
-FROM snap_mdtrt p
-JOIN snap_mdtrt n ON n.snapshot_id = :s AND n.mdtrt_id = (
-      SELECT x.mdtrt_id FROM snap_mdtrt x
-       WHERE x.snapshot_id = :s AND x.psn_no = p.psn_no AND x.begntime >= p.endtime
-         AND x.med_type = '21' AND x.fixmedins_code = :c AND x.mdtrt_id <> p.mdtrt_id
-       ORDER BY x.begntime, x.mdtrt_id LIMIT 1)
-LEFT JOIN snap_medrcd r ON r.snapshot_id = :s AND r.mdtrt_id = p.mdtrt_id
-WHERE p.snapshot_id = :s AND p.med_type = '21' AND p.fixmedins_code = :c AND p.endtime IS NOT NULL
-  AND n.begntime >= :w0 AND n.begntime < :w1
-  AND julianday(substr(n.begntime, 1, 10)) - julianday(substr(p.endtime, 1, 10)) <= :days
-ORDER BY p.mdtrt_id
+FROM (SELECT p.mdtrt_id AS pid, x.mdtrt_id AS nid,
+             ROW_NUMBER() OVER (PARTITION BY p.mdtrt_id ORDER BY x.begntime, {q.binary('x.mdtrt_id')}) AS rn
+        FROM snap_mdtrt p{q.indexed('ix_snap_mdtrt_type_begn')}
+        {q.cross} snap_mdtrt x{q.indexed('ix_snap_mdtrt_psn')}
+             ON x.snapshot_id = :s AND x.psn_no = p.psn_no AND x.begntime >= p.endtime
+            AND x.med_type = '21' AND x.fixmedins_code = :c AND x.mdtrt_id <> p.mdtrt_id
+       WHERE p.snapshot_id = :s AND p.med_type = '21' AND p.fixmedins_code = :c AND p.endtime IS NOT NULL) k
+{q.cross} snap_mdtrt p{q.indexed('sqlite_autoindex_snap_mdtrt_1')} ON p.snapshot_id = :s AND p.mdtrt_id = k.pid
+{q.cross} snap_mdtrt n{q.indexed('sqlite_autoindex_snap_mdtrt_1')} ON n.snapshot_id = :s AND n.mdtrt_id = k.nid
+LEFT JOIN snap_medrcd r{q.indexed('sqlite_autoindex_snap_medrcd_1')} ON r.snapshot_id = :s AND r.mdtrt_id = p.mdtrt_id
+WHERE k.rn = 1 AND n.begntime >= :w0 AND n.begntime < :w1
+  AND {q.daynum('n.begntime')} - {q.daynum('p.endtime')} <= :days
+ORDER BY {q.binary('p.mdtrt_id')}
 """
+
+
+SQL = sql(LOCAL_SQL)
 
 
 def same_group(a: str | None, b: str | None) -> bool:
@@ -42,7 +52,7 @@ def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
     """Pairs (prev, next) of one person's stays with next admitted 0..readmission_days days after prev."""
     days = setting_int(ctx, "readmission_days")
     cur = raw_cursor(conn)
-    cur.execute(SQL, {"s": ctx.snapshot_id, "c": ctx.fixmedins_code, "w0": ctx.w0, "w1": ctx.w1, "days": days})
+    cur.execute(sql(ctx.sql), {"s": ctx.snapshot_id, "c": ctx.fixmedins_code, "w0": ctx.w0, "w1": ctx.w1, "days": days})
     for prev_id, prev_end, prev_diag, next_id, next_begin, next_diag, fees in cur:
         gap = day_diff(next_begin, prev_end)
         if not 0 <= gap <= days:  # already filtered in SQL; exact check on dates here

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from inspector.i18n import N_
-from inspector.screening.base import LeadResult, ScreeningContext, fee_params, money, raw_cursor, round_cents, scaled, zh
+from inspector.screening.base import LOCAL_SQL, LeadResult, RuleSQL, ScreeningContext, fee_params, money, raw_cursor, round_cents, scaled, zh
 
 TITLE = N_("Bed fees beyond approved beds")
 SUMMARY = N_("On {day} {n} visits were billed a bed against {beds} approved beds ({excess} too many); "
@@ -12,22 +12,27 @@ SUMMARY = N_("On {day} {n} visits were billed a bed against {beds} approved beds
 
 # Per visit and day, the bed-fee lines ('01') in the window; a visit counts on a day when its
 # quantity there adds up to more than zero (a charge and its reversal cancel out).
-SQL = """
+def sql(q: RuleSQL) -> str:
+    """The query of S2 in dialect `q`."""
+    return f"""
 SELECT d, COUNT(*), SUM(a) FROM (
     SELECT substr(fee_ocur_time, 1, 10) AS d, SUM(cnt) AS q, SUM(det_item_fee_sumamt) AS a
-      FROM snap_feedetl
-     WHERE rowid BETWEEN :lo AND :hi AND +snapshot_id = :s AND med_chrgitm_type = '01'
+      FROM snap_feedetl{q.not_indexed}
+     WHERE {q.scan()} AND med_chrgitm_type = '01'
        AND fee_ocur_time >= :w0 AND fee_ocur_time < :w1
-     GROUP BY mdtrt_id, d)
+     GROUP BY mdtrt_id, substr(fee_ocur_time, 1, 10)) g
 WHERE q > 0
 GROUP BY d HAVING COUNT(*) > :beds
 ORDER BY d
 """
 
 
+SQL = sql(LOCAL_SQL)
+
+
 def approved_beds(cur, ctx: ScreeningContext) -> int:
-    row = cur.execute("SELECT aprv_bed_cnt FROM snap_fixmedins WHERE snapshot_id = ? AND fixmedins_code = ?",
-                      (ctx.snapshot_id, ctx.fixmedins_code)).fetchone()
+    row = cur.execute("SELECT aprv_bed_cnt FROM snap_fixmedins WHERE snapshot_id = :s AND fixmedins_code = :c",
+                      {"s": ctx.snapshot_id, "c": ctx.fixmedins_code}).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -35,7 +40,7 @@ def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
     """Days D with n(D) > aprv_bed_cnt; amount = excess x (bed-fee total of D / n(D))."""
     cur = raw_cursor(conn)
     beds = approved_beds(cur, ctx)
-    cur.execute(SQL, fee_params(cur, ctx, beds=beds))
+    cur.execute(sql(ctx.sql), fee_params(cur, ctx, beds=beds))
     for day, n, total in cur.fetchall():
         excess = n - beds
         amount = round_cents(excess * scaled(total, 2) / n)

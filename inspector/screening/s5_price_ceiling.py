@@ -4,27 +4,32 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from inspector.i18n import N_
-from inspector.screening.base import LeadResult, ScreeningContext, fee_params, money, price, qty, raw_cursor, round_cents, scaled, zh
+from inspector.screening.base import LOCAL_SQL, LeadResult, RuleSQL, ScreeningContext, fee_params, money, price, qty, raw_cursor, round_cents, scaled, zh
 
 TITLE = N_("Above the price ceiling")
 SUMMARY = N_("Line {sn} (visit {visit}, {item}, {time}): price {pric} above the ceiling {ceiling}, "
              "quantity {cnt}; amount {amount} yuan")
 
-SQL = """
+def sql(q: RuleSQL) -> str:
+    """The query of S5 in dialect `q`."""
+    return f"""
 SELECT f.feedetl_sn, f.mdtrt_id, f.med_list_codg, f.fee_ocur_time, f.cnt, f.pric, m.pric_uplmt_amt
-  FROM snap_feedetl f
-  JOIN snap_med_list m ON m.snapshot_id = :s AND m.med_list_codg = f.med_list_codg
- WHERE f.rowid BETWEEN :lo AND :hi AND +f.snapshot_id = :s AND m.pric_uplmt_amt IS NOT NULL
+  FROM snap_feedetl f{q.not_indexed}
+ {q.cross} snap_med_list m{q.indexed('sqlite_autoindex_snap_med_list_1')} ON m.snapshot_id = :s AND m.med_list_codg = f.med_list_codg
+ WHERE {q.scan('f')} AND m.pric_uplmt_amt IS NOT NULL
    AND f.pric > m.pric_uplmt_amt
    AND f.fee_ocur_time >= :w0 AND f.fee_ocur_time < :w1
- ORDER BY f.feedetl_sn
+ ORDER BY {q.binary('f.feedetl_sn')}
 """
+
+
+SQL = sql(LOCAL_SQL)
 
 
 def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
     """Lines with pric > pric_uplmt_amt; amount = (pric - ceiling) x cnt (negative for a reversal)."""
     cur = raw_cursor(conn)
-    cur.execute(SQL, fee_params(cur, ctx))
+    cur.execute(sql(ctx.sql), fee_params(cur, ctx))
     while rows := cur.fetchmany(5000):
         ctx.progress.check()
         for sn, visit, item, time, cnt, pric, ceiling in rows:

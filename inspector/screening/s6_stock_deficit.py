@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from inspector.i18n import N_
-from inspector.screening.base import (LeadResult, ScreeningContext, money, price_fraction, qty, raw_cursor, round_cents,
+from inspector.screening.base import (LOCAL_SQL, LeadResult, RuleSQL, ScreeningContext, money, price_fraction, qty, raw_cursor, round_cents,
                                       scaled, zh)
 from inspector.screening.ledger import walk_drugs
 
@@ -12,12 +12,17 @@ TITLE = N_("Sales beyond stock")
 SUMMARY = N_("Drug {drug}: the ledger balance fell to {lowest} at {when} (opening {opening}); "
              "shortfall {shortfall}; amount {amount} yuan")
 
-SALES_SQL = """
+def sales_sql(q: RuleSQL) -> str:
+    """One drug's sales in the window, in dialect `q`."""
+    return f"""
 SELECT COALESCE(SUM(sel_retn_cnt * pric), 0), COALESCE(SUM(sel_retn_cnt), 0)
-  FROM snap_drug_sel
- WHERE snapshot_id = ? AND med_list_codg = ? AND fixmedins_code = ? AND retn_flag = '0'
-   AND sel_retn_time >= ? AND sel_retn_time < ?
+  FROM snap_drug_sel{q.indexed('ix_snap_sel_drug')}
+ WHERE snapshot_id = :s AND med_list_codg = :g AND fixmedins_code = :c AND retn_flag = '0'
+   AND sel_retn_time >= :w0 AND sel_retn_time < :w1
 """
+
+
+SALES_SQL = sales_sql(LOCAL_SQL)
 
 
 def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
@@ -27,7 +32,8 @@ def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
         if w.lowest >= 0:
             continue
         sales_amount, sales_qty = cur.execute(
-            SALES_SQL, (ctx.snapshot_id, w.code, ctx.fixmedins_code, ctx.w0, ctx.w1)).fetchone()
+            sales_sql(ctx.sql), {"s": ctx.snapshot_id, "g": w.code, "c": ctx.fixmedins_code, "w0": ctx.w0,
+                                 "w1": ctx.w1}).fetchone()
         shortfall = -w.lowest
         if sales_qty:
             avg = scaled(sales_amount, 6) / scaled(sales_qty, 2)

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 
 from inspector.i18n import N_
-from inspector.screening.base import (LeadResult, ScreeningContext, money, price_fraction, qty, exact_text, raw_cursor,
+from inspector.screening.base import (LOCAL_SQL, LeadResult, RuleSQL, ScreeningContext, money, price_fraction, qty, exact_text, raw_cursor,
                                       round_cents, scaled, setting_fraction, zh)
 from inspector.screening.ledger import walk_drugs
 
@@ -13,12 +13,17 @@ TITLE = N_("Declared count differs from the ledger")
 SUMMARY = N_("Drug {drug} counted {declared} on {day}, the ledger expects {expected} (difference {difference}, "
              "tolerance {tolerance}); amount {amount} yuan")
 
-PURCHASES_SQL = """
+def purchases_sql(q: RuleSQL) -> str:
+    """One drug's purchases in the window, in dialect `q`."""
+    return f"""
 SELECT COALESCE(SUM(purc_cnt * purc_pric), 0), COALESCE(SUM(purc_cnt), 0)
-  FROM snap_drug_purc
- WHERE snapshot_id = ? AND med_list_codg = ? AND fixmedins_code = ? AND retn_flag = '0'
-   AND purc_time >= ? AND purc_time < ?
+  FROM snap_drug_purc{q.indexed('ix_snap_purc_drug')}
+ WHERE snapshot_id = :s AND med_list_codg = :g AND fixmedins_code = :c AND retn_flag = '0'
+   AND purc_time >= :w0 AND purc_time < :w1
 """
+
+
+PURCHASES_SQL = purchases_sql(LOCAL_SQL)
 
 
 def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
@@ -34,7 +39,8 @@ def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
             if not scaled(abs(diff), 2) > allowed:
                 continue
             if not priced:
-                amt, q = cur.execute(PURCHASES_SQL, (ctx.snapshot_id, w.code, ctx.fixmedins_code, ctx.w0, ctx.w1)).fetchone()
+                amt, q = cur.execute(purchases_sql(ctx.sql), {"s": ctx.snapshot_id, "g": w.code, "c": ctx.fixmedins_code,
+                                                              "w0": ctx.w0, "w1": ctx.w1}).fetchone()
                 avg = scaled(amt, 6) / scaled(q, 2) if q else None
                 priced = True
             amount = round_cents(scaled(abs(diff), 2) * avg) if avg is not None else round_cents(0)

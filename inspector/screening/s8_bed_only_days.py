@@ -6,7 +6,7 @@ from datetime import date
 from itertools import groupby
 
 from inspector.i18n import N_
-from inspector.screening.base import LeadResult, ScreeningContext, money, raw_cursor, round_cents, scaled, setting_int, zh
+from inspector.screening.base import LOCAL_SQL, LeadResult, RuleSQL, ScreeningContext, money, raw_cursor, round_cents, scaled, setting_int, zh
 
 TITLE = N_("Bed-only days")
 SUMMARY = N_("Stay {visit}: {days} bed-only days in {runs} run(s) of at least {threshold} days ({spans}); "
@@ -15,26 +15,32 @@ SUMMARY = N_("Stay {visit}: {days} bed-only days in {runs} run(s) of at least {t
 # Per inpatient stay, its bed-only days inside the window (days with lines, all of them bed or
 # nursing) with their fees. Any other day of the stay (a day with another line, or with no line)
 # shows as a gap in the dates, which breaks a run.
-SQL = """
+def sql(q: RuleSQL) -> str:
+    """The query of S8 in dialect `q`."""
+    other = "CASE WHEN f.med_chrgitm_type NOT IN ('01', '07') THEN 1 ELSE 0 END"
+    return f"""
 SELECT m.mdtrt_id, substr(f.fee_ocur_time, 1, 10) AS d, COUNT(*),
-       SUM(f.med_chrgitm_type NOT IN ('01', '07')), SUM(f.det_item_fee_sumamt)
-  FROM snap_mdtrt m
-  JOIN snap_feedetl f ON f.snapshot_id = m.snapshot_id AND f.mdtrt_id = m.mdtrt_id
+       SUM({other}), SUM(f.det_item_fee_sumamt)
+  FROM snap_mdtrt m{q.indexed('ix_snap_mdtrt_type_begn')}
+ {q.cross} snap_feedetl f{q.indexed('ix_snap_feedetl_mdtrt')} ON f.snapshot_id = m.snapshot_id AND f.mdtrt_id = m.mdtrt_id
  WHERE m.snapshot_id = :s AND m.med_type = '21' AND m.fixmedins_code = :c
    AND m.begntime < :w1 AND COALESCE(m.endtime, :v) >= :w0
-   AND f.fee_ocur_time >= max(:w0, substr(m.begntime, 1, 10) || ' 00:00:00')
-   AND f.fee_ocur_time < min(:w1, date(COALESCE(m.endtime, :v), '+1 day') || ' 00:00:00')
- GROUP BY m.mdtrt_id, d
-HAVING SUM(f.med_chrgitm_type NOT IN ('01', '07')) = 0
- ORDER BY m.mdtrt_id, d
+   AND f.fee_ocur_time >= {q.greatest(':w0', "substr(m.begntime, 1, 10) || ' 00:00:00'")}
+   AND f.fee_ocur_time < {q.least(':w1', q.next_day('COALESCE(m.endtime, :v)') + " || ' 00:00:00'")}
+ GROUP BY m.mdtrt_id, substr(f.fee_ocur_time, 1, 10)
+HAVING SUM({other}) = 0
+ ORDER BY {q.binary('m.mdtrt_id')}, d
 """
+
+
+SQL = sql(LOCAL_SQL)
 
 
 def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
     """Stays with a run of >= bed_only_days consecutive bed-only days; amount = fees of those days."""
     threshold = setting_int(ctx, "bed_only_days")
     cur = raw_cursor(conn)
-    cur.execute(SQL, {"s": ctx.snapshot_id, "c": ctx.fixmedins_code, "w0": ctx.w0, "w1": ctx.w1, "v": ctx.v})
+    cur.execute(sql(ctx.sql), {"s": ctx.snapshot_id, "c": ctx.fixmedins_code, "w0": ctx.w0, "w1": ctx.w1, "v": ctx.v})
     n = 0
     for visit, rows in groupby(_rows(cur), key=lambda r: r[0]):
         n += 1

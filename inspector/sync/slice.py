@@ -77,9 +77,10 @@ _ph = placeholder
 
 def _expr(dialect: str, table: str, column: str, alias: str) -> str:
     """The normalised select expression of one contract column."""
-    col = SNAPSHOT_MODELS[table].__table__.columns[column]
     ref = f"{alias}.{column}"
-    typ = col.type
+    columns = SNAPSHOT_MODELS[table].__table__.columns
+    # contract columns the store reduces (psn_info.brdy, certno_hash) are read as the contract has them
+    typ = columns[column].type if column in columns else (Day() if column == "brdy" else Text())
     if isinstance(typ, Scaled):
         factor = 10**typ.scale
         if dialect == "sqlite":

@@ -132,6 +132,11 @@ class CentralSource:
         conn.read_only = True
         return conn
 
+    @property
+    def connection(self) -> Any:
+        """The DB-API connection holding the read transaction (sqlite3 or psycopg)."""
+        return self._conn
+
     # reading ---------------------------------------------------------------------
     def _fail(self, exc: Exception) -> UserError:
         reason = _redact_text(str(exc).strip(), self._secret)

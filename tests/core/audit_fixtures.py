@@ -45,7 +45,8 @@ class Hospital:
 
     def patient(self, psn_no: str, name: str = "张三", certno: str | None = None) -> "Hospital":
         certno = certno or id_number("61010219700101" + f"{len(self.psn):03d}")
-        self.psn.append((psn_no, name, "1", "1970-01-01", certno[:6] + "********" + certno[-4:], certno_hash(certno), "310"))
+        brdy = f"{certno[6:10]}-{certno[10:12]}-{certno[12:14]}"  # the birth date inside the number
+        self.psn.append((psn_no, name, "1", brdy, certno[:6] + "********" + certno[-4:], certno_hash(certno), "310"))
         return self
 
     def stay(self, mdtrt_id: str, psn_no: str, begin: str, end: str | None = None, *, ward: str = "W1",

@@ -174,6 +174,20 @@ def test_s4_lines_before_admission_or_after_discharge(tmp_path):
     assert leads[("O",)].amount == D("5.05")
 
 
+def test_s4_a_line_is_counted_once_when_the_stay_is_inverted(tmp_path):
+    # Bad data that exists: begntime after endtime. A line between the two is both before
+    # admission and after discharge; it counts once (as before admission).
+    b = SliceBuilder()
+    b.stay("INV", "2026-10-10 08:00:00", "2026-10-05 12:00:00", psn="P1")
+    b.fee("INV", "2026-10-03 10:00:00", "1", "1.00")      # before both: before admission
+    b.fee("INV", "2026-10-07 10:00:00", "1", "10.00")     # between: before admission, and after discharge
+    b.fee("INV", "2026-10-12 10:00:00", "1", "100.00")    # after both: after discharge only
+    leads = screen(tmp_path, b, "S4")
+    lead = leads[("INV",)]
+    assert (lead.figures["lines"], lead.figures["lines_before"], lead.figures["lines_after"]) == (3, 2, 1)
+    assert lead.amount == D("111.00")
+
+
 # --- S5 price ceiling -------------------------------------------------------------------
 
 def test_s5_price_above_the_ceiling_per_line(tmp_path):

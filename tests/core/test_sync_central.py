@@ -17,7 +17,7 @@ from inspector.db import open_store, session_factory
 from inspector.errors import UserError
 from inspector.models import SNAPSHOT_MODELS, SnapFeedetl, SnapMedList, SnapSetl, Snapshot
 from inspector.progress import Cancelled, Progress
-from inspector.snapshot import contract_columns, primary_key
+from inspector.snapshot import primary_key, stored_columns
 from inspector.sync.central import list_central_institutions, sync_central
 from inspector.sync.source import public_url
 from tests.support import slice_data as sd
@@ -92,7 +92,7 @@ def test_digest_is_sha256_of_json_rows_in_key_order(tmp_path, sqlite_central):
     r = _sync(engine, str(sqlite_central))
     con = sqlite3.connect(tmp_path / "store.db")
     for table in SNAPSHOT_MODELS:
-        cols = contract_columns(table)
+        cols = stored_columns(table)
         rows = con.execute(
             f"SELECT {', '.join(cols)} FROM snap_{table} WHERE snapshot_id=? ORDER BY {', '.join(primary_key(table))}",
             (r.snapshot_id,),

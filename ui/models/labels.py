@@ -38,7 +38,7 @@ COLUMN_LABELS: dict[str, str] = {
     "psn_no": N_("Person no."),
     "psn_name": N_("Name"),
     "gend": N_("Sex"),
-    "brdy": N_("Birth date"),
+    "birth_year": N_("Birth year"),
     "certno_mask": N_("ID number (masked)"),
     "certno_hash": N_("ID hash"),
     "insutype": N_("Insurance type"),

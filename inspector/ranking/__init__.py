@@ -1,0 +1,6 @@
+"""Region-wide risk ranking: the screening rules S1-S9 run inside the central database."""
+from __future__ import annotations
+
+from inspector.ranking.region import InstitutionRank, Ranking, rank_region, ranking_json
+
+__all__ = ["InstitutionRank", "Ranking", "rank_region", "ranking_json"]
