@@ -15,4 +15,5 @@ bench: setup
 	.venv/bin/python bench/screen.py
 	.venv/bin/python bench/census_tick.py
 	.venv/bin/python bench/report.py
+	.venv/bin/python bench/login.py
 	QT_QPA_PLATFORM=offscreen .venv/bin/python bench/ui.py

@@ -133,6 +133,7 @@ def _templates(args) -> int:
                         [[t.name, t.version, len(t.items), t.sha256[:16], t.created_at] for t in tpls])
         return 0
     if len(words) == 3 and words[1] == "import":
+        authenticated(args)                       # a change to the store: only for an account of it
         tpl, created = import_template(engine, words[2])
         out = {"name": tpl.name, "version": tpl.version, "sha256": tpl.sha256, "created": created}
         if args.format == "json":

@@ -126,7 +126,8 @@ def test_wrong_password_is_refused_and_no_key_flag_exists(world, capsys, tmp_pat
     monkeypatch.setenv("INSPECTOR_USER", "zhangw")
     monkeypatch.setenv("INSPECTOR_PASSWORD_FILE", str(bad))
     code, _out, err = cli(capsys, "sign", world["unsigned"], "--out", tmp_path / "x.pdf", "--db", world["db"])
-    assert code == 2 and "wrong login or password" in err and not (tmp_path / "x.pdf").exists()
+    assert code == 2 and ("wrong login or password" in err or "登录名或密码错误" in err)
+    assert not (tmp_path / "x.pdf").exists()
     with pytest.raises(SystemExit):          # no flag picks another key or another person's line
         run(["sign", str(world["unsigned"]), "--key", str(world["keys"]["王建国"]), "--db", str(world["db"])])
     with pytest.raises(SystemExit):
