@@ -1,5 +1,5 @@
 # The two entry points of the README. Each sets everything up first.
-.PHONY: setup demo test bench screenshots
+.PHONY: setup demo test bench screenshots package
 
 setup:
 	bash scripts/setup.sh
@@ -17,3 +17,6 @@ bench: setup
 	.venv/bin/python bench/report.py
 	.venv/bin/python bench/login.py
 	QT_QPA_PLATFORM=offscreen .venv/bin/python bench/ui.py
+
+package: setup
+	bash packaging/build.sh

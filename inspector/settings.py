@@ -33,6 +33,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "record_sample_n": 30,
     "record_seed": 1,
     "record_stratify": False,
+    # checks that must be finished (or waived by the team lead with a reason) before the final report
+    "required_checks": "census,stock,records",
     # findings: discretion bands narrowing the fine multiplier by amount, keyed by category code
     # or its first letter ({} turns them off); the brief's example for fraud and P01
     "discretion_bands": {
@@ -132,6 +134,12 @@ def parse_setting(key: str, value: Any) -> Any:
         return {k: _ratio(key, v) for k, v in obj.items()}
     if key in _RATIO_KEYS:
         return _ratio(key, text)
+    if key == "required_checks":
+        items = [c.strip() for c in str(text).split(",") if c.strip()]
+        bad = [c for c in items if c not in ("census", "stock", "records")]
+        if bad:
+            raise UserError(f"setting {key}: {', '.join(bad)} is not a check; checks are census, stock, records")
+        return ",".join(dict.fromkeys(items))
     if key in _CHOICES:
         if text not in _CHOICES[key]:
             raise UserError(f"setting {key}: {value!r} is not one of {', '.join(_CHOICES[key])}")

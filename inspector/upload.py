@@ -72,6 +72,7 @@ class Package:
     report_sha256: str
     findings_sha256: str
     queued_at: str
+    already_queued: bool = False      # queue_package found this report already queued: nothing was added
 
 
 @dataclass
@@ -151,6 +152,9 @@ def queue_package(engine: Engine, inspection_id: int, signed_pdf: Path, *, actor
         pdf = signed_pdf.read_bytes()
     except OSError as exc:
         raise UserError(f"{signed_pdf}: {exc.strerror}") from None
+    existing = _queued_for(engine, sha256_hex(pdf))
+    if existing is not None:
+        return existing
     if trust is None:
         trust = configured_trust(keys_dir_for(engine.url.database))
     report = verify_pdf(signed_pdf, list(trust))
@@ -162,6 +166,9 @@ def queue_package(engine: Engine, inspection_id: int, signed_pdf: Path, *, actor
     findings_json = _json_text(doc).encode("utf-8")
     upload_id = str(uuid.uuid4())
     with write_transaction(engine) as conn:
+        again = _queued_for(engine, sha256_hex(pdf), conn)
+        if again is not None:
+            return again
         pdf_sha = _store_attachment(conn, pdf, "application/pdf", signed_pdf.name)
         json_sha = _store_attachment(conn, findings_json, "application/json", f"findings-{upload_id}.json")
         ev = append_event(engine, inspection_id, "upload.queued", {
@@ -169,6 +176,21 @@ def queue_package(engine: Engine, inspection_id: int, signed_pdf: Path, *, actor
             "uploaded_by": author_of(actor), "filename": signed_pdf.name, "report_sha256": pdf_sha, "findings_sha256": json_sha,
         }, actor=actor, conn=conn)
     return _package(ev)
+
+
+def _queued_for(engine: Engine, report_sha256: str, conn=None) -> Package | None:
+    """The package already queued (or sent, or uploaded) for this report, marked `already_queued`; None if none.
+
+    One package per report SHA-256: queueing the same signed PDF again adds nothing."""
+    from dataclasses import replace
+
+    if conn is None:
+        with engine.connect() as c:
+            return _queued_for(engine, report_sha256, c)
+    for st in list_packages(conn):
+        if st.package.report_sha256 == report_sha256 and st.status != "failed":
+            return replace(st.package, already_queued=True)
+    return None
 
 
 def _package(ev: Event) -> Package:

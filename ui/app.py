@@ -50,20 +50,50 @@ def open_main_window(ctx: ApplicationContext):
     return window
 
 
-def run_gui(db_path: Path | str | None = None, settings_path: Path | str | None = None) -> int:
-    """Open the main window on the store at `db_path`; returns the exit code."""
+def run_gui(db_path: Path | str | None = None, settings_path: Path | str | None = None,
+            smoke_test: bool = False) -> int:
+    """Open the main window on the store at `db_path`; returns the exit code.
+
+    `smoke_test` (an installation check): quit as soon as the first window has been shown and
+    painted, printing its title, so a script can time start-up and see that Qt loads.
+    """
     app = make_application()
     try:
         ctx = create_context(db_path, settings_path)
     except StoreError as exc:
-        QMessageBox.critical(None, _("Inspector"), str(exc))
+        if smoke_test:
+            print(str(exc), file=sys.stderr)
+        else:
+            QMessageBox.critical(None, _("Inspector"), str(exc))
         return 2
     from ui.login import login_dialog
 
-    if login_dialog(ctx).exec() != QDialog.DialogCode.Accepted or ctx.actor is None:
+    dialog = login_dialog(ctx)
+    if smoke_test:
+        # the first window is the login (or first-account) dialog: shown, painted, then quit
+        from PySide6.QtCore import QTimer
+
+        def shown_login() -> None:
+            print(f"gui ok: {dialog.windowTitle()}", flush=True)
+            dialog.reject()
+
+        QTimer.singleShot(0, shown_login)
+        dialog.exec()
+        ctx.close()
+        return 0
+    if dialog.exec() != QDialog.DialogCode.Accepted or ctx.actor is None:
         ctx.close()
         return 0
     window = open_main_window(ctx)
+    if smoke_test:
+        from PySide6.QtCore import QTimer
+
+        def shown() -> None:
+            top = app.activeModalWidget() or window
+            print(f"gui ok: {top.windowTitle()}", flush=True)
+            app.quit()
+
+        QTimer.singleShot(0, shown)
     code = app.exec()
     window.close()
     ctx.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, Qt
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -93,7 +95,10 @@ class DocumentsView(QWidget):
         default = ctx.db_path.parent / f"inspection-{info.inspection_id}.pdf"
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        left = QVBoxLayout()
+        left_host = QWidget()
+        left = QVBoxLayout(left_host)
+        left.setContentsMargins(0, 0, 4, 0)
+        self._build_record_box(left)
         self.rep_box = QGroupBox()
         rf = QFormLayout(self.rep_box)
         self.rep_name, self.rep_title = QLineEdit(), QLineEdit()
@@ -128,7 +133,11 @@ class DocumentsView(QWidget):
         ll.addWidget(self.approve_button)
         left.addWidget(self.lead_box)
         left.addStretch(1)
-        layout.addLayout(left, 1)
+        left_scroll = QScrollArea()
+        left_scroll.setWidgetResizable(True)
+        left_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        left_scroll.setWidget(left_host)
+        layout.addWidget(left_scroll, 1)
 
         right = QVBoxLayout()
         self.pdf_box = QGroupBox()
@@ -189,6 +198,64 @@ class DocumentsView(QWidget):
         self.retranslate()
         self.load()
 
+    def _build_record_box(self, left: QVBoxLayout) -> None:
+        """The on-site record: legal representative, place, start and close, statement, witnesses, waivers."""
+        self.record_box = QGroupBox()
+        f = QFormLayout(self.record_box)
+        self.legal_rep, self.place = QLineEdit(), QLineEdit()
+        self.legal_rep.setObjectName("legal_rep")
+        self.place.setObjectName("place")
+        self.record_labels = [QLabel() for _i in range(6)]
+        f.addRow(self.record_labels[0], self.legal_rep)
+        f.addRow(self.record_labels[1], self.place)
+        self.details_save = QPushButton()
+        f.addRow("", self.details_save)
+        times = QHBoxLayout()
+        self.start_button, self.close_button = QPushButton(), QPushButton()
+        self.times = QLabel()
+        times.addWidget(self.start_button)
+        times.addWidget(self.close_button)
+        times.addWidget(self.times, 1)
+        f.addRow(self.record_labels[2], times)
+        self.statement = QLineEdit()
+        self.statement.setObjectName("statement")
+        f.addRow(self.record_labels[3], self.statement)
+        srow = QHBoxLayout()
+        self.statement_save, self.no_objection, self.statement_refused = QPushButton(), QPushButton(), QPushButton()
+        for b in (self.statement_save, self.no_objection, self.statement_refused):
+            srow.addWidget(b)
+        f.addRow("", srow)
+        self.witness_edits: dict[str, QLineEdit] = {}
+        wrow = QHBoxLayout()
+        for check in ("census", "stock", "records"):
+            e = QLineEdit()
+            e.setObjectName(f"witness_{check}")
+            self.witness_edits[check] = e
+            wrow.addWidget(e)
+        self.witness_save = QPushButton()
+        wrow.addWidget(self.witness_save)
+        f.addRow(self.record_labels[4], wrow)
+        self.waive_check, self.waive_reason, self.waive_button = QComboBox(), QLineEdit(), QPushButton()
+        for check in ("census", "stock", "records"):
+            self.waive_check.addItem("", check)
+        vrow = QHBoxLayout()
+        vrow.addWidget(self.waive_check)
+        vrow.addWidget(self.waive_reason, 1)
+        vrow.addWidget(self.waive_button)
+        f.addRow(self.record_labels[5], vrow)
+        self.checks_state = QLabel()
+        self.checks_state.setWordWrap(True)
+        f.addRow(self.checks_state)
+        left.addWidget(self.record_box)
+        self.details_save.clicked.connect(self.save_details)
+        self.start_button.clicked.connect(lambda: self._record_action("start"))
+        self.close_button.clicked.connect(lambda: self._record_action("close"))
+        self.statement_save.clicked.connect(lambda: self.save_statement("text"))
+        self.no_objection.clicked.connect(lambda: self.save_statement("no_objection"))
+        self.statement_refused.clicked.connect(lambda: self.save_statement("refused"))
+        self.witness_save.clicked.connect(self.save_witnesses)
+        self.waive_button.clicked.connect(self.waive)
+
     def load(self) -> None:
         from inspector.reports.signoff import read_signoff
 
@@ -196,7 +263,80 @@ class DocumentsView(QWidget):
             s = read_signoff(conn, self.inspection_id)
         self.rep_name.setText(s.representative_name or "")
         self.rep_title.setText(s.representative_title or "")
+        self.load_record()
         self.load_uploads()
+
+    def load_record(self) -> None:
+        """Show the record's details, times, statement, witnesses and the state of the required checks."""
+        from inspector.onsite import read_onsite
+        from inspector.reports.wording import cn_datetime, statement_text
+        from inspector.state import check_progress, report_blockers
+
+        with self.ctx.engine.connect() as conn:
+            o = read_onsite(conn, self.inspection_id)
+            progress = check_progress(conn, self.inspection_id)
+            blockers = report_blockers(conn, self.inspection_id)
+        self.onsite = o
+        self.legal_rep.setText(o.legal_rep)
+        self.place.setText(o.place)
+        self.times.setText(_("{start} — {end}").format(start=cn_datetime(o.started_at) or "…",
+                                                     end=cn_datetime(o.closed_at) or "…"))
+        if o.statement_kind == "text":
+            self.statement.setText(o.statement_text)
+        self.statement.setToolTip(statement_text(o))
+        for check, e in self.witness_edits.items():
+            e.setText(o.witnesses.get(check, {}).get("name", ""))
+        lines = [_("{check}: {done} of {total}").format(check=p.label, done=p.done, total=p.total)
+                 + (" · " + _("waived: {reason}").format(reason=p.waived_reason) if p.waived_reason else "")
+                 for p in progress]
+        lines += [_("The final report waits: {why}").format(why=b) for b in blockers]
+        self.checks_state.setText("\n".join(lines))
+
+    def _after_record(self, fn, ok_text: str) -> bool:
+        done = self._do(fn, ok_text)
+        if done:
+            self.load_record()
+        return done
+
+    def save_details(self) -> bool:
+        from inspector.onsite import set_details
+
+        return self._after_record(lambda: set_details(self.ctx.engine, self.inspection_id,
+                                                      legal_rep=self.legal_rep.text(), place=self.place.text(),
+                                                      actor=self.ctx.actor),
+                                  _("Saved."))
+
+    def _record_action(self, which: str) -> bool:
+        from inspector import onsite
+
+        fn = onsite.start if which == "start" else onsite.close
+        text = _("On-site work started.") if which == "start" else _("The record is closed for signing.")
+        return self._after_record(lambda: fn(self.ctx.engine, self.inspection_id, actor=self.ctx.actor), text)
+
+    def save_statement(self, kind: str) -> bool:
+        from inspector.onsite import set_statement
+
+        return self._after_record(lambda: set_statement(self.ctx.engine, self.inspection_id, kind,
+                                                        self.statement.text(), actor=self.ctx.actor),
+                                  _("statement recorded"))
+
+    def save_witnesses(self) -> bool:
+        from inspector.onsite import set_witness
+
+        def work() -> None:
+            for check, e in self.witness_edits.items():
+                name = e.text().strip()
+                if name and name != self.onsite.witnesses.get(check, {}).get("name"):
+                    set_witness(self.ctx.engine, self.inspection_id, check, name, actor=self.ctx.actor)
+
+        return self._after_record(work, _("Saved."))
+
+    def waive(self) -> bool:
+        from inspector.onsite import waive_check
+
+        return self._after_record(lambda: waive_check(
+            self.ctx.engine, self.inspection_id, self.waive_check.currentData(), self.waive_reason.text(),
+            actor=self.ctx.actor), _("Waived."))
 
     def load_uploads(self) -> None:
         """The inspection's queued packages and their status (queued, sent, verified, failed: reason)."""
@@ -267,18 +407,18 @@ class DocumentsView(QWidget):
 
     # PDF, signing, verification (off the GUI thread) ----------------------------------------------
     def generate(self):
-        from inspector.reports.data import build_report_data
-        from inspector.reports.pdf import render_report
+        from inspector.reports.produce import produce_report
 
         out = Path(self.pdf_path.text().strip())
-        sessions, iid = self.ctx.sessions, self.inspection_id
+        iid = self.inspection_id
+
+        engine, actor = self.ctx.engine, self.ctx.actor
 
         def work(progress):
-            with sessions() as session:
-                data = build_report_data(session, iid)
-            return render_report(data, out, progress=progress)
+            return produce_report(engine, iid, out, progress=progress, actor=actor)[1]
 
         def done(info) -> None:
+            self.load_record()
             self.ctx.settings.add_recent("reports", str(out))
             self.show_message(_("Wrote {path}: {pages} pages.").format(path=out, pages=info.pages))
 
@@ -294,8 +434,14 @@ class DocumentsView(QWidget):
             return None
         pdf, key = Path(self.pdf_path.text().strip()), actor.key
 
+        engine = self.ctx.engine
+
         def work(_progress):
-            return sign_pdf(pdf, key.signer(), None)
+            from inspector.reports.signoff import note_signature
+
+            result = sign_pdf(pdf, key.signer(), None)
+            note_signature(engine, Path(result.out).read_bytes(), result.field, result.signer, actor=actor)
+            return result
 
         def done(result) -> None:
             self.show_message(_("Signed {path}: field {field} by {signer}.").format(
@@ -335,6 +481,10 @@ class DocumentsView(QWidget):
 
         def done(pkg) -> None:
             self.load_uploads()
+            if pkg.already_queued:
+                self.show_message(_("{file} is already queued as upload {id} (report sha256 {sha}); nothing was added")
+                                  .format(file=pdf.name, id=pkg.upload_id, sha=pkg.report_sha256))
+                return
             self.show_message(_("Queued {file} for upload ({id}).").format(file=pkg.filename, id=pkg.upload_id))
 
         return self.ctx.tasks.run(lambda _p: queue_package(engine, iid, pdf, actor=actor), title=_("Queue for upload"),
@@ -374,6 +524,28 @@ class DocumentsView(QWidget):
         self.message.setText(text)
 
     def retranslate(self, _lang: str | None = None) -> None:
+        from inspector.state import CHECK_LABELS
+
+        self.record_box.setTitle(_("On-site inspection record"))
+        for label, text in zip(self.record_labels, (_("Legal representative"), _("Place of inspection"),
+                                                    _("Time of inspection"), _("Statement of the inspected party"),
+                                                    _("Witnesses"), _("Waive a check"))):
+            label.setText(text)
+        self.details_save.setText(_("Save"))
+        self.start_button.setText(_("Start on site"))
+        self.close_button.setText(_("Close for signing"))
+        self.statement.setPlaceholderText(_("What the inspected party states"))
+        self.statement_save.setText(_("Save the statement"))
+        self.no_objection.setText(_("No objection"))
+        self.statement_refused.setText(_("Refused to state"))
+        for check, e in self.witness_edits.items():
+            e.setPlaceholderText(_(dict(census="Head nurse", stock="Pharmacist",
+                                        records="Medical records officer")[check]))
+        self.witness_save.setText(_("Save"))
+        for i in range(self.waive_check.count()):
+            self.waive_check.setItemText(i, _(CHECK_LABELS[self.waive_check.itemData(i)]))
+        self.waive_reason.setPlaceholderText(_("Why the team lead waives it"))
+        self.waive_button.setText(_("Waive (team lead)"))
         self.rep_box.setTitle(_("Institution's representative"))
         self.rep_labels[0].setText(_("Name"))
         self.rep_labels[1].setText(_("Title"))

@@ -77,7 +77,7 @@ class LeadsModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return [str(lead.id), lead.rule, " · ".join(str(k) for k in lead.key),
                     _(SEVERITY_TEXT[lead.severity]) if lead.severity in SEVERITY_TEXT else (lead.severity or ""),
-                    f"{lead.amount:,.2f}", lead.summary, _(STATUS_TEXT.get(lead.status, lead.status)),
+                    f"{lead.amount:,.2f}", lead.summary, lead.status_text(),
                     lead.reason or ""][index.column()]
         if role == Qt.ItemDataRole.BackgroundRole and lead.status in STATUS_COLOURS:
             return QBrush(QColor(STATUS_COLOURS[lead.status]))

@@ -22,7 +22,11 @@ def gather(engine, inspection_id: int) -> dict[str, Any]:
     from inspector.findings import findings_totals, fold_findings
     from inspector.screening.leads import is_screened, list_leads
 
+    from inspector.state import inspection_stage
+
     out: dict[str, Any] = {}
+    with engine.connect() as conn:
+        out["stage"] = inspection_stage(conn, inspection_id)
     if is_screened(engine, inspection_id):
         by_rule: dict[str, list] = {}
         for lead in list_leads(engine, inspection_id):
@@ -62,6 +66,10 @@ class OverviewView(QWidget):
         host = QWidget()
         self.grid = QGridLayout(host)
         self.grid.setSpacing(10)
+        self.stage = QLabel()
+        self.stage.setObjectName("stage")
+        self.stage.setStyleSheet("font-size: 13pt; font-weight: 600; padding: 4px;")
+        self.grid.addWidget(self.stage, 0, 0, 1, 2)
         scroll.setWidget(host)
         outer.addWidget(scroll)
         self.cards: dict[str, tuple[QLabel, QLabel, BarChart]] = {}
@@ -79,7 +87,7 @@ class OverviewView(QWidget):
             fl.addWidget(chart)
             fl.addStretch(1)
             self.cards[key] = (title, text, chart)
-            self.grid.addWidget(frame, i // 2, i % 2)
+            self.grid.addWidget(frame, 1 + i // 2, i % 2)
         ctx.language.changed.connect(self.retranslate)
         self.retranslate()
         self.refresh()
@@ -106,6 +114,8 @@ class OverviewView(QWidget):
         x.setText(_("Extract {extract} · snapshot v{v}").format(extract=self.info.extract_id, v=self.info.snapshot_version))
         c.set_bars([(table_label(k), n, None, f"{n:,}") for k, n in rc.items() if n])
         d = self.data
+        stage = d.get("stage")
+        self.stage.setText(_("Stage: {stage}").format(stage=stage.text()) if stage else "")
         self._leads(d.get("leads"))
         self._census(d.get("census"))
         self._simple("stock", _("Stock count"), d.get("stock"), {

@@ -324,6 +324,9 @@ def record_outcome(
     with write_transaction(engine) as conn:
         ctx = census_context(conn, inspection_id)
         entry = roster_entry(conn, ctx, mdtrt_id)
+        from inspector.state import guard_source
+
+        guard_source(conn, inspection_id, "census", mdtrt_id, _("changing the census outcome of visit {m}").format(m=mdtrt_id))
         id_match: bool | None = None
         if normalized is not None:
             row = conn.exec_driver_sql(
@@ -412,6 +415,10 @@ def undo_last(engine: Engine, inspection_id: int, *, actor: Actor | None = None,
         if not st.ticks:
             raise UserError(_("nothing to undo: inspection {id} has no census tick").format(id=inspection_id))
         last = st.ticks[-1]
+        from inspector.state import guard_source
+
+        guard_source(conn, inspection_id, "census", last.payload.get("mdtrt_id"),
+                     _("undoing the census outcome of visit {m}").format(m=last.payload.get("mdtrt_id")))
         payload = {"undoes": last.id, "undoes_kind": last.kind, "mdtrt_id": last.payload.get("mdtrt_id"),
                    "ward_codg": last.payload.get("ward_codg"), "bed": last.payload.get("bed"),
                    "outcome": last.payload.get("outcome", "unregistered")}
@@ -534,12 +541,17 @@ def finding_source(conn: Connection, inspection_id: int, ref: str) -> FindingSou
                         .format(m=ref, o=_(OUTCOME_LABELS[outcome])))
     summary = census_summary(conn, inspection_id)
     item = next(f for f in summary["flagged"] if f["mdtrt_id"] == ref)
-    desc = _("Ward census at {v}: {name} (ward {ward}, bed {bed}) {outcome}").format(
-        v=summary["visit_time"], name=item["psn_name"], ward=item["ward_codg"], bed=item["bed"],
-        outcome=_(OUTCOME_LABELS[outcome]))
+    from inspector.reports.wording import cn_datetime, percent
+
+    ward = next((w["ward_name"] for w in summary["wards"] if w["ward_codg"] == item["ward_codg"]), "") or item["ward_codg"]
+    checked = datetime.strptime(item["checked_at"][:19], TIMESTAMP_FORMAT)
+    what = {"absent": _("was not in bed and had no valid leave"),
+            "identity_mismatch": _("was not the registered patient: someone else was in the bed")}[outcome]
+    desc = _("At the ward census on {at}, the patient {name} of {ward}, bed {bed} (visit {m}), {what}").format(
+        at=cn_datetime(checked), name=item["psn_name"], ward=ward, bed=item["bed"], m=ref, what=what)
     if item["phantom_by_ward_rule"]:
-        desc += _("; treated as a phantom inpatient under the ward absence rule (threshold {t})").format(
-            t=summary["ward_rule"]["threshold"])
+        desc += _("; the ward's absence ratio reached the threshold of {t}, so the patient is treated as a phantom "
+                  "inpatient under the ward absence rule").format(t=percent(summary["ward_rule"]["threshold"]))
     evidence = [e.payload["sha256"] for e in read_events(conn, inspection_id, ["evidence.added"])
                 if (e.payload.get("attach_to") or {}) == {"type": "census", "ref": ref}]
     return FindingSource("census", ref, Decimal(item["amount"]), OUTCOME_CATEGORY[outcome], desc, evidence)

@@ -195,6 +195,10 @@ def answer(engine: Engine, inspection_id: int, mdtrt_id: str, item: str, outcome
         if tpl.item(item) is None:
             raise UserError(_("unknown checklist item '{item}' (template {name}:{version}: {ids})").format(
                 item=item, name=tpl.name, version=tpl.version, ids=", ".join(i["id"] for i in tpl.items)))
+        from inspector.state import guard_source
+
+        guard_source(conn, inspection_id, "record", mdtrt_id,
+                     _("changing the review of record {id}").format(id=mdtrt_id))
         payload = {"mdtrt_id": mdtrt_id, "item": item, "outcome": outcome,
                    "amount": str(money) if outcome == "fail" else None, "note": note or None}
         return append_event(engine, inspection_id, "records.answer", payload, actor=actor, conn=conn)
@@ -313,6 +317,7 @@ def finding_source(conn: Any, inspection_id: int, ref: str) -> FindingSource:
     if row.status != "fail" or row.category is None:
         raise UserError(_("record {id} has no failed checklist item").format(id=ref))
     failed = [i for i in row.items if i.outcome == "fail"]
-    desc = _("Record review {id}: failed {items}").format(
-        id=ref, items="; ".join(f"{i.label} ({i.amount})" + (f": {i.note}" if i.note else "") for i in failed))
+    items = "；".join(_("{item} (CNY {amount})").format(item=i.label, amount=f"{i.amount or 0:,.2f}")
+                     + (_(": {note}").format(note=i.note) if i.note else "") for i in failed)
+    desc = _("At the record review, the medical record of visit {id} failed: {items}").format(id=ref, items=items)
     return FindingSource("record", ref, row.amount, row.category, desc)

@@ -211,6 +211,9 @@ def record_count(engine: Engine, inspection_id: int, code: str, counted: str, no
         sample = _require_sample(conn, inspection_id)
         if code not in sample.drugs:
             raise UserError(_("drug {code} is not in the stock sample; add it first (stock --add)").format(code=code))
+        from inspector.state import guard_source
+
+        guard_source(conn, inspection_id, "stock", code, _("changing the count of drug {code}").format(code=code))
         return append_event(engine, inspection_id, "stock.counted",
                             {"med_list_codg": code, "counted": str(qty), "note": note or None}, actor=actor, conn=conn)
 
@@ -500,9 +503,13 @@ def finding_source(conn: Any, inspection_id: int, ref: str) -> FindingSource:
     if row.variance == 0:
         raise UserError(_("drug {code}: counted equals expected, nothing to report").format(code=ref))
     shortage = row.variance < 0
-    desc = (_("Stock count {code} {name}: expected {expected}, counted {counted}, {kind} {qty} "
-              "(tolerance {tol}) at average sale price {price}")
-            .format(code=ref, name=row.name or "", expected=row.expected, counted=row.counted,
-                    kind=_("shortage") if shortage else _("surplus"), qty=abs(row.variance), tol=row.tolerance,
-                    price=row.average_sale_price))
+    from inspector.reports.wording import quantity
+
+    unit = row.unit or ""
+    desc = _("At the drug stock count, {name} (drug code {code}) should have been {expected} {unit} in stock by the "
+             "ledgers, but {counted} {unit} were counted: {kind} of {qty} {unit}, beyond the tolerance of {tol} {unit}; "
+             "valued at the average sale price of CNY {price}").format(
+        name=row.name or ref, code=ref, expected=quantity(row.expected), counted=quantity(row.counted), unit=unit,
+        kind=_("a shortage") if shortage else _("a surplus"), qty=quantity(abs(row.variance)),
+        tol=quantity(row.tolerance), price=f"{row.average_sale_price:,.2f}")
     return FindingSource("stock", ref, row.amount, "V04" if shortage else "F03", desc)

@@ -12,7 +12,7 @@ from inspector.progress import Cancelled
 
 # Modules under inspector.cli that define `register(subparsers, common)`.
 COMMAND_MODULES: tuple[str, ...] = ("data", "demo", "checks", "audit", "sync", "xlsx", "screening", "walkthrough", "documents", "upload",
-                                   "planning", "accounts")
+                                   "planning", "record", "accounts")
 
 
 def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = ()) -> argparse.ArgumentParser:
@@ -22,7 +22,8 @@ def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction, argparse.
     common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
                         help="local store file (default: per-user data dir or $INSPECTOR_DB)")
     parser = argparse.ArgumentParser(
-        prog="main.py",
+        # `inspector` when run from the packaged application, `main.py` from a checkout
+        prog="inspector" if getattr(sys, "frozen", False) else "main.py",
         description="Inspector: on-site inspection of medical-insurance fund use.",
     )
     sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)

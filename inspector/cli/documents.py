@@ -54,30 +54,37 @@ def register(sub, common) -> None:
 
 def cmd_report(args) -> int:
     from inspector.cli.common import store
-    from inspector.db import session_factory
-    from inspector.reports.data import build_report_data
-    from inspector.reports.model import with_hand_signature, with_refusal
-    from inspector.reports.pdf import render_report
 
     if args.hand_signature and args.refused_note:
         raise UserError("give either --hand-signature or --refused-note, not both")
-    with session_factory(store(args))() as session:
-        data = build_report_data(session, args.inspection)
+    png = None
     if args.hand_signature:
         try:
             png = args.hand_signature.read_bytes()
         except OSError as exc:
             raise UserError(f"{args.hand_signature}: {exc.strerror}") from None
-        data = with_hand_signature(data, png)
-    elif args.refused_note:
-        data = with_refusal(data, args.refused_note)
     if args.out.suffix.lower() == ".xlsx":
+        from inspector.db import session_factory
+        from inspector.reports.data import build_report_data
+        from inspector.reports.model import with_hand_signature, with_refusal
         from inspector.reports.xlsx import write_report_xlsx
 
+        with session_factory(store(args))() as session:
+            data = build_report_data(session, args.inspection)
+        if png is not None:
+            data = with_hand_signature(data, png)
+        elif args.refused_note:
+            data = with_refusal(data, args.refused_note)
         write_report_xlsx(data, args.out)
         print(f"wrote {args.out}: {len(data.findings)} findings, separate recovery and fine totals")
         return 0
-    info = render_report(data, args.out)
+    from inspector.reports.produce import produce_report
+
+    from inspector.cli.common import authenticated
+
+    actor = authenticated(args)          # producing the report is recorded ('documents.rendered')
+    data, info = produce_report(store(args), args.inspection, args.out, hand_png=png, refused_note=args.refused_note,
+                                actor=actor)
     state = "approved" if data.approved else "DRAFT (not yet approved by the team lead)"
     print(f"wrote {args.out}: {info.pages} pages, {state}")
     for f in info.signature_fields:
@@ -130,7 +137,20 @@ def cmd_sign(args) -> int:
                         "`account set-key FILE.p12 --passphrase-file F` (as yourself) stores it")
     result = sign_pdf(args.file, actor.key.signer(), None, out=args.out)
     print(f"signed {result.out}: field {result.field} by {result.signer} at {result.signed_at.isoformat()}")
+    _note_signature(args, result)
     return 0
+
+
+def _note_signature(args, result) -> None:
+    """Follow the signature in the store that produced the report (only an existing store is opened)."""
+    from inspector.db import default_store_path, open_store
+    from inspector.reports.signoff import note_signature
+
+    path = Path(args.db) if getattr(args, "db", None) else default_store_path()
+    if not path.is_file():
+        return
+    note_signature(open_store(path), Path(result.out).read_bytes(), result.field, result.signer,
+                   actor=getattr(args, "_actor", None))
 
 
 def cmd_verify(args) -> int:

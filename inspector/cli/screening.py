@@ -8,7 +8,7 @@ from inspector.errors import UserError
 from inspector.i18n import _
 from inspector.progress import Progress, TextProgress
 from inspector.screening import decide_lead, run_screening, screening_json
-from inspector.screening.leads import is_screened
+from inspector.screening.leads import is_screened, status_text
 from inspector.screening.rules import RULES, rule_title
 
 
@@ -47,8 +47,8 @@ def _print_leads(doc: dict, stream=None) -> None:
         return
     print_table(
         ["id", "rule", "key", "severity", "amount", "status", "summary"],
-        [[d["id"], d["rule"], " / ".join(d["key"]), d["severity"] or "", d["amount"], d["status"], d["summary"]]
-         for d in leads],
+        [[d["id"], d["rule"], " / ".join(d["key"]), d["severity"] or "", d["amount"],
+          status_text(d["status"], d.get("finding")), d["summary"]] for d in leads],
     )
     totals: dict[str, tuple[int, object]] = {}
     from decimal import Decimal
@@ -86,7 +86,7 @@ def cmd_leads(args) -> int:
         if args.format == "json":
             print_json(lead.as_json())
         else:
-            print(f"{lead.rule} {' / '.join(lead.key)}: {lead.status}" + (f" ({lead.reason})" if lead.reason else ""))
+            print(f"{lead.rule} {' / '.join(lead.key)}: {lead.status_text()}" + (f" ({lead.reason})" if lead.reason else ""))
         return 0
     if args.rule and args.rule.upper() not in RULES:
         raise UserError(f"unknown rule {args.rule}; rules are S1..S9")

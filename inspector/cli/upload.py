@@ -5,6 +5,7 @@ from pathlib import Path
 
 from inspector.cli.common import authenticated, print_json, print_table, store
 from inspector.errors import UserError
+from inspector.i18n import _
 
 
 def register(sub, common) -> None:
@@ -54,6 +55,10 @@ def cmd_queue(args) -> int:
     from inspector.upload import queue_package
 
     pkg = queue_package(store(args), args.inspection, args.pdf, actor=authenticated(args))
+    if pkg.already_queued:
+        print(_("{file} is already queued as upload {id} (report sha256 {sha}); nothing was added").format(
+            file=args.pdf.name, id=pkg.upload_id, sha=pkg.report_sha256))
+        return 0
     print(f"queued {pkg.filename} as upload {pkg.upload_id} (report sha256 {pkg.report_sha256})")
     return 0
 

@@ -24,6 +24,19 @@ def cmd_demo(args) -> int:
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
     db = Path(args.db) if args.db else work / "inspector.db"
+    kept = [_("the demo central database {path} (same seed, same rows)").format(path=work / "demo-central.db")] \
+        if (work / "demo-central.db").exists() else []
+    if db.exists():
+        with open_store(db).connect() as conn:
+            n = conn.exec_driver_sql("SELECT count(*) FROM inspection").scalar()
+        if n:
+            kept.append(_("the store {path} with its {n} earlier inspection(s): this run adds a new one").format(
+                path=db, n=n))
+    if (work / "demo-ca").exists():
+        kept.append(_("the demo CA and the inspectors' keys in {path}").format(path=work))
+    if kept:
+        print(_("{dir} already holds a demo; kept: {what}. Remove the folder to start clean.").format(
+            dir=work, what="；".join(kept)))
     engine = open_store(db)
     central = work / "demo-central.db"
     progress = TextProgress()

@@ -104,34 +104,81 @@ class WalkthroughResult:
     notes: list[str] = field(default_factory=list)
 
 
+DEMO_WITNESSES = (
+    ("census", "张丽", "护士长"),
+    ("stock", "王芳", "药剂科主管药师"),
+    ("records", "李静", "病案室主任"),
+)
+DEMO_RECORD_SAMPLE = (10, 42)     # n, seed
+
+
 def run_walkthrough(engine: Engine, central: Path, inspection_id: int, actors: dict[str, Actor]) -> WalkthroughResult:
-    """Team, census, samples, findings, review and approval on a synced demo inspection, each step
-    done as the team member whose job it is."""
+    """Team, the start on site, a complete census, stock count and record review, findings with their
+    proposed handling, a return with a comment and the resubmission, the lead's approval, the
+    institution's statement and the close of the record: each step as the team member whose job it is."""
+    from datetime import datetime, timedelta
+
+    from inspector import onsite
     from inspector.checks import records, stock
-    from inspector.checks.census import census_summary, record_outcome
+    from inspector.checks.census import census_summary, record_outcome, roster
+    from inspector.coltypes import TIMESTAMP_FORMAT
     from inspector.findings.lifecycle import (create_finding, edit_finding, findings_totals, fold_findings,
                                               review_finding, submit_finding)
     from inspector.models import Lead
     from inspector.team import add_member
 
     manifest = json.loads(Path(str(central) + ".manifest.json").read_text(encoding="utf-8"))
+    visit = datetime.strptime(manifest["visit_time"], TIMESTAMP_FORMAT)
+    at = (lambda minutes: (visit + timedelta(minutes=minutes)).strftime(TIMESTAMP_FORMAT))
     lead = demo_actor(actors, "lead")
     first, second = demo_actor(actors, "inspector", 0), demo_actor(actors, "inspector", 1)
     for name, _cert, role in DEMO_TEAM:
         add_member(engine, inspection_id, DEMO_LOGINS[name], role, actor=lead)
+    onsite.start(engine, inspection_id, at(0), actor=lead)
+    onsite.set_details(engine, inspection_id, legal_rep="赵国华",
+                       place="西安曲江新区人民医院住院部各病区、中心药房及病案室", actor=lead)
+    for check, name, title in DEMO_WITNESSES:
+        onsite.set_witness(engine, inspection_id, check, name, title, actor=lead)
 
+    # Ward census of every registered inpatient, bed by bed, with the head nurse.
+    certnos = {c["mdtrt_id"]: c["certno"] for c in manifest["census_ids"]}
     present = [c for c in manifest["census_ids"] if not c.get("leave_covers_v")]
-    if present:
-        # The first patient is in bed and shows an ID card: typed, hashed, matched.
-        record_outcome(engine, inspection_id, present[0]["mdtrt_id"], "present", id_number=present[0]["certno"],
-                       staff_on_duty="护士长 张丽", actor=first)
     absent = present[1] if len(present) > 1 else None
-    if absent:
-        record_outcome(engine, inspection_id, absent["mdtrt_id"], "absent",
-                       note=_("bed empty, no leave slip; the ward nurse could not say where the patient is"),
-                       staff_on_duty="护士长 张丽", actor=first)
+    with engine.connect() as conn:
+        beds = roster(conn, inspection_id)
+    staff = "护士长 张丽"
+    for i, bed in enumerate(beds):
+        when = at(5 + 2 * i)
+        if absent and bed.mdtrt_id == absent["mdtrt_id"]:
+            record_outcome(engine, inspection_id, bed.mdtrt_id, "absent", checked_at=when, staff_on_duty=staff,
+                           note=_("bed empty, no leave slip; the ward nurse could not say where the patient is"),
+                           actor=first)
+        elif bed.leave_covers_v:
+            record_outcome(engine, inspection_id, bed.mdtrt_id, "on_leave", checked_at=when, staff_on_duty=staff,
+                           note=_("away on leave recorded in the leave register"), actor=first)
+        elif present and bed.mdtrt_id == present[0]["mdtrt_id"]:
+            # in bed and shows an ID card: typed, hashed, matched
+            record_outcome(engine, inspection_id, bed.mdtrt_id, "present", id_number=certnos[bed.mdtrt_id],
+                           checked_at=when, staff_on_duty=staff, actor=first)
+        else:
+            record_outcome(engine, inspection_id, bed.mdtrt_id, "present", checked_at=when, staff_on_duty=staff,
+                           note=_("identity confirmed by the wristband and the bed card"), actor=first)
+
+    # Stock count of the proposed sample: every drug counted (the shelves match the ledgers).
     stock.draw_sample(engine, inspection_id, actor=second)
-    records.draw_sample(engine, inspection_id, actor=second)
+    with engine.connect() as conn:
+        expected = [(r.med_list_codg, r.expected) for r in stock.sample_rows(conn, inspection_id)]
+    for code, qty in expected:
+        stock.record_count(engine, inspection_id, code, str(qty), actor=second)
+
+    # Record review: a reproducible sample, every checklist item answered.
+    n, seed = DEMO_RECORD_SAMPLE
+    sample = records.draw_sample(engine, inspection_id, n=n, seed=seed, actor=second)
+    with engine.connect() as conn:
+        summary = records.records_summary(conn, inspection_id)
+    for rec in summary.records:
+        for item in rec.items:
+            records.answer(engine, inspection_id, rec.mdtrt_id, item.id, "pass", actor=second)
 
     with engine.connect() as conn:
         leads = conn.execute(select(Lead.rule, Lead.id).where(Lead.inspection_id == inspection_id)
@@ -140,12 +187,14 @@ def run_walkthrough(engine: Engine, central: Path, inspection_id: int, actors: d
     for rule, _id in leads:
         by_rule[rule] = by_rule.get(rule, 0) + 1
     first_s1 = next((lid for rule, lid in leads if rule == "S1"), None)
+    handling = _("Recover the amount involved to the fund and impose a fine of the chosen multiple; "
+                 "order the institution to correct")
     if first_s1 is not None:
-        ev = create_finding(engine, inspection_id, "lead", str(first_s1), actor=second)
+        ev = create_finding(engine, inspection_id, "lead", str(first_s1), handling=handling, actor=second)
         submit_finding(engine, inspection_id, ev.id, actor=second)
         review_finding(engine, inspection_id, ev.id, "approve", _("approved on site"), actor=lead)
     if absent:
-        ev = create_finding(engine, inspection_id, "census", absent["mdtrt_id"], actor=first)
+        ev = create_finding(engine, inspection_id, "census", absent["mdtrt_id"], handling=handling, actor=first)
         submit_finding(engine, inspection_id, ev.id, actor=first)
         # the lead asks for the nurse's statement; the author adds it and resubmits
         review_finding(engine, inspection_id, ev.id, "return", _("add what the ward nurse said"), actor=lead)
@@ -156,6 +205,10 @@ def run_walkthrough(engine: Engine, central: Path, inspection_id: int, actors: d
                                                      "today.")}, actor=first)
         submit_finding(engine, inspection_id, ev.id, actor=first)
         review_finding(engine, inspection_id, ev.id, "approve", _("approved on site"), actor=lead)
+    onsite.set_statement(engine, inspection_id, "text",
+                         "对检查认定的事实无异议。分解住院系科室对再入院管理不严所致，医院将立即整改，"
+                         "并按要求退回违规费用。", actor=lead)
+    onsite.close(engine, inspection_id, at(300), actor=lead)
     with engine.connect() as conn:
         findings = fold_findings(conn, inspection_id)
         totals = findings_totals(findings)
@@ -224,21 +277,21 @@ def sign_demo_report(engine: Engine, inspection_id: int, workdir: Path, actors: 
     inspector's and the lead's PAdES signature, each with their own key unlocked by their own login,
     and the verification of the result."""
     from inspector.accounts import authenticate, read_password_file
-    from inspector.db import session_factory
-    from inspector.reports.data import build_report_data
-    from inspector.reports.pdf import render_report
-    from inspector.reports.signoff import record_hand_signature, set_representative
+    from inspector.onsite import read_onsite
+    from inspector.reports.produce import produce_report
+    from inspector.reports.signoff import note_signature, record_hand_signature, set_representative
     from inspector.signing.sign import sign_pdf
     from inspector.signing.verify import verify_pdf
 
     lead = demo_actor(actors, "lead")
     ca_cert = demo_keys(engine, workdir, actors)
-    set_representative(engine, inspection_id, "刘志明", "副院长（医保办主任）", actor=lead)
-    record_hand_signature(engine, inspection_id, demo_hand_signature_png(), actor=lead)
-    with session_factory(engine)() as session:
-        data = build_report_data(session, inspection_id)
+    set_representative(engine, inspection_id, "刘志明", "副院长兼医保办主任", actor=lead)
+    with engine.connect() as conn:
+        closed = read_onsite(conn, inspection_id).closed_at
+    record_hand_signature(engine, inspection_id, demo_hand_signature_png(),
+                          signed_at=closed.strftime("%Y-%m-%d %H:%M:%S") if closed else None, actor=lead)
     pdf = workdir / f"inspection-{inspection_id}.pdf"
-    info = render_report(data, pdf)
+    _data, info = produce_report(engine, inspection_id, pdf, actor=lead)
 
     signed = workdir / f"inspection-{inspection_id}-signed.pdf"
     current = pdf
@@ -247,7 +300,8 @@ def sign_demo_report(engine: Engine, inspection_id: int, workdir: Path, actors: 
         login = DEMO_LOGINS[name]
         signer = authenticate(engine, login, read_password_file(workdir / "passwords" / f"{login}.txt"),
                               with_key=True)
-        sign_pdf(current, signer.key.signer(), None, out=signed)
+        result = sign_pdf(current, signer.key.signer(), None, out=signed)
+        note_signature(engine, signed.read_bytes(), result.field, result.signer, actor=signer)
         current = signed
     return SignedReport(pdf, signed, info.pages, verify_pdf(signed, [ca_cert]), ca_cert)
 

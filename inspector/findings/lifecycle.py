@@ -327,6 +327,9 @@ def submit_finding(engine: Engine, inspection_id: int, key: str | int, *, actor:
         if f.status not in ("draft", "returned") or f.superseded:
             raise UserError(_("finding {n} is {s}: only a draft or returned finding can be submitted")
                             .format(n=f.no, s=_(f.status)))
+        if not (f.handling or "").strip():
+            raise UserError(_("finding {n} has no proposed handling: state it before submitting (e.g. recover the "
+                              "amount and impose a fine)").format(n=f.no))
         return append_event(engine, inspection_id, "finding.submitted", {"finding_id": f.id},
                             actor=actor, device=device, conn=conn)
 

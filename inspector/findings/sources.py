@@ -75,5 +75,8 @@ def finding_source(conn: Connection, inspection_id: int, ref: str) -> FindingSou
         p = json.loads(payload)
         if p.get("attach_to") in ({"type": "lead", "ref": str(lead_id)}, {"type": "lead", "ref": stable}):
             evidence.append(p["sha256"])
-    desc = _("Lead {rule} {key}: {summary}").format(rule=rule, key=key, summary=summary)
+    from inspector.screening.rules import rule_title
+
+    desc = _("Screening found and the inspectors verified on site ({title}): {summary}").format(
+        title=_(rule_title(rule)), summary=summary.rstrip("。. "))
     return FindingSource("lead", stable, from_scaled(cents, 2), RULE_CATEGORY.get(rule, "V07"), desc, evidence)

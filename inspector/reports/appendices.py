@@ -48,28 +48,66 @@ def outcome(code: str) -> str:
     return _(OUTCOMES[code]) if code in OUTCOMES else code
 
 
-def _qty(v: Decimal | None) -> str:
-    return "" if v is None else f"{v:,.2f}"
-
-
 def _rate(v: Decimal | None) -> str:
     return "" if v is None else f"{v * 100:.1f}%"
 
 
+def _qty(v: Decimal | None) -> str:
+    from inspector.reports.wording import quantity
+
+    return quantity(v)
+
+
+def lead_outcome(row) -> str:
+    """A lead's outcome in words; a confirmed lead names the finding resting on it."""
+    if row.outcome == "confirmed" and row.finding_no is not None:
+        return _("confirmed on site (finding {n})").format(n=row.finding_no)
+    return outcome(row.outcome)
+
+
+WITNESS_LABELS = {"census": N_("Head nurse"), "stock": N_("Pharmacist"), "records": N_("Medical records officer")}
+
+
+def witness_line(data: ReportData, check: str, st: dict) -> Flowable:
+    """The appendix's signature line for the institution's staff member who witnessed the check."""
+    from inspector.reports.record import signing_date
+
+    w = data.witnesses.get(check) or {}
+    title = w.get("title") or _(WITNESS_LABELS[check])
+    cells = [[para(_("{title} of the institution (signature):").format(title=title), st["body"]),
+              para(w.get("name") or "", st["body"]), "", para(signing_date(data) if w else _("Date:"), st["body"])]]
+    table = Table(cells, colWidths=[70 * mm, 24 * mm, 32 * mm, FRAME_WIDTH - 126 * mm])
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), FONT_NAME),
+        ("LINEBELOW", (2, 0), (2, 0), 0.6, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+        ("TOPPADDING", (0, 0), (-1, -1), 10),
+    ]))
+    return table
+
+
 def appendices_story(data: ReportData, st: dict) -> list[Flowable]:
-    """Flowables of every appendix, each starting on a new page."""
+    """Flowables of every appendix, each starting on a new page; the check appendices end with the
+    signature line of the staff member who witnessed the check."""
+    from inspector.reports.wording import keep_together
+
     story: list[Flowable] = []
     parts = [
-        (_("Appendix 1: Ward census"), data.census_summary, _census_table(data, st) if data.census_rows else None),
-        (_("Appendix 2: Drug stock count"), data.stock_summary, _stock_table(data, st) if data.stock_rows else None),
-        (_("Appendix 3: Record review"), data.record_summary, _record_table(data, st) if data.record_rows else None),
-        (_("Appendix 4: Leads and their outcome"), [], _leads_table(data, st) if data.leads else None),
+        (_("Appendix 1: Ward census"), data.census_summary, _census_table(data, st) if data.census_rows else None,
+         "census"),
+        (_("Appendix 2: Drug stock count"), data.stock_summary, _stock_table(data, st) if data.stock_rows else None,
+         "stock"),
+        (_("Appendix 3: Record review"), data.record_summary, _record_table(data, st) if data.record_rows else None,
+         "records"),
+        (_("Appendix 4: Leads and their outcome"), [], _leads_table(data, st) if data.leads else None, None),
     ]
-    for title, summary, table in parts:
+    for title, summary, table, check in parts:
         story += [PageBreak(), para(title, st["h1"])]
-        story += [para(line, st["body"]) for line in summary]
+        story += [para(keep_together(line), st["body"]) for line in summary]
         story.append(Spacer(1, 2 * mm))
         story.append(table if table is not None else para(_("None."), st["body"]))
+        if table is not None and check is not None:
+            story.append(witness_line(data, check, st))
     story += [PageBreak(), para(_("Appendix 5: Evidence photos"), st["h1"])]
     story += photo_grid(data.photos, st) if data.photos else [para(_("None."), st["body"])]
     return story
@@ -79,8 +117,8 @@ def _census_table(data: ReportData, st: dict) -> Flowable:
     headers = [_("Ward"), _("Bed no."), _("Patient"), _("Days in hospital"), _("Check outcome"), _("Checked at"),
                _("Amount involved"), _("Remarks")]
     rows = [[r.ward, r.bed, r.patient, "" if r.days is None else r.days, outcome(r.outcome),
-             fmt_time(r.checked_at), money(r.amount), r.note] for r in data.census_rows]
-    return data_table(headers, rows, [20, 10, 16, 11, 26, 20, 15, 30], st, right_cols=(3, 6))
+             fmt_time(r.checked_at).replace(" ", "\u00a0"), money(r.amount), r.note] for r in data.census_rows]
+    return data_table(headers, rows, [70, 26, 42, 30, 85, 72, 50, 118], st, right_cols=(3, 6))
 
 
 def _stock_table(data: ReportData, st: dict) -> Flowable:
@@ -88,21 +126,23 @@ def _stock_table(data: ReportData, st: dict) -> Flowable:
                _("Amount (CNY)"), _("Count verdict"), _("Remarks")]
     rows = [[r.code, r.name, r.unit, _qty(r.expected), _qty(r.counted), _qty(r.variance), _rate(r.variance_rate),
              money(r.amount), outcome(r.verdict), r.note] for r in data.stock_rows]
-    return data_table(headers, rows, [20, 26, 8, 14, 14, 13, 12, 14, 18, 20], st, right_cols=(3, 4, 5, 6, 7))
+    return data_table(headers, rows, [118, 70, 22, 38, 38, 34, 34, 45, 50, 44], st, right_cols=(3, 4, 5, 6, 7))
 
 
 def _record_table(data: ReportData, st: dict) -> Flowable:
     headers = [_("Visit ID"), _("Department"), _("Patient"), _("Review result"), _("Failed items"), _("Amount (CNY)"), _("Remarks")]
     rows = [[r.mdtrt_id, r.dept, r.patient, outcome(r.result), r.failed_items, money(r.amount), r.note]
             for r in data.record_rows]
-    return data_table(headers, rows, [22, 16, 14, 12, 40, 14, 30], st, right_cols=(5,))
+    return data_table(headers, rows, [100, 60, 45, 45, 110, 45, 88], st, right_cols=(5,))
 
 
 def _leads_table(data: ReportData, st: dict) -> Flowable:
     headers = [_("Screening rule"), _("Lead key"), _("Severity"), _("Amount (CNY)"), _("Check outcome"), _("Remarks")]
+    from inspector.reports.wording import keep_together
+
     rows = [[r.rule, r.key, _(SEVERITIES[r.severity]) if r.severity in SEVERITIES else r.severity, money(r.amount),
-             outcome(r.outcome), r.note] for r in data.leads]
-    return data_table(headers, rows, [10, 40, 12, 16, 18, 40], st, right_cols=(3,))
+             lead_outcome(r), keep_together(r.note)] for r in data.leads]
+    return data_table(headers, rows, [28, 118, 40, 45, 80, 182], st, right_cols=(3,))
 
 
 def photo_grid(photos: list[EvidencePhoto], st: dict) -> list[Flowable]:

@@ -17,13 +17,7 @@ from inspector.reports.model import ROLE_INSPECTOR, ROLE_LEAD, EvidencePhoto, Re
 from inspector.reports.signoff import read_signoff
 from inspector.settings import effective_settings
 
-CHECK_AREAS = (
-    ("census.", N_("Ward census of the inpatients present at the visit (C1)")),
-    ("stock.", N_("Drug stock count against the purchase, sales and stock ledgers (C2)")),
-    ("record.", N_("Review of a reproducible random sample of medical records (C3)")),
-    ("lead.", N_("Verification of the leads found by screening the synced records")),
-)
-ON_SITE_PREFIXES = ("census.", "stock.", "record.", "lead.", "evidence.", "finding.")
+ON_SITE_PREFIXES = ("census.", "stock.", "records.", "lead.", "evidence.", "finding.", "onsite.")
 
 
 def team_members(conn: Connection, inspection_id: int) -> list[TeamMember]:
@@ -58,19 +52,79 @@ def _parse_time(text: Any) -> datetime | None:
         return None
 
 
-def _visit_end(conn: Connection, inspection_id: int, start: datetime) -> datetime | None:
-    last = None
-    for ev in read_events(conn, inspection_id, [p + "*" for p in ON_SITE_PREFIXES]):
-        at = _parse_time(ev.at)
-        if at and at > start and (last is None or at > last):
-            last = at
-    return last
-
-
 def checked_areas(conn: Connection, inspection_id: int) -> list[str]:
-    """What was checked on site: each check with at least one recorded event."""
-    kinds = {ev.kind for ev in read_events(conn, inspection_id, [p + "*" for p, _t in CHECK_AREAS])}
-    return [_(text) for prefix, text in CHECK_AREAS if any(k.startswith(prefix) for k in kinds)]
+    """What was checked on site, with its size: each check performed (census, stock count, record review,
+    lead verification); a check never begun is left out, a waived one says so."""
+    from inspector.reports.wording import records_method
+    from inspector.state import check_progress
+
+    out: list[str] = []
+    for p in check_progress(conn, inspection_id):
+        if not p.performed:
+            if p.waived_reason and p.required:
+                out.append(_("{check}: not done; waived by the team lead {lead}: {reason}").format(
+                    check=p.label, lead=p.waived_by, reason=p.waived_reason))
+            continue
+        if p.check == "census":
+            text = census_scope(conn, inspection_id, p.total, p.done)
+        elif p.check == "stock":
+            text = _("Drug stock count: {done} of the {total} sampled drugs counted against the purchase, sales "
+                     "and stock ledgers.").format(done=p.done, total=p.total)
+        else:
+            from inspector.checks.records import current_sample
+
+            s = current_sample(conn, inspection_id)
+            text = _("Record review: {method} {done} of them reviewed against the checklist.").format(
+                method=records_method(s.seed, s.n, s.population, s.stratified, s.strata), done=p.done)
+        if p.waived_reason and not p.finished:
+            text += _(" The rest was waived by the team lead {lead}: {reason}").format(lead=p.waived_by,
+                                                                                   reason=p.waived_reason)
+        out.append(text)
+    leads = lead_verification(conn, inspection_id)
+    if leads:
+        out.append(leads)
+    return out
+
+
+def census_scope(conn: Connection, inspection_id: int, total: int, done: int) -> str:
+    """The census line of the record: when it was taken and how many beds."""
+    from inspector.checks.census import census_state
+    from inspector.reports.wording import cn_datetime
+
+    st = census_state(conn, inspection_id)
+    times = sorted(t for t in (_parse_time(e.payload.get("checked_at")) for e in st.ticks) if t)
+    when = census_period_text(times[0], times[-1]) if times else ""
+    text = _("Ward census {when}: {done} of the {total} registered inpatients checked at their beds").format(
+        when=when, done=done, total=total)
+    if st.unregistered:
+        text += _(", {n} occupants without registration found").format(n=len(st.unregistered))
+    return text + _(".")
+
+
+def census_period_text(first: datetime, last: datetime) -> str:
+    """The one census time shown by the record, the findings and the appendix."""
+    from inspector.reports.wording import cn_date, cn_datetime
+
+    if first.date() == last.date():
+        return _("on {date} from {start} to {end}").format(date=cn_date(first), start=f"{first:%H:%M}",
+                                                          end=f"{last:%H:%M}")
+    return _("from {start} to {end}").format(start=cn_datetime(first), end=cn_datetime(last))
+
+
+def lead_verification(conn: Connection, inspection_id: int) -> str:
+    """The lead-verification line: how many leads, how many confirmed and dismissed (empty when none decided)."""
+    from inspector.screening.leads import list_leads
+
+    try:
+        leads = list_leads(conn.engine, inspection_id)
+    except Exception:  # noqa: BLE001 - an inspection never screened has no leads to verify
+        return ""
+    confirmed = sum(1 for x in leads if x.status == "confirmed")
+    dismissed = sum(1 for x in leads if x.status == "dismissed")
+    if not confirmed and not dismissed:
+        return ""
+    return _("Verification of the {n} leads found by screening the synced records: {c} confirmed, {d} dismissed, "
+             "{o} not verified.").format(n=len(leads), c=confirmed, d=dismissed, o=len(leads) - confirmed - dismissed)
 
 
 def build_report_data(session: Session, inspection_id: int) -> ReportData:
@@ -82,6 +136,10 @@ def build_report_data(session: Session, inspection_id: int) -> ReportData:
         SnapFixmedins.snapshot_id == snap.id, SnapFixmedins.fixmedins_code == insp.fixmedins_code)).scalar_one_or_none()
     settings = effective_settings(conn, inspection_id)
     signoff = read_signoff(conn, inspection_id)
+    from inspector.onsite import read_onsite
+    from inspector.reports.wording import statement_text
+
+    onsite = read_onsite(conn, inspection_id)
     team = team_members(conn, inspection_id)
     data = ReportData(
         institution_code=insp.fixmedins_code,
@@ -89,7 +147,7 @@ def build_report_data(session: Session, inspection_id: int) -> ReportData:
         institution_address=(fix.addr or "") if fix else "",
         inspection_id=insp.id, inspection_uid=insp.uid,
         window_from=insp.date_from, window_to=insp.date_to,
-        visit_start=insp.visit_time, visit_end=_visit_end(conn, inspection_id, insp.visit_time),
+        visit_start=onsite.started_at or insp.visit_time, visit_end=onsite.closed_at,
         inspection_kind=str(settings.get("inspection_kind", "routine")),
         team=team,
         representative_name=signoff.representative_name, representative_title=signoff.representative_title,
@@ -100,8 +158,11 @@ def build_report_data(session: Session, inspection_id: int) -> ReportData:
         approved=signoff.approved_by is not None,
         hand_signature=signoff.hand_signature,
         generated_at=datetime.now().replace(microsecond=0),
+        legal_rep=onsite.legal_rep, place=onsite.place, record_closed=onsite.closed_at is not None,
+        statement=statement_text(onsite), witnesses=dict(onsite.witnesses),
     )
-    data.settings["snapshot"] = f"v{snap.version} {snap.extract_id}"
+    data.settings["snapshot"] = _("snapshot version {v} of extract {extract}").format(v=snap.version,
+                                                                                     extract=snap.extract_id)
     add_check_results(data, session, inspection_id, signoff_approved=signoff.approved_by is not None)
     return data
 
@@ -112,12 +173,18 @@ def add_check_results(data: ReportData, session: Session, inspection_id: int, *,
 
     conn = session.connection()
     data.findings, all_approved = cd.findings_rows(conn, inspection_id)
-    data.facts = [_("{category}: {description} Amount involved: CNY {amount}.").format(
-        category=f.category, description=f.description.rstrip("。. "), amount=f"{f.amount:,.2f}")
-        for f in data.findings]
+    data.facts = [_("{description}. This is {category}; amount involved CNY {amount} (findings list no. {n}).").format(
+        category=f.category, description=f.description.rstrip("。.；; "), amount=f"{f.amount:,.2f}", n=n)
+        for n, f in enumerate(data.findings, 1)]
+    data.handling = [_("Finding {n}: {handling}").format(n=n, handling=f.handling.rstrip("。. ") + _("."))
+                     if f.handling.strip() else _("Finding {n}: not yet stated.").format(n=n)
+                     for n, f in enumerate(data.findings, 1)]
     # DRAFT until the lead has approved every current finding (or, with none, the documents)
     data.approved = all_approved or (not data.findings and signoff_approved)
     data.census_rows, data.census_summary = cd.census_rows(conn, inspection_id)
     data.stock_rows, data.stock_summary = cd.stock_rows(conn, inspection_id)
     data.record_rows, data.record_summary = cd.record_rows(conn, inspection_id)
     data.leads = cd.lead_rows(session.get_bind(), inspection_id)
+    from inspector.state import report_blockers
+
+    data.unfinished = report_blockers(conn, inspection_id)

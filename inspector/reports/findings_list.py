@@ -26,18 +26,23 @@ def settings_text(value: Any) -> str:
 def findings_story(data: ReportData, st: dict) -> list[Flowable]:
     """Flowables of the findings list, totals and settings."""
     story: list[Flowable] = [para(_("Findings list"), st["title"])]
+    from inspector.reports.wording import cn_date
+
     story.append(para(_("Institution: {name} ({code}); review window {start} — {end}; inspection no. {id}.").format(
-        name=data.institution_name, code=data.institution_code, start=fmt_time(data.window_from),
-        end=fmt_time(data.window_to), id=data.inspection_id), st["body"]))
+        name=data.institution_name, code=data.institution_code, start=cn_date(data.window_from),
+        end=cn_date(data.window_to), id=data.inspection_id), st["body"]))
     story.append(Spacer(1, 3 * mm))
     headers = [_("No."), _("Finding category"), _("Legal basis"), _("Description"), _("Amount involved"),
                _("Recovery amount"), _("Fine range"), _("Multiplier"), _("Fine amount"), _("Handling")]
-    rows = [[i, f.category, f.basis, f.description + (f"\n[{f.source}]" if f.source else "")
-             + "".join("\n" + _("Review: {line}").format(line=line) for line in f.reviews), money(f.amount),
+    from inspector.reports.wording import keep_together
+
+    rows = [[i, f.category, f.basis, keep_together(f.description)
+             + "".join("\n" + keep_together(_("Review: {line}").format(line=line)) for line in f.reviews),
+             money(f.amount),
              money(f.recovery), f.fine_range, _multiplier(f.multiplier), money(f.fine), f.handling]
             for i, f in enumerate(data.findings, 1)]
     if rows:
-        story.append(data_table(headers, rows, [6, 16, 22, 38, 16, 16, 13, 9, 16, 24], st, right_cols=(4, 5, 8)))
+        story.append(data_table(headers, rows, [6, 15, 17, 48, 15, 15, 11, 8, 15, 21], st, right_cols=(4, 5, 8)))
     else:
         story.append(para(_("No findings."), st["body"]))
     story.append(Spacer(1, 4 * mm))
@@ -53,8 +58,10 @@ def findings_story(data: ReportData, st: dict) -> list[Flowable]:
     story.append(Spacer(1, 4 * mm))
     story.append(para(_("Settings used"), st["h2"]))
     if data.settings:
+        from inspector.reports.wording import settings_rows
+
         story.append(data_table([_("Setting name"), _("Setting value")],
-                                [[k, settings_text(v)] for k, v in sorted(data.settings.items())], [35, 65], st))
+                                [[k, v] for k, v in settings_rows(data.settings)], [35, 65], st))
     else:
         story.append(para(_("Defaults."), st["body"]))
     return story

@@ -139,6 +139,12 @@ def data_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], widths_mm:
 
 
 NO_LINE_START = set("，。、；：？！）》」』】”’,.;:?!)%")
+WORD_CHARS = set("-:./_%\u00a0\u2060")
+
+
+def _word_char(ch: str) -> bool:
+    """Part of a token kept on one line: Latin letters, digits, and the joiners of IDs, amounts and times."""
+    return (ch.isascii() and ch.isalnum()) or ch in WORD_CHARS or ch == ","
 
 
 class TextCell(Flowable):
@@ -168,13 +174,14 @@ class TextCell(Flowable):
                 w = self._w(ch)
                 if line and used + w > width:
                     cut = len(line)
-                    if ch in NO_LINE_START and len(line) > 1:     # no line starts with closing punctuation
+                    if _word_char(ch) and _word_char(line[-1]):   # never split an ID, a number or a time
+                        k = len(line) - 1
+                        while k >= 0 and _word_char(line[k]):
+                            k -= 1
+                        if k >= 0:
+                            cut = k + 1
+                    elif ch in NO_LINE_START and len(line) > 1:   # no line starts with closing punctuation
                         cut = len(line) - 1
-                    elif ch.isascii() and ch.isalnum():             # keep a Latin word together if we can
-                        space = next((k for k in range(len(line) - 1, max(-1, len(line) - 20), -1)
-                                      if line[k] == " "), None)
-                        if space is not None and space > 0:
-                            cut = space + 1
                     lines.append("".join(line[:cut]).rstrip())
                     line = line[cut:]
                     used = sum(self._w(c) for c in line)
@@ -223,8 +230,9 @@ class SignatureLine(Flowable):
     def __init__(self, *, label: str, name: str, detail: str, st: dict,
                  field_name: str | None = None, role: str = "", cert_no: str = "",
                  registry: list[SignatureField] | None = None,
-                 hand: HandSignature | None = None, hand_line: bool = False) -> None:
+                 hand: HandSignature | None = None, hand_line: bool = False, date_text: str = "") -> None:
         super().__init__()
+        self.date_text = date_text
         self.label, self.name, self.detail, self.st = label, name, detail, st
         self.field_name, self.role, self.cert_no = field_name, role, cert_no
         self.registry = registry
@@ -279,6 +287,10 @@ class SignatureLine(Flowable):
             c.setFont(FONT_NAME, 8)
             c.setFillColor(colors.HexColor("#333333"))
             c.drawString(self.AREA_X + self.AREA_W + 3 * mm, area_y + 2, _("(digital signature)"))
+        if not self.hand_line and self.date_text:
+            c.setFont(FONT_NAME, 8)
+            c.setFillColor(colors.HexColor("#333333"))
+            c.drawString(self.AREA_X + self.AREA_W + 3 * mm, area_y + 14, self.date_text)
 
     def _draw_hand_image(self, c: Canvas, area_y: float) -> None:
         png, w, h = cropped_signature_png(self.hand.png)  # type: ignore[union-attr]
@@ -291,5 +303,7 @@ class SignatureLine(Flowable):
         when = self.hand.signed_at if self.hand else None
         c.setFont(FONT_NAME, 8)
         c.setFillColor(colors.HexColor("#333333"))
-        text = _("Date: {date}").format(date=when.strftime("%Y-%m-%d %H:%M") if when else "")
+        from inspector.reports.wording import cn_date
+
+        text = _("Date: {date}").format(date=cn_date(when) if when else "")
         c.drawString(self.AREA_X + self.AREA_W + 3 * mm if x is None else x, max(y, 1 * mm), text)

@@ -96,6 +96,7 @@ class LeadRow:
     outcome: str                  # confirmed | dismissed | open ...
     severity: str = ""
     note: str = ""
+    finding_no: int | None = None  # the finding resting on the lead (it is then confirmed)
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,13 @@ class ReportData:
     approved: bool = False
     hand_signature: HandSignature | None = None
     generated_at: datetime | None = None
+    unfinished: list[str] = field(default_factory=list)   # required checks neither finished nor waived
+    legal_rep: str = ""                                   # 法定代表人
+    place: str = ""                                       # 检查地点
+    record_closed: bool = False                           # visit_end is the recorded close, not a guess
+    statement: str = ""                                   # 陈述、申辩意见 as the record shows it ("" = none yet)
+    handling: list[str] = field(default_factory=list)     # 处理意见, one per finding
+    witnesses: dict[str, dict[str, str]] = field(default_factory=dict)   # check -> {name, title}
 
     @property
     def inspectors(self) -> list[TeamMember]:

@@ -32,6 +32,11 @@ SIGNATURE_LINES_KEY = "/InspectorSignatureLines"
 
 def render_report(data: ReportData, out: Path, progress: Progress | None = None) -> RenderInfo:
     """Write the PDF of `data` to `out` (atomically) and return its pages and signature fields."""
+    if data.approved and data.unfinished:
+        from inspector.errors import UserError
+
+        raise UserError(_("the final report cannot be produced: {why}. Finish the check, or the team lead waives it "
+                          "with a reason (record waive).").format(why="; ".join(data.unfinished)))
     st = styles()
     registry: list[SignatureField] = []
     if progress:

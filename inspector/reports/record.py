@@ -58,21 +58,38 @@ def _info_table(rows: list[tuple[str, str]], st: dict) -> Table:
     return table
 
 
+def visit_text(data: ReportData) -> str:
+    """The on-site time span: recorded start to recorded close (the close is not guessed)."""
+    from inspector.reports.wording import cn_datetime
+
+    start = cn_datetime(data.visit_start) if isinstance(data.visit_start, datetime) else fmt_time(data.visit_start)
+    if data.visit_end is None:
+        return _("from {start} (the record is not closed yet)").format(start=start)
+    end = data.visit_end
+    if isinstance(data.visit_start, datetime) and end.date() == data.visit_start.date():
+        return _("{start} to {end}").format(start=start, end=f"{end:%H:%M}")
+    return _("{start} to {end}").format(start=start, end=cn_datetime(end))
+
+
 def record_story(data: ReportData, st: dict, registry: list[SignatureField]) -> list[Flowable]:
     """The flowables of the on-site record; digital signature areas are recorded into `registry`."""
+    from inspector.reports.wording import cn_date, keep_together
+
     story: list[Flowable] = [para(_("On-site inspection record"), st["title"])]
     if data.bureau_name:
         story.append(para(data.bureau_name, st["right"]))
-    visit = fmt_time(data.visit_start) + (f" — {fmt_time(data.visit_end)}" if data.visit_end else "")
+    rep = data.representative_name + (f"（{data.representative_title}）" if data.representative_title else "")
     rows = [
         (_("Inspected institution"), f"{data.institution_name}（{data.institution_code}）"),
         (_("Address"), data.institution_address),
+        (_("Legal representative"), data.legal_rep or _("(not recorded)")),
+        (_("Place of inspection"), data.place or _("(not recorded)")),
         (_("Kind of inspection"), _(KIND_NAMES.get(data.inspection_kind, data.inspection_kind))),
-        (_("Time of inspection"), visit),
-        (_("Review window"), f"{fmt_time(data.window_from)} — {fmt_time(data.window_to)}"),
+        (_("Time of inspection"), visit_text(data)),
+        (_("Review window"), _("{start} to {end}").format(start=cn_date(data.window_from), end=cn_date(data.window_to))),
         (_("Inspection no."), f"{data.inspection_id}（{data.inspection_uid}）"),
         (_("Inspectors"), "\n".join(member_text(m) for m in data.team)),
-        (_("Representative present"), f"{data.representative_name}（{data.representative_title}）"),
+        (_("Representative present"), rep or _("(not recorded)")),
     ]
     story += [_info_table(rows, st), Spacer(1, 4 * mm)]
     story.append(para(_(
@@ -80,16 +97,30 @@ def record_story(data: ReportData, st: dict, registry: list[SignatureField]) -> 
         "stated the legal basis of this inspection and informed the institution of its rights and duties."
     ), st["body"]))
     story.append(para(_("1. What was checked"), st["h1"]))
-    story += [para(f"（{i}）{text}", st["body"]) for i, text in enumerate(data.checked, 1)] or [para(_("None."), st["body"])]
+    story += [para(keep_together(f"（{i}）{text}"), st["body"]) for i, text in enumerate(data.checked, 1)] \
+        or [para(_("None."), st["body"])]
     story.append(para(_("2. Facts found"), st["h1"]))
     if data.facts:
-        story += [para(f"（{i}）{text}", st["body"]) for i, text in enumerate(data.facts, 1)]
+        story += [para(keep_together(f"（{i}）{text}"), st["body"]) for i, text in enumerate(data.facts, 1)]
     else:
         story.append(para(_("No irregularities were found."), st["body"]))
     if data.findings:
         story.append(para(_("Details of each finding are in the findings list and its appendices, which form part of this record."), st["body"]))
+    story.append(para(_("3. Proposed handling"), st["h1"]))
+    story += [para(f"（{i}）{text}", st["body"]) for i, text in enumerate(data.handling, 1)] \
+        or [para(_("None."), st["body"])]
+    story.append(para(_("4. Statement and defence of the inspected institution"), st["h1"]))
+    story.append(para(data.statement or _("(not recorded yet)"), st["body"]))
     story += [Spacer(1, 5 * mm), signature_block(data, st, registry)]
     return story
+
+
+def signing_date(data: ReportData) -> str:
+    """The date on the inspectors' lines: the day the record was closed for signing (else the day it was printed)."""
+    from inspector.reports.wording import cn_date
+
+    when = data.visit_end if data.record_closed and data.visit_end else data.generated_at
+    return _("Date: {date}").format(date=cn_date(when)) if when else _("Date:")
 
 
 def signature_block(data: ReportData, st: dict, registry: list[SignatureField]) -> Flowable:
@@ -106,7 +137,8 @@ def signature_block(data: ReportData, st: dict, registry: list[SignatureField]) 
         lines.append(SignatureLine(
             label=label, name=m.name,
             detail=_("Enforcement certificate no. {cert_no}").format(cert_no=m.cert_no), st=st,
-            field_name=field_name, role=m.role, cert_no=m.cert_no, registry=registry))
+            field_name=field_name, role=m.role, cert_no=m.cert_no, registry=registry,
+            date_text=signing_date(data)))
     return KeepTogether(lines)
 
 

@@ -129,3 +129,47 @@ def _parse(text: str | None) -> datetime | None:
         return datetime.strptime(text, TIMESTAMP_FORMAT)
     except ValueError:
         return None
+
+
+# --- rendered reports and their digital signatures ------------------------------------------
+# 'documents.rendered' {sha256, size, file, fields: [field names in signing order], final}: a report
+# produced from the store; 'documents.signed' {rendered_sha256, field, signer, sha256}: a digital
+# signature added to that report (matched by the rendered file being the signed file's prefix:
+# signatures are incremental updates).
+
+def record_rendered(engine: Engine, inspection_id: int, pdf: bytes, filename: str, fields: list[str],
+                    final: bool, *, actor: Actor | None = None) -> Event:
+    """Note that a report of the inspection was produced (so its signatures can be followed)."""
+    return append_event(engine, inspection_id, "documents.rendered", {
+        "sha256": hashlib.sha256(pdf).hexdigest(), "size": len(pdf), "file": filename, "fields": fields,
+        "final": final}, actor=actor)
+
+
+def note_signature(engine: Engine, signed_pdf: bytes, field: str, signer: str, *,
+                   actor: Actor | None = None) -> Event | None:
+    """Record a signature added to a report this store produced; None for a PDF from elsewhere."""
+    import json
+
+    with engine.connect() as conn:
+        found = conn.exec_driver_sql(
+            "SELECT inspection_id, payload FROM event WHERE kind = 'documents.rendered' ORDER BY seq DESC").fetchall()
+
+    for inspection_id, payload in found:
+        p = json.loads(payload)
+        size = int(p["size"])
+        if len(signed_pdf) >= size and hashlib.sha256(signed_pdf[:size]).hexdigest() == p["sha256"]:
+            return append_event(engine, inspection_id, "documents.signed", {
+                "rendered_sha256": p["sha256"], "field": field, "signer": signer,
+                "sha256": hashlib.sha256(signed_pdf).hexdigest()}, actor=actor)
+    return None
+
+
+def signatures_state(conn: Connection, inspection_id: int) -> tuple[int, int]:
+    """(signed, declared) signature lines of the latest report produced for the inspection."""
+    rendered = read_events(conn, inspection_id, ["documents.rendered"])
+    if not rendered:
+        return 0, 0
+    latest = rendered[-1].payload
+    signed = {ev.payload["field"] for ev in read_events(conn, inspection_id, ["documents.signed"])
+              if ev.payload.get("rendered_sha256") == latest["sha256"]}
+    return len(signed & set(latest["fields"])), len(latest["fields"])

@@ -39,6 +39,11 @@ class StoredLead:
     reason: str | None = None
     decided_by: str | None = None
     decided_at: str | None = None
+    finding_no: int | None = None    # the current finding resting on this lead (it is then confirmed)
+
+    def status_text(self) -> str:
+        """The status in words; a confirmed lead names the finding resting on it."""
+        return status_text(self.status, self.finding_no)
 
     def as_json(self) -> dict[str, Any]:
         """The lead as the CLI prints it: rule, key, amount, the rule's figures, summary, status."""
@@ -46,8 +51,17 @@ class StoredLead:
                                "amount": f"{self.amount:.2f}"}
         for k, v in self.figures.items():
             out.setdefault(k, v)
-        out.update({"summary": self.summary, "status": self.status, "reason": self.reason})
+        out.update({"summary": self.summary, "status": self.status, "reason": self.reason, "finding": self.finding_no})
         return out
+
+
+def status_text(status: str, finding_no: int | None = None) -> str:
+    """A lead's status for people: 'confirmed (finding 2)', 'open', 'dismissed' in the current language."""
+    from inspector.i18n import _
+
+    if status == "confirmed" and finding_no is not None:
+        return _("confirmed (finding {n})").format(n=finding_no)
+    return _(status)
 
 
 def _current_snapshot_id(conn, inspection_id: int) -> int:
@@ -86,6 +100,9 @@ def list_leads(engine: Engine, inspection_id: int, rule: str | None = None, stat
     with engine.connect() as conn:
         sid = _current_snapshot_id(conn, inspection_id)
         decisions = lead_decisions(conn, inspection_id)
+        from inspector.state import lead_findings
+
+        resting = lead_findings(conn, inspection_id)
         sql = "SELECT id, rule, key, severity, amount, figures, summary FROM lead WHERE snapshot_id = ?"
         params: list[Any] = [sid]
         if rule is not None:
@@ -99,6 +116,11 @@ def list_leads(engine: Engine, inspection_id: int, rule: str | None = None, stat
         d = decisions.get((r, key))
         if d:
             lead.status, lead.reason, lead.decided_by, lead.decided_at = d["status"], d["reason"], d["author"], d["at"]
+        no = resting.get(f"{r}:{key}")
+        if no is not None:      # a finding rests on it: confirmed, whatever was decided before
+            lead.status, lead.finding_no = "confirmed", no
+            if d is None or d["status"] != "confirmed":
+                lead.reason = None
         if status is None or lead.status == status:
             out.append(lead)
     return out
@@ -155,6 +177,12 @@ def decide_lead(engine: Engine, inspection_id: int, *, status: str, rule: str | 
                                          (sid, rule, key_text)).first()
             if found is None:
                 raise UserError(f"no lead {rule} {key_text} in the current screening of inspection {inspection_id}")
+        if status != "confirmed":
+            from inspector.i18n import _
+            from inspector.state import guard_source
+
+            guard_source(conn, inspection_id, "lead", f"{rule}:{key_text}",
+                         _("setting lead {rule} {key} to {status}").format(rule=rule, key=key_text, status=_(status)))
     append_event(engine, inspection_id, "lead.decided",
                  {"rule": rule, "key": json.loads(key_text), "status": status, "reason": reason}, actor=actor)
     return next(lead for lead in list_leads(engine, inspection_id, rule) if canonical_key(lead.key) == key_text)

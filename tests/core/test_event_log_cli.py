@@ -122,7 +122,8 @@ def test_findings_cli_round_trip(db, cli):
     assert cli("census", "--inspection", "1", "--mdtrt", "M1", "--outcome", "absent", db=db).returncode == 0
     r = cli("findings", "add", "--inspection", "1", "--source", "census", "--ref", "M1", "--multiplier", "2.5", db=db)
     assert r.returncode == 2 and "outside" in r.stderr
-    r = cli("findings", "add", "--inspection", "1", "--source", "census", "--ref", "M1", "--multiplier", "1.5", db=db)
+    r = cli("findings", "add", "--inspection", "1", "--source", "census", "--ref", "M1", "--multiplier", "1.5",
+            "--handling", "追回违规金额并处罚款", db=db)
     assert r.returncode == 0, r.stderr
     r = cli("findings", "add", "--inspection", "1", "--category", "M01", "--amount", "0", "--refused",
              "--description", "拒绝整改", db=db)

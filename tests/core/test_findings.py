@@ -239,6 +239,11 @@ def test_review_only_by_the_lead_and_amendment_after_approval(engine, iid):
     create_finding(engine, iid, "manual", category_code="V01", amount="500.00", description="挂床", actor=li)
     with pytest.raises(UserError, match="only a submitted"):
         review_finding(engine, iid, 1, "approve", "", actor=zhang)
+    n = _events(engine)
+    with pytest.raises(UserError, match="no proposed handling"):          # handling is required to submit
+        submit_finding(engine, iid, 1, actor=li)
+    assert _events(engine) == n
+    edit_finding(engine, iid, 1, {"handling": "追回违规金额，处一倍罚款"}, actor=li)
     with pytest.raises(PermissionDenied, match="only its author"):
         submit_finding(engine, iid, 1, actor=wang)
     submit_finding(engine, iid, 1, actor=li)
@@ -288,7 +293,8 @@ def test_the_leads_own_finding_goes_to_the_deputy(engine, iid):
     from inspector.accounts import PermissionDenied
 
     zhang, zhao, li = P["zhang"], P["zhao"], P["li"]
-    create_finding(engine, iid, "manual", category_code="V03", amount="80.00", description="组长发现", actor=zhang)
+    create_finding(engine, iid, "manual", category_code="V03", amount="80.00", description="组长发现", handling="追回",
+                   actor=zhang)
     submit_finding(engine, iid, 1, actor=zhang)
     with pytest.raises(PermissionDenied, match="cannot review"):
         review_finding(engine, iid, 1, "approve", "", actor=zhang)
@@ -296,7 +302,7 @@ def test_the_leads_own_finding_goes_to_the_deputy(engine, iid):
         review_finding(engine, iid, 1, "approve", "", actor=li)
     review_finding(engine, iid, 1, "approve", "核实无误", actor=zhao)
     # an inspector's finding the lead edited is the lead's too
-    create_finding(engine, iid, "manual", category_code="V03", amount="20.00", description="x", actor=li)
+    create_finding(engine, iid, "manual", category_code="V03", amount="20.00", description="x", handling="追回", actor=li)
     submit_finding(engine, iid, 2, actor=li)
     review_finding(engine, iid, 2, "return", "请补充", actor=zhang)
     with engine.connect() as c:
@@ -313,7 +319,8 @@ def test_team_is_fixed_after_the_first_submission(engine, iid):
     # before any submission the team is still being planned
     remove_member(engine, iid, "wang", actor=li)
     add_member(engine, iid, "wang", "inspector", actor=li)
-    create_finding(engine, iid, "manual", category_code="V03", amount="10.00", description="x", actor=li)
+    create_finding(engine, iid, "manual", category_code="V03", amount="10.00", description="x", handling="追回",
+                   actor=li)
     submit_finding(engine, iid, 1, actor=li)
     review_finding(engine, iid, 1, "approve", "", actor=zhang)
     n = _events(engine)

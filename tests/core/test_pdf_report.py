@@ -109,7 +109,8 @@ def test_findings_list_keeps_recovery_and_fines_apart(draft):
     assert "追回金额合计（退回医保基金）" in text and f"{data.recovery_total:,.2f}" in text
     assert "罚款合计（上缴国库）" in text and f"{data.fine_total:,.2f}" in text
     assert f"{data.recovery_total + data.fine_total:,.2f}" not in text      # never added together
-    assert "本清单使用的设置" in text and "readmission_days" in text and "count_tolerance" in text
+    assert "本清单使用的设置" in text and "再入院间隔（S1）" in text and "盘点允差" in text
+    assert "readmission_days" not in text and "count_tolerance" not in text and "{" not in text
 
 
 def test_hand_signature_image_and_refusal(draft, approved):
@@ -185,8 +186,10 @@ def test_every_document_message_has_a_chinese_translation():
 
     from inspector.resources import resource_path
 
-    with open(resource_path("locale", "zh_CN", "LC_MESSAGES", "documents.po"), "rb") as f:
-        translated = {m.id for m in read_po(f) if m.id and m.string}
+    translated: set[str] = set()
+    for po in resource_path("locale", "zh_CN", "LC_MESSAGES").glob("*.po"):      # any area's catalog
+        with open(po, "rb") as f:
+            translated |= {m.id for m in read_po(f) if m.id and m.string}
     used: set[str] = set()
     root = Path(__file__).resolve().parents[2] / "inspector"
     for path in [*(root / "reports").glob("*.py"), *(root / "signing").glob("*.py"), root / "cli" / "documents.py"]:

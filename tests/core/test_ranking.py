@@ -38,7 +38,7 @@ def region(tmp_path_factory):
 
 
 def _lead(d: dict) -> tuple:
-    figures = {k: v for k, v in d.items() if k not in ("status", "reason", "id", "lead_id", "summary")}
+    figures = {k: v for k, v in d.items() if k not in ("status", "reason", "id", "lead_id", "summary", "finding")}
     return d["rule"], json.dumps(d["key"]), d["amount"], json.dumps(figures, sort_keys=True, default=str), d["summary"]
 
 

@@ -10,7 +10,7 @@ from inspector.cli import run
 from inspector.db import open_store
 from inspector.errors import UserError
 from inspector.events import read_events
-from inspector.i18n import gettext
+from inspector.i18n import _, gettext
 from inspector.progress import Cancelled, Progress
 from inspector.screening import decide_lead, list_leads, run_screening, screening_json
 from inspector.screening.rules import RULES
@@ -108,7 +108,7 @@ def test_cli_leads_decide_and_list(store, capsys):
     capsys.readouterr()
     assert run(["leads", "decide", *db, "--rule", "S1", "--key", '["A","B"]', "--status", "dismissed",
                 "--reason", "转科后再入院，有病历依据"]) == 0
-    assert "dismissed" in capsys.readouterr().out
+    assert _("dismissed") in capsys.readouterr().out
     assert run(["leads", *db, "--status", "dismissed", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert [(d["rule"], d["key"], d["reason"]) for d in doc["leads"]] == [("S1", ["A", "B"], "转科后再入院，有病历依据")]

@@ -65,8 +65,10 @@ def world(tmp_path, signed, cli_account):
     people = cli_account(db, "zhang")              # the CLI acts as the lead zhang
     make_team(engine, iid, people)
     li = people["li"]
-    create_finding(engine, iid, "manual", category_code="V01", amount="500.00", description="挂床", actor=li)
-    create_finding(engine, iid, "manual", category_code="V02", amount="1234.57", description="串换", actor=li)
+    create_finding(engine, iid, "manual", category_code="V01", amount="500.00", description="挂床", handling="追回",
+                   actor=li)
+    create_finding(engine, iid, "manual", category_code="V02", amount="1234.57", description="串换", handling="追回",
+                   actor=li)
     for n in (1, 2):
         submit_finding(engine, iid, n, actor=li)
         review_finding(engine, iid, n, "approve", "", actor=people["zhang"])
@@ -177,7 +179,22 @@ def test_sqlite_central_via_cli_is_idempotent(world, tmp_path, capsys):
     con.close()
     assert len(rows) == 1 and rows[0][0] == st["upload_id"]
     assert rows[0][1] == hashlib.sha256(rows[0][2]).hexdigest() == hashlib.sha256(pdf.read_bytes()).hexdigest()
-    # an unreachable central: every attempt fails, the package is failed with the reason, exit non-zero
+    # the same signed PDF queued again adds nothing: one package per report SHA-256
+    with engine.connect() as c:
+        n_events = c.exec_driver_sql("SELECT count(*) FROM event").scalar()
+    assert run(["upload", "queue", "--inspection", str(iid), "--pdf", str(pdf), "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert st["upload_id"] in out and "未重复添加" in out
+    with engine.connect() as c:
+        assert c.exec_driver_sql("SELECT count(*) FROM event").scalar() == n_events
+    assert run(["upload", "--central", str(central), "--db", db]) == 0
+    assert "nothing to upload" in capsys.readouterr().out
+    assert queue_package(engine, iid, pdf).already_queued
+
+
+def test_unreachable_central_fails_with_the_reason_and_no_password(world, capsys):
+    engine, iid, pdf = world
+    db = engine.url.database
     assert run(["upload", "queue", "--inspection", str(iid), "--pdf", str(pdf), "--db", db]) == 0
     capsys.readouterr()
     assert run(["upload", "--central", "postgresql://u:secretpw@127.0.0.1:1/none", "--max-attempts", "2",
@@ -234,7 +251,7 @@ def test_export_xlsx_reads_back_the_same_numbers_with_formula_totals(world, tmp_
     assert totals["罚款合计（上缴国库）"][8].value == f"=SUM(I2:I{n})"
     assert sum(Decimal(str(r[5])) for r in body) == t.fund_recovery and sum(Decimal(str(r[8])) for r in body) == t.fines
     census = wb["附件1：在院核查表"]
-    assert census.freeze_panes == "A2" and census.column_dimensions["A"].width == 14
+    assert census.freeze_panes == "A2" and census.column_dimensions["A"].width == 16
     last = [c.value for c in census[census.max_row]]
     assert last[0] == "合计" and last[6] == f"=SUM(G2:G{census.max_row - 1})"
 
