@@ -19,7 +19,7 @@ from inspector.reports.signoff import (
     record_approval, record_hand_signature, record_refusal, set_representative,
 )
 from inspector.snapshot import NewInspection, TableFeed, write_snapshot
-from tests.support.accounts import make_accounts
+from tests.support.accounts import make_accounts, use_account
 
 TEAM = [{"name": "张伟", "cert_no": "61010012", "role": "inspector", "login": "zw"},
         {"name": "李娜", "cert_no": "61010047", "role": "inspector", "login": "ln"},
@@ -28,7 +28,7 @@ PEOPLE: dict = {}
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(tmp_path, monkeypatch):
     path = tmp_path / "s.db"
     engine = open_store(path)
     fix = [("H61010000001", "西安市测试医院", "1", "2", "610100", 10, "西安市雁塔区测试路 1 号", "A", "active")]
@@ -40,6 +40,7 @@ def store(tmp_path):
                    feeds={"fixmedins": TableFeed(1, [fix])})
     PEOPLE.clear()
     PEOPLE.update(make_accounts(engine, {m["login"]: (m["name"], m["role"], m["cert_no"]) for m in TEAM}))
+    use_account(monkeypatch, tmp_path, "zw")        # the CLI acts as 张伟 (producing a report is recorded)
     return path, engine
 
 

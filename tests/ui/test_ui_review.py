@@ -47,6 +47,7 @@ def test_review_path_submit_return_resubmit_approve_amend(qtbot, ctx, window):
     view.category.setCurrentIndex(view.category.findData("V03"))
     qtbot.keyClicks(view.amount, "1000.00")
     view.description.setPlainText("重复收取床位费")
+    view.handling.setText("追回违规金额并处罚款")
     qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(view.submit_button, Qt.MouseButton.LeftButton)
     assert [f.status for f in _findings(ctx)] == ["submitted"]
