@@ -8,7 +8,7 @@ demo: setup
 	.venv/bin/python main.py demo
 
 test: setup
-	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q
+	INSPECTOR_PACKAGE_TEST=1 QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q
 
 bench: setup
 	.venv/bin/python bench/sync.py
@@ -16,6 +16,7 @@ bench: setup
 	.venv/bin/python bench/census_tick.py
 	.venv/bin/python bench/report.py
 	.venv/bin/python bench/login.py
+	.venv/bin/python bench/verify.py
 	QT_QPA_PLATFORM=offscreen .venv/bin/python bench/ui.py
 
 package: setup

@@ -47,8 +47,9 @@ def main() -> int:
         engine = open_store(tmp_path / "s.db")
         password = "bench-password-1"
         lead = create_account(engine, "lead", password, "lead", "61010020260003", "陈志强", actor=None)
-        create_demo_ca(tmp_path / "ca")
-        issue_key(tmp_path / "ca", "陈志强", tmp_path / "k.p12", b"key-passphrase", cert_no="61010020260003")
+        create_demo_ca(tmp_path / "ca", b"ca-passphrase-1")
+        issue_key(tmp_path / "ca", "陈志强", tmp_path / "k.p12", b"key-passphrase", cert_no="61010020260003",
+                  ca_passphrase=b"ca-passphrase-1")
         set_account_key(engine, lead, password, (tmp_path / "k.p12").read_bytes(), b"key-passphrase")
         stored = engine.connect().exec_driver_sql("SELECT password_hash FROM account").scalar()
         ph = PasswordHasher(type=Type.ID, **ARGON2_PARAMS)

@@ -97,7 +97,7 @@ def _plain_select(dialect: str, table: str, w) -> str:
     """Our normalised SELECT of the slice rows, without ordering (the baseline's rows)."""
     from inspector.sync.slice import _ctes, _where, select_list
 
-    return f"{_ctes(dialect)} SELECT {select_list(dialect, table)} FROM {_where(dialect, table, w)}"
+    return f"{_ctes(dialect)} SELECT {select_list(dialect, table, checked=False)} FROM {_where(dialect, table, w)}"
 
 
 def _insert_sql(table: str) -> str:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from platformdirs import user_data_dir
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -26,12 +26,131 @@ class StoreError(Exception):
     """The store cannot be opened; the message says why and that nothing was changed."""
 
 
+class StoreLocked(StoreError):
+    """The store is encrypted and its key is not unlocked in this process."""
+
+
+# Errors of either driver: the plain `sqlite3` module, or `sqlcipher3` for an encrypted store.
+try:
+    from sqlcipher3 import dbapi2 as sqlcipher
+except ImportError:  # pragma: no cover - a dependency; kept importable for tools that read plain stores
+    sqlcipher = None  # type: ignore[assignment]
+OPERATIONAL_ERRORS: tuple[type[Exception], ...] = (sqlite3.OperationalError,) + (
+    (sqlcipher.OperationalError,) if sqlcipher is not None else ())
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError,) + (
+    (sqlcipher.DatabaseError,) if sqlcipher is not None else ())
+DBAPI_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,) + ((sqlcipher.Error,) if sqlcipher is not None else ())
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
 def default_store_path() -> Path:
     """Where the store lives when no --db is given: $INSPECTOR_DB or the user data dir."""
     env = os.environ.get("INSPECTOR_DB")
     if env:
         return Path(env)
     return Path(user_data_dir("Inspector", appauthor=False)) / "inspector.db"
+
+
+class StoreKey:
+    """The 256-bit store key of an unlocked store, held in a bytearray that `wipe` overwrites.
+
+    The engine's connection factory reads it for each new connection; once wiped, opening a
+    connection raises StoreLocked (the idle lock disposes the engine and wipes the key)."""
+
+    __slots__ = ("_buf", "__weakref__")
+
+    def __init__(self, key: bytes | bytearray) -> None:
+        if len(key) != 32:
+            raise ValueError("a store key is 32 bytes")
+        self._buf = bytearray(key)  # a copy: the caller wipes its own
+
+    @property
+    def wiped(self) -> bool:
+        return not any(self._buf)
+
+    def sql_literal(self) -> str:
+        """The key as SQLCipher reads a raw key: `"x'<64 hex digits>'"` (no key derivation)."""
+        if self.wiped:
+            from inspector.i18n import _
+
+            raise StoreLocked(_("the store is locked: log in again"))
+        return "\"x'" + self._buf.hex() + "'\""
+
+    def pragma(self) -> str:
+        """The PRAGMA key statement (raw key: SQLCipher derives nothing, opening is instant)."""
+        return "PRAGMA key = " + self.sql_literal()
+
+    def copy(self) -> bytearray:
+        return bytearray(self._buf)
+
+    def restore(self, key: bytes | bytearray) -> None:
+        """Put the key back after a lock (the same object, so engines holding it work again)."""
+        if len(key) != 32:
+            raise ValueError("a store key is 32 bytes")
+        self._buf[:] = key
+
+    def wipe(self) -> None:
+        for i in range(len(self._buf)):
+            self._buf[i] = 0
+
+
+# Engines of encrypted stores -> their key (to lock them: dispose + wipe).
+_ENGINE_KEYS: "weakref.WeakKeyDictionary[Engine, StoreKey]" = weakref.WeakKeyDictionary()
+# Keys unlocked in this process, by resolved store path: `open_store(path)` without a key uses them.
+_UNLOCKED: dict[Path, StoreKey] = {}
+
+
+def _resolved(path: Path | str) -> Path:
+    return Path(path).expanduser().resolve()
+
+
+def register_key(path: Path | str, key: StoreKey) -> None:
+    """Remember the unlocked key of the store at `path` for later `open_store(path)` calls."""
+    _UNLOCKED[_resolved(path)] = key
+
+
+def registered_key(path: Path | str) -> StoreKey | None:
+    k = _UNLOCKED.get(_resolved(path))
+    return None if k is None or k.wiped else k
+
+
+def lock_store(path: Path | str | None = None, engine: Engine | None = None) -> None:
+    """Drop a store key from memory: dispose the engine (closing its connections) and wipe the key.
+
+    With neither argument every unlocked store is locked."""
+    keys: list[StoreKey] = []
+    if engine is not None:
+        k = _ENGINE_KEYS.get(engine)
+        engine.dispose()
+        if k is not None:
+            keys.append(k)
+    if path is not None:
+        k = _UNLOCKED.pop(_resolved(path), None)
+        if k is not None:
+            keys.append(k)
+    if engine is None and path is None:
+        keys.extend(_UNLOCKED.values())
+        _UNLOCKED.clear()
+        for eng, k in list(_ENGINE_KEYS.items()):
+            eng.dispose()
+            keys.append(k)
+    for k in keys:
+        k.wipe()
+
+
+def engine_key(engine: Engine) -> StoreKey | None:
+    """The key of an encrypted store's engine (None for a plain store)."""
+    return _ENGINE_KEYS.get(engine)
+
+
+def is_encrypted_file(path: Path | str) -> bool:
+    """True when `path` exists, is not empty and does not start with SQLite's plain header."""
+    p = Path(path)
+    if not p.exists() or p.stat().st_size == 0:
+        return False
+    with open(p, "rb") as f:
+        return f.read(16) != SQLITE_MAGIC
 
 
 def _set_pragmas(dbapi_conn: sqlite3.Connection, _record) -> None:
@@ -41,6 +160,8 @@ def _set_pragmas(dbapi_conn: sqlite3.Connection, _record) -> None:
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=15000")
+    # Sorts and temporary tables stay in memory: no temporary file ever holds patient data.
+    cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 
 
@@ -56,9 +177,39 @@ def _emit_begin(conn) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(path: Path | str) -> Engine:
-    """An engine on the SQLite file at `path` with the store's pragmas on every connection."""
-    engine = create_engine(f"sqlite:///{Path(path)}")
+_cipher_log_quiet = False
+
+
+def cipher_connect(path: Path | str, key: StoreKey, **kwargs: Any):
+    """A sqlcipher3 connection to the encrypted file at `path`, keyed (nothing else run yet)."""
+    global _cipher_log_quiet
+    if sqlcipher is None:  # pragma: no cover
+        raise StoreError("sqlcipher3 is not installed: run scripts/setup.sh")
+    con = sqlcipher.connect(str(path), **kwargs)
+    if not _cipher_log_quiet:
+        # SQLCipher logs a failed page check (a wrong key) on stderr; the user gets our message.
+        con.execute("PRAGMA cipher_log_level = NONE")
+        _cipher_log_quiet = True
+    con.execute(key.pragma())
+    return con
+
+
+def make_engine(path: Path | str, key: StoreKey | bytes | bytearray | None = None) -> Engine:
+    """An engine on the store file at `path` with the store's pragmas on every connection.
+
+    With `key` the file is a SQLCipher 4 database opened with that raw 256-bit key."""
+    if key is None:
+        engine = create_engine(f"sqlite:///{Path(path)}")
+    else:
+        skey = key if isinstance(key, StoreKey) else StoreKey(key)
+        p = str(Path(path))
+
+        def connect():
+            return cipher_connect(p, skey, check_same_thread=False)
+
+        # The URL names the file (for messages and caches); the creator makes the keyed connection.
+        engine = create_engine(f"sqlite:///{Path(path)}", module=sqlcipher, creator=connect)
+        _ENGINE_KEYS[engine] = skey
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "connect", _driver_autocommit)
     event.listen(engine, "begin", _emit_begin)
@@ -89,13 +240,23 @@ def head_revision() -> str:
     return heads[0]
 
 
-def _check_sqlite_file(path: Path) -> None:
-    if not path.exists():
+def _check_sqlite_file(path: Path, key: StoreKey | None) -> None:
+    if not path.exists() or path.stat().st_size == 0:
         return
-    with open(path, "rb") as f:
-        magic = f.read(16)
-    if magic and magic != b"SQLite format 3\x00":
-        raise StoreError(f"{path} is not an Inspector store (not an SQLite file); it was not changed.")
+    if key is None and is_encrypted_file(path):
+        from inspector.keyslots import has_keyfile
+
+        if not has_keyfile(path):
+            raise StoreError(f"{path} is not an Inspector store (not an SQLite file); it was not changed.")
+        from inspector.i18n import _
+
+        raise StoreLocked(_("{path} is an encrypted store: log in to open it (INSPECTOR_USER and "
+                            "INSPECTOR_PASSWORD_FILE, or the login window)").format(path=path))
+    if key is not None and not is_encrypted_file(path):
+        from inspector.i18n import _
+
+        raise StoreError(_("{path} is a plain (unencrypted) store: it is encrypted when its first account is "
+                           "created; it was not changed").format(path=path))
 
 
 _REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*['\"]?([\w.-]+|None)['\"]?", re.M)
@@ -113,42 +274,55 @@ def _shipped_head() -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
-def _stored_revision(p: Path) -> str | None:
+def _stored_revision(p: Path, key: StoreKey | None) -> str | None:
     """The store's alembic revision, read without SQLAlchemy or Alembic (None if unknown)."""
     try:
-        con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+        if key is None:
+            con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+        else:
+            con = cipher_connect(f"file:{p}?mode=ro", key, uri=True)
         try:
             row = con.execute("SELECT version_num FROM alembic_version").fetchone()
         finally:
             con.close()
-    except sqlite3.Error:
+    except DATABASE_ERRORS:
         return None
     return row[0] if row else None
 
 
-def open_store(path: Path | str | None = None) -> Engine:
+def open_store(path: Path | str | None = None, *, key: StoreKey | bytes | bytearray | None = None) -> Engine:
     """Open (creating if needed) the store at `path`, upgrading an older schema in place.
 
-    A store written by a newer Inspector is refused, untouched.
+    `key`: the 256-bit store key of an encrypted store (a new file is then created
+    encrypted). Without it, a key unlocked earlier in this process for the same path
+    (`register_key`) is used; a plain store opens as it is; an encrypted one raises
+    StoreLocked. A store written by a newer Inspector is refused, untouched.
     """
     p = Path(path) if path is not None else default_store_path()
     p.parent.mkdir(parents=True, exist_ok=True)
-    _check_sqlite_file(p)
+    skey = key if isinstance(key, StoreKey) or key is None else StoreKey(key)
+    if skey is None and is_encrypted_file(p):
+        skey = registered_key(p)
+    _check_sqlite_file(p, skey)
     if p.exists() and p.stat().st_size > 0:
-        stored = _stored_revision(p)
+        stored = _stored_revision(p, skey)
         if stored is not None and stored == _shipped_head():
-            return make_engine(p)  # up to date: nothing to migrate
+            return make_engine(p, skey)  # up to date: nothing to migrate
     from alembic import command
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    engine = make_engine(p)
+    engine = make_engine(p, skey)
     script = ScriptDirectory.from_config(alembic_config())
     try:
         with engine.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()
     except Exception as exc:  # sqlite3.DatabaseError: file is not a database, etc.
         engine.dispose()
+        if skey is not None and "not a database" in str(exc):
+            from inspector.i18n import _
+
+            raise StoreError(_("{path} cannot be opened with this key; it was not changed").format(path=p)) from None
         raise StoreError(f"{p} cannot be read as an Inspector store ({exc}); it was not changed.") from exc
     if current is not None:
         try:

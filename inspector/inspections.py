@@ -32,9 +32,13 @@ def list_inspections(session: Session) -> list[dict[str, Any]]:
     """Every inspection, oldest first, with its current snapshot's version and row counts."""
     out: list[dict[str, Any]] = []
     # one query for the newest snapshot of every inspection (later versions overwrite earlier ones)
+    from inspector.state import inspection_stage
+
     latest = {s.inspection_id: s for s in session.execute(select(Snapshot).order_by(Snapshot.version)).scalars()}
     for insp in session.execute(select(Inspection).order_by(Inspection.id)).scalars():
         snap = latest.get(insp.id)
+        # the real stage, derived from the events (the stored column only ever says 'synced')
+        status = inspection_stage(session.connection(), insp.id).code if snap else insp.status
         out.append(
             {
                 "id": insp.id,
@@ -44,7 +48,7 @@ def list_inspections(session: Session) -> list[dict[str, Any]]:
                 "date_from": insp.date_from.strftime(DATE_FORMAT),
                 "date_to": insp.date_to.strftime(DATE_FORMAT),
                 "visit_time": insp.visit_time.strftime(TIMESTAMP_FORMAT),
-                "status": insp.status,
+                "status": status,
                 "snapshot_version": snap.version if snap else None,
                 "extract_id": snap.extract_id if snap else None,
                 "synced_at": snap.synced_at.strftime(TIMESTAMP_FORMAT) if snap else None,

@@ -361,3 +361,14 @@ class Account(Base):
     key_blob: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # AES-GCM(nonce|ct) of the PKCS#12
     key_kdf: Mapped[str | None] = mapped_column(Text, nullable=True)   # JSON: Argon2id salt and parameters
     cert_pem: Mapped[str | None] = mapped_column(Text, nullable=True)
+class TrustAnchor(Base):
+    """A CA certificate that signatures must chain to (`trust add`); nothing else is trusted."""
+
+    __tablename__ = "trust_anchor"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)   # of the DER certificate
+    subject: Mapped[str] = mapped_column(Text)                          # RFC 4514 subject, for people
+    der: Mapped[bytes]
+    not_after: Mapped[datetime] = mapped_column(Timestamp)
+    added_at: Mapped[datetime] = mapped_column(Timestamp)
+    added_by: Mapped[str] = mapped_column(Text)

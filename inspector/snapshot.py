@@ -2,8 +2,10 @@
 
 Central sync and Excel import both hand `write_snapshot` a feed per contract table
 (batches of tuples in the contract's column order, `contract_columns`, values already normalised:
-scaled integers for decimals, contract text for times). Everything happens in one
-SQLite transaction, so a failed, cancelled or killed load leaves no trace.
+scaled integers for decimals, contract text for times). The feeds stream into a staging
+SQLite file beside the store, without touching the store; one short transaction then
+copies the staged rows in (ATTACH + INSERT ... SELECT), so on-site work goes on during a
+sync and a failed, cancelled or killed load leaves no trace in the store.
 
 Data minimisation: the store keeps only what the work needs. Feeds carry rows in the
 contract's form; `psn_info` rows are reduced before they are written (`REDUCED_TABLES`):
@@ -22,17 +24,26 @@ the sqlite3 shell: `SELECT json_array(c1, c2, ...) FROM snap_T WHERE snapshot_id
 """
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
+import os
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from pathlib import Path
 
-from inspector.coltypes import TIMESTAMP_FORMAT
-from inspector.db import write_transaction
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from inspector.coltypes import TIMESTAMP_FORMAT, Scaled
+from inspector.db import DBAPI_ERRORS, engine_key
+from inspector.errors import UserError
+from inspector.i18n import _
 from inspector.models import COUNTED_TABLES, SNAPSHOT_MODELS, Inspection, Snapshot
 from inspector.progress import Progress
 from inspector.settings import default_settings
@@ -86,11 +97,13 @@ class TableFeed:
     """Rows of one contract table: `total` if known ahead, and an iterable of row batches.
 
     `total` may also be a callable, asked when the table's copy starts (for a table whose
-    size depends on tables fed before it).
+    size depends on tables fed before it). A `checked` feed's rows carry one more value,
+    `_bad` (see inspector/sync/strict.py): the load stops at the first table with a bad row.
     """
 
     total: int | None | Callable[[], int | None]
     batches: Iterable[list[tuple]]
+    checked: bool = False  # each row ends with a `_bad` column: NULL, or the first bad column's name
 
     def resolved_total(self) -> int | None:
         return self.total() if callable(self.total) else self.total
@@ -115,6 +128,144 @@ class SnapshotResult:
     digests: dict[str, str]
 
 
+class StagingKeyError(UserError):
+    """Rows of a load broke a table's key (empty or duplicated): nothing was changed."""
+
+    def __init__(self, table: str, detail: str) -> None:
+        self.table = table
+        super().__init__(_("the rows of table {table} break its key ({detail}); nothing was changed").format(
+            table=table, detail=detail))
+
+
+class StagedBadRows(UserError):
+    """A checked feed (see `TableFeed.checked`) flagged rows whose values break the contract."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+        super().__init__(_("table {table} has values that break the contract; nothing was changed").format(table=table))
+
+
+def _store_path(engine: Engine) -> Path:
+    db = engine.url.database
+    if not db or db == ":memory:":
+        raise ValueError("the store is not a file")
+    return Path(db)
+
+
+def _sqlite_type(col) -> str:
+    from sqlalchemy import Integer
+
+    if isinstance(col.type, Scaled) or isinstance(col.type, Integer):
+        return "INTEGER"
+    return "TEXT"
+
+
+class Staging:
+    """A scratch SQLite file beside the store that one load streams into.
+
+    Its tables mirror the snapshot tables (same column affinities, so the digests read from
+    it are those of the snapshot) with the contract key as primary key, WITHOUT ROWID, so
+    rows arriving in key order are appended and a duplicate or empty key is refused. A
+    checked feed brings one more column, `_bad`, with a partial index on its non-NULL values.
+    The file is flock()ed while in use; `remove_stale` deletes those left by killed loads.
+    Beside an encrypted store the staging file is a SQLCipher file too, under a random key
+    of its own that lives only in this process (`key`): the staged rows are patient data.
+    """
+
+    def __init__(self, store: Path, encrypted: bool = False) -> None:
+        from inspector.db import StoreKey, cipher_connect
+
+        remove_stale(store)
+        self.path = store.with_name(f"{store.name}{STAGING_INFIX}{uuid.uuid4().hex[:12]}")
+        self._lock = None
+        self.key = StoreKey(os.urandom(32)) if encrypted else None
+        try:
+            self._lock = open(self.path, "a+b")
+            fcntl.flock(self._lock, fcntl.LOCK_EX)
+            if self.key is not None:
+                self.con = cipher_connect(self.path, self.key, isolation_level=None, check_same_thread=False)
+            else:
+                self.con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.con.execute("PRAGMA journal_mode=OFF")
+            self.con.execute("PRAGMA synchronous=OFF")
+            self.con.execute("PRAGMA cache_size=-65536")
+            self.con.execute("BEGIN")
+        except BaseException:
+            self.close()
+            raise
+        self.checked: set[str] = set()
+
+    def create(self, table: str, checked: bool) -> str:
+        cols = [c for c in SNAPSHOT_MODELS[table].__table__.columns if c.name != "snapshot_id"]
+        defs = ", ".join(f"{c.name} {_sqlite_type(c)}" for c in cols)
+        if checked:
+            defs += ", _bad TEXT"
+            self.checked.add(table)
+        self.con.execute(f"CREATE TABLE stg_{table} ({defs}, PRIMARY KEY ({', '.join(primary_key(table))})) WITHOUT ROWID")
+        if checked:
+            self.con.execute(f"CREATE INDEX stg_{table}_bad ON stg_{table} (_bad) WHERE _bad IS NOT NULL")
+        n = len(cols) + (1 if checked else 0)
+        return f"INSERT INTO stg_{table} VALUES ({', '.join('?' * n)})"
+
+    def has_bad_rows(self, table: str) -> bool:
+        if table not in self.checked:
+            return False
+        return self.con.execute(f"SELECT 1 FROM stg_{table} WHERE _bad IS NOT NULL LIMIT 1").fetchone() is not None
+
+    def close(self) -> None:
+        con = getattr(self, "con", None)
+        if con is not None:
+            try:
+                con.close()
+            except Exception:  # noqa: BLE001 - closing after a failure
+                pass
+            self.con = None
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            try:
+                os.unlink(f"{self.path}{suffix}")
+            except FileNotFoundError:
+                pass
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+        if getattr(self, "key", None) is not None:
+            self.key.wipe()
+
+
+STAGING_INFIX = ".staging-"
+
+
+def remove_stale(store: Path) -> None:
+    """Delete staging files of loads that were killed (not locked by a live process)."""
+    for p in store.parent.glob(f"{store.name}{STAGING_INFIX}*"):
+        if not p.name[len(store.name) + len(STAGING_INFIX):].isalnum():
+            continue
+        try:
+            with open(p, "rb") as f:
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    continue  # in use by another load
+                p.unlink(missing_ok=True)
+        except OSError:
+            continue
+
+
+def disk_full_error(store: Path) -> UserError:
+    return UserError(_("the disk holding {dir} is full: free some space and try again; nothing was changed").format(
+        dir=store.parent))
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_FULL:
+        return True
+    orig = getattr(exc, "orig", None)
+    return orig is not None and orig is not exc and _is_disk_full(orig)
+
+
 def write_snapshot(
     engine: Engine,
     target: NewInspection | int,
@@ -126,95 +277,154 @@ def write_snapshot(
     progress: Progress | None = None,
     source_sha256: str | None = None,
 ) -> SnapshotResult:
-    """Load one snapshot in one transaction: a new inspection, or a new version of `target`."""
+    """Load one snapshot: a new inspection, or a new version of `target`.
+
+    The feeds stream into a staging file beside the store (no lock on the store meanwhile,
+    so on-site work goes on); digests are computed there; then one short write transaction
+    copies the staged rows in (ATTACH + INSERT ... SELECT). A failure, a cancel or a kill at
+    any point leaves the store as it was; the staging file is removed in every case but a kill
+    (the next load removes it then).
+    """
     progress = progress or Progress()
     missing = [k for k in ("extract_id", "schema_version") if k not in extract_meta]
     if missing:
-        from inspector.errors import UserError
-
         raise UserError(f"extract_meta lacks {', '.join(missing)}")
-    now = datetime.now().strftime(TIMESTAMP_FORMAT)
-    with write_transaction(engine) as conn:
-        dbapi = conn.connection.driver_connection
-        cur = dbapi.cursor()
-        if isinstance(target, NewInspection):
-            ins = Inspection.__table__
-            result = conn.execute(
-                ins.insert().values(
-                    uid=str(uuid.uuid4()),
-                    fixmedins_code=target.fixmedins_code,
-                    fixmedins_name="",
-                    date_from=target.date_from,
-                    date_to=target.date_to,
-                    visit_time=target.visit_time,
-                    status="synced",
-                    team=target.team,
-                    settings=target.settings or default_settings(),
-                    created_at=now,
-                )
-            )
-            inspection_id = result.inserted_primary_key[0]
-            fixmedins_code = target.fixmedins_code
+    store = _store_path(engine)
+    try:
+        staging = Staging(store, encrypted=engine_key(engine) is not None)
+    except (OSError, *DBAPI_ERRORS) as exc:
+        if _is_disk_full(exc):
+            raise disk_full_error(store) from None
+        raise
+    try:
+        try:
+            row_counts, digests = _stage(staging, extract_meta, feeds, progress)
+            return _commit(engine, staging, target, source_kind=source_kind, source=source, extract_meta=extract_meta,
+                           row_counts=row_counts, digests=digests, progress=progress, source_sha256=source_sha256)
+        except (OSError, *DBAPI_ERRORS, SQLAlchemyError) as exc:
+            if _is_disk_full(exc):
+                raise disk_full_error(store) from None
+            raise
+    finally:
+        staging.close()
+
+
+def _stage(staging: Staging, extract_meta: Mapping[str, str], feeds: Mapping[str, TableFeed],
+           progress: Progress) -> tuple[dict[str, int], dict[str, str]]:
+    row_counts: dict[str, int] = {}
+    # Tables load in the feeds' order (a feed may depend on rows fed before it), then the rest.
+    order = ["extract_meta"] + [t for t in feeds if t != "extract_meta"]
+    order += [t for t in SNAPSHOT_MODELS if t not in order]
+    for table in order:
+        if table == "extract_meta":
+            kept = sorted((str(k), str(v)) for k, v in extract_meta.items() if str(k) not in OMITTED_META_KEYS)
+            feed = TableFeed(len(kept), [kept])
         else:
-            inspection_id = target
-            fixmedins_code = conn.execute(
-                select(Inspection.fixmedins_code).where(Inspection.id == target)
-            ).scalar_one()
-        version = (
-            conn.execute(
-                select(func.coalesce(func.max(Snapshot.version), 0)).where(Snapshot.inspection_id == inspection_id)
-            ).scalar_one()
-            + 1
-        )
-        snap = Snapshot.__table__
-        snapshot_id = conn.execute(
-            snap.insert().values(
-                inspection_id=inspection_id,
-                version=version,
-                source_kind=source_kind,
-                source=source,
-                source_sha256=source_sha256,
-                extract_id=str(extract_meta["extract_id"]),
-                schema_version=str(extract_meta["schema_version"]),
-                synced_at=now,
-                row_counts={},
-                digests={},
-            )
-        ).inserted_primary_key[0]
+            feed = feeds.get(table) or TableFeed(0, [])
+        row_counts[table] = _copy_table(staging, table, feed, progress)
+        if staging.has_bad_rows(table):
+            raise StagedBadRows(table)
+    staging.con.execute("COMMIT")
+    progress.set_status(_("digests"))
+    digests = {}
+    cur = staging.con.cursor()
+    for t in SNAPSHOT_MODELS:
+        progress.check()
+        digests[t] = _digest(cur, f"stg_{t}", t, None)
+    return row_counts, digests
 
-        row_counts: dict[str, int] = {}
-        # Tables load in the feeds' order (a feed may depend on rows fed before it), then the rest.
-        order = ["extract_meta"] + [t for t in feeds if t != "extract_meta"]
-        order += [t for t in SNAPSHOT_MODELS if t not in order]
-        for table in order:
-            if table == "extract_meta":
-                kept = sorted((str(k), str(v)) for k, v in extract_meta.items() if str(k) not in OMITTED_META_KEYS)
-                feed = TableFeed(len(kept), [kept])
-            else:
-                feed = feeds.get(table) or TableFeed(0, [])
-            row_counts[table] = _copy_table(cur, table, snapshot_id, feed, progress)
 
-        progress.set_status("statistics")
-        refresh_statistics(cur)
-        progress.set_status("digests")
-        digests = {}
-        for t in SNAPSHOT_MODELS:
-            progress.check()
-            digests[t] = table_digest(cur, t, snapshot_id)
-        name = cur.execute(
-            "SELECT fixmedins_name FROM snap_fixmedins WHERE snapshot_id=? AND fixmedins_code=?",
-            (snapshot_id, fixmedins_code),
-        ).fetchone()
-        if name is None:
-            from inspector.errors import UserError
+def _copy_table(staging: Staging, table: str, feed: TableFeed, progress: Progress) -> int:
+    sql = staging.create(table, feed.checked)
+    reduce = REDUCED_TABLES[table][1] if table in REDUCED_TABLES else None
+    if reduce is not None and feed.checked:   # the `_bad` value stays last
+        plain = reduce
+        reduce = lambda r: plain(r[:-1]) + (r[-1],)  # noqa: E731
+    cur = staging.con.cursor()
+    done = 0
+    total = feed.resolved_total()
+    progress.set_progress(table, 0, total)
+    for batch in feed.batches:
+        progress.check()
+        if batch:
+            try:
+                cur.executemany(sql, batch if reduce is None else [reduce(r) for r in batch])
+            except sqlite3.IntegrityError as exc:
+                raise StagingKeyError(table, str(exc)) from None
+            done += len(batch)
+            progress.set_progress(table, done, total)
+    if total != done:
+        progress.set_progress(table, done, done)
+    return done
 
-            raise UserError(f"institution {fixmedins_code} is not in the source")
-        conn.execute(Inspection.__table__.update().where(Inspection.id == inspection_id).values(fixmedins_name=name[0]))
-        counted = {t: row_counts[t] for t in COUNTED_TABLES}
-        conn.execute(
-            snap.update().where(snap.c.id == snapshot_id).values(row_counts=counted, digests=digests)
-        )
-        progress.check()  # last chance to cancel before the commit
+
+def _commit(engine: Engine, staging: Staging, target: NewInspection | int, *, source_kind: str, source: str,
+            extract_meta: Mapping[str, str], row_counts: dict[str, int], digests: dict[str, str],
+            progress: Progress, source_sha256: str | None) -> SnapshotResult:
+    """The short final transaction: the staged rows copied into the store's snapshot tables."""
+    fixmedins_code = target.fixmedins_code if isinstance(target, NewInspection) else None
+    progress.set_status(_("saving"))
+    with engine.connect() as conn:
+        dbapi = conn.connection.driver_connection
+        if staging.key is not None:
+            dbapi.execute(f"ATTACH DATABASE ? AS staging KEY {staging.key.sql_literal()}", (str(staging.path),))
+        else:
+            dbapi.execute("ATTACH DATABASE ? AS staging", (str(staging.path),))
+        try:
+            with conn.execution_options(begin="IMMEDIATE").begin():
+                cur = dbapi.cursor()
+                now = datetime.now().strftime(TIMESTAMP_FORMAT)
+                if isinstance(target, NewInspection):
+                    result = conn.execute(
+                        Inspection.__table__.insert().values(
+                            uid=str(uuid.uuid4()), fixmedins_code=target.fixmedins_code, fixmedins_name="",
+                            date_from=target.date_from, date_to=target.date_to, visit_time=target.visit_time,
+                            status="synced", team=target.team, settings=target.settings or default_settings(),
+                            created_at=now,
+                        )
+                    )
+                    inspection_id = result.inserted_primary_key[0]
+                else:
+                    inspection_id = target
+                    fixmedins_code = conn.execute(
+                        select(Inspection.fixmedins_code).where(Inspection.id == target)
+                    ).scalar_one()
+                name = cur.execute(
+                    "SELECT fixmedins_name FROM staging.stg_fixmedins WHERE fixmedins_code=?", (fixmedins_code,)
+                ).fetchone()
+                if name is None:
+                    raise UserError(_("institution {code} is not in the source").format(code=fixmedins_code))
+                version = (
+                    conn.execute(
+                        select(func.coalesce(func.max(Snapshot.version), 0)).where(Snapshot.inspection_id == inspection_id)
+                    ).scalar_one()
+                    + 1
+                )
+                counted = {t: row_counts[t] for t in COUNTED_TABLES}
+                snap = Snapshot.__table__
+                snapshot_id = conn.execute(
+                    snap.insert().values(
+                        inspection_id=inspection_id, version=version, source_kind=source_kind, source=source,
+                        source_sha256=source_sha256, extract_id=str(extract_meta["extract_id"]),
+                        schema_version=str(extract_meta["schema_version"]), synced_at=now,
+                        row_counts=counted, digests=digests,
+                    )
+                ).inserted_primary_key[0]
+                for table in SNAPSHOT_MODELS:
+                    progress.check()
+                    cols = ", ".join(stored_columns(table))
+                    cur.execute(f"INSERT INTO snap_{table} (snapshot_id, {cols}) "
+                                f"SELECT {int(snapshot_id)}, {cols} FROM staging.stg_{table}")
+                conn.execute(Inspection.__table__.update().where(Inspection.id == inspection_id)
+                             .values(fixmedins_name=name[0]))
+                progress.set_status(_("statistics"))
+                refresh_statistics(cur)
+                progress.check()  # last chance to cancel before the commit
+        finally:
+            try:
+                dbapi.execute("DETACH DATABASE staging")
+            except DBAPI_ERRORS:
+                pass
     return SnapshotResult(inspection_id, snapshot_id, version, counted, digests)
 
 
@@ -230,29 +440,7 @@ def refresh_statistics(cur) -> None:
     not depend on them; every other query on the store (census roster, data browser) gets
     estimates that match the rows just written instead of a fresh store's guesses."""
     cur.execute(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
-    cur.execute("ANALYZE")
-
-
-def _copy_table(cur, table: str, snapshot_id: int, feed: TableFeed, progress: Progress) -> int:
-    cols = stored_columns(table)
-    reduce = REDUCED_TABLES[table][1] if table in REDUCED_TABLES else None
-    # snapshot_id is a literal in the statement: no per-row tuple building.
-    sql = (
-        f"INSERT INTO snap_{table} (snapshot_id, {', '.join(cols)}) "
-        f"VALUES ({int(snapshot_id)}, {', '.join('?' * len(cols))})"
-    )
-    done = 0
-    total = feed.resolved_total()
-    progress.set_progress(table, 0, total)
-    for batch in feed.batches:
-        progress.check()
-        if batch:
-            cur.executemany(sql, batch if reduce is None else [reduce(r) for r in batch])
-            done += len(batch)
-            progress.set_progress(table, done, total)
-    if total != done:
-        progress.set_progress(table, done, done)
-    return done
+    cur.execute("ANALYZE main")
 
 
 def digest_line_sql(table: str) -> str:
@@ -266,9 +454,14 @@ def digest_line_sql(table: str) -> str:
 
 def table_digest(cur, table: str, snapshot_id: int) -> str:
     """SHA-256 of a snapshot table in canonical form (see the module docstring)."""
+    return _digest(cur, f"snap_{table}", table, snapshot_id)
+
+
+def _digest(cur, relation: str, table: str, snapshot_id: int | None) -> str:
     order = ", ".join(primary_key(table))
     h = hashlib.sha256()
-    cur.execute(f"SELECT {digest_line_sql(table)} || char(10) FROM snap_{table} WHERE snapshot_id=? ORDER BY {order}", (snapshot_id,))
+    where, params = ("WHERE snapshot_id=?", (snapshot_id,)) if snapshot_id is not None else ("", ())
+    cur.execute(f"SELECT {digest_line_sql(table)} || char(10) FROM {relation} {where} ORDER BY {order}", params)
     while True:
         rows = cur.fetchmany(20000)
         if not rows:

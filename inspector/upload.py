@@ -15,7 +15,11 @@ The findings JSON (`findings_json` column; an interface) is one UTF-8 JSON objec
      "snapshot": {"version": 1, "extract_id": "...", "digests": {"<table>": "<sha256>", ...},
                   "row_counts": {"<table>": n, ...}},
      "findings": [<Finding.as_dict()>, ...],          # amounts as exact decimal strings
-     "totals": {"count": n, "amount": "...", "fund_recovery": "...", "fines": "...", "total": "..."}}
+     "totals": {"count": n, "amount": "...", "fund_recovery": "...", "fines": "...", "total": "..."},
+     "credit": {"table": {"version": "deductions-v1", "sha256": "..."},     # inspector.credit.credit_json
+                "institution": {"code", "name", "base", "deductions": [{"finding_no", "rule", "rule_name",
+                                "amount", "points", "repeat"}], "deducted", "score", "grade", "grade_name"},
+                "doctors": [<the same per doctor code>], "unmatched_findings": [...]}}
 
 serialised with sorted keys, `ensure_ascii=False`, separators (",", ":").
 """
@@ -118,7 +122,17 @@ def findings_document(engine: Engine, inspection_id: int) -> dict[str, Any]:
                          "row_counts": dict(snap.row_counts or {})},
             "findings": [f.as_dict() for f in findings],
             "totals": findings_totals(findings).as_dict(),
+            "credit": _credit(session.connection(), insp.fixmedins_code, snap.id, inspection_id),
         }
+
+
+def _credit(conn, code: str, snapshot_id: int, inspection_id: int) -> dict[str, Any]:
+    """The `credit` key: deductions, scores and grades of the approved findings (inspector.credit)."""
+    from inspector.reports.data import credit_appendix_data
+
+    name = conn.exec_driver_sql("SELECT fixmedins_name FROM snap_fixmedins WHERE snapshot_id = ? AND fixmedins_code = ?",
+                                (snapshot_id, code)).scalar() or ""
+    return credit_appendix_data(conn, code, name, snapshot_id, inspection_id)
 
 
 def _json_text(doc: dict[str, Any]) -> str:
@@ -143,8 +157,12 @@ def _attachment(conn, digest: str) -> bytes:
 
 def queue_package(engine: Engine, inspection_id: int, signed_pdf: Path, *, actor: Actor | None = None,
                   trust: Sequence[Path] | None = None) -> Package:
-    """Check the signed PDF and the findings, store both, choose the upload_id once, record 'upload.queued'."""
-    from inspector.signing.keystore import configured_trust, keys_dir_for
+    """Check the signed PDF and the findings, store both, choose the upload_id once, record 'upload.queued'.
+
+    The PDF must pass the same verification as `verify` (inspector/signing/verify.py) against the
+    store's trust anchors (plus `trust`, extra CA certificates, if given).
+    """
+    from inspector.signing.trust import anchor_certificates
     from inspector.signing.verify import verify_pdf
 
     signed_pdf = Path(signed_pdf)
@@ -155,11 +173,10 @@ def queue_package(engine: Engine, inspection_id: int, signed_pdf: Path, *, actor
     existing = _queued_for(engine, sha256_hex(pdf))
     if existing is not None:
         return existing
-    if trust is None:
-        trust = configured_trust(keys_dir_for(engine.url.database))
-    report = verify_pdf(signed_pdf, list(trust))
+    anchors: list = list(trust or []) + anchor_certificates(engine)
+    report = verify_pdf(signed_pdf, anchors)
     if not report.ok or not report.signatures:
-        why = "; ".join(report.problems) or _("no valid signature")
+        why = "; ".join(p.message for p in report.problems) or _("no valid signature")
         raise UserError(_("{file}: the signatures do not verify ({why}); only a signed, intact report is uploaded")
                         .format(file=signed_pdf, why=why))
     doc = findings_document(engine, inspection_id)

@@ -1,6 +1,7 @@
 """Taking a photo with a camera, where QtMultimedia (PySide6-Addons) is installed."""
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -10,7 +11,11 @@ from inspector.i18n import _
 
 
 class CameraDialog(QDialog):
-    """Live view of the default camera; Capture saves a JPEG and closes with `saved_path` set."""
+    """Live view of the default camera; Capture takes a JPEG and closes with `saved_bytes` set.
+
+    The camera writes to a private temporary folder; the photo is read into memory and the
+    folder removed at once (and when the dialog closes, whatever happened): the photo then
+    lives only in the store, where the census puts it."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -18,7 +23,9 @@ class CameraDialog(QDialog):
         from PySide6.QtMultimediaWidgets import QVideoWidget
 
         self.setWindowTitle(_("Camera"))
-        self.saved_path: str | None = None
+        self.saved_bytes: bytes | None = None
+        self._tmp: Path | None = None
+        self.finished.connect(lambda _r: self._remove_tmp())
         layout = QVBoxLayout(self)
         if not QMediaDevices.videoInputs():
             layout.addWidget(QLabel(_("No camera found.")))
@@ -42,10 +49,21 @@ class CameraDialog(QDialog):
         self.camera.start()
 
     def _shoot(self) -> None:
-        path = Path(tempfile.mkdtemp(prefix="inspector-photo-")) / "photo.jpg"
-        self.capture.captureToFile(str(path))
+        import os
+
+        self._remove_tmp()
+        self._tmp = Path(tempfile.mkdtemp(prefix=f"inspector-photo-{os.getpid()}-"))
+        self.capture.captureToFile(str(self._tmp / "photo.jpg"))
 
     def _saved(self, _id: int, path: str) -> None:
-        self.saved_path = path
+        try:
+            self.saved_bytes = Path(path).read_bytes()
+        finally:
+            self._remove_tmp()
         self.camera.stop()
         self.accept()
+
+    def _remove_tmp(self) -> None:
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None

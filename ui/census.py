@@ -137,7 +137,7 @@ class CensusView(QWidget):
         self.ctx = ctx
         self.inspection_id = inspection_id
         self.tiles: list[BedTile] = []
-        self.photo_path: str | None = None
+        self.photo_path: str | bytes | None = None
         self.summary: dict[str, Any] = {}
 
         outer = QVBoxLayout(self)
@@ -392,16 +392,21 @@ class CensusView(QWidget):
         from ui.camera import CameraDialog
 
         dlg = CameraDialog(self)
-        if dlg.exec() and dlg.saved_path:
-            self.set_photo(dlg.saved_path)
+        if dlg.exec() and dlg.saved_bytes:
+            self.set_photo(dlg.saved_bytes)
 
-    def set_photo(self, path: str | None) -> None:
-        """The photo that goes with the next outcome (an ID photo or a leave slip)."""
+    def set_photo(self, path: str | bytes | None) -> None:
+        """The photo that goes with the next outcome (an ID photo or a leave slip): a file the
+        user chose, or a camera photo held in memory only (never left in a temporary file)."""
         self.photo_path = path
         if path:
-            pix = QPixmap(path)
+            pix = QPixmap()
+            if isinstance(path, bytes):
+                pix.loadFromData(path)
+            else:
+                pix = QPixmap(path)
             self.thumb.setPixmap(pix.scaledToHeight(68, Qt.TransformationMode.SmoothTransformation) if not pix.isNull() else QPixmap())
-            self.thumb.setToolTip(path)
+            self.thumb.setToolTip(_("Camera photo") if isinstance(path, bytes) else path)
         else:
             self.thumb.clear()
             self.thumb.setToolTip("")

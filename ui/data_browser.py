@@ -1,8 +1,6 @@
 """Data: every synced table of the inspection's current snapshot, lazily, filtered in SQL."""
 from __future__ import annotations
 
-import sqlite3
-
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -19,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.db import OPERATIONAL_ERRORS
 from inspector.errors import UserError
 from inspector.i18n import _
 from inspector.models import SNAPSHOT_MODELS
@@ -197,7 +196,7 @@ class DataBrowser(QWidget):
                 raw.set_progress_handler(lambda: 1 if progress.is_cancelled() else 0, 20_000)
                 try:
                     return load_ids(raw, query, limit=FIRST_PAGE)
-                except sqlite3.OperationalError:
+                except OPERATIONAL_ERRORS:
                     progress.check()
                     raise
                 finally:
@@ -235,7 +234,7 @@ class DataBrowser(QWidget):
                 raw.set_progress_handler(lambda: 1 if progress.is_cancelled() else 0, 20_000)
                 try:
                     return count_rows(raw, query)
-                except sqlite3.OperationalError:
+                except OPERATIONAL_ERRORS:
                     progress.check()
                     raise
                 finally:

@@ -34,7 +34,7 @@ class SignaturePad(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumSize(420, 150)
+        self.setMinimumSize(300, 150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         self.image = QImage(840, 300, QImage.Format.Format_ARGB32)
@@ -135,6 +135,7 @@ class DocumentsView(QWidget):
         left.addStretch(1)
         left_scroll = QScrollArea()
         left_scroll.setWidgetResizable(True)
+        left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         left_scroll.setFrameShape(QFrame.Shape.NoFrame)
         left_scroll.setWidget(left_host)
         layout.addWidget(left_scroll, 1)
@@ -202,6 +203,7 @@ class DocumentsView(QWidget):
         """The on-site record: legal representative, place, start and close, statement, witnesses, waivers."""
         self.record_box = QGroupBox()
         f = QFormLayout(self.record_box)
+        f.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.legal_rep, self.place = QLineEdit(), QLineEdit()
         self.legal_rep.setObjectName("legal_rep")
         self.place.setObjectName("place")
@@ -213,10 +215,11 @@ class DocumentsView(QWidget):
         times = QHBoxLayout()
         self.start_button, self.close_button = QPushButton(), QPushButton()
         self.times = QLabel()
+        self.times.setWordWrap(True)
         times.addWidget(self.start_button)
         times.addWidget(self.close_button)
-        times.addWidget(self.times, 1)
         f.addRow(self.record_labels[2], times)
+        f.addRow("", self.times)
         self.statement = QLineEdit()
         self.statement.setObjectName("statement")
         f.addRow(self.record_labels[3], self.statement)
@@ -226,23 +229,23 @@ class DocumentsView(QWidget):
             srow.addWidget(b)
         f.addRow("", srow)
         self.witness_edits: dict[str, QLineEdit] = {}
-        wrow = QHBoxLayout()
+        self.witness_labels: dict[str, QLabel] = {}
         for check in ("census", "stock", "records"):
             e = QLineEdit()
             e.setObjectName(f"witness_{check}")
             self.witness_edits[check] = e
-            wrow.addWidget(e)
+            self.witness_labels[check] = QLabel()
+            f.addRow(self.witness_labels[check], e)
         self.witness_save = QPushButton()
-        wrow.addWidget(self.witness_save)
-        f.addRow(self.record_labels[4], wrow)
+        f.addRow(self.record_labels[4], self.witness_save)
         self.waive_check, self.waive_reason, self.waive_button = QComboBox(), QLineEdit(), QPushButton()
         for check in ("census", "stock", "records"):
             self.waive_check.addItem("", check)
         vrow = QHBoxLayout()
         vrow.addWidget(self.waive_check)
         vrow.addWidget(self.waive_reason, 1)
-        vrow.addWidget(self.waive_button)
         f.addRow(self.record_labels[5], vrow)
+        f.addRow("", self.waive_button)
         self.checks_state = QLabel()
         self.checks_state.setWordWrap(True)
         f.addRow(self.checks_state)
@@ -425,7 +428,7 @@ class DocumentsView(QWidget):
         return self.ctx.tasks.run(work, title=_("Generate the PDF"), on_done=done, on_error=self._failed, parent=self)
 
     def sign(self):
-        from inspector.signing.sign import sign_pdf
+        from inspector.signing.sign import identity_for_key, sign_as
 
         actor = self.ctx.actor
         if actor is None or actor.key is None:
@@ -439,7 +442,8 @@ class DocumentsView(QWidget):
         def work(_progress):
             from inspector.reports.signoff import note_signature
 
-            result = sign_pdf(pdf, key.signer(), None)
+            signer = key.signer()
+            result = sign_as(pdf, signer, identity_for_key(pdf, signer))
             note_signature(engine, Path(result.out).read_bytes(), result.field, result.signer, actor=actor)
             return result
 
@@ -451,11 +455,11 @@ class DocumentsView(QWidget):
                                   parent=self)
 
     def verify(self):
-        from inspector.signing.keystore import configured_trust, keys_dir_for
+        from inspector.signing.trust import anchor_certificates
         from inspector.signing.verify import verify_pdf
 
         pdf = Path(self.pdf_path.text().strip())
-        trust = configured_trust(keys_dir_for(self.ctx.db_path))
+        trust = anchor_certificates(self.ctx.engine)
 
         def done(report) -> None:
             self.checks.clear()
@@ -465,7 +469,7 @@ class DocumentsView(QWidget):
                     mark=mark, field=s.field, signer=s.signer, time=s.signed_at or "", intact=_yes(s.intact),
                     trusted=_yes(s.trusted)))
             for p in report.problems:
-                self.checks.addItem(p)
+                self.checks.addItem(p.message)
             self.show_message(_("Every signature is intact and nothing changed after the last one.") if report.ok
                               else _("The signatures do NOT check out."), error=not report.ok)
             self.last_report = report
@@ -528,7 +532,7 @@ class DocumentsView(QWidget):
 
         self.record_box.setTitle(_("On-site inspection record"))
         for label, text in zip(self.record_labels, (_("Legal representative"), _("Place of inspection"),
-                                                    _("Time of inspection"), _("Statement of the inspected party"),
+                                                    _("Time of inspection"), _("Statement"),
                                                     _("Witnesses"), _("Waive a check"))):
             label.setText(text)
         self.details_save.setText(_("Save"))
@@ -538,10 +542,12 @@ class DocumentsView(QWidget):
         self.statement_save.setText(_("Save the statement"))
         self.no_objection.setText(_("No objection"))
         self.statement_refused.setText(_("Refused to state"))
-        for check, e in self.witness_edits.items():
-            e.setPlaceholderText(_(dict(census="Head nurse", stock="Pharmacist",
-                                        records="Medical records officer")[check]))
-        self.witness_save.setText(_("Save"))
+        from inspector.reports.appendices import WITNESS_LABELS
+
+        for check, label in self.witness_labels.items():
+            label.setText(_("Witness of the {check}").format(check=_(CHECK_LABELS[check])))
+            self.witness_edits[check].setPlaceholderText(_(WITNESS_LABELS[check]))
+        self.witness_save.setText(_("Save the witnesses"))
         for i in range(self.waive_check.count()):
             self.waive_check.setItemText(i, _(CHECK_LABELS[self.waive_check.itemData(i)]))
         self.waive_reason.setPlaceholderText(_("Why the team lead waives it"))

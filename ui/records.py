@@ -202,7 +202,9 @@ class RecordsView(QWidget):
         self.sample_info.setText(_("Sample of {n} from {pop} records, seed {seed}{strat} · reviewed {rev}, failed {failed}, amount {amount}").format(
             n=s.n, pop=s.population, seed=s.seed, strat=_(", stratified by department") if s.stratified else "",
             rev=reviewed, failed=failed, amount=f"{s.total_amount:,.2f}"))
-        self.sample_info.setToolTip(s.method)
+        from inspector.reports.wording import record_sample_text
+
+        self.sample_info.setToolTip(record_sample_text(s))
 
     def record(self, mdtrt_id: str):
         return next(r for r in self.summary.records if r.mdtrt_id == mdtrt_id)

@@ -215,7 +215,9 @@ class StockView(QWidget):
         counted = sum(1 for r in self.model.rows if r.counted is not None)
         self.sample_info.setText(_("Sample: {top} top by sales + {random} random (seed {seed}) + {added} added · counted {c} of {n}").format(
             top=len(s.top), random=len(s.random), seed=s.seed, added=len(s.added), c=counted, n=len(s.drugs)))
-        self.sample_info.setToolTip(s.method)
+        from inspector.reports.wording import stock_method
+
+        self.sample_info.setToolTip(stock_method(s.seed, len(s.top), len(s.random), None, len(s.added)))
 
     def refresh_stocking(self) -> None:
         """Stocking ratio per category (western, patent) against the bureau's minimum."""

@@ -359,7 +359,8 @@ def record_outcome(
 
             sha, _ev = add_evidence(engine, inspection_id, pic[0], filename=pic[1],
                                     caption=_("census {ward} bed {bed}: {outcome}").format(
-                                        ward=entry.ward_codg, bed=entry.bed, outcome=_(OUTCOME_LABELS[outcome])),
+                                        ward=entry.ward_name or entry.ward_codg, bed=entry.bed,
+                                        outcome=_(OUTCOME_LABELS[outcome])),
                                     captured_at=checked_at, actor=actor, device=device,
                                     attach_to={"type": "census", "ref": mdtrt_id}, conn=conn)
             payload["photo"] = sha

@@ -39,11 +39,13 @@ def run(argv: Sequence[str] | None = None, extra=()) -> int:
     import os
 
     from inspector.i18n import LANGUAGES, set_language
+    from inspector.tempfiles import exit_cleanly_on_signals
 
     if os.environ.get("INSPECTOR_LANG") in LANGUAGES:   # the CLI's language switch (default zh_CN)
         set_language(os.environ["INSPECTOR_LANG"])
     parser = build_parser(extra)
     args = parser.parse_args(argv)
+    exit_cleanly_on_signals()  # temporary files are removed on SIGTERM / SIGHUP too
     if not hasattr(args, "db"):
         args.db = None
     try:

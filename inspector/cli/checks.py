@@ -72,7 +72,11 @@ def cmd_stock(args) -> int:
         if args.format == "json":
             print_json({"seed": sample.seed, "method": sample.method, "rows": [asdict(r) for r in rows]})
         else:
-            print(_("seed {seed}; method: {method}").format(seed=sample.seed, method=sample.method))
+            from inspector.reports.wording import stock_sample_text
+
+            with engine.connect() as conn:
+                method = stock_sample_text(conn, iid)
+            print(_("seed {seed}; method: {method}").format(seed=sample.seed, method=method))
             _stock_table(rows)
         return 0
     if args.drug is not None:
@@ -170,13 +174,16 @@ def cmd_records(args) -> int:
     if stray:
         raise UserError(_("{flags} go with --mdtrt").format(flags=", ".join(stray)))
     if args.sample:
+        from inspector.reports.wording import record_sample_text
+
         s = rec.draw_sample(engine, iid, n=args.n, seed=args.seed, stratify=args.stratify, template=args.template,
                            actor=authenticated(args))
         if args.format == "json":
             print_json(_sample_json(s))
         else:
             print(_("seed {seed}; n {n} of {pop}; method: {method}; template {t}:{v}").format(
-                seed=s.seed, n=s.n, pop=s.population, method=s.method, t=s.template["name"], v=s.template["version"]))
+                seed=s.seed, n=s.n, pop=s.population, method=record_sample_text(s).rstrip("。."), t=s.template["name"],
+                v=s.template["version"]))
             for st in s.strata:
                 print(_("  department {d}: {k} of {p}").format(d=st["dept_codg"] or "-", k=st["n"], p=st["population"]))
             for i in s.ids:

@@ -1,11 +1,11 @@
 """`demo-central`: write the demo central database (SQLite, optionally copied to PostgreSQL)."""
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from inspector.i18n import _
 from inspector.progress import TextProgress
+from inspector.tempfiles import private_tempdir
 
 
 def register(sub, common) -> None:
@@ -29,8 +29,8 @@ def cmd_demo_central(args) -> int:
     if not args.out and not args.pg_url:
         raise UserError(_("give --out PATH, --pg-url URL, or both"))
     progress = TextProgress()
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(args.out) if args.out else Path(tmp) / "central.db"
+    with private_tempdir("central") as tmp:
+        out = Path(args.out) if args.out else tmp / "central.db"
         manifest = build_demo_central(out, seed=args.seed, scale=args.scale, progress=progress,
                                       overwrite=args.force)
         if args.pg_url:

@@ -1,4 +1,4 @@
-"""Document commands: `report`, `keys create-demo-ca|issue|import`, `sign`, `verify`."""
+"""Document commands: `report`, `keys create-demo-ca|issue|import`, `sign`, `verify`, `trust add|list|remove`."""
 from __future__ import annotations
 
 import sys
@@ -6,6 +6,7 @@ from pathlib import Path
 
 from inspector.cli.common import print_json, print_table
 from inspector.errors import UserError
+from inspector.i18n import _
 
 
 def register(sub, common) -> None:
@@ -21,35 +22,57 @@ def register(sub, common) -> None:
 
     keys = sub.add_parser("keys", help="signing keys: demo CA, issue, import")
     ksub = keys.add_subparsers(dest="keys_command", metavar="<keys command>", required=True)
-    k = ksub.add_parser("create-demo-ca", parents=[common], help="create a demo bureau CA in DIR")
+    k = ksub.add_parser("create-demo-ca", parents=[common],
+                        help="create a demo bureau CA in DIR (trusts nothing: `trust add DIR/ca.pem` does)")
     k.add_argument("--out", type=Path, required=True, metavar="DIR")
     k.add_argument("--name", default="Demo Medical Security Bureau CA", help="the CA's common name")
+    k.add_argument("--passphrase-file", type=Path, required=True, metavar="F",
+                   help="the passphrase that encrypts the CA's private key (at least 10 characters)")
     k.set_defaults(func=cmd_create_ca)
     k = ksub.add_parser("issue", help="issue an inspector's key and certificate from a demo CA")
     k.add_argument("--ca", type=Path, required=True, metavar="DIR")
+    k.add_argument("--ca-passphrase-file", type=Path, required=True, metavar="F",
+                   help="the passphrase of the CA's private key")
     k.add_argument("--name", required=True)
     k.add_argument("--cert-no", metavar="N", help="the inspector's enforcement certificate number")
     k.add_argument("--out", type=Path, required=True, metavar="FILE.p12")
-    k.add_argument("--passphrase-file", type=Path, required=True, metavar="F")
+    k.add_argument("--passphrase-file", type=Path, required=True, metavar="F",
+                   help="the new key's passphrase (at least 10 characters)")
     k.set_defaults(func=cmd_issue)
-    k = ksub.add_parser("import", parents=[common], help="import a PKCS#12 key (and trust its CA)")
+    k = ksub.add_parser("import", parents=[common], help="import a PKCS#12 key into the key directory")
     k.add_argument("file", type=Path, metavar="FILE.p12")
     k.add_argument("--passphrase-file", type=Path, required=True, metavar="F")
-    k.add_argument("--ca", type=Path, metavar="CA.pem", help="also trust this CA certificate for `verify`")
     k.set_defaults(func=cmd_import)
 
     p = sub.add_parser("sign", parents=[common],
-                       help="sign a PDF as the logged-in account, on your own signature line (incremental PAdES)")
+                       help="sign a report PDF as the logged-in account, on your own line (incremental PAdES)")
     p.add_argument("file", type=Path, metavar="FILE.pdf")
     p.add_argument("--out", type=Path, metavar="SIGNED.pdf", help="default: sign FILE.pdf in place")
+    p.add_argument("--key", metavar="KEY.p12",
+                   help="a PKCS#12 key outside the store (a .p12 file or an imported key's name) instead of the "
+                        "logged-in account's own key; it still signs only the line its certificate names")
+    p.add_argument("--passphrase-file", type=Path, metavar="F", help="with --key: the key's passphrase")
     p.set_defaults(func=cmd_sign)
 
-    p = sub.add_parser("verify", parents=[common], help="check every signature of a PDF")
+    p = sub.add_parser("verify", parents=[common],
+                       help="check a signed report: every declared line signed by its person, in order, trusted")
     p.add_argument("file", type=Path, metavar="FILE.pdf")
     p.add_argument("--trust", type=Path, action="append", default=[], metavar="CA.pem",
-                   help="trusted CA certificate (repeatable; default: the CAs configured in the key directory)")
+                   help="a trusted CA certificate (repeatable), in addition to the store's trust anchors")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_verify)
+
+    trust = sub.add_parser("trust", help="trust anchors: the CA certificates signatures must chain to")
+    tsub = trust.add_subparsers(dest="trust_command", metavar="<trust command>", required=True)
+    t = tsub.add_parser("add", parents=[common], help="trust a CA certificate (PEM or DER)")
+    t.add_argument("file", type=Path, metavar="CA.pem")
+    t.set_defaults(func=cmd_trust_add)
+    t = tsub.add_parser("list", parents=[common], help="list the trust anchors")
+    t.add_argument("--format", choices=["table", "json"], default="table")
+    t.set_defaults(func=cmd_trust_list)
+    t = tsub.add_parser("remove", parents=[common], help="stop trusting a CA (by its SHA-256, 8+ hex digits)")
+    t.add_argument("sha256", metavar="SHA256")
+    t.set_defaults(func=cmd_trust_remove)
 
 
 def cmd_report(args) -> int:
@@ -93,52 +116,90 @@ def cmd_report(args) -> int:
 
 
 def cmd_create_ca(args) -> int:
-    from inspector.signing.ca import create_demo_ca
-    from inspector.signing.keystore import add_trusted_ca, keys_dir_for
+    from inspector.signing.ca import create_demo_ca, read_passphrase_file
 
-    cert = create_demo_ca(args.out, name=args.name)
-    trusted = add_trusted_ca(keys_dir_for(args.db), cert)
-    print(f"demo CA written to {args.out} (certificate {cert}); `verify` now trusts it ({trusted})")
+    cert = create_demo_ca(args.out, read_passphrase_file(args.passphrase_file), name=args.name)
+    print(_("demo CA written to {dir} (certificate {cert}, private key encrypted). Nothing trusts it yet: "
+            "`trust add {cert}` makes it a trust anchor of the store").format(dir=args.out, cert=cert))
     return 0
 
 
 def cmd_issue(args) -> int:
     from inspector.signing.ca import issue_key, read_passphrase_file
 
-    issued = issue_key(args.ca, args.name, args.out, read_passphrase_file(args.passphrase_file), cert_no=args.cert_no)
-    print(f"issued {issued.path} for {issued.name}"
-          + (f" (certificate no. {issued.cert_no})" if issued.cert_no else "")
-          + f", valid until {issued.not_after:%Y-%m-%d}")
+    issued = issue_key(args.ca, args.name, args.out, read_passphrase_file(args.passphrase_file), cert_no=args.cert_no,
+                       ca_passphrase=read_passphrase_file(args.ca_passphrase_file))
+    print(_("issued {file} for {name} (certificate no. {cert_no}), valid until {date}").format(
+        file=issued.path, name=issued.name, cert_no=issued.cert_no or _("none"), date=f"{issued.not_after:%Y-%m-%d}"))
     return 0
 
 
 def cmd_import(args) -> int:
     from inspector.signing.ca import read_passphrase_file
-    from inspector.signing.keystore import add_trusted_ca, import_key, keys_dir_for
+    from inspector.signing.keystore import import_key, keys_dir_for
 
-    folder = keys_dir_for(args.db)
-    info = import_key(folder, args.file, read_passphrase_file(args.passphrase_file))
-    print(f"imported {info.name}" + (f" ({info.cert_no})" if info.cert_no else "")
-          + f", issued by {info.issuer}, valid until {info.not_after}: {info.path}")
-    if args.ca:
-        print(f"trusting {add_trusted_ca(folder, args.ca)}")
+    info = import_key(keys_dir_for(args.db), args.file, read_passphrase_file(args.passphrase_file))
+    print(_("imported {name} (certificate no. {cert_no}), issued by {issuer}, valid until {date}: {file}").format(
+        name=info.name, cert_no=info.cert_no or _("none"), issuer=info.issuer, date=info.not_after, file=info.path))
     return 0
 
 
 def cmd_sign(args) -> int:
     from inspector.cli.common import authenticated
-    from inspector.signing.sign import sign_pdf
+    from inspector.signing.sign import identity_for_key, load_signer, sign_as
 
     if not args.file.is_file():
-        raise UserError(f"{args.file}: no such file")
-    actor = authenticated(args, with_key=True)
-    if actor.key is None:
-        raise UserError(f"{actor.login} has no signing key in this store: "
-                        "`account set-key FILE.p12 --passphrase-file F` (as yourself) stores it")
-    result = sign_pdf(args.file, actor.key.signer(), None, out=args.out)
-    print(f"signed {result.out}: field {result.field} by {result.signer} at {result.signed_at.isoformat()}")
+        raise UserError(_("{file}: no such file").format(file=args.file))
+    if args.key:
+        from inspector.signing.ca import read_passphrase_file
+        from inspector.signing.keystore import keys_dir_for, resolve_key
+
+        if not args.passphrase_file:
+            raise UserError(_("--key needs --passphrase-file"))
+        signer = load_signer(resolve_key(args.key, keys_dir_for(args.db)), read_passphrase_file(args.passphrase_file))
+        actor = authenticated(args) if _store_has_accounts(args) else None
+    else:
+        actor = authenticated(args, with_key=True)
+        if actor.key is None:
+            raise UserError(_("{login} has no signing key yet: `account set-key FILE.p12 --passphrase-file F`")
+                            .format(login=actor.login))
+        signer = actor.key.signer()
+    identity = identity_for_key(args.file, signer)     # the line the key's own certificate names
+    if actor is not None and (identity.name, identity.cert_no) != (actor.display_name, actor.cert_no):
+        raise UserError(_("the key is {name}'s ({cert_no}): {login} signs only their own line").format(
+            name=identity.name, cert_no=identity.cert_no, login=actor.login))
+    result = sign_as(args.file, signer, identity, out=args.out)
+    print(_("signed {file}: line {field} by {signer} at {time}").format(
+        file=result.out, field=result.field, signer=result.signer, time=result.signed_at.isoformat()))
     _note_signature(args, result)
     return 0
+
+
+def _store_has_accounts(args) -> bool:
+    """Whether the store of --db (or the default one) exists and has accounts (then signing logs in)."""
+    from inspector.accounts import has_accounts
+    from inspector.cli.common import store
+    from inspector.db import StoreError, default_store_path
+
+    path = Path(args.db) if getattr(args, "db", None) else default_store_path()
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    try:
+        with store(args).connect() as conn:
+            return has_accounts(conn)
+    except StoreError:
+        return False
+
+
+def store_anchors(db: str | Path | None) -> list[bytes]:
+    """The trust anchors of the store named by --db (or $INSPECTOR_DB / the per-user store), if it exists."""
+    from inspector.db import default_store_path, open_store
+    from inspector.signing.trust import anchor_certificates
+
+    path = Path(db) if db else default_store_path()
+    if not path.is_file() or path.stat().st_size == 0:
+        return []
+    return anchor_certificates(open_store(path))
 
 
 def _note_signature(args, result) -> None:
@@ -146,33 +207,88 @@ def _note_signature(args, result) -> None:
     from inspector.db import default_store_path, open_store
     from inspector.reports.signoff import note_signature
 
+    from inspector.cli.common import store
+    from inspector.db import StoreError
+
     path = Path(args.db) if getattr(args, "db", None) else default_store_path()
     if not path.is_file():
         return
-    note_signature(open_store(path), Path(result.out).read_bytes(), result.field, result.signer,
-                   actor=getattr(args, "_actor", None))
+    try:
+        engine = store(args) if getattr(args, "db", None) else open_store(path)
+        note_signature(engine, Path(result.out).read_bytes(), result.field, result.signer,
+                       actor=getattr(args, "_actor", None))
+    except StoreError as exc:   # the signature is written; the store only follows it when it can be opened
+        print(_("note: the signature was not noted in the store ({why})").format(why=exc), file=sys.stderr)
 
 
 def cmd_verify(args) -> int:
-    from inspector.signing.keystore import configured_trust, keys_dir_for
     from inspector.signing.verify import verify_pdf
 
     if not args.file.is_file():
-        raise UserError(f"{args.file}: no such file")
-    trust = list(args.trust) or configured_trust(keys_dir_for(args.db))
+        raise UserError(_("{file}: no such file").format(file=args.file))
+    trust: list = list(args.trust) + store_anchors(args.db)
     report = verify_pdf(args.file, trust)
     if args.format == "json":
         print_json(report.to_json())
     else:
-        print_table(["field", "signer", "signed at", "intact", "trusted", "covers whole file"],
-                    [[s.field, s.signer, s.signed_at, _yes(s.intact), _yes(s.trusted), _yes(s.covers_whole_file)]
-                     for s in report.signatures])
+        print_table([_("line"), _("declared signer"), _("signed by"), _("signed at"), _("intact"), _("trusted")],
+                    _line_rows(report))
         for problem in report.problems:
-            print(f"problem: {problem}")
-        print("OK: every signature intact, nothing changed after the last one" if report.ok else "NOT OK")
+            print(_("problem: {message}").format(message=problem.message))
+        print(_("OK: every declared line is signed by its person, in order, with a trusted certificate, and "
+                "nothing changed after the last signature") if report.ok else _("NOT OK"))
     sys.stdout.flush()
     return 0 if report.ok else 1
 
 
+def _line_rows(report) -> list[list]:
+    by_field = {s.field: s for s in report.signatures}
+    rows = []
+    for line in report.lines:
+        s = by_field.pop(line.field, None)
+        rows.append([line.field, f"{line.name} ({line.cert_no})",
+                     f"{s.signer} ({s.cert_no or '-'})" if s else "", s.signed_at if s else "",
+                     _yes(s.intact) if s else "", _yes(s.trusted) if s else ""])
+    for s in by_field.values():
+        rows.append([s.field, "", f"{s.signer} ({s.cert_no or '-'})", s.signed_at, _yes(s.intact), _yes(s.trusted)])
+    return rows
+
+
+def cmd_trust_add(args) -> int:
+    from inspector.cli.common import store
+    from inspector.signing.trust import add_anchor
+
+    anchor = add_anchor(store(args), args.file)
+    print(_("trust anchor {cn} (SHA-256 {sha}), valid until {date}").format(
+        cn=anchor.common_name, sha=anchor.sha256, date=f"{anchor.not_after:%Y-%m-%d}"))
+    return 0
+
+
+def cmd_trust_list(args) -> int:
+    from inspector.cli.common import store
+    from inspector.signing.trust import list_anchors
+
+    anchors = list_anchors(store(args))
+    if args.format == "json":
+        print_json([a.as_dict() for a in anchors])
+        return 0
+    if not anchors:
+        print(_("no trust anchor: `verify` refuses every signature until `trust add CA.pem`"))
+        return 0
+    print_table([_("SHA-256"), _("CA"), _("valid until"), _("added at"), _("added by")],
+                [[a.sha256[:16], a.common_name, f"{a.not_after:%Y-%m-%d}", f"{a.added_at:%Y-%m-%d %H:%M}", a.added_by]
+                 for a in anchors])
+    return 0
+
+
+def cmd_trust_remove(args) -> int:
+    from inspector.cli.common import store
+    from inspector.signing.trust import remove_anchor
+
+    anchor = remove_anchor(store(args), args.sha256)
+    print(_("no longer trusted: {cn} (SHA-256 {sha})").format(cn=anchor.common_name, sha=anchor.sha256))
+    return 0
+
+
 def _yes(flag: bool) -> str:
-    return "yes" if flag else "no"
+    return _("yes") if flag else _("no")

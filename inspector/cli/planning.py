@@ -1,4 +1,5 @@
-"""Planning commands: `rank` (region-wide risk ranking on the central database)."""
+"""Planning commands: `rank` (region-wide risk ranking on the central database) and `plan draw`
+(the random draw of institutions and inspectors)."""
 from __future__ import annotations
 
 import sys
@@ -20,6 +21,31 @@ def register(sub, common) -> None:
     p.add_argument("--format", choices=["table", "json", "xlsx"], default="table")
     p.add_argument("--out", metavar="FILE", help="write to FILE (required for xlsx)")
     p.set_defaults(func=cmd_rank)
+
+    p = sub.add_parser("plan", parents=[common], help="plan draw: draw institutions and inspector teams at random (双随机)")
+    p.add_argument("action", choices=["draw"])
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--institutions", metavar="FILE", help="institutions pool (CSV or xlsx with its publication time)")
+    src.add_argument("--ranking", metavar="FILE", help="a published ranking (rank --format json plus \"published_at\")")
+    p.add_argument("--inspectors", required=True, metavar="FILE", help="inspectors pool (CSV or xlsx)")
+    p.add_argument("--n", type=int, required=True, metavar="N", help="institutions to draw")
+    p.add_argument("--team-size", type=int, required=True, metavar="K", help="inspectors per institution")
+    p.add_argument("--seed", required=True, metavar="S", help="the public random value chosen after the pools were published")
+    p.add_argument("--seed-time", required=True, metavar="'YYYY-MM-DD HH:MM:SS'",
+                   help="when the seed was chosen or published (must be after every pool's publication)")
+    p.add_argument("--weighted", action="store_true", help="weight institutions by the ranking's leads per 10,000 yuan")
+    p.add_argument("--out", metavar="DIR", help="write plan.pdf, plan.xlsx and plan.json into DIR")
+    p.add_argument("--drawn-by", metavar="NAME", default="", help="name on the first signature line")
+    p.add_argument("--witness", metavar="NAME", default="", help="name on the second signature line")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("credit", parents=[common],
+                       help="credit deductions, scores and grades from an inspection's approved findings")
+    p.add_argument("--inspection", type=int, required=True, metavar="ID")
+    p.add_argument("--table", metavar="FILE", help="deduction table (default: resources/credit/deductions-v1.toml)")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_credit)
 
 
 def cmd_rank(args) -> int:
@@ -51,4 +77,66 @@ def cmd_rank(args) -> int:
     print(_("Risk ranking, window {start} to {end}, visit time {v}").format(
         start=d0, end=d1, v=ranking.visit_time.strftime("%Y-%m-%d %H:%M:%S")))
     print_table(headers(ranking), table)
+    return 0
+
+
+def cmd_plan(args) -> int:
+    import json
+
+    from inspector.planning.documents import REASON_TEXT, RULE_TEXT, algorithm_text, render_plan_pdf, write_plan_xlsx
+    from inspector.planning.draw import draw_plan, plan_json
+
+    seed_time = parse_timestamp(args.seed_time, "--seed-time")
+    plan = draw_plan(Path(args.ranking or args.institutions), Path(args.inspectors), n=args.n, team_size=args.team_size,
+                     seed=args.seed, seed_time=seed_time, weighted=args.weighted, ranking=bool(args.ranking))
+    doc = plan_json(plan)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        render_plan_pdf(plan, out / "plan.pdf", {"plan_drawer": args.drawn_by, "plan_witness": args.witness})
+        write_plan_xlsx(plan, out / "plan.xlsx")
+        (out / "plan.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if args.format == "json":
+        print_json(doc)
+        return 0
+    print(_("Seed: {seed}    chosen at: {seed_time}    drawn at: {drawn_at}").format(
+        seed=doc["seed"], seed_time=doc["seed_time"], drawn_at=doc["drawn_at"]))
+    for pool in (plan.institutions_pool, plan.inspectors_pool):
+        print(_("Pool {file}: published {published}, {rows} rows, SHA-256 {sha}").format(
+            file=pool.name, published=pool.published_at.strftime("%Y-%m-%d %H:%M:%S"), rows=len(pool.rows), sha=pool.sha256))
+    print(_("Algorithm") + ": " + algorithm_text(plan))
+    print_table([_("No."), _("Institution code"), _("Institution name"), _("Team"), _("District rule")],
+                [[d.order, d.institution.code, d.institution.name,
+                  "、".join(f"{p.name}（{p.inspector_id}）" for p in d.team), _(RULE_TEXT[d.district_rule])]
+                 for d in plan.draws])
+    conflicts = [[d.institution.code, f"{c.name}（{c.inspector_id}）", _(REASON_TEXT[c.reason])]
+                 for d in plan.draws for c in d.conflicts]
+    if conflicts:
+        print(_("Conflicts excluded"))
+        print_table([_("Institution code"), _("Excluded inspector"), _("Reason")], conflicts)
+    if args.out:
+        print(_("plan written to {dir} (plan.pdf, plan.xlsx, plan.json)").format(dir=args.out))
+    return 0
+
+
+def cmd_credit(args) -> int:
+    from inspector.cli.common import store
+    from inspector.credit import credit_for_inspection, credit_json, load_table
+
+    table = load_table(Path(args.table) if args.table else None)
+    doc = credit_json(credit_for_inspection(store(args), args.inspection, table))
+    if args.format == "json":
+        print_json(doc)
+        return 0
+    print(_("Deduction table {version} (SHA-256 {sha})").format(version=doc["table"]["version"], sha=doc["table"]["sha256"]))
+    for title, accounts in ((_("Institution"), [doc["institution"]]), (_("Doctors"), doc["doctors"])):
+        print(title)
+        if not accounts:
+            print("  " + _("None."))
+        for a in accounts:
+            print(_("{code} {name}: base {base}, deducted {deducted}, score {score}, grade {grade} ({grade_name})").format(**a))
+            print_table([_("Finding no."), _("Deduction rule"), _("Amount involved"), _("Points deducted")],
+                        [[d["finding_no"], f"{d['rule']} {d['rule_name']}", d["amount"],
+                          d["points"] + (_(" (repeat no. {n})").format(n=d["repeat"]) if d["repeat"] > 1 else "")]
+                         for d in a["deductions"]])
     return 0

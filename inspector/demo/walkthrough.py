@@ -150,9 +150,11 @@ def run_walkthrough(engine: Engine, central: Path, inspection_id: int, actors: d
     for i, bed in enumerate(beds):
         when = at(5 + 2 * i)
         if absent and bed.mdtrt_id == absent["mdtrt_id"]:
+            from inspector.reports.sample import sample_photo
+
             record_outcome(engine, inspection_id, bed.mdtrt_id, "absent", checked_at=when, staff_on_duty=staff,
                            note=_("bed empty, no leave slip; the ward nurse could not say where the patient is"),
-                           actor=first)
+                           photo=sample_photo(7), actor=first)
         elif bed.leave_covers_v:
             record_outcome(engine, inspection_id, bed.mdtrt_id, "on_leave", checked_at=when, staff_on_duty=staff,
                            note=_("away on leave recorded in the leave register"), actor=first)
@@ -219,7 +221,8 @@ def run_walkthrough(engine: Engine, central: Path, inspection_id: int, actors: d
     )
 
 
-DEMO_PASSPHRASE = b"demo-passphrase"
+DEMO_PASSPHRASE = b"demo-passphrase"          # the demo keys' passphrase (a demo only)
+DEMO_CA_PASSPHRASE = b"demo-ca-passphrase"    # the demo CA key's passphrase (a demo only)
 
 
 def demo_hand_signature_png() -> bytes:
@@ -249,15 +252,13 @@ class SignedReport:
 
 
 def demo_keys(engine: Engine, workdir: Path, actors: dict[str, Actor]) -> Path:
-    """A demo CA at `workdir/demo-ca/ca.pem` and a key from it for every demo account that has none,
-    stored in the store under the account's password. Returns the CA certificate."""
+    """The demo CA at `workdir/demo-ca/ca.pem` (its key encrypted) and a key from it for every demo
+    account that has none, stored in the store under the account's password. Returns ca.pem."""
     from inspector.accounts import list_accounts, read_password_file, set_account_key
-    from inspector.signing.ca import create_demo_ca, issue_key
+    from inspector.signing.ca import issue_key
 
     ca_dir = workdir / "demo-ca"
-    ca_cert = ca_dir / "ca.pem"
-    if not ca_cert.exists():
-        ca_cert = create_demo_ca(ca_dir)
+    ca_cert = _demo_ca(ca_dir, workdir / "keys")
     with engine.connect() as conn:
         have_key = {a.login for a in list_accounts(conn) if a.has_key}
     for login, actor in actors.items():
@@ -266,25 +267,29 @@ def demo_keys(engine: Engine, workdir: Path, actors: dict[str, Actor]) -> Path:
         password = read_password_file(workdir / "passwords" / f"{login}.txt")
         p12 = workdir / "keys" / f"{actor.cert_no}.p12"
         p12.parent.mkdir(parents=True, exist_ok=True)
-        issue_key(ca_dir, actor.display_name, p12, DEMO_PASSPHRASE, cert_no=actor.cert_no)
+        issue_key(ca_dir, actor.display_name, p12, DEMO_PASSPHRASE, cert_no=actor.cert_no,
+                  ca_passphrase=DEMO_CA_PASSPHRASE)
         set_account_key(engine, actor, password, p12.read_bytes(), DEMO_PASSPHRASE)
         p12.unlink()          # the key now lives in the store only
     return ca_cert
 
 
 def sign_demo_report(engine: Engine, inspection_id: int, workdir: Path, actors: dict[str, Actor]) -> SignedReport:
-    """Representative's hand signature, the PDF (approved: the lead approved every finding), then each
-    inspector's and the lead's PAdES signature, each with their own key unlocked by their own login,
-    and the verification of the result."""
+    """The demo CA (demo-data/demo-ca/ca.pem) as the store's trust anchor, the representative's hand
+    signature, the PDF (approved: the lead approved every finding), then each inspector's and the
+    lead's PAdES signature, each with their own key unlocked by their own login, and the verification
+    of the result against the store's anchors."""
     from inspector.accounts import authenticate, read_password_file
     from inspector.onsite import read_onsite
     from inspector.reports.produce import produce_report
     from inspector.reports.signoff import note_signature, record_hand_signature, set_representative
-    from inspector.signing.sign import sign_pdf
+    from inspector.signing.sign import identity_for_key, sign_as
+    from inspector.signing.trust import add_anchor, anchor_certificates
     from inspector.signing.verify import verify_pdf
 
     lead = demo_actor(actors, "lead")
     ca_cert = demo_keys(engine, workdir, actors)
+    add_anchor(engine, ca_cert, actor=lead.login)      # as `trust add demo-data/demo-ca/ca.pem` does
     set_representative(engine, inspection_id, "刘志明", "副院长兼医保办主任", actor=lead)
     with engine.connect() as conn:
         closed = read_onsite(conn, inspection_id).closed_at
@@ -298,12 +303,30 @@ def sign_demo_report(engine: Engine, inspection_id: int, workdir: Path, actors: 
     # inspectors first, the team lead countersigns last; each logs in to unlock their own key
     for name, _cert_no, _role in sorted(DEMO_TEAM, key=lambda m: m[2] == "lead"):
         login = DEMO_LOGINS[name]
-        signer = authenticate(engine, login, read_password_file(workdir / "passwords" / f"{login}.txt"),
+        person = authenticate(engine, login, read_password_file(workdir / "passwords" / f"{login}.txt"),
                               with_key=True)
-        result = sign_pdf(current, signer.key.signer(), None, out=signed)
-        note_signature(engine, signed.read_bytes(), result.field, result.signer, actor=signer)
+        signer = person.key.signer()
+        result = sign_as(current, signer, identity_for_key(current, signer), out=signed)
+        note_signature(engine, signed.read_bytes(), result.field, result.signer, actor=person)
         current = signed
-    return SignedReport(pdf, signed, info.pages, verify_pdf(signed, [ca_cert]), ca_cert)
+    return SignedReport(pdf, signed, info.pages, verify_pdf(signed, anchor_certificates(engine)), ca_cert)
+
+
+def _demo_ca(ca_dir: Path, keys_dir: Path) -> Path:
+    """The demo CA certificate; a CA left by an older demo (key not encrypted) is replaced with its keys."""
+    import shutil
+
+    from inspector.errors import UserError
+    from inspector.signing.ca import create_demo_ca, load_ca
+
+    if (ca_dir / "ca.pem").exists():
+        try:
+            load_ca(ca_dir, DEMO_CA_PASSPHRASE)
+            return ca_dir / "ca.pem"
+        except UserError:
+            shutil.rmtree(ca_dir)
+            shutil.rmtree(keys_dir, ignore_errors=True)
+    return create_demo_ca(ca_dir, DEMO_CA_PASSPHRASE)
 
 
 def upload_demo_package(engine: Engine, inspection_id: int, report: SignedReport, central: Path,
@@ -311,6 +334,6 @@ def upload_demo_package(engine: Engine, inspection_id: int, report: SignedReport
     """Queue the signed package and send it to the demo central's insp_upload (read back, checked)."""
     from inspector.upload import queue_package, upload_packages
 
-    package = queue_package(engine, inspection_id, report.signed_pdf, trust=[report.ca_cert], actor=actor)
+    package = queue_package(engine, inspection_id, report.signed_pdf, actor=actor)
     statuses = upload_packages(engine, f"sqlite:///{central}", inspection_id=inspection_id, actor=actor)
     return next(s for s in statuses if s.package.upload_id == package.upload_id)

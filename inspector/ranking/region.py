@@ -66,6 +66,8 @@ class Ranking:
     seconds: float = 0.0
 
 
+WORK_MEM = "64MB"
+
 FUND_SQL = {
     "sqlite": "SELECT fixmedins_code, SUM(CAST(round(hifp_pay * 100) AS INTEGER)) FROM setl "
               "WHERE setl_time >= :w0 AND setl_time < :w1 GROUP BY fixmedins_code",
@@ -119,6 +121,10 @@ def rank_region(central_url: str, date_from: date, date_to: date, visit_time: da
     started = time.perf_counter()
     with CentralSource(central_url) as source:
         dialect = source.dialect
+        if dialect == "postgresql":   # times cast to text read 'YYYY-MM-DD HH:MM:SS' (central_sql._select_list)
+            source.fetchall("SELECT set_config('DateStyle', 'ISO, YMD', true)")
+            # Room for the rules' sorts and hashes of one institution's window (session-local).
+            source.fetchall("SELECT set_config('work_mem', %(wm)s, true)", {"wm": WORK_MEM})
         base = window_params(SliceWindow("", date_from, date_to, visit_time), prefix="")
         institutions = _rows(source, "SELECT fixmedins_code, fixmedins_name FROM fixmedins ORDER BY fixmedins_code", {})
         institutions.sort(key=lambda r: r[0].encode())

@@ -110,6 +110,10 @@ def appendices_story(data: ReportData, st: dict) -> list[Flowable]:
             story.append(witness_line(data, check, st))
     story += [PageBreak(), para(_("Appendix 5: Evidence photos"), st["h1"])]
     story += photo_grid(data.photos, st) if data.photos else [para(_("None."), st["body"])]
+    if data.credit is not None:
+        from inspector.credit.appendix import credit_story
+
+        story += [PageBreak()] + credit_story(data.credit, st)
     return story
 
 
@@ -163,7 +167,7 @@ def photo_grid(photos: list[EvidencePhoto], st: dict) -> list[Flowable]:
         caption = [
             para(_("Photo {n}: {caption}").format(n=n, caption=photo.caption), st["cell"]),
             para(_("Taken {time} by {author}").format(time=fmt_time(photo.captured_at), author=photo.author), st["cell"]),
-            para("SHA-256: " + (photo.sha256 or hashlib.sha256(original).hexdigest()), st["mono"]),
+            para("SHA-256:\n" + (photo.sha256 or hashlib.sha256(original).hexdigest()), st["mono"]),
         ]
         cells.append([img, Spacer(1, 1.5 * mm)] + caption)  # type: ignore[arg-type]
     rows = [cells[i:i + 2] + ([""] if len(cells[i:i + 2]) == 1 else []) for i in range(0, len(cells), 2)]

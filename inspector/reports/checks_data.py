@@ -174,7 +174,8 @@ def record_rows(conn: Connection, inspection_id: int) -> tuple[list[RecordReview
     lines = [_("Sample: {method}").format(method=records_method(s.seed, s.n, s.population, s.stratified, s.strata,
                                                                depts)),
              _("Checklist {name}, version {version}; amount of failed records {amount}.").format(
-                 name=s.template.get("name", ""), version=s.template.get("version", ""),
+                 name=_("default") if s.template.get("name") == "default" else s.template.get("name", ""),
+                 version=s.template.get("version", ""),
                  amount=f"{s.total_amount:,.2f}")]
     return rows, lines
 

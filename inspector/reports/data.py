@@ -16,6 +16,7 @@ from inspector.models import SnapFixmedins
 from inspector.reports.model import ROLE_INSPECTOR, ROLE_LEAD, EvidencePhoto, ReportData, TeamMember
 from inspector.reports.signoff import read_signoff
 from inspector.settings import effective_settings
+from inspector.signing.trust import anchor_certificates
 
 ON_SITE_PREFIXES = ("census.", "stock.", "records.", "lead.", "evidence.", "finding.", "onsite.")
 
@@ -113,11 +114,12 @@ def census_period_text(first: datetime, last: datetime) -> str:
 
 def lead_verification(conn: Connection, inspection_id: int) -> str:
     """The lead-verification line: how many leads, how many confirmed and dismissed (empty when none decided)."""
+    from inspector.errors import UserError
     from inspector.screening.leads import list_leads
 
     try:
         leads = list_leads(conn.engine, inspection_id)
-    except Exception:  # noqa: BLE001 - an inspection never screened has no leads to verify
+    except UserError:          # no synced data: no leads to verify
         return ""
     confirmed = sum(1 for x in leads if x.status == "confirmed")
     dismissed = sum(1 for x in leads if x.status == "dismissed")
@@ -158,13 +160,25 @@ def build_report_data(session: Session, inspection_id: int) -> ReportData:
         approved=signoff.approved_by is not None,
         hand_signature=signoff.hand_signature,
         generated_at=datetime.now().replace(microsecond=0),
+        trust_anchors=tuple(anchor_certificates(conn)),
         legal_rep=onsite.legal_rep, place=onsite.place, record_closed=onsite.closed_at is not None,
         statement=statement_text(onsite), witnesses=dict(onsite.witnesses),
     )
     data.settings["snapshot"] = _("snapshot version {v} of extract {extract}").format(v=snap.version,
                                                                                      extract=snap.extract_id)
     add_check_results(data, session, inspection_id, signoff_approved=signoff.approved_by is not None)
+    data.credit = credit_appendix_data(conn, insp.fixmedins_code, data.institution_name, snap.id, inspection_id)
     return data
+
+
+def credit_appendix_data(conn: Connection, code: str, name: str, snapshot_id: int, inspection_id: int) -> dict[str, Any]:
+    """The credit deductions of the approved findings (inspector.credit), for the appendix."""
+    from inspector.credit import credit_json, load_table, score_findings
+    from inspector.credit.scoring import snapshot_doctors
+    from inspector.findings.lifecycle import fold_findings
+
+    return credit_json(score_findings(fold_findings(conn, inspection_id), load_table(), code, name,
+                                      snapshot_doctors(conn, snapshot_id)))
 
 
 def add_check_results(data: ReportData, session: Session, inspection_id: int, *, signoff_approved: bool) -> None:

@@ -159,6 +159,7 @@ class ReportData:
     approved: bool = False
     hand_signature: HandSignature | None = None
     generated_at: datetime | None = None
+    trust_anchors: tuple[bytes, ...] = ()         # DER CA certificates the signers' keys must chain to
     unfinished: list[str] = field(default_factory=list)   # required checks neither finished nor waived
     legal_rep: str = ""                                   # 法定代表人
     place: str = ""                                       # 检查地点
@@ -166,6 +167,7 @@ class ReportData:
     statement: str = ""                                   # 陈述、申辩意见 as the record shows it ("" = none yet)
     handling: list[str] = field(default_factory=list)     # 处理意见, one per finding
     witnesses: dict[str, dict[str, str]] = field(default_factory=dict)   # check -> {name, title}
+    credit: dict[str, Any] | None = None          # inspector.credit.credit_json of the approved findings
 
     @property
     def inspectors(self) -> list[TeamMember]:

@@ -2,13 +2,13 @@
 
 The PDF is laid out with reportlab platypus in the embedded CJK font; afterwards pyHanko adds
 one empty signature field per team member on their signature line (inspectors first, lead
-last) and records in the catalog who is meant to sign which field, so `sign` can find the
-signer's line and enforce the order.
+last), each with seed values (certificate constraints on subject and issuer) and a FieldMDP
+lock, and declares in the catalog who signs which field (inspector/signing/lines.py), so `sign`
+finds the signer's line and `verify` checks the signatures against the declaration.
 """
 from __future__ import annotations
 
 import io
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -26,8 +26,9 @@ from inspector.reports.fonts import FONT_NAME, styles
 from inspector.reports.layout import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZE, PageDecor, numbered_canvas
 from inspector.reports.model import RenderInfo, ReportData, SignatureField
 from inspector.reports.record import record_story
+from inspector.signing.lines import LINES_KEY, encode_lines, plan_lines
 
-SIGNATURE_LINES_KEY = "/InspectorSignatureLines"
+SIGNATURE_LINES_KEY = LINES_KEY
 
 
 def render_report(data: ReportData, out: Path, progress: Progress | None = None) -> RenderInfo:
@@ -58,23 +59,27 @@ def render_report(data: ReportData, out: Path, progress: Progress | None = None)
     if progress:
         progress.check()
         progress.set_status(_("Adding signature fields"))
-    pdf = add_signature_fields(buf.getvalue(), registry)
+    pdf = add_signature_fields(buf.getvalue(), registry, issuers=data.trust_anchors)
     write_atomically(Path(out), pdf)
     return RenderInfo(pages=doc.page, signature_fields=list(registry))
 
 
-def add_signature_fields(pdf: bytes, fields: list[SignatureField]) -> bytes:
-    """Append the empty signature fields and the catalog entry naming who signs which."""
+def add_signature_fields(pdf: bytes, fields: list[SignatureField], issuers: tuple[bytes, ...] = ()) -> bytes:
+    """Append the empty signature fields (seed values, locks) and the catalog entry naming who signs which.
+
+    `issuers` are the DER certificates of the store's trust anchors: a signer's certificate must
+    chain to one of them (seed value /Issuer); none given leaves the issuer unconstrained.
+    """
     if not fields:
         return pdf
+    from inspector.signing.fields import line_field_spec
+
+    lines = plan_lines([(f.name, f.role, f.signer_name, f.cert_no) for f in fields])
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    for f in fields:
+    for f, line in zip(fields, lines):
         box = tuple(int(round(v)) for v in f.rect)
-        append_signature_field(writer, SigFieldSpec(
-            sig_field_name=f.name, on_page=f.page, box=box,  # type: ignore[arg-type]
-            readable_field_name=f"{f.signer_name} {f.cert_no}"))
-    plan = [{"field": f.name, "role": f.role, "name": f.signer_name, "cert_no": f.cert_no} for f in fields]
-    writer.root[SIGNATURE_LINES_KEY] = generic.TextStringObject(json.dumps(plan, ensure_ascii=False))
+        append_signature_field(writer, line_field_spec(line, lines, page=f.page, box=box, issuers=issuers))
+    writer.root[generic.NameObject(LINES_KEY)] = generic.TextStringObject(encode_lines(lines))
     writer.update_root()
     out = io.BytesIO()
     writer.write(out)

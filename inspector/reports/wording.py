@@ -46,8 +46,13 @@ def quantity(value: Decimal | None) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def stock_method(seed: int, top: int, random_n: int, others: int, added: int = 0) -> str:
+def stock_method(seed: int, top: int, random_n: int, others: int | None, added: int = 0) -> str:
     """How the stock sample was drawn, in words anyone can redo."""
+    if others is None:
+        text = _("The {top} drugs with the highest sales amount in the review window (equal amounts by drug code), "
+                 "plus {n} drugs drawn by simple random sampling with random seed {seed} from the other drugs "
+                 "of the drug ledgers sorted by drug code").format(top=top, n=random_n, seed=seed)
+        return text + (_("; {n} drugs added by the inspectors").format(n=added) if added else "") + _(".")
     text = _("The {top} drugs with the highest sales amount in the review window (equal amounts by drug code), "
              "plus {n} drugs drawn by simple random sampling with random seed {seed} from the other {others} drugs "
              "of the drug ledgers sorted by drug code").format(top=top, n=random_n, seed=seed, others=others)
@@ -196,3 +201,20 @@ _TIMESTAMP = re.compile(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}(?::\d{2})?)")
 def keep_together(text: str) -> str:
     """Join a date and its time with a no-break space so a line never breaks inside a timestamp."""
     return _TIMESTAMP.sub("\\1\u00a0\\2", text)
+
+
+def stock_sample_text(conn: Any, inspection_id: int) -> str:
+    """The drawn stock sample's method in words ('' before a draw)."""
+    from inspector.checks.context import check_context
+    from inspector.checks.stock import current_sample, ledger_drugs
+
+    s = current_sample(conn, inspection_id)
+    if s is None:
+        return ""
+    others = len(ledger_drugs(conn, check_context(conn, inspection_id).snapshot_id)) - len(s.top)
+    return stock_method(s.seed, len(s.top), len(s.random), others, len(s.added))
+
+
+def record_sample_text(sample: Any) -> str:
+    """A record sample's (or summary's) method in words."""
+    return records_method(sample.seed, sample.n, sample.population, sample.stratified, sample.strata)

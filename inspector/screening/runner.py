@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, select
 
 from inspector.coltypes import TIMESTAMP_FORMAT, to_scaled
-from inspector.db import write_transaction
+from inspector.db import OPERATIONAL_ERRORS, write_transaction
 from inspector.errors import UserError
 from inspector.events import append_event
 from inspector.models import Inspection, Snapshot
@@ -103,7 +102,7 @@ def run_screening(engine: Engine, inspection_id: int, progress: Progress | None 
         dbapi.set_progress_handler(lambda: 1 if progress.is_cancelled() else 0, 200_000)
         try:
             leads, seconds = screen_snapshot(conn, ctx, selected)
-        except sqlite3.OperationalError as exc:
+        except OPERATIONAL_ERRORS as exc:
             if progress.is_cancelled() and "interrupt" in str(exc):
                 raise Cancelled() from None
             raise

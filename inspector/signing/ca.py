@@ -1,8 +1,9 @@
 """A demo bureau CA and inspectors' keys issued from it (PKCS#12 with passphrase).
 
 Real deployments import keys issued by the bureau's own CA (`keys import`); the demo CA lets
-a team try the whole signing flow. The CA's private key is written unencrypted (file mode 0600)
-because it is a demo.
+a team try the whole signing flow. The CA's private key is encrypted with its passphrase
+(PKCS#8, file mode 0600). Key and CA passphrases have at least MIN_PASSPHRASE_CHARS characters.
+Creating a CA trusts nothing: `trust add ca.pem` does that, explicitly.
 """
 from __future__ import annotations
 
@@ -18,10 +19,23 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from inspector.errors import UserError
+from inspector.i18n import _
 
 CA_CERT_FILE = "ca.pem"
 CA_KEY_FILE = "ca-key.pem"
 KEY_BITS = 2048
+MIN_PASSPHRASE_CHARS = 10
+
+
+def check_passphrase(passphrase: bytes, what: str) -> None:
+    """Refuse a passphrase shorter than MIN_PASSPHRASE_CHARS characters (UserError naming `what`)."""
+    try:
+        n = len(passphrase.decode("utf-8"))
+    except UnicodeDecodeError:
+        n = len(passphrase)
+    if n < MIN_PASSPHRASE_CHARS:
+        raise UserError(_("{what}: the passphrase has {n} characters; at least {min} are needed").format(
+            what=what, n=n, min=MIN_PASSPHRASE_CHARS))
 
 
 @dataclass(frozen=True)
@@ -42,11 +56,13 @@ def _write_private(path: Path, data: bytes) -> None:
         f.write(data)
 
 
-def create_demo_ca(out_dir: Path, name: str = "Demo Medical Security Bureau CA", years: int = 10) -> Path:
-    """Create a self-signed demo CA in `out_dir` (ca.pem, ca-key.pem); return the certificate path."""
+def create_demo_ca(out_dir: Path, passphrase: bytes, name: str = "Demo Medical Security Bureau CA",
+                   years: int = 10) -> Path:
+    """Create a self-signed demo CA in `out_dir` (ca.pem, ca-key.pem encrypted with `passphrase`); return ca.pem."""
     out_dir = Path(out_dir)
+    check_passphrase(passphrase, _("the demo CA's key"))
     if (out_dir / CA_KEY_FILE).exists():
-        raise UserError(f"{out_dir / CA_KEY_FILE} already exists: not overwriting a CA")
+        raise UserError(_("{file} already exists: not overwriting a CA").format(file=out_dir / CA_KEY_FILE))
     key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
     subject = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
@@ -68,32 +84,37 @@ def create_demo_ca(out_dir: Path, name: str = "Demo Medical Security Bureau CA",
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_private(out_dir / CA_KEY_FILE, key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(passphrase)))
     (out_dir / CA_CERT_FILE).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return out_dir / CA_CERT_FILE
 
 
-def load_ca(ca_dir: Path) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
-    """The demo CA's certificate and key from `ca_dir`."""
+def load_ca(ca_dir: Path, passphrase: bytes) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
+    """The demo CA's certificate and key from `ca_dir`, the key unlocked with `passphrase`."""
     ca_dir = Path(ca_dir)
     try:
         cert = x509.load_pem_x509_certificate((ca_dir / CA_CERT_FILE).read_bytes())
-        key = serialization.load_pem_private_key((ca_dir / CA_KEY_FILE).read_bytes(), password=None)
+        key_pem = (ca_dir / CA_KEY_FILE).read_bytes()
     except FileNotFoundError as exc:
-        raise UserError(f"{ca_dir}: not a CA directory ({exc.filename} missing); run `keys create-demo-ca`") from None
+        raise UserError(_("{dir}: not a CA directory ({file} missing); run `keys create-demo-ca`").format(
+            dir=ca_dir, file=exc.filename)) from None
+    try:
+        key = serialization.load_pem_private_key(key_pem, password=passphrase)
+    except (ValueError, TypeError):
+        raise UserError(_("{file}: the CA passphrase is wrong, or the key is damaged").format(
+            file=ca_dir / CA_KEY_FILE)) from None
     if not isinstance(key, rsa.RSAPrivateKey):
-        raise UserError(f"{ca_dir / CA_KEY_FILE}: expected an RSA key")
+        raise UserError(_("{file}: expected an RSA key").format(file=ca_dir / CA_KEY_FILE))
     return cert, key
 
 
 def issue_key(ca_dir: Path, name: str, out: Path, passphrase: bytes, cert_no: str | None = None,
-              years: int = 3) -> IssuedKey:
+              years: int = 3, *, ca_passphrase: bytes) -> IssuedKey:
     """Issue an inspector's signing key and certificate from the demo CA as a PKCS#12 file."""
     if not name.strip():
-        raise UserError("keys issue: --name must not be empty")
-    if not passphrase:
-        raise UserError("keys issue: the passphrase must not be empty")
-    ca_cert, ca_key = load_ca(ca_dir)
+        raise UserError(_("keys issue: --name must not be empty"))
+    check_passphrase(passphrase, _("the key {file}").format(file=out))
+    ca_cert, ca_key = load_ca(ca_dir, ca_passphrase)
     key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
              x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Demo Medical Security Bureau"),
@@ -138,8 +159,8 @@ def read_passphrase_file(path: Path) -> bytes:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise UserError(f"passphrase file {path}: {exc.strerror}") from None
+        raise UserError(_("passphrase file {file}: cannot read ({why})").format(file=path, why=exc.strerror)) from None
     data = data.rstrip(b"\r\n")
     if not data:
-        raise UserError(f"passphrase file {path} is empty")
+        raise UserError(_("passphrase file {file} is empty").format(file=path))
     return data

@@ -1,4 +1,4 @@
-"""The store's key directory: imported PKCS#12 keys and the configured trusted CA certificates."""
+"""The store's key directory of imported PKCS#12 keys (trust anchors live in the store: signing/trust.py)."""
 from __future__ import annotations
 
 import re
@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from inspector.errors import UserError
+from inspector.i18n import _
 
 
 @dataclass(frozen=True)
@@ -34,29 +35,6 @@ def keys_dir_for(db_path: Path | str | None) -> Path:
     return default_store_path().parent / "keys"
 
 
-def trust_dir(keys_dir: Path) -> Path:
-    return Path(keys_dir) / "trust"
-
-
-def configured_trust(keys_dir: Path) -> list[Path]:
-    """The CA certificates verification trusts when no --trust is given."""
-    folder = trust_dir(keys_dir)
-    return sorted(folder.glob("*.pem")) if folder.is_dir() else []
-
-
-def add_trusted_ca(keys_dir: Path, ca_pem: Path) -> Path:
-    """Copy a CA certificate into the trusted set; return where it went."""
-    try:
-        cert = x509.load_pem_x509_certificate(Path(ca_pem).read_bytes())
-    except (OSError, ValueError) as exc:
-        raise UserError(f"{ca_pem}: not a PEM certificate ({exc})") from None
-    folder = trust_dir(keys_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"ca-{cert.serial_number:x}.pem"
-    shutil.copyfile(ca_pem, target)
-    return target
-
-
 def _attr(name: x509.Name, oid) -> str | None:
     values = name.get_attributes_for_oid(oid)
     return str(values[0].value) if values else None
@@ -67,13 +45,13 @@ def read_key_info(p12_path: Path, passphrase: bytes) -> KeyInfo:
     try:
         data = Path(p12_path).read_bytes()
     except OSError as exc:
-        raise UserError(f"{p12_path}: {exc.strerror}") from None
+        raise UserError(_("{file}: cannot read ({why})").format(file=p12_path, why=exc.strerror)) from None
     try:
         key, cert, _extra = pkcs12.load_key_and_certificates(data, passphrase)
     except ValueError:
-        raise UserError(f"{p12_path}: not a PKCS#12 file, or the passphrase is wrong") from None
+        raise UserError(_("{file}: not a PKCS#12 key, or the passphrase is wrong").format(file=p12_path)) from None
     if key is None or cert is None:
-        raise UserError(f"{p12_path}: the PKCS#12 file holds no private key with a certificate")
+        raise UserError(_("{file}: the PKCS#12 file holds no private key with a certificate").format(file=p12_path))
     return KeyInfo(path=Path(p12_path), name=_attr(cert.subject, NameOID.COMMON_NAME) or "",
                    cert_no=_attr(cert.subject, NameOID.SERIAL_NUMBER),
                    issuer=_attr(cert.issuer, NameOID.COMMON_NAME) or cert.issuer.rfc4514_string(),
@@ -82,6 +60,9 @@ def read_key_info(p12_path: Path, passphrase: bytes) -> KeyInfo:
 
 def import_key(keys_dir: Path, p12_path: Path, passphrase: bytes) -> KeyInfo:
     """Check a PKCS#12 key opens with `passphrase`, then copy it (still encrypted) into the key directory."""
+    from inspector.signing.ca import check_passphrase
+
+    check_passphrase(passphrase, _("the key {file}").format(file=p12_path))
     info = read_key_info(p12_path, passphrase)
     folder = Path(keys_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -104,4 +85,4 @@ def resolve_key(key: str, keys_dir: Path) -> Path:
     matches = sorted(folder.glob(f"{key}*.p12")) if folder.is_dir() else []
     if len(matches) == 1:
         return matches[0]
-    raise UserError(f"key {key}: no such file, and no imported key of that name in {folder}")
+    raise UserError(_("key {key}: no such file, and no imported key of that name in {dir}").format(key=key, dir=folder))

@@ -1,25 +1,48 @@
-"""Incremental PAdES signatures with visible stamps on the signer's line, in the declared order."""
+"""Incremental PAdES signatures with visible stamps, each on the signer's own declared line.
+
+The core API (the GUI, the CLI and the accounts layer call it):
+
+    load_signer(key: Path | bytes, passphrase: bytes) -> SimpleSigner
+    sign_as(pdf: Path, signer: SimpleSigner, identity: SignerIdentity, *, out: Path | None = None,
+            reason: str | None = None) -> SignResult
+    sign_pdf(pdf: Path, key: Path | bytes, passphrase: bytes, out: Path | None = None,
+             reason: str | None = None) -> SignResult
+
+`sign_as` signs only the line the document declares for `identity` (name, certificate number,
+role); it refuses a key whose certificate names someone else, a second signature by one person,
+a line already signed, the lead before every inspector, anything after the lead, and a document
+that declares no lines. There is no way to choose another person's line. `sign_pdf` is the
+key-file form: the identity is the declared person whose name and certificate number the key's
+certificate carries. The first signature is a DocMDP certification (form filling and signing
+allowed after it); pyHanko enforces the field's seed values (subject, issuer) while signing.
+"""
 from __future__ import annotations
 
 import io
-import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfReadError
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
-from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter, enumerate_sig_fields
+from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter, SigSeedValueSpec, enumerate_sig_fields
+from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
+from pyhanko_certvalidator import ValidationContext
 
 from inspector.errors import UserError
 from inspector.i18n import _
-from inspector.reports.model import ROLE_LEAD
-from inspector.reports.pdf import SIGNATURE_LINES_KEY, write_atomically
+from inspector.reports.pdf import write_atomically
+from inspector.signing.debuglog import route_library_logs
+from inspector.signing.lines import ROLE_INSPECTOR, ROLE_LEAD, SignatureLine, SignerIdentity, cert_identity, cert_matches, read_lines
 from inspector.signing.stamp import stamp_style
 
-FREE_STAMP_SIZE = (170.0, 56.0)     # stamp on documents that declare no signature lines
+log = logging.getLogger(__name__)
+
+__all__ = ["SignResult", "SignerIdentity", "load_signer", "sign_as", "sign_pdf", "subject_of", "identity_for_key"]
 
 
 @dataclass(frozen=True)
@@ -33,121 +56,169 @@ class SignResult:
     out: Path
 
 
-def load_signer(p12: Path, passphrase: bytes) -> signers.SimpleSigner:
-    """The signer of a PKCS#12 file; UserError on a wrong passphrase or a broken file."""
+def load_signer(key: Path | bytes, passphrase: bytes) -> signers.SimpleSigner:
+    """The signer of a PKCS#12 key (a file or its bytes); UserError on a wrong passphrase or a broken file."""
+    route_library_logs()
+    if isinstance(key, (bytes, bytearray)):
+        data, label = bytes(key), _("the key")
+    else:
+        label = str(key)
+        try:
+            data = Path(key).read_bytes()
+        except OSError as exc:
+            raise UserError(_("{file}: cannot read ({why})").format(file=label, why=exc.strerror)) from None
     try:
-        signer = signers.SimpleSigner.load_pkcs12(str(p12), passphrase=passphrase)
-    except (OSError, ValueError) as exc:
-        raise UserError(f"{p12}: cannot open the key ({exc})") from None
+        signer = signers.SimpleSigner.load_pkcs12_data(data, other_certs=None, passphrase=passphrase)
+    except (OSError, ValueError, TypeError) as exc:
+        log.debug("load_pkcs12 failed", exc_info=exc)
+        signer = None
     if signer is None:
-        raise UserError(f"{p12}: not a PKCS#12 file, or the passphrase is wrong")
+        raise UserError(_("{file}: not a PKCS#12 key, or the passphrase is wrong").format(file=label))
     return signer
 
 
 def subject_of(signer: signers.SimpleSigner) -> tuple[str, str | None]:
     """(common name, certificate number from the subject's serialNumber) of the signer's certificate."""
-    subject = signer.signing_cert.subject.native
-    return str(subject.get("common_name", "")), subject.get("serial_number")
+    return cert_identity(signer.signing_cert)
 
 
-def declared_lines(writer: IncrementalPdfFileWriter) -> list[dict]:
-    """The signature lines the document declares, in signing order (empty for foreign PDFs)."""
-    raw = writer.root.get(SIGNATURE_LINES_KEY)
-    if raw is None:
-        return []
+def _open(pdf: Path) -> tuple[bytes, IncrementalPdfFileWriter]:
     try:
-        lines = json.loads(str(raw))
-    except ValueError:
-        return []
-    return [line for line in lines if isinstance(line, dict) and "field" in line]
-
-
-def _choose_field(lines: list[dict], filled: dict[str, bool], name: str, cert_no: str | None,
-                  field: str | None) -> dict:
-    if field:
-        match = [line for line in lines if line["field"] == field]
-        if not match:
-            raise UserError(f"this document has no signature line '{field}'; lines: "
-                            + ", ".join(line["field"] for line in lines))
-        return match[0]
-    by_no = [line for line in lines if cert_no and line.get("cert_no") == cert_no]
-    by_name = [line for line in lines if line.get("name") == name]
-    candidates = by_no or by_name
-    unsigned = [line for line in candidates if not filled.get(line["field"])]
-    if not candidates:
-        raise UserError(
-            f"the key's holder '{name}'" + (f" (certificate no. {cert_no})" if cert_no else "")
-            + " has no signature line in this document; lines: "
-            + ", ".join(f"{line['field']}={line.get('name')}" for line in lines)
-            + " (use --field to choose one)")
-    if not unsigned:
-        raise UserError(f"'{name}' has already signed this document (field {candidates[0]['field']})")
-    return unsigned[0]
-
-
-def check_order(lines: list[dict], filled: dict[str, bool], target: dict) -> None:
-    """The lead's line signs only after every inspector's line is signed."""
-    if target.get("role") != ROLE_LEAD:
-        return
-    missing = [line for line in lines if line.get("role") != ROLE_LEAD and not filled.get(line["field"])]
-    if missing:
-        raise UserError("the team lead signs last: waiting for "
-                        + ", ".join(f"{line.get('name')} ({line['field']})" for line in missing))
-
-
-def sign_pdf(pdf: Path, key: Path | signers.SimpleSigner, passphrase: bytes | None, out: Path | None = None,
-             field: str | None = None, reason: str | None = None) -> SignResult:
-    """Add one incremental PAdES signature by the holder of `key` (a PKCS#12 file, or a signer already
-    loaded, e.g. an account's key unlocked at login) on their line; write to `out` (default: in place)."""
-    signer = key if isinstance(key, signers.SimpleSigner) else load_signer(key, passphrase)
-    name, cert_no = subject_of(signer)
-    data = Path(pdf).read_bytes()
+        data = Path(pdf).read_bytes()
+    except OSError as exc:
+        raise UserError(_("{file}: cannot read ({why})").format(file=pdf, why=exc.strerror)) from None
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        return data, IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     except (PdfReadError, ValueError) as exc:
-        raise UserError(f"{pdf}: not a readable PDF ({exc})") from None
-    existing = {fname: value is not None for fname, value, _ref in enumerate_sig_fields(writer.prev)}
-    lines = declared_lines(writer)
+        log.debug("not a readable PDF", exc_info=exc)
+        raise UserError(_("{file}: not a readable PDF").format(file=pdf)) from None
+
+
+def _declared(pdf: Path, writer: IncrementalPdfFileWriter) -> list[SignatureLine]:
+    lines = read_lines(writer.root)
+    if not lines:
+        raise UserError(_("{file} declares no signature lines: only reports made by Inspector are signed")
+                        .format(file=pdf))
+    return lines
+
+
+def identity_for_key(pdf: Path, signer: signers.SimpleSigner) -> SignerIdentity:
+    """The declared person whose name and certificate number the key's certificate carries."""
+    _data, writer = _open(pdf)
+    lines = _declared(pdf, writer)
+    name, cert_no = subject_of(signer)
+    for line in lines:
+        if cert_matches(line, signer.signing_cert):
+            return SignerIdentity(line.name, line.cert_no, line.role)
+    raise UserError(_("the key's certificate names {name} (certificate no. {cert_no}), who has no signature line "
+                      "in this document; the lines are: {lines}").format(
+        name=name, cert_no=cert_no or _("none"),
+        lines=", ".join(f"{line.name} ({line.cert_no})" for line in lines)))
+
+
+def _existing(data: bytes) -> list[tuple[str, object]]:
+    """(field name, signer certificate) of each signature already in the document, oldest first."""
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    return [(sig.field_name, sig.signer_cert) for sig in reader.embedded_signatures]
+
+
+def check_may_sign(lines: list[SignatureLine], line: SignatureLine, signed: list[tuple[str, object]]) -> None:
+    """The rules of who signs when: own line once, one line per person, inspectors before the lead."""
+    declared = {x.field for x in lines}
+    filled = {name for name, _cert in signed}
+    stray = sorted(filled - declared)
+    if stray:
+        raise UserError(_("the document carries signatures outside its declared lines ({fields}): it is not signed "
+                          "further").format(fields=", ".join(stray)))
+    if line.field in filled:
+        raise UserError(_("{name} has already signed this document (line {field})").format(
+            name=line.name, field=line.field))
+    for name, cert in signed:
+        if cert_matches(line, cert):
+            raise UserError(_("{name} has already signed line {field}: one person signs one line").format(
+                name=line.name, field=name))
+    leads_signed = [x for x in lines if x.role == ROLE_LEAD and x.field in filled]
+    if leads_signed:
+        raise UserError(_("the team lead has already signed: nothing is signed after the lead"))
+    if line.role == ROLE_LEAD:
+        missing = [x for x in lines if x.role != ROLE_LEAD and x.field not in filled]
+        if missing:
+            raise UserError(_("the team lead signs last: waiting for {names}").format(
+                names=", ".join(f"{x.name} ({x.field})" for x in missing)))
+
+
+def _validation_context(writer: IncrementalPdfFileWriter, field: str, signer: signers.SimpleSigner):
+    """Trust the field's seed-value issuers, so pyHanko can check the issuer constraint while signing."""
+    for name, _value, ref in enumerate_sig_fields(writer.prev):
+        if name != field:
+            continue
+        sv = ref.get_object().get("/SV")
+        if sv is None:
+            return None
+        spec = SigSeedValueSpec.from_pdf_object(sv)
+        if spec.cert is None or not spec.cert.issuers:
+            return None
+        return ValidationContext(trust_roots=list(spec.cert.issuers), other_certs=list(signer.cert_registry),
+                                 allow_fetching=False, revocation_mode="soft-fail")
+    return None
+
+
+def sign_as(pdf: Path, signer: signers.SimpleSigner, identity: SignerIdentity, *, out: Path | None = None,
+            reason: str | None = None) -> SignResult:
+    """Sign the line `pdf` declares for `identity` with `signer`; write to `out` (default: in place)."""
+    route_library_logs()
+    data, writer = _open(pdf)
+    lines = _declared(pdf, writer)
+    line = next((x for x in lines if x.name == identity.name and x.cert_no == identity.cert_no
+                 and x.role == identity.role), None)
+    if line is None:
+        raise UserError(_("{name} (certificate no. {cert_no}) has no {role} line in this document; the lines are: "
+                          "{lines}").format(name=identity.name, cert_no=identity.cert_no, role=_(identity.role),
+                                            lines=", ".join(f"{x.name} ({x.cert_no})" for x in lines)))
+    if not cert_matches(line, signer.signing_cert):
+        name, cert_no = subject_of(signer)
+        raise UserError(_("the key's certificate names {name} (certificate no. {cert_no}), not {line_name} "
+                          "(certificate no. {line_cert_no}): a key signs only its holder's line").format(
+            name=name, cert_no=cert_no or _("none"), line_name=line.name, line_cert_no=line.cert_no))
+    signed = _existing(data)
+    check_may_sign(lines, line, signed)
     signed_at = datetime.now().astimezone().replace(microsecond=0)
-    new_field: SigFieldSpec | None = None
-    line_cert_no = cert_no
-    if lines:
-        target = _choose_field(lines, existing, name, cert_no, field)
-        check_order(lines, existing, target)
-        field_name = target["field"]
-        line_cert_no = cert_no or target.get("cert_no")
-        headline = (_("Digitally signed by team lead {name}") if target.get("role") == ROLE_LEAD
-                    else _("Digitally signed by inspector {name}"))
-        width, height = _field_size(writer, field_name)
-    else:
-        n = sum(1 for _f in existing) + 1
-        field_name = field or f"Signature{n}"
-        if existing.get(field_name):
-            raise UserError(f"field {field_name} is already signed")
-        headline = _("Digitally signed by {name}")
-        width, height = FREE_STAMP_SIZE
-        if field_name not in existing:
-            pages = int(writer.root["/Pages"]["/Count"])
-            x1, y1 = 40 + ((n - 1) % 3) * (width + 8), 40 + ((n - 1) // 3) * (height + 8)
-            new_field = SigFieldSpec(sig_field_name=field_name, on_page=pages - 1,
-                                     box=(int(x1), int(y1), int(x1 + width), int(y1 + height)))
-    lines_text = [
-        headline.format(name=name),
-        _("Enforcement certificate no. {cert_no}").format(cert_no=line_cert_no) if line_cert_no else "",
+    headline = (_("Digitally signed by team lead {name}") if line.role == ROLE_LEAD
+                else _("Digitally signed by inspector {name}") if line.role == ROLE_INSPECTOR
+                else _("Digitally signed by {name}"))
+    texts = [
+        headline.format(name=line.name),
+        _("Enforcement certificate no. {cert_no}").format(cert_no=line.cert_no) if line.cert_no else "",
         _("Time: {time}").format(time=signed_at.strftime("%Y-%m-%d %H:%M:%S %z")),
         _("Certificate {serial} issued by {issuer}").format(
             serial=f"{signer.signing_cert.serial_number:x}"[:16],
             issuer=signer.signing_cert.issuer.native.get("common_name", "")),
     ]
-    meta = PdfSignatureMetadata(field_name=field_name, subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256",
-                                name=name, reason=reason or _("On-site inspection documents"))
-    pdf_signer = PdfSigner(meta, signer=signer, stamp_style=stamp_style(width, height, [t for t in lines_text if t]),
-                           new_field_spec=new_field)
+    width, height = _field_size(writer, line.field)
+    certify = not signed
+    meta = PdfSignatureMetadata(field_name=line.field, subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256",
+                                name=line.name, reason=reason or _("On-site inspection documents"),
+                                certify=certify, docmdp_permissions=MDPPerm.FILL_FORMS,
+                                validation_context=_validation_context(writer, line.field, signer))
+    pdf_signer = PdfSigner(meta, signer=signer, stamp_style=stamp_style(width, height, [t for t in texts if t]))
     buf = io.BytesIO()
-    pdf_signer.sign_pdf(writer, output=buf)
+    try:
+        pdf_signer.sign_pdf(writer, output=buf, existing_fields_only=True)
+    except SigningError as exc:
+        log.warning("pyHanko refused to sign %s line %s", pdf, line.field, exc_info=exc)
+        raise UserError(_("the signature line {field} does not accept this key: {why}").format(
+            field=line.field, why=_("its certificate is not issued by a CA the report names, or does not name "
+                                     "the declared person"))) from None
     target_path = Path(out) if out else Path(pdf)
     write_atomically(target_path, buf.getvalue())
-    return SignResult(field=field_name, signer=name, cert_no=line_cert_no, signed_at=signed_at, out=target_path)
+    return SignResult(field=line.field, signer=line.name, cert_no=line.cert_no, signed_at=signed_at, out=target_path)
+
+
+def sign_pdf(pdf: Path, key: Path | bytes, passphrase: bytes, out: Path | None = None,
+             reason: str | None = None) -> SignResult:
+    """Sign with a PKCS#12 key on the line of the person its certificate names (see `sign_as`)."""
+    signer = load_signer(key, passphrase)
+    return sign_as(pdf, signer, identity_for_key(pdf, signer), out=out, reason=reason)
 
 
 def _field_size(writer: IncrementalPdfFileWriter, field_name: str) -> tuple[float, float]:
@@ -155,4 +226,4 @@ def _field_size(writer: IncrementalPdfFileWriter, field_name: str) -> tuple[floa
         if fname == field_name:
             rect = [float(v) for v in ref.get_object()["/Rect"]]
             return abs(rect[2] - rect[0]), abs(rect[3] - rect[1])
-    raise UserError(f"the document declares line {field_name} but has no such field")
+    raise UserError(_("the document declares line {field} but has no such field").format(field=field_name))

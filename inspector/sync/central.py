@@ -19,10 +19,15 @@ from inspector.errors import UserError
 from inspector.i18n import _
 from inspector.models import Inspection
 from inspector.progress import Progress
-from inspector.snapshot import SCHEMA_VERSION, NewInspection, SnapshotResult, TableFeed, contract_columns, write_snapshot
+from inspector.snapshot import (
+    SCHEMA_VERSION, NewInspection, SnapshotResult, StagedBadRows, StagingKeyError, TableFeed, contract_columns,
+    primary_key, write_snapshot,
+)
 from inspector.sync.slice import (
     SLICE_TABLES,
     SliceWindow,
+    _ctes,
+    _where,
     count_query,
     med_list_by_codes_query,
     needs_visit_ids,
@@ -32,6 +37,10 @@ from inspector.sync.slice import (
 )
 from inspector.sync.slice import placeholder as _ph
 from inspector.sync.source import CentralSource
+from inspector.sync.strict import (
+    SELECTION_COLUMNS, ContractViolation, Problem, SourceTypes, duplicate_problem, read_source_types, shown_key,
+    shown_value, value_check, why_bad,
+)
 
 
 def read_extract_meta(src: CentralSource) -> dict[str, str]:
@@ -109,29 +118,121 @@ def _collecting(batches: Iterator[list[tuple]], index: int, codes: set[str]) -> 
         yield batch
 
 
-def _med_list_batches(src: CentralSource, codes: set[str]) -> Iterator[list[tuple]]:
+def _med_list_batches(src: CentralSource, codes: set[str], types: SourceTypes | None) -> Iterator[list[tuple]]:
     if not codes:
         return
     value: Any = json.dumps(sorted(codes)) if src.dialect == "sqlite" else sorted(codes)
-    yield from src.batches(med_list_by_codes_query(src.dialect), {"codes": value})
+    yield from src.batches(med_list_by_codes_query(src.dialect, types), {"codes": value})
 
 
-def _slice_feeds(src: CentralSource, window: SliceWindow, params: dict[str, Any]) -> dict[str, TableFeed]:
-    """One streamed feed per contract table, with totals counted in one query up front."""
+def _with_visit_ids(src: CentralSource, params: dict[str, Any]) -> dict[str, Any]:
     if needs_visit_ids(src.dialect):
         ids = [r[0] for r in src.fetchall(visits_query(src.dialect), params)]
         params = {**params, "ids": visit_ids_param(src.dialect, ids)}
+    return params
+
+
+def _slice_feeds(src: CentralSource, window: SliceWindow, params: dict[str, Any],
+                 types: SourceTypes | None) -> dict[str, TableFeed]:
+    """One streamed, checked feed per contract table, with totals counted in one query up front."""
     counted = [t for t in _FEED_ORDER if t != "med_list"]
     totals = dict(zip(counted, src.fetchall(count_query(src.dialect, counted, window), params)[0]))
     codes: set[str] = set()
     feeds: dict[str, TableFeed] = {}
     for table in counted:
-        batches = src.batches(slice_query(src.dialect, table, window), params)
+        batches = src.batches(slice_query(src.dialect, table, window, types), params)
         if table in _CODE_USERS:
             batches = _collecting(batches, contract_columns(table).index("med_list_codg"), codes)
-        feeds[table] = TableFeed(int(totals[table]), batches)
-    feeds["med_list"] = TableFeed(lambda: len(codes), _med_list_batches(src, codes))
+        feeds[table] = TableFeed(int(totals[table]), batches, checked=True)
+    feeds["med_list"] = TableFeed(lambda: len(codes), _med_list_batches(src, codes, types), checked=True)
     return feeds
+
+
+# --- strict values: finding the problems once something is wrong -------------------------------
+
+_KEPT = 5
+
+
+def _selection_checks(dialect: str, table: str, types: SourceTypes | None) -> list[tuple[str, str]]:
+    out = []
+    for c in SELECTION_COLUMNS[table]:
+        check = value_check(dialect, table, c, f"t.{c}", types)
+        if check is not None:
+            out.append((c, check))
+    return out
+
+
+def _precheck(src: CentralSource, institution: str, types: SourceTypes | None) -> bool:
+    """Whether any row of the institution has a value that decides slice membership and is bad."""
+    parts = []
+    for table in SELECTION_COLUMNS:
+        checks = _selection_checks(src.dialect, table, types)
+        if checks:
+            cond = " AND ".join(c for _n, c in checks)
+            parts.append(f"(SELECT count(*) FROM {table} t WHERE t.fixmedins_code = {_ph(src.dialect, 'c')} "
+                         f"AND NOT ({cond}))")
+    if not parts:
+        return False
+    return any(src.fetchall("SELECT " + ", ".join(parts), {"c": institution})[0])
+
+
+def _bad_cells(src: CentralSource, table: str, checks: list[tuple[str, str]], from_where: str, prefix: str,
+               params: dict[str, Any], problems: list[Problem]) -> int:
+    """Count the bad cells of `checks` over `from_where`; keep the first problems with raw values."""
+    if not checks:
+        return 0
+    sums = ", ".join(f"sum(CASE WHEN NOT {c} THEN 1 ELSE 0 END)" for _n, c in checks)
+    counts = src.fetchall(f"{prefix}SELECT {sums} FROM {from_where}", params)[0]
+    total = sum(int(n or 0) for n in counts)
+    if total and len(problems) < _KEPT:
+        pk = primary_key(table)
+        cols = ", ".join(f"t.{c}" for c in pk) + ", " + ", ".join(f"t.{n}" for n, _c in checks)
+        flags = ", ".join(f"CASE WHEN NOT {c} THEN 1 ELSE 0 END" for _n, c in checks)
+        any_bad = " OR ".join(f"NOT {c}" for _n, c in checks)
+        rows = src.fetchall(f"{prefix}SELECT {cols}, {flags} FROM {from_where} AND ({any_bad}) LIMIT {_KEPT}", params)
+        for row in rows:
+            key, raw, flag = row[: len(pk)], row[len(pk): len(pk) + len(checks)], row[len(pk) + len(checks):]
+            for (name, _c), value, bad in zip(checks, raw, flag):
+                if bad and len(problems) < _KEPT:
+                    problems.append(Problem(table, shown_key(table, tuple(key)), name, shown_value(value),
+                                            why_bad(table, name, value)))
+    return total
+
+
+def _duplicates(src: CentralSource, table: str, from_where: str, prefix: str, params: dict[str, Any],
+                problems: list[Problem]) -> int:
+    pk = primary_key(table)
+    keys = ", ".join(f"t.{c}" for c in pk)
+    not_null = " AND ".join(f"t.{c} IS NOT NULL" for c in pk)
+    grouped = f"SELECT {keys}, count(*) AS n FROM {from_where} AND {not_null} GROUP BY {keys} HAVING count(*) > 1"
+    rows = src.fetchall(f"{prefix}SELECT * FROM ({grouped}) d", params)
+    for row in rows[: max(0, _KEPT - len(problems))]:
+        problems.append(duplicate_problem(table, tuple(row[:-1]), int(row[-1])))
+    return len(rows)
+
+
+def diagnose(src: CentralSource, window: SliceWindow, params: dict[str, Any], types: SourceTypes | None) -> None:
+    """Raise `ContractViolation` naming the slice's problems (bad values, empty or duplicate keys)."""
+    problems: list[Problem] = []
+    total = 0
+    d = src.dialect
+    inst = {"c": params["c"]}
+    for table in SELECTION_COLUMNS:   # the whole institution: these values decide what the slice is
+        checks = _selection_checks(d, table, types)
+        total += _bad_cells(src, table, checks, f"{table} t WHERE t.fixmedins_code = {_ph(d, 'c')}", "", inst, problems)
+    prefix = _ctes(d) + "\n"
+    for table in _FEED_ORDER:
+        skip = SELECTION_COLUMNS.get(table, ())
+        checks = []
+        for name in contract_columns(table):
+            check = value_check(d, table, name, f"t.{name}", types)
+            if name not in skip and check is not None:
+                checks.append((name, check))
+        from_where = _where(d, table, window)
+        total += _bad_cells(src, table, checks, from_where, prefix, params, problems)
+        total += _duplicates(src, table, from_where, prefix, params, problems)
+    if problems:
+        raise ContractViolation(problems, max(total, len(problems)))
 
 
 def sync_central(
@@ -161,16 +262,21 @@ def sync_central(
     with CentralSource(central_url) as src:
         meta = read_extract_meta(src)
         _check_institution(src, institution)
+        types = read_source_types(src)
         window = SliceWindow(institution, date_from, date_to, visit_time)
-        params = window.params(src.dialect)
+        progress.set_status(_("checking the central values"))
+        params = _with_visit_ids(src, window.params(src.dialect))
+        if _precheck(src, institution, types):
+            diagnose(src, window, params, types)
         progress.set_status(_("counting the slice"))
-        feeds = _slice_feeds(src, window, params)
+        feeds = _slice_feeds(src, window, params, types)
         target: NewInspection | int = (
             target_inspection
             if target_inspection is not None
             else NewInspection(institution, date_from, date_to, visit_time)
         )
         progress.set_status(_("copying"))
+        failure: UserError
         try:
             return write_snapshot(
                 engine,
@@ -182,11 +288,16 @@ def sync_central(
                 progress=progress,
                 source_sha256=source_sha256,
             )
+        except (StagedBadRows, StagingKeyError) as exc:
+            failure = exc
         finally:
             for feed in feeds.values():  # close open cursors before the source goes
                 close = getattr(feed.batches, "close", None)
                 if close is not None:
                     close()
+        progress.set_status(_("checking the central values"))
+        diagnose(src, window, params, types)
+        raise failure
 
 
 def resync_inspection(engine: Engine, central_url: str, inspection_id: int, *, progress: Progress | None = None) -> SnapshotResult:

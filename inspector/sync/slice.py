@@ -21,6 +21,7 @@ from sqlalchemy import Text
 from inspector.coltypes import DATE_FORMAT, TIMESTAMP_FORMAT, Day, Scaled, Timestamp
 from inspector.models import SNAPSHOT_MODELS
 from inspector.snapshot import contract_columns, primary_key
+from inspector.sync.strict import SourceTypes, bad_column_expr, pg_guarded, value_check
 
 DIALECTS = ("sqlite", "postgresql")
 
@@ -75,32 +76,52 @@ def placeholder(dialect: str, name: str) -> str:
 _ph = placeholder
 
 
-def _expr(dialect: str, table: str, column: str, alias: str) -> str:
-    """The normalised select expression of one contract column."""
+def _expr(dialect: str, table: str, column: str, alias: str, types: SourceTypes | None = None) -> str:
+    """The normalised select expression of one contract column.
+
+    On PostgreSQL a column not of the contract's type (e.g. text) is converted only when its
+    value passed the contract check (`strict.py`), so a bad value becomes NULL and is flagged
+    by `_bad` rather than failing the query."""
     ref = f"{alias}.{column}"
     columns = SNAPSHOT_MODELS[table].__table__.columns
     # contract columns the store reduces (psn_info.brdy, certno_hash) are read as the contract has them
     typ = columns[column].type if column in columns else (Day() if column == "brdy" else Text())
+    guarded = dialect == "postgresql" and pg_guarded(table, column, types)
+    src = f"{ref}::text" if guarded else ref
     if isinstance(typ, Scaled):
         factor = 10**typ.scale
         if dialect == "sqlite":
             # SQLite keeps NUMERIC as REAL/INTEGER: rounding the scaled double is exact far
-            # beyond the contract's 14 digits.
+            # beyond the contract's 14 digits (values with more places never get here: _bad).
             return f"CAST(round({ref} * {factor}) AS INTEGER)"
-        return f"({ref} * {factor})::bigint"
-    if isinstance(typ, Timestamp):
+        expr = f"({src}::numeric * {factor})::bigint" if guarded else f"({ref} * {factor})::bigint"
+    elif isinstance(typ, Timestamp):
         if dialect == "sqlite":
-            return f"strftime('%Y-%m-%d %H:%M:%S', {ref})"
-        return f"to_char({ref}, 'YYYY-MM-DD HH24:MI:SS')"
-    if isinstance(typ, Day):
+            # Copied as is: a value not already in the contract's form is refused (`_bad`).
+            return ref
+        expr = f"to_char({src}::timestamp, 'YYYY-MM-DD HH24:MI:SS')" if guarded else f"to_char({ref}, 'YYYY-MM-DD HH24:MI:SS')"
+    elif isinstance(typ, Day):
         if dialect == "sqlite":
-            return f"strftime('%Y-%m-%d', {ref})"
-        return f"to_char({ref}, 'YYYY-MM-DD')"
-    return ref
+            return ref
+        expr = f"to_char({src}::date, 'YYYY-MM-DD')" if guarded else f"to_char({ref}, 'YYYY-MM-DD')"
+    elif guarded:
+        expr = f"{src}::numeric::bigint"
+    else:
+        return ref
+    if guarded:
+        check = value_check(dialect, table, column, ref, types)
+        return f"CASE WHEN {check} THEN {expr} END" if check else expr
+    return expr
 
 
-def select_list(dialect: str, table: str, alias: str = "t") -> str:
-    return ", ".join(_expr(dialect, table, c, alias) for c in contract_columns(table))
+def select_list(dialect: str, table: str, alias: str = "t", types: SourceTypes | None = None,
+                checked: bool = True) -> str:
+    """The normalised contract columns, and (`checked`) the `_bad` column last (see strict.py)."""
+    cols = contract_columns(table)
+    out = ", ".join(_expr(dialect, table, c, alias, types) for c in cols)
+    if checked:
+        out += f", {bad_column_expr(dialect, table, cols, alias, types)} AS _bad"
+    return out
 
 
 def visits_query(dialect: str) -> str:
@@ -190,7 +211,8 @@ def order_by(dialect: str, table: str, alias: str = "t") -> str:
     return "ORDER BY " + ", ".join(cols)
 
 
-def slice_query(dialect: str, table: str, window: SliceWindow) -> str:
+def slice_query(dialect: str, table: str, window: SliceWindow, types: SourceTypes | None = None,
+                checked: bool = True) -> str:
     """SELECT of `table`'s slice rows, columns normalised, in primary-key order.
 
     Rows arrive in the order the local store's primary-key index keeps them: inserting
@@ -198,7 +220,8 @@ def slice_query(dialect: str, table: str, window: SliceWindow) -> str:
     """
     if dialect not in DIALECTS:
         raise ValueError(dialect)
-    return (f"{_ctes(dialect)}\nSELECT {select_list(dialect, table)} FROM {_where(dialect, table, window)} "
+    return (f"{_ctes(dialect)}\nSELECT {select_list(dialect, table, 't', types, checked)} "
+            f"FROM {_where(dialect, table, window)} "
             f"{order_by(dialect, table) if ORDERED else ''}")
 
 
@@ -208,10 +231,10 @@ def count_query(dialect: str, tables: list[str], window: SliceWindow) -> str:
     return f"{_ctes(dialect)}\nSELECT {counts}"
 
 
-def med_list_by_codes_query(dialect: str) -> str:
+def med_list_by_codes_query(dialect: str, types: SourceTypes | None = None, checked: bool = True) -> str:
     """SELECT of the catalogue rows whose codes are in the one parameter `codes` (a list)."""
     if dialect == "sqlite":
         cond = "t.med_list_codg IN (SELECT value FROM json_each(:codes))"
     else:
         cond = "t.med_list_codg = ANY(%(codes)s)"
-    return f"SELECT {select_list(dialect, 'med_list')} FROM med_list t WHERE {cond}"
+    return f"SELECT {select_list(dialect, 'med_list', 't', types, checked)} FROM med_list t WHERE {cond}"

@@ -9,7 +9,6 @@ normalisation and digests are one code path. Any error leaves the store untouche
 from __future__ import annotations
 
 import re
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from inspector.sync.central import _check_target, check_request, sync_central
 from inspector.sync.xlsx_errors import CellError, XlsxError, XlsxFileError, XlsxValidationError
 from inspector.sync.xlsx_file import XlsxLimits, check_xlsx_file
 from inspector.sync.xlsx_load import load_xlsx_central
+from inspector.tempfiles import private_tempdir
 
 __all__ = [
     "CellError", "XlsxError", "XlsxFileError", "XlsxLimits", "XlsxValidationError",
@@ -54,8 +54,8 @@ def check_xlsx(
     """Check a workbook without importing it; returns its row counts per sheet or raises XlsxError."""
     path = Path(path)
     check_xlsx_file(path, limits or XlsxLimits.from_env())
-    with tempfile.TemporaryDirectory(prefix="inspector-xlsx-", dir=workdir) as tmp:
-        return load_xlsx_central(path, Path(tmp) / "central.db", institution, progress=progress)
+    with private_tempdir("xlsx", workdir) as tmp:
+        return load_xlsx_central(path, tmp / "central.db", institution, progress=progress)
 
 
 def import_xlsx(
@@ -80,8 +80,9 @@ def import_xlsx(
     _check_request(engine, institution, date_from, date_to, visit_time, target_inspection)
     progress.set_status(_("checking {path}").format(path=path))
     sha256 = check_xlsx_file(path, limits or XlsxLimits.from_env())
-    with tempfile.TemporaryDirectory(prefix="inspector-xlsx-", dir=workdir) as tmp:
-        central = Path(tmp) / "central.db"
+    # the staged rows are patient data: a private folder, removed however the import ends
+    with private_tempdir("xlsx", workdir) as tmp:
+        central = tmp / "central.db"
         load_xlsx_central(path, central, institution, progress=progress)
         return sync_central(
             engine,

@@ -20,6 +20,7 @@ from inspector.i18n import _
 from inspector.progress import Cancelled, Progress
 from inspector.resources import central_schema_sql
 from inspector.sync.xlsx_errors import KEPT_ERRORS, CellError, XlsxError, XlsxFileError, XlsxValidationError
+from inspector.sync.xlsx_rows import UncachedFormula, sheet_rows
 from inspector.sync.xlsx_schema import INPATIENT_SHEETS, XLSX_TABLES, Table, contract_tables
 from inspector.sync.xlsx_values import (
     CODE_PATTERNS, CODE_SETS, BadValue, check_code, check_drug_code, converter, fee_sum, shown,
@@ -125,9 +126,10 @@ class _Loader:
     def _read_sheet(self, con: sqlite3.Connection, ws, table: Table) -> None:
         name = table.name
         declared = ws.max_row          # for progress only: a sheet may declare a wrong size,
-        ws.reset_dimensions()          # so rows are read to the end of the sheet, not to it
-        rows = _guarded(ws.iter_rows(values_only=True), self.path)
-        header = next(rows, None)
+        # so rows are read to the end of the sheet (only those holding data), not to it
+        rows = _guarded(sheet_rows(ws), self.path)
+        first = next(rows, None)
+        header = first[1] if first is not None and first[0] == 1 else None
         if header is None or all(h is None for h in header):
             self.errors.add(name, 1, None, "", _("the sheet is empty: its first row must hold the column names"))
             return
@@ -156,13 +158,18 @@ class _Loader:
         done = 0
         self.progress.set_progress(name, 0, total)
         add = self.errors.add
-        for rownum, row in enumerate(rows, start=2):
+        for rownum, row in rows:
             if not any(v is not None and v != "" for v in row):
                 continue
             vals: list[object] = [rownum]
             width = len(row)
             for col, idx, conv, is_code in plan:
                 v = row[idx] if idx is not None and idx < width else None
+                if isinstance(v, UncachedFormula):
+                    add(name, rownum, col.name, v, _("a formula without a saved value: open the workbook in Excel "
+                                                     "and save it, or paste the values"))
+                    vals.append(None)
+                    continue
                 if v is None or v == "":
                     if col.default is not None:
                         vals.append(col.default)

@@ -101,9 +101,9 @@ def _issue(tmp_path, name: str, cert_no: str):
 
     ca = tmp_path / "ca"
     if not (ca / "ca.pem").exists():
-        create_demo_ca(ca)
+        create_demo_ca(ca, b"ca-passphrase-1")
     p12 = tmp_path / f"{cert_no}.p12"
-    issue_key(ca, name, p12, b"key-passphrase-1", cert_no=cert_no)
+    issue_key(ca, name, p12, b"key-passphrase-1", cert_no=cert_no, ca_passphrase=b"ca-passphrase-1")
     return p12.read_bytes()
 
 
@@ -180,3 +180,38 @@ def test_cli_commands_record_the_account_not_the_os_login(tmp_path, monkeypatch,
     authors = con.execute("SELECT kind, author FROM event ORDER BY seq").fetchall()
     con.close()
     assert ("census.outcome", "li") in authors and all(a in ("zhang", "li", "wang", "zhao") for _k, a in authors)
+
+
+def test_cli_sign_as_the_logged_in_account_with_its_stored_key(tmp_path, monkeypatch, capsys):
+    from inspector.reports.pdf import render_report
+    from inspector.reports.sample import sample_report_data
+
+    data = sample_report_data(findings=1, census=1, photos=0)
+    first, other = data.team[0], data.team[1]
+    pdf = tmp_path / "report.pdf"
+    render_report(data, pdf)
+    db = tmp_path / "s.db"
+    pw = tmp_path / "pw.txt"
+    pw.write_text("account-password-1\n", encoding="utf-8")
+    assert run(["account", "create", "a1", "--role", "lead", "--cert-no", first.cert_no, "--display-name", first.name,
+                "--password-file", str(pw), "--db", str(db)]) == 0
+    monkeypatch.setenv("INSPECTOR_USER", "a1")
+    monkeypatch.setenv("INSPECTOR_PASSWORD_FILE", str(pw))
+    kp = tmp_path / "kp.txt"
+    kp.write_text("key-passphrase-1\n", encoding="utf-8")
+    (tmp_path / "mine.p12").write_bytes(_issue(tmp_path, first.name, first.cert_no))
+    (tmp_path / "theirs.p12").write_bytes(_issue(tmp_path, other.name, other.cert_no))
+    assert run(["account", "set-key", str(tmp_path / "theirs.p12"), "--passphrase-file", str(kp), "--db", str(db)]) == 2
+    assert run(["account", "set-key", str(tmp_path / "mine.p12"), "--passphrase-file", str(kp), "--db", str(db)]) == 0
+    assert not list(tmp_path.glob("*.db.keys/*.p12"))                # kept in the store, not in a key folder
+    # a key file of someone else is refused while a1 is logged in; a1's own stored key signs a1's line
+    assert run(["sign", str(pdf), "--key", str(tmp_path / "theirs.p12"), "--passphrase-file", str(kp),
+                "--out", str(tmp_path / "x.pdf"), "--db", str(db)]) == 2
+    assert not (tmp_path / "x.pdf").exists()
+    capsys.readouterr()
+    assert run(["sign", str(pdf), "--out", str(tmp_path / "signed.pdf"), "--db", str(db)]) == 0
+    assert first.name in capsys.readouterr().out
+    assert run(["verify", str(tmp_path / "signed.pdf"), "--trust", str(tmp_path / "ca" / "ca.pem"),
+                "--format", "json", "--db", str(db)]) in (0, 1)
+    sigs = json.loads(capsys.readouterr().out)["signatures"]
+    assert [(s["signer"], s["intact"], s["trusted"]) for s in sigs] == [(first.name, True, True)]

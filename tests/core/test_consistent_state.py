@@ -158,8 +158,15 @@ def test_stage_follows_the_work_from_synced_to_uploaded(tmp_path, demo):
 def test_the_overview_shows_the_stage_from_the_core(demo):
     from ui.overview import gather
 
+    from inspector.db import session_factory
+    from inspector.inspections import list_inspections
+    from ui.models.inspections import status_label
+
     _work, engine = demo
     assert gather(engine, 1)["stage"].code == "uploaded"
+    with session_factory(engine)() as s:                    # the home list: the same stage
+        row = next(r for r in list_inspections(s) if r["id"] == 1)
+    assert row["status"] == "uploaded" and status_label(row["status"]) == "已上传"
 
 
 # --- the record and its commands ------------------------------------------------------------

@@ -74,7 +74,8 @@ def test_report_from_store_shows_team_institution_photos_and_signature(store, tm
     assert run(["report", "--db", str(path), "--inspection", "1", "--out", str(out)]) == 0
     text = text_of(out)
     flat = re.sub(r"\s+", "", text)
-    for needle in ("现场检查笔录", "西安市测试医院", "赵敏", "医保办主任", "执法证号：61010012", "3床床头卡", sha, "草稿"):
+    for needle in ("现场检查笔录", "西安市测试医院", "赵敏", "医保办主任", "执法证号：61010012", "3床床头卡", sha, "草稿",
+                   "附件6：信用评价", "扣分标准表deductions-v1"):
         assert needle in flat
     images = subprocess.run(["pdfimages", "-list", str(out)], check=True, capture_output=True, text=True).stdout
     kinds = [line.split()[2] for line in images.splitlines()[2:]]

@@ -21,26 +21,6 @@ from inspector.reports.sample import sample_report_data
 from inspector.signing.verify import validation_context
 
 TEAM = [("张伟", "医保执字 3201-0012"), ("李娜", "医保执字 3201-0047"), ("王建国", "医保执字 3201-0003")]
-LOGINS = {"张伟": "zhangw", "李娜": "lin", "王建国": "wangjg"}
-ROLES = {"张伟": "inspector", "李娜": "inspector", "王建国": "lead"}
-PASSWORD = "account-password-1"
-
-
-def sign_as(world, name: str, *argv) -> int:
-    """`sign ...` run as the account of `name` (INSPECTOR_USER and INSPECTOR_PASSWORD_FILE)."""
-    import os
-
-    saved = {k: os.environ.get(k) for k in ("INSPECTOR_USER", "INSPECTOR_PASSWORD_FILE")}
-    os.environ["INSPECTOR_USER"] = LOGINS[name]
-    os.environ["INSPECTOR_PASSWORD_FILE"] = str(world["account_pw"])
-    try:
-        return run(["sign", *[str(a) for a in argv], "--db", str(world["db"])])
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -57,27 +37,14 @@ def world(tmp_path_factory):
     pw = root / "pass.txt"
     pw.write_text("correct horse\n", encoding="utf-8")
     db = root / "store.db"
-    assert run(["keys", "create-demo-ca", "--out", str(root / "ca"), "--db", str(db)]) == 0
+    assert run(["keys", "create-demo-ca", "--out", str(root / "ca"), "--passphrase-file", str(pw), "--db", str(db)]) == 0
+    assert run(["trust", "add", str(root / "ca" / "ca.pem"), "--db", str(db)]) == 0
     keys = {}
     for name, cert_no in TEAM:
         out = root / f"{cert_no[-4:]}.p12"
-        assert run(["keys", "issue", "--ca", str(root / "ca"), "--name", name, "--cert-no", cert_no,
-                    "--out", str(out), "--passphrase-file", str(pw)]) == 0
+        assert run(["keys", "issue", "--ca", str(root / "ca"), "--ca-passphrase-file", str(pw), "--name", name,
+                    "--cert-no", cert_no, "--out", str(out), "--passphrase-file", str(pw)]) == 0
         keys[name] = out
-    # each person's key lives in the store, in their account, encrypted with their password
-    from inspector.accounts import authenticate, create_account, set_account_key
-    from inspector.db import open_store
-
-    account_pw = root / "account-pw.txt"
-    account_pw.write_text(PASSWORD + "\n", encoding="utf-8")
-    engine = open_store(db)
-    lead = None
-    for name, cert_no in sorted(TEAM, key=lambda m: ROLES[m[0]] != "lead"):
-        actor = create_account(engine, LOGINS[name], PASSWORD, ROLES[name], cert_no, name, actor=lead)
-        lead = lead or actor
-        set_account_key(engine, actor, PASSWORD, keys[name].read_bytes(), b"correct horse")
-    assert authenticate(engine, LOGINS["张伟"], PASSWORD, with_key=True).key is not None
-    engine.dispose()
     unsigned = root / "report.pdf"
     render_report(sample_report_data(findings=12, census=10, photos=2), unsigned)
     nss = root / "nss"
@@ -85,7 +52,7 @@ def world(tmp_path_factory):
     subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True, capture_output=True)
     subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "demo-ca", "-t", "CT,C,C", "-i",
                     str(root / "ca" / "ca.pem")], check=True, capture_output=True)
-    return {"root": root, "pw": pw, "db": db, "keys": keys, "unsigned": unsigned, "nss": nss, "account_pw": account_pw,
+    return {"root": root, "pw": pw, "db": db, "keys": keys, "unsigned": unsigned, "nss": nss,
             "ca": root / "ca" / "ca.pem"}
 
 
@@ -95,7 +62,8 @@ def signed(world):
     out = world["root"] / "signed.pdf"
     src = world["unsigned"]
     for name, _no in TEAM:
-        assert sign_as(world, name, src, "--out", out) == 0
+        assert run(["sign", str(src), "--key", str(world["keys"][name]), "--passphrase-file", str(world["pw"]),
+                    "--out", str(out)]) == 0
         src = out
     return out
 
@@ -113,33 +81,26 @@ def verify_json(capsys, world, pdf: Path) -> tuple[int, dict]:
 
 
 def test_lead_cannot_sign_before_the_inspectors(world, capsys, tmp_path):
-    capsys.readouterr()
-    code = sign_as(world, "王建国", world["unsigned"], "--out", tmp_path / "x.pdf")
-    err = capsys.readouterr().err
-    assert code == 2 and "team lead signs last" in err and "张伟" in err and "李娜" in err
+    code, _out, err = cli(capsys, "sign", world["unsigned"], "--key", world["keys"]["王建国"],
+                          "--passphrase-file", world["pw"], "--out", tmp_path / "x.pdf")
+    assert code == 2 and "张伟 (inspector_1)" in err and "李娜 (inspector_2)" in err
     assert not (tmp_path / "x.pdf").exists()
 
 
-def test_wrong_password_is_refused_and_no_key_flag_exists(world, capsys, tmp_path, monkeypatch):
+def test_wrong_passphrase_is_refused(world, capsys, tmp_path):
     bad = tmp_path / "bad.txt"
-    bad.write_text("wrong password", encoding="utf-8")
-    monkeypatch.setenv("INSPECTOR_USER", "zhangw")
-    monkeypatch.setenv("INSPECTOR_PASSWORD_FILE", str(bad))
-    code, _out, err = cli(capsys, "sign", world["unsigned"], "--out", tmp_path / "x.pdf", "--db", world["db"])
-    assert code == 2 and ("wrong login or password" in err or "登录名或密码错误" in err)
-    assert not (tmp_path / "x.pdf").exists()
-    with pytest.raises(SystemExit):          # no flag picks another key or another person's line
-        run(["sign", str(world["unsigned"]), "--key", str(world["keys"]["王建国"]), "--db", str(world["db"])])
-    with pytest.raises(SystemExit):
-        run(["sign", str(world["unsigned"]), "--field", "lead", "--db", str(world["db"])])
+    bad.write_text("wrong", encoding="utf-8")
+    code, _out, err = cli(capsys, "sign", world["unsigned"], "--key", world["keys"]["张伟"],
+                          "--passphrase-file", bad, "--out", tmp_path / "x.pdf")
+    assert code == 2 and "PKCS#12" in err and "Traceback" not in err
 
 
 def test_signer_signs_only_their_own_line_once(world, capsys, tmp_path):
     once = tmp_path / "once.pdf"
-    assert sign_as(world, "张伟", world["unsigned"], "--out", once) == 0
-    capsys.readouterr()
-    code = sign_as(world, "张伟", once)
-    assert code == 2 and "already signed" in capsys.readouterr().err
+    assert run(["sign", str(world["unsigned"]), "--key", str(world["keys"]["张伟"]),
+                "--passphrase-file", str(world["pw"]), "--out", str(once)]) == 0
+    code, _out, err = cli(capsys, "sign", once, "--key", world["keys"]["张伟"], "--passphrase-file", world["pw"])
+    assert code == 2 and "张伟" in err and "inspector_1" in err
 
 
 def test_signed_in_order_is_valid_by_pyhanko(world, signed, capsys):
@@ -174,12 +135,11 @@ def test_stamps_are_visible_on_the_signature_lines(signed):
     assert text.count("执法证号：医保执字 3201-0012") >= 2
 
 
-def test_verify_without_trust_uses_the_configured_ca(world, signed, capsys):
+def test_verify_without_trust_uses_the_stores_anchors(world, signed, capsys):
     code, out, _err = cli(capsys, "verify", signed, "--db", world["db"], "--format", "json")
     assert code == 0 and all(s["trusted"] for s in json.loads(out)["signatures"])
-    code, out, _err = cli(capsys, "verify", signed, "--db", world["root"] / "other.db", "--format", "json")
-    report = json.loads(out)
-    assert code == 0 and report["ok"] and not any(s["trusted"] for s in report["signatures"])
+    code, out, err = cli(capsys, "verify", signed, "--db", world["root"] / "other.db", "--format", "json")
+    assert code == 2 and out == "" and "trust add" in err          # nothing is trusted implicitly
 
 
 def test_byte_flip_inside_the_signed_range_is_detected(world, signed, capsys, tmp_path):
@@ -192,7 +152,7 @@ def test_byte_flip_inside_the_signed_range_is_detected(world, signed, capsys, tm
     code, report = verify_json(capsys, world, bad)
     assert code == 1 and report["ok"] is False
     assert not report["signatures"][0]["intact"]
-    assert any("inspector_1" in p and "changed" in p for p in report["problems"])
+    assert {"code": "broken", "field": "inspector_1"}.items() <= report["problems"][0].items()
     blocks = pdfsig(world, bad)
     assert "Digest Mismatch" in blocks[0]
 
@@ -210,7 +170,7 @@ def test_appended_update_after_the_last_signature_is_detected(world, signed, cap
     assert code == 1 and report["ok"] is False
     assert report["signatures"][-1]["covers_whole_file"] is False
     assert report["signatures"][-1]["intact"] is True           # the signed bytes themselves are untouched
-    assert any("after the last signature (lead)" in p for p in report["problems"])
+    assert ("changed_after_last", "lead") in {(p["code"], p["field"]) for p in report["problems"]}
     blocks = pdfsig(world, bad)
     assert "Not total document signed" in blocks[-1]
 
@@ -230,7 +190,7 @@ def test_removed_page_is_detected(world, signed, capsys, tmp_path):
     assert int(PdfFileReader(io.BytesIO(bad.read_bytes())).root["/Pages"]["/Count"]) == report_pages(signed) - 1
     code, report = verify_json(capsys, world, bad)
     assert code == 1 and report["ok"] is False
-    assert any("page(s) removed" in p for p in report["problems"])
+    assert "pages_removed" in {p["code"] for p in report["problems"]}
     blocks = pdfsig(world, bad)
     assert all("Not total document signed" in b for b in blocks)
 
@@ -244,31 +204,27 @@ def test_unsigned_document_is_not_ok(world, capsys):
     assert code == 1 and report["ok"] is False and report["signatures"] == []
 
 
-def test_account_set_key_then_sign_as_the_logged_in_account(world, capsys, tmp_path, monkeypatch):
+def test_import_key_then_sign_by_name(world, capsys, tmp_path):
     db = tmp_path / "s.db"
-    pw = tmp_path / "pw.txt"
-    pw.write_text("lead-password-9\n", encoding="utf-8")
-    assert run(["account", "create", "zhangw", "--role", "lead", "--cert-no", "医保执字 3201-0012",
-                "--display-name", "张伟", "--password-file", str(pw), "--db", str(db)]) == 0
-    monkeypatch.setenv("INSPECTOR_USER", "zhangw")
-    monkeypatch.setenv("INSPECTOR_PASSWORD_FILE", str(pw))
-    code, _out, err = cli(capsys, "account", "set-key", world["keys"]["李娜"], "--passphrase-file", world["pw"],
+    code, out, _err = cli(capsys, "keys", "import", world["keys"]["张伟"], "--passphrase-file", world["pw"],
                           "--db", db)
-    assert code == 2 and "李娜" in err                        # someone else's certificate is refused
-    code, out, err = cli(capsys, "account", "set-key", world["keys"]["张伟"], "--passphrase-file", world["pw"],
-                         "--db", db)
-    assert code == 0 and "张伟" in out, err
-    target = tmp_path / "by-account.pdf"
+    assert code == 0 and "张伟" in out
+    assert run(["trust", "add", str(world["ca"]), "--db", str(db)]) == 0
+    imported = list((tmp_path / "s.db.keys").glob("*.p12"))
+    assert len(imported) == 1
+    target = tmp_path / "by-name.pdf"
     shutil.copyfile(world["unsigned"], target)
-    code, _out, err = cli(capsys, "sign", target, "--db", db)
+    code, _out, err = cli(capsys, "sign", target, "--key", imported[0].stem, "--passphrase-file", world["pw"],
+                          "--db", db)
     assert code == 0, err
-    code, out, _err = cli(capsys, "verify", target, "--trust", world["ca"], "--format", "json")
-    sigs = json.loads(out)["signatures"]
-    assert [(s["field"], s["signer"], s["trusted"], s["covers_whole_file"]) for s in sigs] == [
+    code, out, _err = cli(capsys, "verify", target, "--db", db, "--format", "json")
+    report = json.loads(out)
+    assert [(s["field"], s["signer"], s["trusted"], s["covers_whole_file"]) for s in report["signatures"]] == [
         ("inspector_1", "张伟", True, True)]
+    assert code == 1 and {p["code"] for p in report["problems"]} == {"unsigned_line"}   # two lines still open
 
 
-def test_foreign_pdf_gets_a_new_visible_field(world, capsys, tmp_path):
+def test_foreign_pdf_is_not_signed(world, capsys, tmp_path):
     from reportlab.pdfgen.canvas import Canvas
 
     from inspector.reports.fonts import register_font
@@ -277,10 +233,9 @@ def test_foreign_pdf_gets_a_new_visible_field(world, capsys, tmp_path):
     c = Canvas(str(plain), initialFontName=register_font())
     c.drawString(72, 720, "其他文书")
     c.save()
-    assert sign_as(world, "王建国", plain) == 0
-    code, report = verify_json(capsys, world, plain)
-    assert code == 0 and report["signatures"][0]["field"] == "Signature1"
-    assert "Signature is Valid." in pdfsig(world, plain)[0]
+    before = plain.read_bytes()
+    code, _out, err = cli(capsys, "sign", plain, "--key", world["keys"]["王建国"], "--passphrase-file", world["pw"])
+    assert code == 2 and "plain.pdf" in err and plain.read_bytes() == before
 
 
 def test_stamp_fonts_are_embedded_too(signed):

@@ -254,7 +254,7 @@ def test_cli_sync_prints_the_id_last_and_resyncs(tmp_path, sqlite_central, cli_a
                "--to", "2026-03-31", "--visit-time", "2026-04-03 10:00:00", "--db", str(db))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "1"
-    assert "feedetl" in out.stderr and "digests" in out.stderr
+    assert "feedetl" in out.stderr and i18n.gettext("digests", "zh_CN") in out.stderr
     again = _cli("sync", "--central", f"sqlite:///{sqlite_central}", "--inspection", "1", "--db", str(db))
     assert again.returncode == 0, again.stderr
     assert again.stdout.strip().splitlines()[-1] == "1"

@@ -24,11 +24,11 @@ from inspector.reports.pdf import render_report
 from inspector.reports.sample import sample_report_data
 from inspector.resources import central_schema_sql
 from inspector.signing.ca import create_demo_ca, issue_key
-from inspector.signing.keystore import add_trusted_ca, keys_dir_for
 from inspector.signing.sign import sign_pdf
+from inspector.signing.trust import add_anchor
 from inspector.upload import APPLICATION_NAME, list_packages, queue_package, upload_packages
 
-PASS = b"upload-test"
+PASS = b"upload-test-passphrase"
 LEAD = "张伟"
 
 
@@ -43,13 +43,15 @@ def english():
 
 @pytest.fixture(scope="module")
 def signed(tmp_path_factory):
-    """A demo CA and a report signed by one inspector: (signed pdf, ca.pem)."""
+    """A demo CA and a report signed by both inspectors and the lead: (signed pdf, ca.pem)."""
     root = tmp_path_factory.mktemp("upload-sign")
-    ca = create_demo_ca(root / "ca")
-    issue_key(root / "ca", LEAD, root / "lead.p12", PASS, cert_no="医保执字 3201-0012")
+    ca = create_demo_ca(root / "ca", PASS)
+    data = sample_report_data(findings=3, census=2, stock=1, records=1, leads=2, photos=0)
     pdf = root / "report.pdf"
-    render_report(sample_report_data(findings=3, census=2, stock=1, records=1, leads=2, photos=0), pdf)
-    sign_pdf(pdf, root / "lead.p12", PASS, out=root / "signed.pdf")
+    render_report(data, pdf)
+    for n, m in enumerate(data.team):
+        key = issue_key(root / "ca", m.name, root / f"{n}.p12", PASS, cert_no=m.cert_no, ca_passphrase=PASS).path
+        sign_pdf(pdf if n == 0 else root / "signed.pdf", key, PASS, out=root / "signed.pdf")
     return root / "signed.pdf", ca
 
 
@@ -58,7 +60,7 @@ def world(tmp_path, signed, cli_account):
     """A store with one inspection whose two findings are approved, the CA trusted: (engine, iid, pdf)."""
     db = tmp_path / "store.db"
     engine = open_store(db)
-    add_trusted_ca(keys_dir_for(db), signed[1])
+    add_anchor(engine, signed[1])
     h = Hospital().ward("W1")
     h.stay("M1", "P1", "2026-10-30 08:00:00").fee("M1", "2026-10-31 08:00:00", "1000.01")
     iid = h.write(engine)
@@ -111,6 +113,12 @@ def test_upload_twice_to_postgres_leaves_one_row_verified_by_sha256(world, postg
     doc = json.loads(fj)
     assert doc["inspection"] == insp_id and [f["no"] for f in doc["findings"]] == [1, 2]
     assert doc["totals"]["fund_recovery"] == "1734.57" and set(doc["snapshot"]["digests"]) >= {"mdtrt", "feedetl"}
+    # the credit key: V01 500.00 (3 points) and V02 1234.57 (2 points) under the default table
+    credit = doc["credit"]
+    assert credit["table"]["version"] == "deductions-v1"
+    assert [(d["finding_no"], d["rule"], d["points"]) for d in credit["institution"]["deductions"]] == \
+        [(1, "R19", "3"), (2, "R20", "2")]
+    assert credit["institution"]["score"] == "95" and credit["institution"]["grade"] == "A"
     assert _kinds(engine, pkg.upload_id) == ["upload.sent", "upload.verified", "upload.sent", "upload.verified"]
 
 

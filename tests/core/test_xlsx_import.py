@@ -298,6 +298,14 @@ CELL_CASES = {
     "wrong fee sum": (lambda s: s["feedetl"][2].__setitem__(9, "-12.34"), "feedetl", 3, "det_item_fee_sumamt", "-12.35"),
     "wrong schema version": (lambda s: s["extract_meta"][1].__setitem__(1, "2"), "extract_meta", 2, "value", "schema_version"),
     "missing meta key": (lambda s: s["extract_meta"].pop(5), "extract_meta", None, "key", "required key"),
+    "formula without a saved value": (lambda s: s["setl"][1].__setitem__(5, "=F3*2"), "setl", 2, "medfee_sumamt",
+                                      "a formula without a saved value"),
+    "letters for a number": (lambda s: s["feedetl"][2].__setitem__(9, "abc"), "feedetl", 3, "det_item_fee_sumamt",
+                             "not a number"),
+    "two decimal points": (lambda s: s["feedetl"][2].__setitem__(9, "12.3.4"), "feedetl", 3, "det_item_fee_sumamt",
+                           "not a number"),
+    "words for a count": (lambda s: s["feedetl"][2].__setitem__(7, "many"), "feedetl", 3, "cnt", "not a number"),
+    "notes for a time": (lambda s: s["mdtrt"][1].__setitem__(6, "see notes"), "mdtrt", 2, "endtime", "YYYY-MM-DD HH:MM:SS"),
 }
 
 
@@ -312,6 +320,24 @@ def test_each_kind_of_bad_cell_is_named_and_changes_nothing(tmp_path, store, cas
     assert why in e.why
     text = str(err)
     assert "bad.xlsx" in text and sheet in text and (column or sheet) in text
+
+
+def test_formatted_empty_rows_are_skipped_and_rows_keep_their_numbers(tmp_path, store):
+    """Styled empty rows (Excel's "formatted to the bottom") between and after the data are not rows."""
+    from openpyxl.styles import Font
+
+    sheets = sheets_of()
+    sheets["feedetl"][3][9] = "9.99"          # a bad sum on sheet row 4, after the gap below
+    path = workbook(tmp_path / "styled.xlsx", sheets)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["feedetl"]
+    ws.insert_rows(3, 5)                      # rows 3..7 empty: the bad row moves to sheet row 9
+    bold = Font(bold=True)
+    for r in list(range(3, 8)) + list(range(ws.max_row + 1, ws.max_row + 3000)):
+        ws.cell(row=r, column=1).font = bold  # formatted, no value
+    wb.save(path)
+    err = refused(store, path)
+    assert [(e.sheet, e.row, e.column) for e in err.errors] == [("feedetl", 9, "det_item_fee_sumamt")]
 
 
 def test_message_lists_first_50_errors_and_the_total(tmp_path, store):

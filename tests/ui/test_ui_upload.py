@@ -9,18 +9,21 @@ from inspector.reports.pdf import render_report
 from inspector.reports.sample import sample_report_data
 from inspector.resources import central_schema_sql
 from inspector.signing.ca import create_demo_ca, issue_key
-from inspector.signing.keystore import add_trusted_ca, keys_dir_for
 from inspector.signing.sign import sign_pdf
+from inspector.signing.trust import add_anchor
 from ui.main_window import MainWindow
 
 
 def test_queue_and_upload_from_the_documents_screen(qtbot, ctx, tmp_path):
-    ca = create_demo_ca(tmp_path / "ca")
-    issue_key(tmp_path / "ca", "张伟", tmp_path / "k.p12", b"pw", cert_no="61000001")
-    add_trusted_ca(keys_dir_for(ctx.db_path), ca)
+    pw = b"ui-upload-passphrase"
+    ca = create_demo_ca(tmp_path / "ca", pw)
+    add_anchor(ctx.engine, ca)
+    data = sample_report_data(findings=2, census=1, stock=1, records=1, leads=1, photos=0)
     pdf = tmp_path / "r.pdf"
-    render_report(sample_report_data(findings=2, census=1, stock=1, records=1, leads=1, photos=0), pdf)
-    sign_pdf(pdf, tmp_path / "k.p12", b"pw")
+    render_report(data, pdf)
+    for n, m in enumerate(data.team):       # both inspectors, then the lead
+        key = issue_key(tmp_path / "ca", m.name, tmp_path / f"k{n}.p12", pw, cert_no=m.cert_no, ca_passphrase=pw).path
+        sign_pdf(pdf, key, pw)
     central = tmp_path / "central.db"
     con = sqlite3.connect(central)
     con.executescript(central_schema_sql())

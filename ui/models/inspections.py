@@ -12,6 +12,7 @@ STATUS_LABELS = {
     "screened": N_("Screened"),
     "on_site": N_("On site"),
     "in_review": N_("In review"),
+    "approved": N_("Approved"),
     "signed": N_("Signed"),
     "uploaded": N_("Uploaded"),
 }
