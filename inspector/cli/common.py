@@ -117,3 +117,20 @@ def print_table(headers: list[str], rows: list[list[Any]]) -> None:
         print("  ".join(c + " " * (widths[i] - width(c)) for i, c in enumerate(r)).rstrip())
         if n == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def actor_if_accounts(args):
+    """The logged-in Actor when the store of --db (or the default one) exists and has accounts; None on a
+    store without accounts yet (signing with a key file, trust anchors set up before the first account)."""
+    from pathlib import Path
+
+    from inspector.accounts import has_accounts
+    from inspector.db import default_store_path
+
+    path = Path(args.db) if getattr(args, "db", None) else default_store_path()
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    with store(args).connect() as conn:
+        if not has_accounts(conn):
+            return None
+    return authenticated(args)

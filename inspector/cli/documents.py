@@ -145,7 +145,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_sign(args) -> int:
-    from inspector.cli.common import authenticated
+    from inspector.cli.common import actor_if_accounts, authenticated
     from inspector.signing.sign import identity_for_key, load_signer, sign_as
 
     if not args.file.is_file():
@@ -157,7 +157,7 @@ def cmd_sign(args) -> int:
         if not args.passphrase_file:
             raise UserError(_("--key needs --passphrase-file"))
         signer = load_signer(resolve_key(args.key, keys_dir_for(args.db)), read_passphrase_file(args.passphrase_file))
-        actor = authenticated(args) if _store_has_accounts(args) else None
+        actor = actor_if_accounts(args)
     else:
         actor = authenticated(args, with_key=True)
         if actor.key is None:
@@ -173,22 +173,6 @@ def cmd_sign(args) -> int:
         file=result.out, field=result.field, signer=result.signer, time=result.signed_at.isoformat()))
     _note_signature(args, result)
     return 0
-
-
-def _store_has_accounts(args) -> bool:
-    """Whether the store of --db (or the default one) exists and has accounts (then signing logs in)."""
-    from inspector.accounts import has_accounts
-    from inspector.cli.common import store
-    from inspector.db import StoreError, default_store_path
-
-    path = Path(args.db) if getattr(args, "db", None) else default_store_path()
-    if not path.is_file() or path.stat().st_size == 0:
-        return False
-    try:
-        with store(args).connect() as conn:
-            return has_accounts(conn)
-    except StoreError:
-        return False
 
 
 def store_anchors(db: str | Path | None) -> list[bytes]:
@@ -258,7 +242,9 @@ def cmd_trust_add(args) -> int:
     from inspector.cli.common import store
     from inspector.signing.trust import add_anchor
 
-    anchor = add_anchor(store(args), args.file)
+    from inspector.cli.common import actor_if_accounts
+
+    anchor = add_anchor(store(args), args.file, actor=actor_if_accounts(args))
     print(_("trust anchor {cn} (SHA-256 {sha}), valid until {date}").format(
         cn=anchor.common_name, sha=anchor.sha256, date=f"{anchor.not_after:%Y-%m-%d}"))
     return 0
@@ -285,7 +271,9 @@ def cmd_trust_remove(args) -> int:
     from inspector.cli.common import store
     from inspector.signing.trust import remove_anchor
 
-    anchor = remove_anchor(store(args), args.sha256)
+    from inspector.cli.common import actor_if_accounts
+
+    anchor = remove_anchor(store(args), args.sha256, actor=actor_if_accounts(args))
     print(_("no longer trusted: {cn} (SHA-256 {sha})").format(cn=anchor.common_name, sha=anchor.sha256))
     return 0
 

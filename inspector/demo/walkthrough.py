@@ -289,7 +289,7 @@ def sign_demo_report(engine: Engine, inspection_id: int, workdir: Path, actors: 
 
     lead = demo_actor(actors, "lead")
     ca_cert = demo_keys(engine, workdir, actors)
-    add_anchor(engine, ca_cert, actor=lead.login)      # as `trust add demo-data/demo-ca/ca.pem` does
+    add_anchor(engine, ca_cert, actor=lead)      # as `trust add demo-data/demo-ca/ca.pem` does
     set_representative(engine, inspection_id, "刘志明", "副院长兼医保办主任", actor=lead)
     with engine.connect() as conn:
         closed = read_onsite(conn, inspection_id).closed_at

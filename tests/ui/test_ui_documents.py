@@ -56,7 +56,7 @@ def test_documents_flow(qtbot, ctx, tmp_path):
     assert li.display_name in view.message.text(), view.message.text()
     from inspector.signing.trust import add_anchor
 
-    add_anchor(ctx.engine, Path(ca))
+    add_anchor(ctx.engine, Path(ca), actor=ctx.people["zhang"])   # trust anchors: the lead
     qtbot.mouseClick(view.verify_button, Qt.MouseButton.LeftButton)
     assert ctx.tasks.wait_idle(60_000)
     report = view.last_report
