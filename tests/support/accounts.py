@@ -63,7 +63,9 @@ def make_team(engine: Engine, inspection_id: int, actors: dict[str, Actor],
 
 def use_account(monkeypatch, tmp_path: Path, login: str) -> None:
     """Make the CLI act as `login` (INSPECTOR_USER and a password file)."""
-    f = tmp_path / f"pw-{login}.txt"
+    folder = tmp_path.parent / f"{tmp_path.name}-passwords"     # beside, not inside, the test's folder
+    folder.mkdir(exist_ok=True)
+    f = folder / f"pw-{login}.txt"
     f.write_text(password_of(login) + "\n", encoding="utf-8")
     monkeypatch.setenv("INSPECTOR_USER", login)
     monkeypatch.setenv("INSPECTOR_PASSWORD_FILE", str(f))
