@@ -260,7 +260,9 @@ class Event(Base):
     """
 
     __tablename__ = "event"
-    __table_args__ = (Index("ix_event_inspection_kind", "inspection_id", "kind", "seq"),)
+    __table_args__ = (Index("ix_event_inspection_kind", "inspection_id", "kind", "seq"),
+                      Index("ux_event_chain_position", "inspection_uid", "chain", "dseq", unique=True),
+                      Index("ix_event_inspection_order", "inspection_id", "clock", "chain", "dseq"))
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(36), unique=True)           # UUID4
@@ -272,6 +274,38 @@ class Event(Base):
     payload: Mapped[str] = mapped_column(Text)                         # canonical JSON
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The event's place on its laptop's chain (see inspector/events.py, migration 0006)
+    chain: Mapped[str | None] = mapped_column(Text)                    # device id of the laptop that wrote it
+    dseq: Mapped[int | None] = mapped_column(Integer)                  # position on (inspection_uid, chain)
+    clock: Mapped[int | None] = mapped_column(Integer)                 # Lamport clock within the inspection
+    vv: Mapped[str | None] = mapped_column(Text)                       # JSON {chain: dseq} of other chains seen
+    inspection_uid: Mapped[str | None] = mapped_column(Text)           # '' for store-level events
+    hv: Mapped[int | None] = mapped_column(Integer)                    # hash version: 1 legacy, 2 chains
+
+
+class BundleImport(Base):
+    """A bundle merged into this laptop's log (inspector/exchange/bundle.py); bookkeeping, not an event."""
+
+    __tablename__ = "bundle_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    inspection_uid: Mapped[str] = mapped_column(Text)
+    sender: Mapped[str] = mapped_column(Text)
+    sender_device: Mapped[str] = mapped_column(Text)
+    events: Mapped[int] = mapped_column(Integer)
+    added: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[str] = mapped_column(Text)
+    imported_by: Mapped[str] = mapped_column(Text)
+
+
+class StoreIdentity(Base):
+    """This store's identity as a laptop of the team: `device_id` (random, made once)."""
+
+    __tablename__ = "store_identity"
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 class Lead(Base):
@@ -306,6 +340,19 @@ class Attachment(Base):
     media_type: Mapped[str] = mapped_column(Text)
     filename: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class AttachmentReduced(Base):
+    """A reduced JPEG of an image attachment (no side over `max_side` px), made when it is
+    captured, so a report embeds it without decoding the original again."""
+
+    __tablename__ = "attachment_reduced"
+
+    sha256: Mapped[str] = mapped_column(String(64), ForeignKey("attachment.sha256"), primary_key=True)
+    jpeg: Mapped[bytes]
+    width: Mapped[int]
+    height: Mapped[int]
+    max_side: Mapped[int]
 
 
 class ChecklistTemplate(Base):

@@ -196,6 +196,12 @@ def report_blockers(conn: Connection, inspection_id: int) -> list[str]:
             out.append(_("the {check} is unfinished ({done} of {total} done)").format(
                 check=p.label, done=p.done, total=p.total) if p.performed or p.total
                 else _("the {check} was not done").format(check=p.label))
+    from inspector.exchange.conflicts import list_conflicts
+
+    conflicts = len(list_conflicts(conn, inspection_id))
+    if conflicts:
+        out.append(_("{n} items were recorded differently on two laptops and are not yet resolved")
+                   .format(n=conflicts))
     return out
 
 

@@ -44,6 +44,7 @@ from inspector.db import session_factory, write_transaction
 from inspector.errors import UserError
 from inspector.events import Event, append_event, author_of
 from inspector.i18n import _
+from inspector.integrity import require_intact
 from inspector.models import Attachment, Event as EventRow
 from inspector.progress import Progress
 
@@ -173,6 +174,7 @@ def queue_package(engine: Engine, inspection_id: int, signed_pdf: Path, *, actor
     existing = _queued_for(engine, sha256_hex(pdf))
     if existing is not None:
         return existing
+    require_intact(engine, inspection_id)
     anchors: list = list(trust or []) + anchor_certificates(engine)
     report = verify_pdf(signed_pdf, anchors)
     if not report.ok or not report.signatures:

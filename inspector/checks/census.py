@@ -250,10 +250,13 @@ def census_state(conn: Connection, inspection_id: int) -> CensusState:
     # read straight from the driver over the (inspection_id, kind, seq) index: this fold runs
     # on every summary refresh
     events = [
-        Event(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9])
+        Event(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9], r[10] or "", r[11] or 0,
+              r[12] or 0, json.loads(r[13] or "{}"), r[14] or "", r[15] or 1)
         for r in conn.exec_driver_sql(
-            "SELECT seq, id, inspection_id, at, author, device, kind, payload, prev_hash, hash FROM event "
-            "WHERE inspection_id = ? AND kind >= 'census.' AND kind < 'census/' ORDER BY seq", (inspection_id,))
+            "SELECT seq, id, inspection_id, at, author, device, kind, payload, prev_hash, hash, chain, dseq, clock, "
+            "vv, inspection_uid, hv FROM event "
+            "WHERE inspection_id = ? AND kind >= 'census.' AND kind < 'census/' ORDER BY clock, chain, dseq",
+            (inspection_id,))
     ]
     undone = {e.payload["undoes"] for e in events if e.kind == "census.undone"}
     st = CensusState(undone=undone)
@@ -415,7 +418,13 @@ def undo_last(engine: Engine, inspection_id: int, *, actor: Actor | None = None,
         st = census_state(conn, inspection_id)
         if not st.ticks:
             raise UserError(_("nothing to undo: inspection {id} has no census tick").format(id=inspection_id))
-        last = st.ticks[-1]
+        from inspector.events import device_id
+
+        own = [t for t in st.ticks if t.chain == device_id(conn)]
+        if not own:  # on a merged store only this laptop's own ticks are undone
+            raise UserError(_("nothing to undo: no census tick of inspection {id} was made on this laptop")
+                            .format(id=inspection_id))
+        last = own[-1]
         from inspector.state import guard_source
 
         guard_source(conn, inspection_id, "census", last.payload.get("mdtrt_id"),

@@ -92,7 +92,11 @@ def cmd_report(args) -> int:
         from inspector.reports.model import with_hand_signature, with_refusal
         from inspector.reports.xlsx import write_report_xlsx
 
-        with session_factory(store(args))() as session:
+        from inspector.integrity import require_intact
+
+        engine = store(args)
+        require_intact(engine, args.inspection)
+        with session_factory(engine)() as session:
             data = build_report_data(session, args.inspection)
         if png is not None:
             data = with_hand_signature(data, png)
@@ -168,11 +172,26 @@ def cmd_sign(args) -> int:
     if actor is not None and (identity.name, identity.cert_no) != (actor.display_name, actor.cert_no):
         raise UserError(_("the key is {name}'s ({cert_no}): {login} signs only their own line").format(
             name=identity.name, cert_no=identity.cert_no, login=actor.login))
+    _check_store_of(args)
     result = sign_as(args.file, signer, identity, out=args.out)
     print(_("signed {file}: line {field} by {signer} at {time}").format(
         file=result.out, field=result.field, signer=result.signer, time=result.signed_at.isoformat()))
     _note_signature(args, result)
     return 0
+
+
+def _check_store_of(args) -> None:
+    """Refuse to sign a report of this store's inspection when the store differs from its records."""
+    from inspector.db import default_store_path, open_store
+    from inspector.integrity import inspection_of_pdf, require_intact
+
+    path = Path(args.db) if getattr(args, "db", None) else default_store_path()
+    if not path.is_file():
+        return
+    engine = open_store(path)
+    inspection = inspection_of_pdf(engine, args.file.read_bytes())
+    if inspection is not None:
+        require_intact(engine, inspection)
 
 
 def store_anchors(db: str | Path | None) -> list[bytes]:

@@ -30,6 +30,8 @@ def register(sub, common) -> None:
     p.add_argument("--visit-time", metavar="'YYYY-MM-DD HH:MM:SS'", help="time of the on-site visit (default: now)")
     p.add_argument("--inspection", type=int, metavar="ID",
                    help="re-sync this inspection as a new snapshot version (its institution, window and visit time)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="PostgreSQL: give up a query after this long (default: $INSPECTOR_CENTRAL_TIMEOUT or 600)")
     p.set_defaults(func=cmd_sync)
 
 
@@ -40,7 +42,7 @@ def cmd_sync(args) -> int:
             raise UserError(_("--inspection takes institution, window and visit time from the inspection: give none of them"))
         engine = store(args)
         authenticated(args)
-        result = resync_inspection(engine, args.central, args.inspection, progress=progress)
+        result = resync_inspection(engine, args.central, args.inspection, progress=progress, timeout=args.timeout)
     else:
         missing = [flag for flag, value in (("--institution", args.institution), ("--from", args.date_from),
                                             ("--to", args.date_to)) if not value]
@@ -51,7 +53,8 @@ def cmd_sync(args) -> int:
         visit = parse_timestamp(args.visit_time, "--visit-time") if args.visit_time else datetime.now().replace(microsecond=0)
         engine = store(args)
         authenticated(args)
-        result = sync_central(engine, args.central, args.institution, d0, d1, visit, progress=progress)
+        result = sync_central(engine, args.central, args.institution, d0, d1, visit, progress=progress,
+                              timeout=args.timeout)
     err = sys.stderr
     err.write(_("inspection {id}, snapshot version {version}").format(id=result.inspection_id, version=result.version) + "\n")
     width = max(len(t) for t in result.row_counts)

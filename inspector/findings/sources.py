@@ -70,7 +70,7 @@ def finding_source(conn: Connection, inspection_id: int, ref: str) -> FindingSou
     stable = lead_ref(rule, key)
     evidence = []
     for (payload,) in conn.exec_driver_sql(
-            "SELECT payload FROM event WHERE inspection_id = ? AND kind = 'evidence.added' ORDER BY seq",
+            "SELECT payload FROM event WHERE inspection_id = ? AND kind = 'evidence.added' ORDER BY clock, chain, dseq",
             (inspection_id,)):
         p = json.loads(payload)
         if p.get("attach_to") in ({"type": "lead", "ref": str(lead_id)}, {"type": "lead", "ref": stable}):

@@ -108,6 +108,7 @@ class EvidencePhoto:
     captured_at: datetime | None
     author: str
     sha256: str = ""
+    reduced: tuple[bytes, int, int] | None = None   # the JPEG kept at capture (bytes, width, height)
 
     def original_bytes(self) -> bytes:
         return self.image if isinstance(self.image, bytes) else Path(self.image).read_bytes()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from inspector.db import session_factory
+from inspector.integrity import require_intact
 from inspector.progress import Progress
 from inspector.reports.model import RenderInfo, ReportData
 
@@ -25,6 +26,7 @@ def produce_report(engine: Engine, inspection_id: int, out: Path, *, hand_png: b
     from inspector.reports.pdf import render_report
     from inspector.reports.signoff import record_rendered
 
+    require_intact(engine, inspection_id)   # never a document from a store that differs from its records
     with session_factory(engine)() as session:
         data = build_report_data(session, inspection_id)
     if hand_png is not None:

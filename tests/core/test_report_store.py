@@ -108,3 +108,55 @@ def test_bad_inputs_are_refused(store, tmp_path, capsys):
     assert run(["report", "--db", str(path), "--inspection", "9", "--out", str(tmp_path / "x.pdf")]) == 2
     assert "no inspection with id 9" in capsys.readouterr().err
     assert not (tmp_path / "x.pdf").exists()
+
+
+def _embedded_sizes(pdf) -> list[tuple[int, int]]:
+    out = subprocess.run(["pdfimages", "-list", str(pdf)], check=True, capture_output=True, text=True).stdout
+    return [(int(line.split()[3]), int(line.split()[4])) for line in out.splitlines()[2:] if line.split()[2] == "image"]
+
+
+def test_a_photo_is_reduced_when_captured_and_the_report_embeds_that_copy(store, tmp_path):
+    from inspector.evidence import add_evidence, read_reduced
+
+    path, engine = store
+    big = sample_photo(7, (1920, 1080))
+    sha, _ev = add_evidence(engine, 1, big, filename="bed.jpg", caption="5床", author="张伟")
+    with engine.connect() as conn:
+        jpeg, w, h = read_reduced(conn, sha)
+    assert max(w, h) <= 840 and len(jpeg) < len(big)
+    # The report takes the kept copy, not a new reduction of the original: replace the kept copy
+    # by a recognisably different (smaller) image and the PDF embeds that one.
+    from PIL import Image
+    import io as _io
+    marker = _io.BytesIO()
+    Image.new("RGB", (123, 77), "red").save(marker, format="JPEG")
+    with write_transaction(engine) as conn:
+        conn.exec_driver_sql("UPDATE attachment_reduced SET jpeg = ?, width = 123, height = 77 WHERE sha256 = ?",
+                             (marker.getvalue(), sha))
+    out = tmp_path / "r.pdf"
+    assert run(["report", "--db", str(path), "--inspection", "1", "--out", str(out)]) == 0
+    assert (123, 77) in _embedded_sizes(out)
+    assert sha in re.sub(r"\s+", "", text_of(out))                  # the SHA-256 is still the original's
+
+
+def test_photos_stored_before_reduced_copies_still_render(store, tmp_path):
+    path, engine = store
+    sha = add_photo(engine, sample_photo(8, (1920, 1080)), "旧照片")   # stored the old way: no reduced copy
+    with engine.connect() as conn:
+        from inspector.evidence import read_reduced
+        assert read_reduced(conn, sha) is None
+    out = tmp_path / "r.pdf"
+    assert run(["report", "--db", str(path), "--inspection", "1", "--out", str(out)]) == 0
+    sizes = _embedded_sizes(out)
+    assert len(sizes) == 1 and max(sizes[0]) <= 840                  # reduced while rendering
+    assert sha in re.sub(r"\s+", "", text_of(out))
+
+
+def test_a_file_that_is_not_an_image_gets_no_reduced_copy(store):
+    from inspector.evidence import add_evidence, read_reduced
+
+    _path, engine = store
+    sha, _ev = add_evidence(engine, 1, b"%PDF-1.4 not really", filename="scan.pdf", caption="复印件")
+    sha2, _ev = add_evidence(engine, 1, b"garbage", filename="x.jpg", caption="坏文件")   # says image, is not
+    with engine.connect() as conn:
+        assert read_reduced(conn, sha) is None and read_reduced(conn, sha2) is None

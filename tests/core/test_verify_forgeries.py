@@ -340,3 +340,23 @@ def test_a_certificate_expired_when_it_signed_is_refused(world, capsys, tmp_path
     forged = write(world, "expired.pdf", pyhanko_sign(world["unsigned"].read_bytes(), p12, "inspector_1", certify=True))
     report = assert_refused(capsys, world, forged, {("untrusted", "inspector_1")})
     assert report["signatures"][0]["matches_line"] and report["signatures"][0]["intact"]
+
+
+def test_a_dss_update_after_the_last_signature_is_permitted(world, signed, capsys):
+    """PAdES allows validation data (DSS/VRI) after the last signature; anything else is refused (test_signing)."""
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    data = signed.read_bytes()
+    last = PdfFileReader(io.BytesIO(data)).embedded_signatures[-1]
+    ca = asn1_x509.Certificate.load(x509.load_pem_x509_certificate(world["ca"].read_bytes()).public_bytes(
+        serialization.Encoding.DER))
+    buf = io.BytesIO(data)
+    DocumentSecurityStore.add_dss(buf, last.pkcs7_content.hex().encode("ascii"), certs=[ca, last.signer_cert],
+                                  force_write=True)
+    assert len(buf.getvalue()) > len(data) and b"/DSS" in buf.getvalue()[len(data):]
+    dss = write(world, "dss.pdf", buf.getvalue())
+    code, report, err = verify(capsys, world, dss)
+    assert code == 0 and report["problems"] == [] and err == "", report["problems"]
+    assert report["signatures"][-1]["covers_whole_file"] is False

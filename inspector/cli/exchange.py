@@ -1,0 +1,181 @@
+"""Several laptops: `exchange` (snapshot files and signed bundles), `state --digest`, `conflicts`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from inspector.cli.common import print_json, print_table, store
+from inspector.errors import UserError
+from inspector.i18n import _
+
+AREA_LABELS = {"census": "census entry", "census_bed": "unregistered bed", "stock": "drug count",
+               "records": "record item"}
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("exchange", parents=[common],
+                       help="share an inspection between laptops: snapshot files and signed bundles")
+    xs = p.add_subparsers(dest="action", metavar="<action>", required=True)
+    q = xs.add_parser("export-snapshot", parents=[common],
+                      help="write the inspection's snapshot, team and work so far for a laptop that joins")
+    q.add_argument("--inspection", type=int, required=True, metavar="ID")
+    q.add_argument("--out", required=True, metavar="FILE")
+    q.set_defaults(func=cmd_export_snapshot)
+    q = xs.add_parser("export", parents=[common], help="write this laptop's events as a bundle signed by you")
+    q.add_argument("--inspection", type=int, required=True, metavar="ID")
+    q.add_argument("--out", required=True, metavar="FILE")
+    q.set_defaults(func=cmd_export)
+    q = xs.add_parser("import", parents=[common], help="merge a bundle, or join from a snapshot file")
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--trust", metavar="CA.pem",
+                   help="joining a new laptop: the bureau's CA certificate to trust (added to the store)")
+    q.add_argument("--format", choices=["table", "json"], default="table")
+    q.set_defaults(func=cmd_import)
+    q = xs.add_parser("list", parents=[common], help="the bundles merged into this laptop and its chains")
+    q.add_argument("--inspection", type=int, required=True, metavar="ID")
+    q.add_argument("--format", choices=["table", "json"], default="table")
+    q.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("state", parents=[common], help="the inspection's folded state")
+    p.add_argument("--inspection", type=int, required=True, metavar="ID")
+    p.add_argument("--digest", action="store_true", help="print one digest of the folded state")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_state)
+
+    p = sub.add_parser("conflicts", parents=[common],
+                       help="items recorded differently on two laptops; resolve one (team lead)")
+    p.add_argument("--inspection", type=int, required=True, metavar="ID")
+    p.add_argument("--resolve", nargs=2, metavar=("AREA", "ITEM"),
+                   help="resolve the conflict on ITEM of AREA (census, census_bed, stock, records)")
+    p.add_argument("--keep", metavar="EVENT", help="the record (event id or its first characters) whose value stands")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_conflicts)
+
+
+def _actor_with_key(args):
+    from inspector.cli.common import authenticated
+
+    actor = authenticated(args, with_key=True)
+    if actor.key is None:
+        raise UserError(_("{who} has no signing key in this store yet: import yours with `keys import`")
+                        .format(who=actor.display_name))
+    return actor
+
+
+def _require_member(conn, inspection_id: int, actor) -> None:
+    from inspector.team import member_of
+
+    if member_of(conn, inspection_id, actor.login) is None:
+        raise UserError(_("{who} is not on the team of inspection {id}").format(who=actor.display_name, id=inspection_id))
+
+
+def cmd_export_snapshot(args) -> int:
+    from inspector.exchange.people import team_for_export
+    from inspector.exchange.snapshot_file import export_snapshot
+
+    engine = store(args)
+    actor = _actor_with_key(args)
+    with engine.connect() as conn:
+        _require_member(conn, args.inspection, actor)
+        team = team_for_export(conn, args.inspection)
+    r = export_snapshot(engine, args.inspection, Path(args.out), login=actor.login, name=actor.display_name,
+                        private_key=actor.key.private_key, certificate=actor.key.certificate, team=team)
+    print(_("snapshot of {name} written to {path}: {rows} rows, {n} team members, signed by {who}")
+          .format(name=r.fixmedins_name, path=r.path, rows=f"{r.rows:,}", n=len(team), who=actor.display_name))
+    return 0
+
+
+def cmd_export(args) -> int:
+    from inspector.exchange.bundle import export_bundle
+
+    engine = store(args)
+    actor = _actor_with_key(args)
+    with engine.connect() as conn:
+        _require_member(conn, args.inspection, actor)
+    r = export_bundle(engine, args.inspection, Path(args.out), login=actor.login, name=actor.display_name,
+                      private_key=actor.key.private_key, certificate=actor.key.certificate)
+    print(_("bundle written to {path}: {n} events, signed by {who} (SHA-256 {sha})")
+          .format(path=r.path, n=r.events, who=actor.display_name, sha=r.sha256))
+    return 0
+
+
+def cmd_import(args) -> int:
+    from inspector.exchange.join import import_file
+
+    result = import_file(args)
+    if args.format == "json":
+        print_json(result)
+    else:
+        print(result["message"])
+    return 0
+
+
+def cmd_list(args) -> int:
+    from inspector.exchange.bundle import merged_bundles
+    from inspector.events import chain_heads, inspection_uid
+
+    engine = store(args)
+    with engine.connect() as conn:
+        uid = inspection_uid(conn, args.inspection)
+        if not uid:
+            raise UserError(_("no inspection {id} in this store").format(id=args.inspection))
+        heads = chain_heads(conn, uid)
+        bundles = merged_bundles(conn, uid)
+    if args.format == "json":
+        print_json({"chains": [h.__dict__ for h in heads], "bundles": bundles})
+        return 0
+    print(_("Laptops (event chains) of this inspection:"))
+    print_table([_("laptop"), _("events"), _("chain head")], [[h.chain[:8], h.events, h.hash] for h in heads])
+    print(_("Bundles merged into this laptop:"))
+    print_table([_("SHA-256"), _("from"), _("events added"), _("merged at")],
+                [[b["sha256"], b["sender"], b["added"], b["imported_at"]] for b in bundles])
+    return 0
+
+
+def cmd_state(args) -> int:
+    from inspector.exchange.state import folded_state, state_digest
+
+    engine = store(args)
+    with engine.connect() as conn:
+        digest = state_digest(conn, args.inspection)
+        state = None if args.digest else folded_state(conn, args.inspection)
+    if args.digest:
+        print_json({"inspection": args.inspection, "digest": digest}) if args.format == "json" else print(digest)
+        return 0
+    print_json({"inspection": args.inspection, "digest": digest, "state": state})
+    return 0
+
+
+def cmd_conflicts(args) -> int:
+    from inspector.exchange.conflicts import list_conflicts, resolve_conflict
+
+    engine = store(args)
+    if args.resolve:
+        from inspector.cli.common import authenticated
+        from inspector.team import team_lead
+
+        actor = authenticated(args)
+        with engine.connect() as conn:
+            _require_member(conn, args.inspection, actor)
+            lead = team_lead(conn, args.inspection)
+        area, item = args.resolve
+        ev = resolve_conflict(engine, args.inspection, area, item, args.keep or "", actor=actor,
+                              is_lead=lead is not None and lead.login == actor.login)
+        print(_("conflict on {item} resolved by {who}: the value of record {keep} stands")
+              .format(item=item, who=actor.display_name, keep=ev.payload["resolves"] and (args.keep or "")[:8]))
+        return 0
+    with engine.connect() as conn:
+        found = list_conflicts(conn, args.inspection)
+    if args.format == "json":
+        print_json({"inspection": args.inspection, "conflicts": [c.as_dict() for c in found]})
+        return 0
+    if not found:
+        print(_("no conflicts: every item has one value on this laptop"))
+        return 0
+    rows = []
+    for c in found:
+        for r in c.as_dict()["records"]:
+            value = "，".join(f"{k}={v}" for k, v in r["value"].items() if v is not None)
+            rows.append([_(AREA_LABELS[c.area]), c.item, r["event"][:8], r["author"], r["device"][:8], r["at"][:19], value])
+    print(_("{n} conflicts to resolve (the team lead, or the person who made both records):").format(n=len(found)))
+    print_table([_("kind"), _("item"), _("record"), _("by"), _("laptop"), _("at"), _("value")], rows)
+    return 0
