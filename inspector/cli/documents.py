@@ -168,11 +168,11 @@ def cmd_sign(args) -> int:
             raise UserError(_("{login} has no signing key yet: `account set-key FILE.p12 --passphrase-file F`")
                             .format(login=actor.login))
         signer = actor.key.signer()
+    _check_store_of(args)                              # a damaged store signs nothing
     identity = identity_for_key(args.file, signer)     # the line the key's own certificate names
     if actor is not None and (identity.name, identity.cert_no) != (actor.display_name, actor.cert_no):
         raise UserError(_("the key is {name}'s ({cert_no}): {login} signs only their own line").format(
             name=identity.name, cert_no=identity.cert_no, login=actor.login))
-    _check_store_of(args)
     result = sign_as(args.file, signer, identity, out=args.out)
     print(_("signed {file}: line {field} by {signer} at {time}").format(
         file=result.out, field=result.field, signer=result.signer, time=result.signed_at.isoformat()))

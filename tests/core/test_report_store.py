@@ -120,7 +120,7 @@ def test_a_photo_is_reduced_when_captured_and_the_report_embeds_that_copy(store,
 
     path, engine = store
     big = sample_photo(7, (1920, 1080))
-    sha, _ev = add_evidence(engine, 1, big, filename="bed.jpg", caption="5床", author="张伟")
+    sha, _ev = add_evidence(engine, 1, big, filename="bed.jpg", caption="5床", actor=PEOPLE["zw"])
     with engine.connect() as conn:
         jpeg, w, h = read_reduced(conn, sha)
     assert max(w, h) <= 840 and len(jpeg) < len(big)
