@@ -8,7 +8,7 @@ from inspector.i18n import _
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("account", help="accounts of this store: create, list, set-key")
+    p = sub.add_parser("account", help=_("accounts of this store: create, list, set-key"))
     asub = p.add_subparsers(dest="account_command", metavar="<account command>", required=True)
     q = asub.add_parser("create", parents=[common],
                         help="create an account (the first one, a lead, also creates the store; later ones need a "

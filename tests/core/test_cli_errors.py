@@ -22,11 +22,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _env(tmp: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANG", "INSPECTOR_DB")}
-    return {**env, "PYTHONPATH": str(ROOT), "INSPECTOR_LOG_DIR": str(tmp / "log"), "LANG": "C.UTF-8",
-            "INSPECTOR_USER": "检查员甲", **extra}
+    return {**env, "PYTHONPATH": str(ROOT), "INSPECTOR_LOG_DIR": str(tmp / "log"), "LANG": "C.UTF-8", **extra}
+
+
+DEMO_LOGIN: dict[str, str] = {}
 
 
 def _main(args: list, tmp: Path, **env: str) -> subprocess.CompletedProcess:
+    env = {**DEMO_LOGIN, **env}
     return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], cwd=tmp, env=_env(tmp, **env),
                           capture_output=True, timeout=120)
 
@@ -41,8 +44,26 @@ def _digest(db: Path) -> str:
 
 @pytest.fixture
 def demo(demo_workdir) -> Path:
-    """The demo's workdir: store, demo central, keys, PDFs (built once for the session)."""
+    """The demo's workdir: store, demo central, keys, PDFs (built once for the session); commands log in
+    as the demo's team lead (its demo password file), as every command that writes must."""
+    pw = demo_workdir / "passwords" / "chenzq.txt"
+    if pw.exists():
+        DEMO_LOGIN.update(INSPECTOR_USER="chenzq", INSPECTOR_PASSWORD_FILE=str(pw))
     return demo_workdir
+
+
+@pytest.fixture(scope="module")
+def p12(tmp_path_factory) -> Path:
+    """A PKCS#12 key of our own demo CA (the demo keeps its keys inside the store)."""
+    work = tmp_path_factory.mktemp("key")
+    pw = work / "pw"
+    pw.write_text("a long enough passphrase\n")
+    for argv in (["keys", "create-demo-ca", "--out", str(work / "ca"), "--passphrase-file", str(pw)],
+                 ["keys", "issue", "--ca", str(work / "ca"), "--ca-passphrase-file", str(pw), "--name", "Wang",
+                  "--cert-no", "61010020260001", "--out", str(work / "k.p12"), "--passphrase-file", str(pw)]):
+        out = _main(argv + ["--db", str(work / "s.db")] if argv[1] == "create-demo-ca" else argv, work)
+        assert out.returncode == 0, out.stderr.decode()
+    return work / "k.p12"
 
 
 @pytest.fixture
@@ -110,12 +131,12 @@ CASES = [
 
 
 @pytest.mark.parametrize("name,argv,prepare,expected", CASES, ids=[c[0] for c in CASES])
-def test_bad_input_is_one_message_exit_2_nothing_changed(name, argv, prepare, expected, demo, store, tmp_path):
+def test_bad_input_is_one_message_exit_2_nothing_changed(name, argv, prepare, expected, demo, store, tmp_path, p12):
     (tmp_path / "pw").write_text("wrong passphrase\n")
     if prepare is not None:
         prepare(store)
     ids = _ids(store)
-    key = sorted((demo / "keys").glob("*.p12"))[0]
+    key = p12
     subst = {"db": str(store), "tmp": str(tmp_path), "demo": str(demo), "key": str(key), **ids}
     args = [a if isinstance(a, bytes) else a.format(**subst) for a in argv]
     before = _digest(store)
