@@ -12,10 +12,11 @@ test: setup
 
 bench: setup
 	.venv/bin/python bench/sync.py
-	.venv/bin/python bench/screen.py
+	.venv/bin/python bench/screen.py --curve
 	.venv/bin/python bench/census_tick.py
 	.venv/bin/python bench/crypt.py
 	.venv/bin/python bench/report.py
+	.venv/bin/python bench/login.py
 	.venv/bin/python bench/verify.py
 	QT_QPA_PLATFORM=offscreen .venv/bin/python bench/ui.py
 

@@ -1,181 +1,120 @@
-"""Benchmark: screening rules S1-S9 over a hospital-scale slice, against plain SQL in sqlite3.
+"""Benchmark: the shipped `screen` on stores made by the shipped `sync`, against plain SQL.
 
-    .venv/bin/python bench/screen.py [--db PATH] [--rounds N] [--source auto|demo|synthetic]
+    .venv/bin/python bench/screen.py [--shapes hospital,long,3y] [--curve] [--rounds N] [--resync] [--data DIR]
 
-Builds the slice once (in a child process, so its memory does not count) and keeps the store
-at --db for later runs. Then, per round, runs `run_screening` (all nine rules, leads stored)
-and the baseline (`bench/screen_baseline.py`: the same rules as plain SQL through sqlite3),
-checks that both find the same leads with the same amounts, and prints both times (best of
-the rounds), the ratio and the process's peak memory. The last line is one JSON object.
+Per data shape (bench/procs.py: the demo hospital, long and repeated stays, three years of
+about 3 M fee lines; centrals and synced stores cached under --data, default /work/benchdata):
+
+1. the store: `python main.py sync ...` run once as its own process (again with --resync);
+2. ours: `python main.py screen --inspection ID --format json` as its own process (all nine
+   rules, leads stored);
+3. baseline: `python bench/screen_baseline.py --db STORE --inspection ID`, a process that runs
+   the same nine rules as hand-written SQL through plain sqlite3 on the same store.
+
+Both results are compared lead for lead and cent for cent. Prints each process's wall time,
+CPU time and peak memory (its own max RSS, from wait4), the ratio ours / baseline (CPU
+time: the machine is shared, CPU time is what load disturbs least; wall too), and with
+--curve the screening time of the first one, two and three years of the 3y shape against
+their fee lines. The last line is one JSON object. Goals: ratio <= 1.5 on every shape,
+< 10 s at 1 M fee lines, <= 300 MB.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
-import resource
 import sqlite3
-import subprocess
 import sys
-import tempfile
-import time
 from datetime import datetime
-from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from inspector.coltypes import to_scaled  # noqa: E402
-from inspector.db import open_store  # noqa: E402
-from inspector.screening import run_screening  # noqa: E402
-from inspector.screening.base import context_for  # noqa: E402
-from inspector.screening.runner import screening_settings  # noqa: E402
-from inspector.settings import effective_settings  # noqa: E402
-
-import screen_baseline  # noqa: E402
-
-def resolve_source(source: str) -> str:
-    """'auto' is the hospital-scale demo when the demo generator and the sync are installed."""
-    if source != "auto":
-        return source
-    try:
-        from inspector.demo.central import build_demo_central  # noqa: F401
-        from inspector.sync.central import sync_central  # noqa: F401
-    except ImportError:
-        return "synthetic"
-    return "demo"
+from procs import (BENCH, DEFAULT_DATA, cli_env, fee_lines_of, load, main_py, run, synced_store,  # noqa: E402
+                   windows)
 
 
-def default_db(source: str) -> Path:
-    return Path(tempfile.gettempdir()) / f"inspector-bench-screen-{source}.db"
+def ours(store: Path, iid: int):
+    r = run(main_py("screen", "--inspection", str(iid), "--format", "json", "--db", str(store)), env=cli_env()).check()
+    out = json.loads(r.stdout)
+    from decimal import Decimal
+
+    leads = {(lead["rule"], json.dumps(lead["key"], ensure_ascii=False, separators=(",", ":"))):
+             int(Decimal(lead["amount"]) * 100) for lead in out["leads"]}
+    return r, leads
 
 
-def build(db: Path, source: str) -> str:
-    """Create the hospital-scale store at `db` from `source` ('demo' or 'synthetic')."""
-    if source == "demo":
-        from bench_demo import build_demo_store  # type: ignore[import-not-found]
-
-        build_demo_store(db)
-    else:
-        from synthetic_slice import build_synthetic_store
-
-        build_synthetic_store(db)
-    return source
+def baseline(store: Path, iid: int):
+    r = run([sys.executable, str(BENCH / "screen_baseline.py"), "--db", str(store), "--inspection", str(iid)]).check()
+    out = json.loads(r.stdout)
+    leads = {}
+    for rule, keys in out["leads"].items():
+        for key, cents in keys.items():
+            leads[(rule, json.dumps(json.loads(key), ensure_ascii=False, separators=(",", ":")))] = cents
+    return r, leads, out["seconds"]
 
 
-def baseline(db: Path, inspection_id: int) -> tuple[dict[str, float], dict[tuple[str, str], int]]:
-    """Run the nine plain-SQL rules; seconds per rule and {(rule, key json): amount cents}."""
-    engine = open_store(db)
-    with engine.connect() as conn:
-        settings = screening_settings(effective_settings(conn, inspection_id))
-        insp = conn.exec_driver_sql("SELECT fixmedins_code, date_from, date_to, visit_time FROM inspection WHERE id = ?",
-                                    (inspection_id,)).one()
-        sid = conn.exec_driver_sql("SELECT id FROM snapshot WHERE inspection_id = ? ORDER BY version DESC LIMIT 1",
-                                   (inspection_id,)).scalar()
-    engine.dispose()
-    ctx = context_for(sid, insp[0], datetime.strptime(insp[1], "%Y-%m-%d").date(),
-                      datetime.strptime(insp[2], "%Y-%m-%d").date(), datetime.strptime(insp[3], "%Y-%m-%d %H:%M:%S"),
-                      settings)
-    tol = Fraction(Decimal(str(settings["count_tolerance"])))
-    params = {"s": sid, "c": ctx.fixmedins_code, "w0": ctx.w0, "w1": ctx.w1, "d0": ctx.d0, "d1": ctx.d1_excl,
-              "v": ctx.v, "days": int(settings["readmission_days"]), "k": int(settings["bed_only_days"]),
-              "tol_num": tol.numerator, "tol_den": tol.denominator}
-    con = sqlite3.connect(db)
-    seconds: dict[str, float] = {}
-    leads: dict[tuple[str, str], int] = {}
-    for rule, sql in screen_baseline.RULES.items():
-        t = time.perf_counter()
-        rows = con.execute(sql, params).fetchall()
-        seconds[rule] = time.perf_counter() - t
-        for key, cents in rows:
-            leads[(rule, key)] = int(cents)
-    con.close()
-    return seconds, leads
-
-
-def ours(db: Path, inspection_id: int) -> tuple[float, dict[str, float], dict[tuple[str, str], int]]:
-    engine = open_store(db)
-    t = time.perf_counter()
-    result = run_screening(engine, inspection_id)
-    total = time.perf_counter() - t
-    engine.dispose()
-    return total, result.seconds, {(lead.rule, lead.key_json): to_scaled(lead.amount, 2) for lead in result.leads}
+def compare(o: dict, b: dict) -> list[str]:
+    if o == b:
+        return []
+    only_o = sorted(set(o) - set(b))[:3]
+    only_b = sorted(set(b) - set(o))[:3]
+    diff = sorted(k for k in set(o) & set(b) if o[k] != b[k])[:3]
+    return [f"only ours: {only_o}", f"only baseline: {only_b}", f"amounts differ: {diff}"]
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--db", type=Path, help="store to build or reuse (default: one per source in the temp dir)")
-    ap.add_argument("--source", choices=["auto", "demo", "synthetic"], default="auto")
-    ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--rebuild", action="store_true")
-    ap.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--shapes", default="hospital,long,3y")
+    ap.add_argument("--curve", action="store_true", help="also the 1- and 2-year windows of the 3y shape")
+    ap.add_argument("--rounds", type=int, default=1, help="runs of each side; the fastest (CPU) counts")
+    ap.add_argument("--resync", action="store_true", help="make the stores again with the shipped sync")
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = ap.parse_args(argv)
-    args.source = resolve_source(args.source)
-    args.db = args.db or default_db(args.source)
 
-    marker = args.db.with_suffix(".source")
-    if args.build_only:
-        marker.write_text(build(args.db, args.source))
-        return 0
-    if (args.rebuild or not args.db.exists() or not marker.exists()
-            or marker.read_text().strip() != args.source):
-        for p in (args.db, Path(f"{args.db}-wal"), Path(f"{args.db}-shm"), marker):
-            p.unlink(missing_ok=True)
-        t = time.perf_counter()
-        subprocess.run([sys.executable, __file__, "--db", str(args.db), "--source", args.source, "--build-only"],
-                       check=True)
-        print(f"built {args.db} in {time.perf_counter() - t:.1f} s")
-    source = marker.read_text().strip()
-    engine = open_store(args.db)
-    with engine.connect() as conn:
-        inspection_id = conn.exec_driver_sql("SELECT max(id) FROM inspection").scalar()
-        fee_lines = conn.exec_driver_sql(
-            "SELECT json_extract(row_counts, '$.feedetl') FROM snapshot WHERE inspection_id = ? "
-            "ORDER BY version DESC LIMIT 1", (inspection_id,)).scalar()
-    engine.dispose()
-
-    best_ours = best_base = float("inf")
-    per_ours: dict[str, float] = {}
-    per_base: dict[str, float] = {}
-    mismatches: list[str] = []
-    counts: dict[str, int] = {}
-    for _ in range(max(1, args.rounds)):
-        b_seconds, b_leads = baseline(args.db, inspection_id)
-        o_total, o_seconds, o_leads = ours(args.db, inspection_id)
-        if sum(b_seconds.values()) < best_base:
-            best_base, per_base = sum(b_seconds.values()), b_seconds
-        if o_total < best_ours:
-            best_ours, per_ours = o_total, o_seconds
-        if o_leads != b_leads:
-            only_o = sorted(set(o_leads) - set(b_leads))[:5]
-            only_b = sorted(set(b_leads) - set(o_leads))[:5]
-            diff = sorted(k for k in set(o_leads) & set(b_leads) if o_leads[k] != b_leads[k])[:5]
-            mismatches = [f"only ours: {only_o}", f"only baseline: {only_b}", f"amounts differ: {diff}"]
-        counts = {r: sum(1 for k in o_leads if k[0] == r) for r in screen_baseline.RULES}
-
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    ratio = best_ours / best_base if best_base else float("inf")
-    print(f"slice: {source}, {fee_lines:,} fee lines; leads per rule: {counts}")
-    print(f"{'rule':<6}{'ours (s)':>10}{'baseline (s)':>14}")
-    for r in screen_baseline.RULES:
-        print(f"{r:<6}{per_ours.get(r, 0):>10.2f}{per_base.get(r, 0):>14.2f}")
-    print(f"all nine rules: ours {best_ours:.2f} s (leads stored), plain SQL {best_base:.2f} s, "
-          f"ratio {ratio:.2f}; peak memory {peak_mb:.0f} MB")
-    print("same leads and amounts as the baseline" if not mismatches else "MISMATCH: " + "; ".join(mismatches))
-    ok = not mismatches and ratio <= 1.5 and best_ours < 10 and peak_mb <= 300
-    print(json.dumps({
-        "bench": "screen", "source": source, "fee_lines": fee_lines, "ours_s": round(best_ours, 3),
-        "baseline_s": round(best_base, 3), "ratio": round(ratio, 3), "peak_mb": round(peak_mb, 1),
-        "leads": sum(counts.values()), "same_results": not mismatches, "goal_met": ok,
-        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
-                   f"SQLite {sqlite3.sqlite_version}",
-        "date": datetime.now().strftime("%Y-%m-%d"),
-    }, ensure_ascii=False))
-    return 0 if not mismatches else 1
+    results = []
+    for shape in args.shapes.split(","):
+        for w in windows(shape, args.data, curve=args.curve):
+            store, iid, sync_run = synced_store(w, args.data, args.resync)
+            if sync_run:
+                print(f"[{w.name}] shipped sync: {sync_run.wall:.1f} s wall, {sync_run.cpu:.1f} s CPU, "
+                      f"{sync_run.peak_mb:.0f} MB", file=sys.stderr)
+            total, inside = fee_lines_of(store, iid)
+            best_o = best_b = None
+            mismatch: list[str] = []
+            for _ in range(max(1, args.rounds)):
+                b_run, b_leads, b_secs = baseline(store, iid)
+                o_run, o_leads = ours(store, iid)
+                mismatch = compare(o_leads, b_leads) or mismatch
+                if best_o is None or o_run.cpu < best_o.cpu:
+                    best_o = o_run
+                if best_b is None or b_run.cpu < best_b[0].cpu:
+                    best_b = (b_run, b_secs)
+            b_run, b_secs = best_b
+            row = {"shape": w.name, "fee_lines": total, "fee_lines_in_window": inside, "leads": len(o_leads),
+                   "ours_wall_s": round(best_o.wall, 2), "ours_cpu_s": round(best_o.cpu, 2),
+                   "baseline_wall_s": round(b_run.wall, 2), "baseline_cpu_s": round(b_run.cpu, 2),
+                   "ratio_cpu": round(best_o.cpu / b_run.cpu, 2), "ratio_wall": round(best_o.wall / b_run.wall, 2),
+                   "ours_peak_mb": round(best_o.peak_mb), "baseline_peak_mb": round(b_run.peak_mb),
+                   "baseline_rule_s": b_secs, "same_results": not mismatch, "load": load()}
+            results.append(row)
+            print(f"[{w.name}] {total:,} fee lines ({inside:,} in the window), {len(o_leads):,} leads: "
+                  f"screen {best_o.wall:.1f} s wall / {best_o.cpu:.1f} s CPU, {best_o.peak_mb:.0f} MB; "
+                  f"plain SQL {b_run.wall:.1f} s / {b_run.cpu:.1f} s; ratio {row['ratio_cpu']:.2f} CPU, "
+                  f"{row['ratio_wall']:.2f} wall; {'same leads' if not mismatch else 'MISMATCH ' + '; '.join(mismatch)}"
+                  f"  (load {row['load']})", flush=True)
+    curve = [r for r in results if r["shape"].startswith("3y")]
+    if len(curve) > 1:
+        print("time curve (3y shape, by fee lines in the snapshot):")
+        for r in curve:
+            print(f"  {r['fee_lines']:>10,} lines  screen {r['ours_wall_s']:6.1f} s wall {r['ours_cpu_s']:6.1f} s CPU"
+                  f"  = {r['ours_cpu_s'] / r['fee_lines'] * 1e6:5.2f} s CPU per million lines"
+                  f"  (plain SQL {r['baseline_cpu_s']:.1f} s CPU)")
+    ok = all(r["same_results"] and r["ratio_cpu"] <= 1.5 and r["ours_peak_mb"] <= 300 for r in results)
+    print(json.dumps({"bench": "screen", "results": results, "goal_met": ok,
+                      "machine": f"{platform.machine()}, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}",
+                      "date": datetime.now().strftime("%Y-%m-%d %H:%M")}, ensure_ascii=False))
+    return 0 if all(r["same_results"] for r in results) else 1
 
 
 if __name__ == "__main__":

@@ -152,3 +152,51 @@ SELECT json_array(e, l),
 """
 
 RULES = {"S1": S1, "S2": S2, "S3": S3, "S4": S4, "S5": S5, "S6": S6, "S7": S7, "S8": S8, "S9": S9}
+
+
+def params_of(con, inspection_id: int) -> dict:
+    """The statement parameters of an inspection's latest snapshot, read with plain sqlite3."""
+    import json
+    from datetime import date, timedelta
+    from fractions import Fraction
+    from decimal import Decimal
+
+    code, d0, d1, v, settings = con.execute(
+        "SELECT fixmedins_code, date_from, date_to, visit_time, settings FROM inspection WHERE id = ?",
+        (inspection_id,)).fetchone()
+    sid = con.execute("SELECT id FROM snapshot WHERE inspection_id = ? ORDER BY version DESC LIMIT 1",
+                      (inspection_id,)).fetchone()[0]
+    s = json.loads(settings)
+    tol = Fraction(Decimal(str(s["count_tolerance"])))
+    d1x = (date.fromisoformat(d1) + timedelta(days=1)).isoformat()
+    return {"s": sid, "c": code, "w0": f"{d0} 00:00:00", "w1": f"{d1x} 00:00:00", "d0": d0, "d1": d1x, "v": v,
+            "days": int(s["readmission_days"]), "k": int(s["bed_only_days"]),
+            "tol_num": tol.numerator, "tol_den": tol.denominator}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the nine statements on a store in this process (plain sqlite3, nothing else imported);
+    print one JSON object: seconds per rule and the leads {rule: {key: cents}}."""
+    import argparse
+    import json
+    import sqlite3
+    import time
+
+    ap = argparse.ArgumentParser(description="plain-SQL screening baseline")
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--inspection", type=int, required=True)
+    args = ap.parse_args(argv)
+    con = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
+    params = params_of(con, args.inspection)
+    seconds, leads = {}, {}
+    for rule, sql in RULES.items():
+        t = time.perf_counter()
+        leads[rule] = {key: int(cents) for key, cents in con.execute(sql, params)}
+        seconds[rule] = round(time.perf_counter() - t, 3)
+    con.close()
+    print(json.dumps({"seconds": seconds, "leads": leads}, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,28 +1,27 @@
-"""Benchmark: central sync against a plain bulk copy of the same rows.
+"""Benchmark: the shipped `sync` against a plain copy of the same rows, in the same run.
 
-    .venv/bin/python bench/sync.py [--fee-lines N] [--repeat K] [--only sqlite|postgres]
+    .venv/bin/python bench/sync.py [--shapes 3y,hospital] [--postgres] [--repeat K] [--data DIR]
 
-Builds a hospital-scale central (the demo central at scale "hospital" when
-inspector.demo.central is available, otherwise a synthetic one with the same number of
-fee lines), loads it into a private PostgreSQL server too, then for each source runs,
-each in its own child process (peak memory = the child's max RSS):
+Per data shape (bench/procs.py; centrals cached under --data, default /work/benchdata), each
+side in its own process, measured by wait4 (wall, CPU = user + system, peak RSS):
 
-- ours:     `sync_central` into a fresh store (counts, streamed copy, digests, one transaction);
-- baseline: the same rows (the same visit-id query and normalised slice SELECTs, unordered) copied with plain
-            sqlite3 `executemany` in one transaction into a fresh store with the same tables;
-            from PostgreSQL the rows come by psycopg `COPY (...) TO STDOUT (FORMAT BINARY)`.
+- ours:     `python main.py sync --central FILE|URL ...` into a fresh store (the shipped command:
+            counts, streamed copy, statistics, digests, one transaction);
+- baseline: the same rows into a fresh store with the same tables, by the plainest copy there is:
+            from SQLite, ATTACH the central and one `INSERT INTO snap_T ... SELECT` per table (the
+            same slice SELECTs, unordered); from PostgreSQL (--postgres), psycopg
+            `COPY (...) TO STDOUT (FORMAT BINARY)` into `executemany`. Its CPU time counts only
+            the copy (the store's creation is left out), which is the stricter comparison.
 
-Prints rows/s of each, ratio = our time / baseline time, peak memory, and as the LAST
-line one JSON object with those figures.
+Prints rows/s, the CPU and wall ratios ours / baseline and peak memory; the LAST line is one
+JSON object. Goal: CPU ratio <= 3 at 3 M fee lines.
 """
 from __future__ import annotations
 
 import argparse
+import platform
 import json
-import os
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -30,49 +29,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-WINDOW = (date(2026, 1, 1), date(2026, 3, 31), datetime(2026, 4, 10, 10, 0, 0))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from procs import DEFAULT_DATA, Window, cli_env, load, main_py, run, windows  # noqa: E402
 
-# --- the central ---------------------------------------------------------------------------
-
-def build_central(out: Path, fee_lines: int) -> dict:
-    """The benchmark central; returns what to sync (institution, window, visit time, kind)."""
-    try:
-        from inspector.demo.central import build_demo_central  # type: ignore[import-not-found]
-    except ImportError:
-        build_demo_central = None
-    if build_demo_central is not None and fee_lines <= 0:
-        manifest = build_demo_central(out, seed=1, scale="hospital")
-        m = manifest.to_dict() if hasattr(manifest, "to_dict") else dict(vars(manifest))
-        return {"kind": "demo-hospital", "institution": m["main_institution"], "date_from": str(m["date_from"]),
-                "date_to": str(m["date_to"]), "visit_time": str(m["visit_time"])}
-    from tests.support.central_db import INSTITUTION, build_synthetic_central
-
-    # The synthetic central spreads visits over six months, about half of them in the window.
-    build_synthetic_central(out, 2 * (fee_lines or 1_000_000))
-    return {"kind": "synthetic", "institution": INSTITUTION, "date_from": str(WINDOW[0]),
-            "date_to": str(WINDOW[1]), "visit_time": WINDOW[2].strftime("%Y-%m-%d %H:%M:%S")}
-
-
-# --- children ------------------------------------------------------------------------------
 
 def _window(spec: dict):
     from inspector.sync.slice import SliceWindow
 
     return SliceWindow(spec["institution"], date.fromisoformat(spec["date_from"]), date.fromisoformat(spec["date_to"]),
                        datetime.strptime(spec["visit_time"], "%Y-%m-%d %H:%M:%S"))
-
-
-def child_ours(source: str, store: Path, spec: dict) -> dict:
-    from inspector.db import open_store
-    from inspector.sync.central import sync_central
-
-    engine = open_store(store)
-    w = _window(spec)
-    t0 = time.perf_counter()
-    result = sync_central(engine, source, w.institution, w.date_from, w.date_to, w.visit_time)
-    seconds = time.perf_counter() - t0
-    return {"rows": sum(result.row_counts.values()), "seconds": seconds, "fee_lines": result.row_counts["feedetl"]}
 
 
 def _baseline_store(store: Path):
@@ -108,25 +74,26 @@ def _insert_sql(table: str) -> str:
 
 
 def child_baseline_sqlite(source: str, store: Path, spec: dict) -> dict:
-    import sqlite3
-
-    from inspector.sync.slice import SLICE_TABLES, visit_ids_param, visits_query
+    """ATTACH the central, then one INSERT ... SELECT per table, in one transaction."""
+    from inspector.snapshot import contract_columns
+    from inspector.sync.slice import SLICE_TABLES, _ctes, _where, select_list, visit_ids_param, visits_query
 
     w = _window(spec)
-    t0 = time.perf_counter()
-    dst = _baseline_store(store)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    dst = _baseline_store(store)          # the store's creation is not timed
+    dst.execute("COMMIT")
+    t0, c0 = time.perf_counter(), time.process_time()
+    dst.execute("ATTACH DATABASE ? AS central", (str(source),))
+    dst.execute("BEGIN")
     params = w.params("sqlite")
-    params["ids"] = visit_ids_param("sqlite", [r[0] for r in src.execute(visits_query("sqlite"), params)])
+    params["ids"] = visit_ids_param("sqlite", [r[0] for r in dst.execute(visits_query("sqlite"), params)])
     rows = 0
     for table in SLICE_TABLES:
-        cur = src.execute(_plain_select("sqlite", table, w), params)
-        sql = _insert_sql(table)
-        while batch := cur.fetchmany(5000):
-            dst.executemany(sql, batch)
-            rows += len(batch)
+        cols = ", ".join(contract_columns(table))
+        dst.execute(f"{_ctes('sqlite')} INSERT INTO main.snap_{table} (snapshot_id, {cols}) "
+                    f"SELECT 1, {select_list('sqlite', table)} FROM {_where('sqlite', table, w)}", params)
+        rows += dst.execute("SELECT changes()").fetchone()[0]
     dst.execute("COMMIT")
-    return {"rows": rows, "seconds": time.perf_counter() - t0}
+    return {"rows": rows, "seconds": time.perf_counter() - t0, "copy_cpu": time.process_time() - c0}
 
 
 def child_baseline_postgres(source: str, store: Path, spec: dict) -> dict:
@@ -138,8 +105,8 @@ def child_baseline_postgres(source: str, store: Path, spec: dict) -> dict:
     from inspector.sync.slice import SLICE_TABLES
 
     w = _window(spec)
-    t0 = time.perf_counter()
-    dst = _baseline_store(store)
+    dst = _baseline_store(store)          # the store's creation is not timed
+    t0, c0 = time.perf_counter(), time.process_time()
     params = w.params("postgresql")
     rows = 0
     with psycopg.connect(source.replace("postgresql+psycopg://", "postgresql://")) as src:
@@ -166,39 +133,46 @@ def child_baseline_postgres(source: str, store: Path, spec: dict) -> dict:
                         dst.executemany(sql, batch)
                         rows += len(batch)
     dst.execute("COMMIT")
-    return {"rows": rows, "seconds": time.perf_counter() - t0}
+    return {"rows": rows, "seconds": time.perf_counter() - t0, "copy_cpu": time.process_time() - c0}
 
 
-CHILDREN = {"ours": child_ours, "baseline-sqlite": child_baseline_sqlite, "baseline-postgres": child_baseline_postgres}
+CHILDREN = {"baseline-sqlite": child_baseline_sqlite, "baseline-postgres": child_baseline_postgres}
 
 
-def run_child(kind: str, source: str, spec: dict, workdir: Path) -> dict:
-    """Run one variant in a child process; adds its peak memory (max RSS, MB)."""
+def baseline(kind: str, source: str, spec: dict, workdir: Path) -> dict:
+    """The plain copy in a child process: rows, copy seconds and copy CPU, peak memory."""
     store = workdir / f"store-{kind}-{time.monotonic_ns()}.db"
-    proc = subprocess.Popen([sys.executable, __file__, "--child", kind, "--source", source, "--store", str(store),
-                             "--spec", json.dumps(spec)], stdout=subprocess.PIPE, text=True)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"{kind} from {source} failed ({proc.returncode})")
-    result = json.loads(out.strip().splitlines()[-1])
-    result["peak_mb"] = round(usage.ru_maxrss / 1024, 1)
-    result["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 2)
+    r = run([sys.executable, __file__, "--child", kind, "--source", source, "--store", str(store),
+             "--spec", json.dumps(spec)]).check()
+    out = json.loads(r.stdout.strip().splitlines()[-1])
     for f in workdir.glob(store.name + "*"):
         f.unlink()
-    return result
+    return {"rows": out["rows"], "wall": out["seconds"], "cpu": out["copy_cpu"], "peak_mb": r.peak_mb}
+
+
+def ours(source: str, w: Window, workdir: Path) -> dict:
+    """The shipped `python main.py sync` into a fresh store."""
+    import sqlite3
+
+    store = workdir / f"store-ours-{time.monotonic_ns()}.db"
+    r = run(main_py("sync", "--central", source, "--institution", w.institution, "--from", w.date_from,
+                    "--to", w.date_to, "--visit-time", w.visit_time, "--db", str(store)), env=cli_env()).check()
+    con = sqlite3.connect(store)
+    counts = json.loads(con.execute("SELECT row_counts FROM snapshot ORDER BY id DESC LIMIT 1").fetchone()[0])
+    con.close()
+    for f in workdir.glob(store.name + "*"):
+        f.unlink()
+    return {"rows": sum(counts.values()), "fee_lines": counts["feedetl"], "wall": r.wall, "cpu": r.cpu,
+            "peak_mb": r.peak_mb}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--fee-lines", type=int, default=0,
-                    help="fee lines in the slice of a synthetic central (default: the demo central at hospital "
-                         "scale if available, else 1,000,000 synthetic)")
-    ap.add_argument("--central", type=Path, metavar="FILE",
-                    help="use this prebuilt SQLite central (a demo central with its FILE.manifest.json beside it)")
-    ap.add_argument("--repeat", type=int, default=1, help="runs of each variant; the fastest counts")
-    ap.add_argument("--only", choices=["sqlite", "postgres"])
+    ap.add_argument("--shapes", default="3y", help="data shapes (bench/procs.py): 3y, hospital, long")
+    ap.add_argument("--postgres", action="store_true", help="also from a PostgreSQL copy of each central")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each side; the lowest CPU counts")
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--work", type=Path, help="where the stores are written (default: --data/sync-work)")
     ap.add_argument("--child", choices=sorted(CHILDREN))
     ap.add_argument("--source")
     ap.add_argument("--store")
@@ -208,64 +182,54 @@ def main() -> None:
         print(json.dumps(CHILDREN[args.child](args.source, Path(args.store), json.loads(args.spec))))
         return
 
-    try:
-        from inspector.demo.pgcopy import copy_to_postgres as copy_sqlite_to_postgres  # type: ignore[import-not-found]
-    except ImportError:
-        from tests.support.central_db import copy_sqlite_to_postgres
-    from tests.support.pg_server import create_database, private_postgres
+    work = args.work or args.data / "sync-work"
+    work.mkdir(parents=True, exist_ok=True)
+    results = []
+    for shape in args.shapes.split(","):
+        w = windows(shape, args.data)[-1]
+        spec = {"institution": w.institution, "date_from": w.date_from, "date_to": w.date_to,
+                "visit_time": w.visit_time}
+        sources = [("sqlite", str(w.central))]
+        server = None
+        if args.postgres:
+            from inspector.demo.pgcopy import copy_to_postgres
+            from tests.support.pg_server import create_database, private_postgres
 
-    with tempfile.TemporaryDirectory(prefix="inspector-bench-") as tmp:
-        work = Path(tmp)
-        t0 = time.perf_counter()
-        if args.central:
-            central = args.central.resolve()
-            m = json.loads(Path(f"{central}.manifest.json").read_text(encoding="utf-8"))
-            spec = {"kind": f"demo-{m['scale']}", "institution": m["main_institution"], "date_from": m["date_from"],
-                    "date_to": m["date_to"], "visit_time": m["visit_time"]}
-        else:
-            central = work / "central.db"
-            spec = build_central(central, args.fee_lines)
-        print(f"central: {spec['kind']}, {central.stat().st_size / 1e6:.0f} MB, ready in {time.perf_counter() - t0:.0f} s",
-              file=sys.stderr)
-        figures: dict = {"central": spec["kind"], "machine": f"{os.cpu_count()} cores", "date": time.strftime("%Y-%m-%d")}
-        sources = ["sqlite", "postgres"] if not args.only else [args.only]
-        with private_postgres() as server:
-            for name in sources:
-                if name == "sqlite":
-                    url = str(central)
-                else:
-                    url = create_database(server, "central")
-                    t0 = time.perf_counter()
-                    copy_sqlite_to_postgres(central, url)
-                    print(f"postgres central loaded in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+            server = private_postgres()
+            url = create_database(server.__enter__(), "central")
+            t0 = time.perf_counter()
+            copy_to_postgres(w.central, url)
+            print(f"[{shape}] PostgreSQL central loaded in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+            sources.append(("postgres", url))
+        try:
+            for name, url in sources:
                 best: dict[str, dict] = {}
-                for _ in range(args.repeat):
-                    for kind in ("baseline-" + name, "ours"):
-                        r = run_child(kind, url, spec, work)
-                        key = "ours" if kind == "ours" else "baseline"
-                        print(f"  {name:<8} {key:<8} {r['rows']:>10,} rows {r['seconds']:7.2f} s "
-                              f"{r['rows'] / r['seconds']:>10,.0f} rows/s  peak {r['peak_mb']:6.1f} MB  cpu {r['cpu_seconds']} s",
-                              file=sys.stderr)
-                        if key not in best or r["seconds"] < best[key]["seconds"]:
+                for _ in range(max(1, args.repeat)):
+                    b = baseline("baseline-" + name, url, spec, work)
+                    o = ours(url, w, work)
+                    for key, r in (("baseline", b), ("ours", o)):
+                        if key not in best or r["cpu"] < best[key]["cpu"]:
                             best[key] = r
-                ours, base = best["ours"], best["baseline"]
-                figures[name] = {
-                    "rows": ours["rows"],
-                    "fee_lines": ours["fee_lines"],
-                    "ours_rows_per_s": round(ours["rows"] / ours["seconds"]),
-                    "baseline_rows_per_s": round(base["rows"] / base["seconds"]),
-                    "ours_seconds": round(ours["seconds"], 2),
-                    "baseline_seconds": round(base["seconds"], 2),
-                    "ratio": round(ours["seconds"] / base["seconds"], 3),
-                    "ours_peak_mb": ours["peak_mb"],
-                    "baseline_peak_mb": base["peak_mb"],
-                }
-        for name in sources:
-            f = figures[name]
-            print(f"{name}: ours {f['ours_rows_per_s']:,} rows/s, baseline {f['baseline_rows_per_s']:,} rows/s, "
-                  f"ratio ours/baseline {f['ratio']}, peak memory ours {f['ours_peak_mb']} MB "
-                  f"(baseline {f['baseline_peak_mb']} MB)")
-        print(json.dumps(figures))
+                o, b = best["ours"], best["baseline"]
+                row = {"shape": shape, "source": name, "rows": o["rows"], "fee_lines": o["fee_lines"],
+                       "ours_wall_s": round(o["wall"], 1), "ours_cpu_s": round(o["cpu"], 1),
+                       "baseline_wall_s": round(b["wall"], 1), "baseline_cpu_s": round(b["cpu"], 1),
+                       "ratio_cpu": round(o["cpu"] / b["cpu"], 2), "ratio_wall": round(o["wall"] / b["wall"], 2),
+                       "ours_peak_mb": round(o["peak_mb"]), "baseline_peak_mb": round(b["peak_mb"]),
+                       "same_rows": o["rows"] == b["rows"], "load": load()}
+                results.append(row)
+                print(f"[{shape} from {name}] {o['rows']:,} rows ({o['fee_lines']:,} fee lines): shipped sync "
+                      f"{o['wall']:.1f} s wall / {o['cpu']:.1f} s CPU ({o['rows'] / o['cpu']:,.0f} rows per CPU s), "
+                      f"{o['peak_mb']:.0f} MB; plain copy {b['wall']:.1f} s / {b['cpu']:.1f} s CPU "
+                      f"({b['rows']:,} rows); ratio {row['ratio_cpu']} CPU, {row['ratio_wall']} wall  "
+                      f"(load {row['load']})", flush=True)
+        finally:
+            if server is not None:
+                server.__exit__(None, None, None)
+    print(json.dumps({"bench": "sync", "results": results,
+                      "goal_met": all(r["ratio_cpu"] <= 3 and r["ours_peak_mb"] <= 300 for r in results),
+                      "machine": f"{platform.machine()}, Python {platform.python_version()}",
+                      "date": time.strftime("%Y-%m-%d %H:%M")}))
 
 
 if __name__ == "__main__":

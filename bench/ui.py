@@ -158,6 +158,7 @@ def child_filter(store: Path, settings: Path, runs: int) -> dict:
 
     times = timed("mdtrt_id", visits, "=")
     item_times = timed("med_list_codg", codes, "")
+    background = _sort_and_count(app, ctx, browser, names, codes[0])
     # scrolling a long way: fetchMore pages and row cache
     browser.filter.setText("")
     browser.apply_filter()
@@ -171,8 +172,46 @@ def child_filter(store: Path, settings: Path, runs: int) -> dict:
     scroll_ms = (time.perf_counter() - t0) * 1000 / 200
     w.close()
     ctx.close()
-    return {"filter_ms": times, "filter_item_ms": item_times, "fee_lines": n_fee, "first_page_rows": total, "scroll_page_ms": scroll_ms,
+    return {**background, "filter_ms": times, "filter_item_ms": item_times, "fee_lines": n_fee, "first_page_rows": total, "scroll_page_ms": scroll_ms,
             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _sort_and_count(app, ctx, browser, names: list[str], code: str) -> dict:
+    """A sort of the whole fee table and the row count of a contains-search: each runs in the
+    background; the longest pause of the GUI thread's event loop meanwhile shows it stays
+    responsive (a timer asks every 20 ms)."""
+    from PySide6.QtCore import Qt, QTimer
+
+    last = [time.perf_counter()]
+    gaps: list[float] = []
+
+    def beat() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.timeout.connect(beat)
+    timer.start(20)
+    t0 = last[0] = time.perf_counter()
+    browser.view.horizontalHeader().setSortIndicator(names.index("det_item_fee_sumamt"), Qt.SortOrder.DescendingOrder)
+    _settle(app, lambda: browser.shown_generation == browser._generation, timeout=120)
+    sort_s = time.perf_counter() - t0
+    sort_gap = max(gaps, default=0.0)
+    browser.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    _settle(app, lambda: not ctx.tasks.active, timeout=120)
+    gaps.clear()
+    browser.column.setCurrentIndex(browser.column.findData("med_list_codg"))
+    browser.filter.setText(code)
+    t0 = last[0] = time.perf_counter()
+    browser.apply_filter()
+    _settle(app, lambda: browser.shown_generation == browser._generation and browser._count_value is not None,
+            timeout=120)
+    count_s = time.perf_counter() - t0
+    timer.stop()
+    return {"sort_s": round(sort_s, 2), "sort_max_gui_pause_ms": round(sort_gap * 1000),
+            "count_s": round(count_s, 2), "count_max_gui_pause_ms": round(max(gaps, default=0.0) * 1000),
+            "count_rows": browser._count_value}
 
 
 def child_tick(store: Path, settings: Path, runs: int) -> dict:
@@ -264,12 +303,16 @@ def main(argv: list[str] | None = None) -> int:
         "filter_ms": round(statistics.median(filt["filter_ms"]), 1),
         "filter_item_ms": round(statistics.median(filt["filter_item_ms"]), 1),
         "scroll_page_ms": round(filt["scroll_page_ms"], 2),
+        "sort_s": filt["sort_s"], "sort_max_gui_pause_ms": filt["sort_max_gui_pause_ms"],
+        "count_s": filt["count_s"], "count_max_gui_pause_ms": filt["count_max_gui_pause_ms"],
         "peak_mb": round(peak, 1),
         "goals": GOALS,
     }
     result["ok"] = all(result[k] is not None and result[k] <= GOALS[k] for k in GOALS)
     print(f"launch {result['launch_s']} s, tick {result['tick_ms']} ms, filter {result['filter_ms']} ms, "
-          f"peak {result['peak_mb']} MB", file=sys.stderr)
+          f"peak {result['peak_mb']} MB; background: sort {result['sort_s']} s and contains-count "
+          f"{result['count_s']} s, longest GUI pause {max(result['sort_max_gui_pause_ms'], result['count_max_gui_pause_ms'])} ms",
+          file=sys.stderr)
     print(json.dumps(result))
     return 0
 

@@ -14,6 +14,8 @@ from platformdirs import user_data_dir
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from inspector.errors import StoreBusy
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -42,6 +44,12 @@ DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError,) + (
 DBAPI_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,) + ((sqlcipher.Error,) if sqlcipher is not None else ())
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+
+# How long a write waits for another writer (a sync's final copy, another window) before it
+# gives up with `StoreBusy`. Syncs stream into a staging file and hold the write lock only
+# for their final copy, so a tick rarely waits at all.
+BUSY_TIMEOUT_MS = 5000
+
 
 
 def default_store_path() -> Path:
@@ -159,10 +167,29 @@ def _set_pragmas(dbapi_conn: sqlite3.Connection, _record) -> None:
     # FULL: a transaction acknowledged on screen survives a power cut, not only a crash.
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=15000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     # Sorts and temporary tables stay in memory: no temporary file ever holds patient data.
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
+
+
+def _is_locked(exc: BaseException | None) -> bool:
+    return isinstance(exc, OPERATIONAL_ERRORS) and (
+        "database is locked" in str(exc) or "database is busy" in str(exc))
+
+
+def _on_error(context) -> None:
+    """A write that still met another writer's lock after BUSY_TIMEOUT_MS: a clear StoreBusy."""
+    if _is_locked(context.original_exception):
+        raise store_busy() from None
+
+
+def store_busy() -> StoreBusy:
+    from inspector.i18n import _
+
+    return StoreBusy(_("the store is busy (another task, such as a sync saving its data, is writing to it) and did "
+                       "not free up within {n:g} seconds; nothing was recorded: try again").format(
+                           n=BUSY_TIMEOUT_MS / 1000))
 
 
 def _driver_autocommit(dbapi_conn: sqlite3.Connection, _record) -> None:
@@ -213,6 +240,7 @@ def make_engine(path: Path | str, key: StoreKey | bytes | bytearray | None = Non
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "connect", _driver_autocommit)
     event.listen(engine, "begin", _emit_begin)
+    event.listen(engine, "handle_error", _on_error)
     return engine
 
 

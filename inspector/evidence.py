@@ -11,7 +11,7 @@ import mimetypes
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
 
@@ -20,6 +20,9 @@ from inspector.db import write_transaction
 from inspector.errors import UserError
 from inspector.events import Event, append_event, read_events
 from inspector.i18n import _
+
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
 
 ATTACH_TYPES = ("census", "census_bed", "finding", "lead", "stock", "record", "inspection")
 
@@ -77,7 +80,7 @@ def add_evidence(
     filename: str | None = None,
     caption: str = "",
     captured_at: str | None = None,
-    author: str | None = None,
+    actor: Actor | None = None,
     device: str | None = None,
     media_type: str | None = None,
     attach_to: dict[str, Any] | None = None,
@@ -87,7 +90,7 @@ def add_evidence(
     if conn is None:
         with write_transaction(engine) as c:
             return add_evidence(engine, inspection_id, path_or_bytes, filename=filename, caption=caption,
-                                captured_at=captured_at, author=author, device=device, media_type=media_type,
+                                captured_at=captured_at, actor=actor, device=device, media_type=media_type,
                                 attach_to=attach_to, conn=c)
     _check_attach(attach_to)
     if isinstance(path_or_bytes, bytes):
@@ -113,10 +116,40 @@ def add_evidence(
     conn.exec_driver_sql(
         "INSERT OR IGNORE INTO attachment (sha256, content, size, media_type, filename, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?)", (sha, content, len(content), media_type, filename, now))
+    if media_type.startswith("image/"):
+        store_reduced(conn, sha, content)
     payload = {"sha256": sha, "filename": filename, "media_type": media_type, "size": len(content),
                "caption": caption, "captured_at": captured_at or now, "attach_to": attach_to}
-    ev = append_event(engine, inspection_id, "evidence.added", payload, author=author, device=device, conn=conn)
+    ev = append_event(engine, inspection_id, "evidence.added", payload, actor=actor, device=device, conn=conn)
     return sha, ev
+
+
+def store_reduced(conn: Connection, sha256: str, content: bytes) -> bool:
+    """Keep a reduced JPEG of an image (the one a report embeds) beside it; False if `content`
+    is not an image Pillow can read (it is then stored and listed, just not reduced)."""
+    from PIL import Image
+
+    from inspector.reports.photos import MAX_SIDE_PX, pdf_ready_jpeg
+
+    if conn.exec_driver_sql("SELECT 1 FROM attachment_reduced WHERE sha256 = ?", (sha256,)).fetchone():
+        return True
+    try:
+        jpeg, width, height = pdf_ready_jpeg(content)
+    except (ValueError, OSError, Image.DecompressionBombError):
+        return False
+    conn.exec_driver_sql("INSERT INTO attachment_reduced (sha256, jpeg, width, height, max_side) VALUES (?, ?, ?, ?, ?)",
+                         (sha256, jpeg, width, height, MAX_SIDE_PX))
+    return True
+
+
+def read_reduced(conn: Connection, sha256: str) -> tuple[bytes, int, int] | None:
+    """The reduced JPEG kept for an image (bytes, width, height); None for a photo stored before
+    reduced copies existed, or not an image (a report then reduces the original itself)."""
+    from inspector.reports.photos import MAX_SIDE_PX
+
+    row = conn.exec_driver_sql("SELECT jpeg, width, height FROM attachment_reduced WHERE sha256 = ? AND max_side = ?",
+                               (sha256, MAX_SIDE_PX)).fetchone()
+    return (bytes(row[0]), int(row[1]), int(row[2])) if row else None
 
 
 def list_evidence(conn: Connection, inspection_id: int, attach_to: dict[str, Any] | None = None) -> list[EvidenceItem]:

@@ -41,7 +41,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from inspector.coltypes import TIMESTAMP_FORMAT, Scaled
-from inspector.db import DBAPI_ERRORS, engine_key
+from inspector.db import DBAPI_ERRORS, _is_locked, engine_key, store_busy
 from inspector.errors import UserError
 from inspector.i18n import _
 from inspector.models import COUNTED_TABLES, SNAPSHOT_MODELS, Inspection, Snapshot
@@ -260,7 +260,7 @@ def _is_disk_full(exc: BaseException) -> bool:
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return True
     code = getattr(exc, "sqlite_errorcode", None)
-    if code == sqlite3.SQLITE_FULL:
+    if code == sqlite3.SQLITE_FULL or "database or disk is full" in str(exc):
         return True
     orig = getattr(exc, "orig", None)
     return orig is not None and orig is not exc and _is_disk_full(orig)
@@ -304,6 +304,8 @@ def write_snapshot(
         except (OSError, *DBAPI_ERRORS, SQLAlchemyError) as exc:
             if _is_disk_full(exc):
                 raise disk_full_error(store) from None
+            if _is_locked(exc) or _is_locked(getattr(exc, "orig", None)):
+                raise store_busy() from None
             raise
     finally:
         staging.close()

@@ -251,4 +251,60 @@ def reunlock(engine: Engine, path: Path | str, login: str, password: str) -> Non
         key.restore(raw)
     finally:
         keyslots.wipe(raw)
+    engine.dispose()
+    finish_interrupted_conversion(path, key)
+    open_store(path, key=key).dispose()  # migrates a store from an older version, if need be
     register_key(path, key)
+
+
+def store_path_of(engine: Engine) -> Path:
+    db = engine.url.database
+    if not db or db == ":memory:":
+        raise StoreError("the store is not a file")
+    return Path(db)
+
+
+def ensure_account_slot(engine: Engine, login: str, password: str, *, replace: bool = False) -> None:
+    """After an account is created (or its password set, `replace=True`): on an encrypted store, wrap
+    the store key for it so its password opens the store. Nothing to do on a plain store."""
+    from inspector.db import engine_key
+
+    if engine_key(engine) is None:
+        return
+    path = store_path_of(engine)
+    if not replace and login in keyslots.slot_logins(path):
+        return
+    add_account_key(engine, path, login, password)
+
+
+def remove_account_slot(engine: Engine, login: str) -> None:
+    """An account removed or disabled: its password no longer opens the store."""
+    from inspector.db import engine_key
+
+    if engine_key(engine) is not None:
+        keyslots.remove_account_slot(store_path_of(engine), login)
+
+
+def locked_engine(path: Path | str) -> Engine:
+    """An engine on the encrypted store at `path` whose key is not there yet (`reunlock` puts it)."""
+    from inspector.db import make_engine
+
+    return make_engine(path, StoreKey(bytes(32)))
+
+
+def is_locked(engine: Engine) -> bool:
+    from inspector.db import engine_key
+
+    key = engine_key(engine)
+    return key is not None and key.wiped
+
+
+def open_or_locked(path: Path | str) -> Engine:
+    """The GUI's start: a plain store opens (migrated); an encrypted one unlocked in this process
+    opens; otherwise a locked engine that the login dialog unlocks in place."""
+    from inspector.db import registered_key
+
+    p = Path(path)
+    if needs_unlock(p) and registered_key(p) is None:
+        return locked_engine(p)
+    return open_store(p)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -62,9 +63,16 @@ class DataBrowser(QWidget):
         self.count = QLabel()
         self.count.setMinimumWidth(120)
         self.count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # A count of a contains-search over a million rows takes seconds: it runs in the
+        # background, the view stays usable, and this button stops it.
+        self.stop_count = QPushButton()
+        self.stop_count.setFlat(True)
+        self.stop_count.hide()
+        self.stop_count.clicked.connect(self.cancel_count)
         bar.addWidget(self.column)
         bar.addWidget(self.filter, 1)
         bar.addWidget(self.count)
+        bar.addWidget(self.stop_count)
         rl.addLayout(bar)
         self.error = QLabel()
         self.error.setObjectName("inlineError")
@@ -244,12 +252,30 @@ class DataBrowser(QWidget):
             if gen == self._generation:
                 self._show_count(n)
 
-        self._count_task = self.ctx.tasks.run(work, title=_("Data"), on_done=done, on_error=lambda _e: None,
-                                              show_progress=False, parent=self)
+        def failed(_exc: BaseException) -> None:
+            if gen == self._generation and self._count_value is None:
+                self._show_count(None, stopped=True)
 
-    def _show_count(self, n: int | None) -> None:
+        self._count_task = self.ctx.tasks.run(work, title=_("Data"), on_done=done, on_error=failed,
+                                              show_progress=False, parent=self)
+        self.stop_count.show()
+
+    def cancel_count(self) -> None:
+        """Stop a count running in the background (the rows already shown stay)."""
+        task = getattr(self, "_count_task", None)
+        if task is not None and task.running:
+            task.cancel()
+        self._show_count(None, stopped=True)
+
+    def _show_count(self, n: int | None, stopped: bool = False) -> None:
         self._count_value = n
-        self.count.setText(_("counting…") if n is None else _("{n} rows").format(n=f"{n:,}"))
+        self._count_stopped = stopped
+        if n is not None or stopped:
+            self.stop_count.hide()
+        if stopped:
+            self.count.setText(_("count stopped"))
+        else:
+            self.count.setText(_("counting…") if n is None else _("{n} rows").format(n=f"{n:,}"))
 
     # language ------------------------------------------------------------------------
     def retranslate(self, _lang: str | None = None) -> None:
@@ -263,8 +289,9 @@ class DataBrowser(QWidget):
         if self.model is not None:
             self.model.retranslate()
             self._fill_columns()
+        self.stop_count.setText(_("Stop counting"))
         if hasattr(self, "_count_value"):
-            self._show_count(self._count_value)
+            self._show_count(self._count_value, getattr(self, "_count_stopped", False))
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         if self.model is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 
-from inspector.cli.common import parse_date, parse_timestamp, store
+from inspector.cli.common import authenticated, parse_date, parse_timestamp, store
 from inspector.errors import UserError
 from inspector.i18n import _
 from inspector.progress import TextProgress
@@ -30,6 +30,8 @@ def register(sub, common) -> None:
     p.add_argument("--visit-time", metavar="'YYYY-MM-DD HH:MM:SS'", help="time of the on-site visit (default: now)")
     p.add_argument("--inspection", type=int, metavar="ID",
                    help="re-sync this inspection as a new snapshot version (its institution, window and visit time)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="PostgreSQL: give up a query after this long (default: $INSPECTOR_CENTRAL_TIMEOUT or 600)")
     p.set_defaults(func=cmd_sync)
 
 
@@ -39,7 +41,8 @@ def cmd_sync(args) -> int:
         if args.institution or args.date_from or args.date_to or args.visit_time:
             raise UserError(_("--inspection takes institution, window and visit time from the inspection: give none of them"))
         engine = store(args)
-        result = resync_inspection(engine, args.central, args.inspection, progress=progress)
+        authenticated(args)
+        result = resync_inspection(engine, args.central, args.inspection, progress=progress, timeout=args.timeout)
     else:
         missing = [flag for flag, value in (("--institution", args.institution), ("--from", args.date_from),
                                             ("--to", args.date_to)) if not value]
@@ -49,7 +52,9 @@ def cmd_sync(args) -> int:
         d1 = parse_date(args.date_to, "--to")
         visit = parse_timestamp(args.visit_time, "--visit-time") if args.visit_time else datetime.now().replace(microsecond=0)
         engine = store(args)
-        result = sync_central(engine, args.central, args.institution, d0, d1, visit, progress=progress)
+        authenticated(args)
+        result = sync_central(engine, args.central, args.institution, d0, d1, visit, progress=progress,
+                              timeout=args.timeout)
     err = sys.stderr
     err.write(_("inspection {id}, snapshot version {version}").format(id=result.inspection_id, version=result.version) + "\n")
     width = max(len(t) for t in result.row_counts)

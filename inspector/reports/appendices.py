@@ -1,7 +1,6 @@
 """Appendices: census, stock count, record review, leads with their outcome, evidence photos."""
 from __future__ import annotations
 
-import hashlib
 import io
 from decimal import Decimal
 
@@ -154,9 +153,12 @@ def photo_grid(photos: list[EvidencePhoto], st: dict) -> list[Flowable]:
     cell_w = FRAME_WIDTH / 2 - 4 * mm
     max_h = 62 * mm
     cells: list[list[Flowable]] = []
-    originals = [photo.original_bytes() for photo in photos]
-    ready = pdf_ready_jpegs(originals)
-    for n, (photo, original, converted) in enumerate(zip(photos, originals, ready), 1):
+    # The reduced copy kept at capture; only photos stored without one are decoded here.
+    ready = [photo.reduced for photo in photos]
+    todo = [i for i, r in enumerate(ready) if r is None]
+    for i, converted in zip(todo, pdf_ready_jpegs([photos[i].original_bytes() for i in todo])):
+        ready[i] = converted
+    for n, (photo, converted) in enumerate(zip(photos, ready), 1):
         img: Flowable
         if converted is None:
             img = para(_("(not an image)"), st["body"])
@@ -167,7 +169,7 @@ def photo_grid(photos: list[EvidencePhoto], st: dict) -> list[Flowable]:
         caption = [
             para(_("Photo {n}: {caption}").format(n=n, caption=photo.caption), st["cell"]),
             para(_("Taken {time} by {author}").format(time=fmt_time(photo.captured_at), author=photo.author), st["cell"]),
-            para("SHA-256:\n" + (photo.sha256 or hashlib.sha256(original).hexdigest()), st["mono"]),
+            para("SHA-256:\n" + photo.digest(), st["mono"]),
         ]
         cells.append([img, Spacer(1, 1.5 * mm)] + caption)  # type: ignore[arg-type]
     rows = [cells[i:i + 2] + ([""] if len(cells[i:i + 2]) == 1 else []) for i in range(0, len(cells), 2)]

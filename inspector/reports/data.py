@@ -34,7 +34,7 @@ def evidence_photos(conn: Connection, inspection_id: int) -> list[EvidencePhoto]
 
     Images are shown; other files (copies of documents) are listed with the same caption, time, author and hash.
     """
-    from inspector.evidence import list_evidence, read_evidence
+    from inspector.evidence import list_evidence, read_evidence, read_reduced
 
     photos: list[EvidencePhoto] = []
     for item in list_evidence(conn, inspection_id):
@@ -42,7 +42,8 @@ def evidence_photos(conn: Connection, inspection_id: int) -> list[EvidencePhoto]
         if item.filename and item.filename not in ("photo", "evidence"):
             caption = f"{caption}（{item.filename}）" if caption else item.filename
         photos.append(EvidencePhoto(image=read_evidence(conn, item.sha256), caption=caption,
-                                    captured_at=_parse_time(item.captured_at), author=item.author, sha256=item.sha256))
+                                    captured_at=_parse_time(item.captured_at), author=item.author, sha256=item.sha256,
+                                    reduced=read_reduced(conn, item.sha256)))
     return photos
 
 

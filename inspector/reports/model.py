@@ -40,6 +40,7 @@ class FindingRow:
     handling: str                 # proposed handling
     status: str = ""              # e.g. approved / returned
     source: str = ""              # lead or check it came from, e.g. "S1 H-0001/H-0002"
+    reviews: tuple[str, ...] = () # review history, one line each: when, who (account), decision, comment
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class EvidencePhoto:
     captured_at: datetime | None
     author: str
     sha256: str = ""
+    reduced: tuple[bytes, int, int] | None = None   # the JPEG kept at capture (bytes, width, height)
 
     def original_bytes(self) -> bytes:
         return self.image if isinstance(self.image, bytes) else Path(self.image).read_bytes()

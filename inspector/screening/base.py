@@ -202,13 +202,15 @@ def scaled(value: int | None, scale: int) -> Fraction:
 
 def round_cents(x: Fraction | Decimal | int) -> Decimal:
     """Round half-up (ties away from zero) to cents, exactly once."""
-    f = Fraction(x) * 100
-    sign = -1 if f < 0 else 1
-    a = abs(f)
-    q, r = divmod(a.numerator, a.denominator)
-    if 2 * r >= a.denominator:
+    if isinstance(x, int):
+        return Decimal(x * 100).scaleb(-2)
+    if not isinstance(x, Fraction):
+        x = Fraction(x)
+    num, den = x.numerator * 100, x.denominator      # integer arithmetic: no new Fraction
+    q, r = divmod(abs(num), den)
+    if 2 * r >= den:
         q += 1
-    return Decimal(sign * q).scaleb(-2)
+    return Decimal(-q if num < 0 else q).scaleb(-2)
 
 
 def money(x: Fraction | Decimal | int) -> str:

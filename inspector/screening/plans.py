@@ -66,6 +66,9 @@ INTENDED: dict[str, dict[str, list[str]]] = {
     },
 }
 
+# Names of the rules' subqueries and common table expressions (their rows, not a table's).
+SUBQUERIES = {"g", "k", "o", "u", "days", "islands"}
+
 MODULES = {"S1": s1_split_admission, "S2": s2_excess_beds, "S3": s3_daily_limit, "S4": s4_outside_stay,
            "S5": s5_price_ceiling, "S6": s6_stock_deficit, "S7": s7_count_mismatch, "S8": s8_bed_only_days,
            "S9": s9_overlapping_stays, "ledger": ledger}
@@ -87,7 +90,7 @@ class PlanCheck:
 
 def _params(cur, ctx: ScreeningContext) -> dict[str, Any]:
     slo, shi = table_bounds(cur, ctx, "snap_drug_sel")
-    return fee_params(cur, ctx, days=int(ctx.settings.get("readmission_days", 7)), beds=0, d0=ctx.d0,
+    return fee_params(cur, ctx, days=int(ctx.settings.get("readmission_days", 7)), beds=0, d0=ctx.d0, k=3,
                       d1=ctx.d1_excl, slo=slo, shi=shi, g="")
 
 
@@ -98,7 +101,7 @@ def table_accesses(plan_rows) -> list[str]:
         detail = row[3]
         if detail.startswith(("SEARCH ", "SCAN ")) and not detail.split(" ", 1)[1].startswith("("):
             name = detail.split(" ")[1]
-            if detail.startswith("SCAN ") and name in {"g", "k", "o", "u"}:   # a materialised subquery
+            if detail.startswith("SCAN ") and name in SUBQUERIES:   # a subquery's or CTE's own rows
                 continue
             out.append(detail)
     return out

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select
 
@@ -15,11 +15,15 @@ from inspector.coltypes import TIMESTAMP_FORMAT, to_scaled
 from inspector.db import OPERATIONAL_ERRORS, write_transaction
 from inspector.errors import UserError
 from inspector.events import append_event
+from inspector.i18n import _
 from inspector.models import Inspection, Snapshot
 from inspector.progress import Cancelled, Progress
 from inspector.screening.base import LeadResult, ScreeningContext, context_for
 from inspector.screening.rules import RULES, SCREENING_SETTINGS, select_rules
 from inspector.settings import effective_settings
+
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
 
 
 @dataclass
@@ -60,22 +64,25 @@ def screen_snapshot(conn, ctx: ScreeningContext, rules: Iterable[str] | None = N
     selected = select_rules(rules)
     leads: list[LeadResult] = []
     seconds: dict[str, float] = {}
+    label = _("Screening rules")
     for i, rule in enumerate(selected):
         ctx.progress.check()
-        ctx.progress.set_progress("screening", i, len(selected))
-        ctx.progress.set_status(rule)
+        ctx.progress.set_progress(label, i, len(selected))
+        # The rule's id and its translated name, e.g. "S1 分解住院 (1/9)".
+        ctx.progress.set_status(_("{rule} {title} ({n}/{of})").format(rule=rule, title=_(RULES[rule].TITLE), n=i + 1,
+                                                                    of=len(selected)))
         t = time.perf_counter()
         for n, lead in enumerate(RULES[rule].screen(conn, ctx)):
             leads.append(lead)
             if n % 1000 == 999:
                 ctx.progress.check()
         seconds[rule] = time.perf_counter() - t
-    ctx.progress.set_progress("screening", len(selected), len(selected))
+    ctx.progress.set_progress(label, len(selected), len(selected))
     return leads, seconds
 
 
 def run_screening(engine: Engine, inspection_id: int, progress: Progress | None = None,
-                  rules: Iterable[str] | None = None) -> ScreeningResult:
+                  rules: Iterable[str] | None = None, *, actor: Actor | None = None) -> ScreeningResult:
     """Screen the inspection's current snapshot and replace that snapshot's leads of `rules`
     in one transaction; a cancel (progress.cancel()) before the commit changes nothing."""
     progress = progress or Progress()
@@ -108,7 +115,7 @@ def run_screening(engine: Engine, inspection_id: int, progress: Progress | None 
     computed_at = datetime.now().strftime(TIMESTAMP_FORMAT)
     result = ScreeningResult(inspection_id, snapshot_id, settings, selected, leads, seconds, computed_at)
     progress.check()
-    progress.set_status("saving leads")
+    progress.set_status(_("Saving the leads"))
     with write_transaction(engine) as wconn:
         cur = wconn.connection.driver_connection.cursor()
         marks = ",".join("?" * len(selected))
@@ -121,7 +128,7 @@ def run_screening(engine: Engine, inspection_id: int, progress: Progress | None 
         )
         append_event(engine, inspection_id, "screening.run",
                      {"snapshot_id": snapshot_id, "rules": selected, "settings": settings,
-                      "counts": result.counts(), "computed_at": computed_at}, conn=wconn)
+                      "counts": result.counts(), "computed_at": computed_at}, actor=actor, conn=wconn)
         progress.check()  # last chance to cancel before the commit
     return result
 

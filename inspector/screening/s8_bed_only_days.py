@@ -14,22 +14,26 @@ SUMMARY = N_("Stay {visit}: {days} bed-only days in {runs} run(s) of at least {t
 
 # Per inpatient stay, its bed-only days inside the window (days with lines, all of them bed or
 # nursing) with their fees. Any other day of the stay (a day with another line, or with no line)
-# shows as a gap in the dates, which breaks a run.
+# shows as a gap in the dates, which breaks a run. Consecutive days share one island (the
+# day's number minus its rank among the stay's bed-only days), so each run comes out of SQL
+# as one row, and only the runs of at least :k days reach Python.
 def sql(q: RuleSQL) -> str:
     """The query of S8 in dialect `q`."""
     other = "CASE WHEN f.med_chrgitm_type NOT IN ('01', '07') THEN 1 ELSE 0 END"
     return f"""
-SELECT m.mdtrt_id, substr(f.fee_ocur_time, 1, 10) AS d, COUNT(*),
-       SUM({other}), SUM(f.det_item_fee_sumamt)
-  FROM snap_mdtrt m{q.indexed('ix_snap_mdtrt_type_begn')}
- {q.cross} snap_feedetl f{q.indexed('ix_snap_feedetl_mdtrt')} ON f.snapshot_id = m.snapshot_id AND f.mdtrt_id = m.mdtrt_id
- WHERE m.snapshot_id = :s AND m.med_type = '21' AND m.fixmedins_code = :c
-   AND m.begntime < :w1 AND COALESCE(m.endtime, :v) >= :w0
-   AND f.fee_ocur_time >= {q.greatest(':w0', "substr(m.begntime, 1, 10) || ' 00:00:00'")}
-   AND f.fee_ocur_time < {q.least(':w1', q.next_day('COALESCE(m.endtime, :v)') + " || ' 00:00:00'")}
- GROUP BY m.mdtrt_id, substr(f.fee_ocur_time, 1, 10)
-HAVING SUM({other}) = 0
- ORDER BY {q.binary('m.mdtrt_id')}, d
+SELECT v, MIN(d), MAX(d), COUNT(*), SUM(amt) FROM (
+  SELECT v, d, amt, {q.daynum('d')} - ROW_NUMBER() OVER (PARTITION BY v ORDER BY d) AS island FROM (
+    SELECT m.mdtrt_id AS v, substr(f.fee_ocur_time, 1, 10) AS d, SUM(f.det_item_fee_sumamt) AS amt
+      FROM snap_mdtrt m{q.indexed('ix_snap_mdtrt_type_begn')}
+     {q.cross} snap_feedetl f{q.indexed('ix_snap_feedetl_mdtrt')} ON f.snapshot_id = m.snapshot_id AND f.mdtrt_id = m.mdtrt_id
+     WHERE m.snapshot_id = :s AND m.med_type = '21' AND m.fixmedins_code = :c
+       AND m.begntime < :w1 AND COALESCE(m.endtime, :v) >= :w0
+       AND f.fee_ocur_time >= {q.greatest(':w0', "substr(m.begntime, 1, 10) || ' 00:00:00'")}
+       AND f.fee_ocur_time < {q.least(':w1', q.next_day('COALESCE(m.endtime, :v)') + " || ' 00:00:00'")}
+     GROUP BY m.mdtrt_id, substr(f.fee_ocur_time, 1, 10)
+    HAVING SUM({other}) = 0) days) islands
+ GROUP BY v, island HAVING COUNT(*) >= :k
+ ORDER BY {q.binary('v')}, MIN(d)
 """
 
 
@@ -40,15 +44,14 @@ def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
     """Stays with a run of >= bed_only_days consecutive bed-only days; amount = fees of those days."""
     threshold = setting_int(ctx, "bed_only_days")
     cur = raw_cursor(conn)
-    cur.execute(sql(ctx.sql), {"s": ctx.snapshot_id, "c": ctx.fixmedins_code, "w0": ctx.w0, "w1": ctx.w1, "v": ctx.v})
+    cur.execute(sql(ctx.sql), {"s": ctx.snapshot_id, "c": ctx.fixmedins_code, "w0": ctx.w0, "w1": ctx.w1, "v": ctx.v,
+                               "k": threshold})
     n = 0
-    for visit, rows in groupby(_rows(cur), key=lambda r: r[0]):
+    for visit, rows in groupby(cur.fetchall(), key=lambda r: r[0]):
         n += 1
         if n % 500 == 0:
             ctx.progress.check()
-        runs = list(_runs(rows, threshold))
-        if not runs:
-            continue
+        runs = [(a, b, int(k), t) for _, a, b, k, t in rows]
         total = sum(r[3] for r in runs)
         amount = round_cents(scaled(total, 2))
         days = sum(r[2] for r in runs)
@@ -67,33 +70,3 @@ def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
 def _days(first: str, last: str) -> list[str]:
     a, b = date.fromisoformat(first).toordinal(), date.fromisoformat(last).toordinal()
     return [date.fromordinal(o).isoformat() for o in range(a, b + 1)]
-
-
-def _rows(cur):
-    while batch := cur.fetchmany(10000):
-        yield from batch
-
-
-def _runs(rows, threshold: int):
-    """(first day, last day, days, fees) of each run of consecutive bed-only days >= threshold.
-
-    `rows` are the stay's bed-only days in date order; a missing date ends a run."""
-    start = last = None
-    length = fees = 0
-    prev_ord = None
-    for _, day, _lines, other, amt in rows:
-        ordinal = date.fromisoformat(day).toordinal()
-        bed_only = other == 0
-        if start is not None and (not bed_only or ordinal != prev_ord + 1):
-            if length >= threshold:
-                yield start, last, length, fees
-            start = None
-        if bed_only:
-            if start is None:
-                start, length, fees = day, 0, 0
-            last = day
-            length += 1
-            fees += amt
-        prev_ord = ordinal
-    if start is not None and length >= threshold:
-        yield start, last, length, fees

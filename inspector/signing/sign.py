@@ -198,7 +198,7 @@ def sign_as(pdf: Path, signer: signers.SimpleSigner, identity: SignerIdentity, *
     certify = not signed
     meta = PdfSignatureMetadata(field_name=line.field, subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256",
                                 name=line.name, reason=reason or _("On-site inspection documents"),
-                                certify=certify, docmdp_permissions=MDPPerm.FILL_FORMS,
+                                certify=certify, docmdp_permissions=MDPPerm.FILL_FORMS if certify else None,
                                 validation_context=_validation_context(writer, line.field, signer))
     pdf_signer = PdfSigner(meta, signer=signer, stamp_style=stamp_style(width, height, [t for t in texts if t]))
     buf = io.BytesIO()

@@ -36,7 +36,7 @@ from inspector.sync.slice import (
     visits_query,
 )
 from inspector.sync.slice import placeholder as _ph
-from inspector.sync.source import CentralSource
+from inspector.sync.source import CentralSource, CentralTimeout
 from inspector.sync.strict import (
     SELECTION_COLUMNS, ContractViolation, Problem, SourceTypes, duplicate_problem, read_source_types, shown_key,
     shown_value, value_check, why_bad,
@@ -47,6 +47,8 @@ def read_extract_meta(src: CentralSource) -> dict[str, str]:
     """The source's extract_meta, checked for the contract version this program reads."""
     try:
         rows = src.fetchall("SELECT key, value FROM extract_meta")
+    except CentralTimeout:
+        raise
     except UserError:
         raise UserError(
             _("{url} is not a central extract: it has no readable extract_meta table").format(url=src.public_url)
@@ -248,6 +250,7 @@ def sync_central(
     source_kind: str = "central",
     source_label: str | None = None,
     source_sha256: str | None = None,
+    timeout: float | None = None,
 ) -> SnapshotResult:
     """Copy the contract slice of `institution` for D0..D1 and visit time V into a new snapshot.
 
@@ -259,7 +262,7 @@ def sync_central(
     if target_inspection is not None:
         _check_target(engine, target_inspection, institution, date_from, date_to, visit_time)
     progress.set_status(_("connecting to the central database"))
-    with CentralSource(central_url) as src:
+    with CentralSource(central_url, timeout=timeout) as src:
         meta = read_extract_meta(src)
         _check_institution(src, institution)
         types = read_source_types(src)
@@ -300,7 +303,8 @@ def sync_central(
         raise failure
 
 
-def resync_inspection(engine: Engine, central_url: str, inspection_id: int, *, progress: Progress | None = None) -> SnapshotResult:
+def resync_inspection(engine: Engine, central_url: str, inspection_id: int, *, progress: Progress | None = None,
+                      timeout: float | None = None) -> SnapshotResult:
     """A new snapshot version of an existing inspection, with its institution, window and visit time."""
     with engine.connect() as conn:
         row = conn.execute(
@@ -310,7 +314,8 @@ def resync_inspection(engine: Engine, central_url: str, inspection_id: int, *, p
         ).first()
     if row is None:
         raise UserError(_("no inspection with id {id} in this store").format(id=inspection_id))
-    return sync_central(engine, central_url, row[0], row[1], row[2], row[3], target_inspection=inspection_id, progress=progress)
+    return sync_central(engine, central_url, row[0], row[1], row[2], row[3], target_inspection=inspection_id,
+                        progress=progress, timeout=timeout)
 
 
 def list_central_institutions(central_url: str, search: str = "") -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ server-side (named) cursors, SQLite through its own incremental cursor.
 from __future__ import annotations
 
 import itertools
+import os
 import queue
 import sqlite3
 import threading
@@ -27,6 +28,31 @@ BATCH_ROWS = 5000
 PREFETCH = 4  # batches read ahead by the reader thread; 0 reads in the caller's thread
 _END = object()
 _cursor_names = itertools.count(1)
+
+# PostgreSQL timeouts (seconds). The statement timeout is the server's own; a frozen or
+# unreachable server cannot enforce it, so the client gives up GRACE seconds later itself.
+# TCP keepalives find a peer that is gone (a cable pulled, a VPN dropped).
+CONNECT_TIMEOUT = 15
+STATEMENT_TIMEOUT = 600
+GRACE = 5
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+
+
+def central_timeout() -> float:
+    """The statement timeout: $INSPECTOR_CENTRAL_TIMEOUT seconds, or STATEMENT_TIMEOUT."""
+    env = os.environ.get("INSPECTOR_CENTRAL_TIMEOUT")
+    if env:
+        try:
+            value = float(env)
+            if value > 0:
+                return value
+        except ValueError:
+            pass
+    return float(STATEMENT_TIMEOUT)
+
+
+class CentralTimeout(UserError):
+    """The central database did not answer in time; nothing was changed."""
 
 
 def parse_central_url(central_url: str) -> URL:
@@ -73,7 +99,9 @@ class CentralSource:
 
     dialect: str
 
-    def __init__(self, central_url: str) -> None:
+    def __init__(self, central_url: str, *, timeout: float | None = None) -> None:
+        self.timeout = float(timeout) if timeout else central_timeout()
+        self._stuck = False   # a call on the connection timed out: the connection is abandoned
         self.url = parse_central_url(central_url)
         self.public_url = public_url(central_url)
         self._secret = self.url.password if isinstance(self.url.password, str) else None
@@ -119,8 +147,11 @@ class CentralSource:
                            ("password", url.password), ("dbname", url.database)):
             if value is not None:
                 params[key] = value
-        params.setdefault("connect_timeout", 15)
+        params.setdefault("connect_timeout", min(CONNECT_TIMEOUT, max(1, int(self.timeout))))
         params.setdefault("application_name", "inspector-sync")
+        for key, value in KEEPALIVES.items():
+            params.setdefault(key, value)
+        params["options"] = (params.get("options", "") + f" -c statement_timeout={int(self.timeout * 1000)}").strip()
         try:
             conn = psycopg.connect(**params)
         except psycopg.Error as exc:
@@ -139,6 +170,13 @@ class CentralSource:
 
     # reading ---------------------------------------------------------------------
     def _fail(self, exc: Exception) -> UserError:
+        if self.dialect == "postgresql":
+            import psycopg
+
+            if isinstance(exc, psycopg.errors.QueryCanceled):
+                return CentralTimeout(_(
+                    "the central database {url} did not finish a query within {n:g} s (statement timeout); "
+                    "nothing was changed").format(url=self.public_url, n=self.timeout))
         reason = _redact_text(str(exc).strip(), self._secret)
         return UserError(_("reading the central database {url} failed: {reason}").format(url=self.public_url, reason=reason))
 
@@ -149,8 +187,36 @@ class CentralSource:
 
         return (psycopg.Error,)
 
+    def _no_answer(self) -> CentralTimeout:
+        self._stuck = True
+        return CentralTimeout(_(
+            "the central database {url} did not answer for {n:g} s (the server or the network is stuck); "
+            "nothing was changed").format(url=self.public_url, n=self.timeout + GRACE))
+
     def fetchall(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple]:
-        """A small result, whole."""
+        """A small result, whole (from PostgreSQL: given up when the server does not answer in time)."""
+        if self._stuck:
+            raise self._no_answer()
+        if self.dialect != "postgresql":
+            return self._fetchall(sql, params)
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                box["rows"] = self._fetchall(sql, params)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                box["error"] = exc
+
+        thread = threading.Thread(target=work, name="central-query", daemon=True)
+        thread.start()
+        thread.join(self.timeout + GRACE)
+        if thread.is_alive():
+            raise self._no_answer()
+        if "error" in box:
+            raise box["error"]
+        return box["rows"]
+
+    def _fetchall(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple]:
         try:
             cur = self._conn.cursor()
             try:
@@ -216,11 +282,16 @@ class CentralSource:
             except BaseException as exc:  # noqa: BLE001 - handed to the consumer
                 put(exc)
 
+        if self._stuck:
+            raise self._no_answer()
         thread = threading.Thread(target=reader, name="central-reader", daemon=True)
         thread.start()
         try:
             while True:
-                item = q.get()
+                try:
+                    item = q.get(timeout=self.timeout + GRACE)
+                except queue.Empty:
+                    raise self._no_answer() from None
                 if item is _END:
                     break
                 if isinstance(item, BaseException):
@@ -231,14 +302,25 @@ class CentralSource:
         finally:
             stop.set()
             thread.join(0.5)
-            if thread.is_alive():  # a long step in the source (a sort, a slow network): interrupt it
-                if self.dialect == "postgresql":
-                    self._conn.cancel_safe()
-                else:
-                    self._conn.interrupt()
-            thread.join()
+            if thread.is_alive() and not self._stuck:  # a long step in the source (a sort): interrupt it
+                try:
+                    if self.dialect == "postgresql":
+                        self._conn.cancel_safe(timeout=GRACE)
+                    else:
+                        self._conn.interrupt()
+                except Exception:  # noqa: BLE001 - the server may be gone
+                    pass
+                thread.join(GRACE)
+            if thread.is_alive():     # a server that does not answer even a cancel: leave the thread
+                self._stuck = True
 
     def close(self) -> None:
+        if self._stuck:   # a thread still waits on the connection: close the socket under it, no rollback
+            try:
+                self._conn.close()
+            except Exception:  # noqa: BLE001 - closing a stuck connection
+                pass
+            return
         try:
             self._conn.rollback() if self.dialect == "postgresql" else self._conn.execute("ROLLBACK")
         except Exception:  # noqa: BLE001 - closing after a failure

@@ -342,3 +342,43 @@ def test_a_sync_into_an_encrypted_store_stages_under_a_key_of_its_own(tmp_path):
     assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name]
     with engine.connect() as c:
         assert c.exec_driver_sql("SELECT psn_name FROM snap_psn_info WHERE snapshot_id = ?", (r.snapshot_id,)).scalar() == "张三"
+
+
+def test_each_new_account_gets_a_slot_and_a_new_password_rewraps_it(tmp_path):
+    from inspector.storecrypt import ensure_account_slot, remove_account_slot
+
+    store = tmp_path / "s.db"
+    engine, _ = create_encrypted_store(store, "wang", PW)
+    ensure_account_slot(engine, "li", "li password 1")
+    ensure_account_slot(engine, "li", "ignored: li has a slot")
+    assert keyslots.slot_logins(store) == ["wang", "li"]
+    ensure_account_slot(engine, "li", "li password 2", replace=True)
+    lock_store()
+    with pytest.raises(keyslots.WrongSecret):
+        unlock_store(store, "li", "li password 1")
+    engine = unlock_store(store, "li", "li password 2")
+    remove_account_slot(engine, "li")
+    lock_store()
+    with pytest.raises(keyslots.WrongSecret):
+        unlock_store(store, "li", "li password 2")
+    plain = open_store(tmp_path / "plain.db")
+    ensure_account_slot(plain, "x", "y")  # a plain store has no key file: nothing happens
+    assert not keyslots.has_keyfile(tmp_path / "plain.db")
+
+
+def test_the_gui_starts_on_a_locked_engine_that_the_login_unlocks_in_place(tmp_path):
+    from inspector.storecrypt import is_locked, open_or_locked, reunlock
+
+    store = tmp_path / "s.db"
+    engine, _ = create_encrypted_store(store, "wang", PW)
+    _add_inspection(engine)
+    lock_store()
+    engine = open_or_locked(store)
+    assert is_locked(engine)
+    with pytest.raises(StoreLocked):
+        engine.connect()
+    reunlock(engine, store, "wang", PW)
+    assert not is_locked(engine)
+    with engine.connect() as c:
+        assert c.exec_driver_sql("SELECT fixmedins_name FROM inspection").scalar() == NAME
+    assert not is_locked(open_or_locked(tmp_path / "plain.db"))

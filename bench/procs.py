@@ -1,0 +1,147 @@
+"""Shared by the benchmarks: run a shipped command as its own process and measure it, and the
+data shapes (centrals cached under --data, stores made by the shipped `sync`).
+
+A child's wall time, CPU time (user + system) and peak memory (max RSS) come from
+`os.wait4` on that one child, so each figure is the process's own.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
+DEFAULT_DATA = Path(os.environ.get("INSPECTOR_BENCHDATA", "/work/benchdata"))
+
+
+@dataclass
+class Run:
+    """One finished child process."""
+
+    args: list[str]
+    wall: float
+    cpu: float
+    peak_mb: float
+    rc: int
+    stdout: str
+    stderr: str
+
+    def check(self) -> "Run":
+        if self.rc != 0:
+            raise SystemExit(f"failed ({self.rc}): {' '.join(self.args)}\n{self.stderr[-2000:]}")
+        return self
+
+
+def run(args: list[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT) -> Run:
+    """Run `args` to completion; its own wall time, CPU time and peak RSS."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out, tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+        t = time.perf_counter()
+        proc = subprocess.Popen(args, stdout=out, stderr=err, cwd=cwd, env={**os.environ, **(env or {})})
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Run(args, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, out.read(),
+                   err.read())
+
+
+def main_py(*args: str) -> list[str]:
+    """The shipped command line: `python main.py ARGS`."""
+    return [sys.executable, str(ROOT / "main.py"), *args]
+
+
+def cli_env() -> dict[str, str]:
+    """Environment of the shipped commands (the store's account, when accounts exist)."""
+    return {}
+
+
+# --- data shapes -----------------------------------------------------------------------------
+
+@dataclass
+class Window:
+    """One sync request: a central and the institution, window and visit time to take from it."""
+
+    name: str
+    central: Path
+    institution: str
+    date_from: str
+    date_to: str
+    visit_time: str
+    fee_lines_in_window: int | None = None
+
+
+def ensure_central(shape: str, data: Path) -> tuple[Path, dict]:
+    """The cached central of `shape` (built once: the demo hospital, or bench/stay_central.py)."""
+    data.mkdir(parents=True, exist_ok=True)
+    central = data / f"{shape}-central.db"
+    manifest = Path(f"{central}.manifest.json")
+    if not central.exists() or not manifest.exists():
+        t = time.perf_counter()
+        if shape == "hospital":
+            run(main_py("demo-central", "--out", str(central), "--scale", "hospital", "--force")).check()
+        else:
+            run([sys.executable, str(BENCH / "stay_central.py"), "--out", str(central), "--shape", shape]).check()
+        print(f"built {central} in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    return central, json.loads(manifest.read_text(encoding="utf-8"))
+
+
+def windows(shape: str, data: Path, curve: bool = False) -> list[Window]:
+    """The sync requests of a shape; for "3y" with `curve`, also its first one and two years."""
+    central, m = ensure_central(shape, data)
+    full = Window(shape, central, m["main_institution"], m["date_from"], m["date_to"], m["visit_time"],
+                  m.get("feedetl_in_window"))
+    if shape != "3y" or not curve:
+        return [full]
+    y0 = int(m["date_from"][:4])
+    return [Window(f"3y-{k}y", central, m["main_institution"], m["date_from"], f"{y0 + k - 1}-12-31", m["visit_time"])
+            for k in (1, 2)] + [full]
+
+
+def sync_args(w: Window, store: Path) -> list[str]:
+    return main_py("sync", "--central", str(w.central), "--institution", w.institution, "--from", w.date_from,
+                   "--to", w.date_to, "--visit-time", w.visit_time, "--db", str(store))
+
+
+def synced_store(w: Window, data: Path, resync: bool = False) -> tuple[Path, int, Run | None]:
+    """The store the shipped `sync` made of `w` (cached; `resync` makes it again): path, inspection id,
+    and the sync's Run when it ran now."""
+    stores = data / "stores"
+    stores.mkdir(parents=True, exist_ok=True)
+    store = stores / f"{w.name}.db"
+    marker = stores / f"{w.name}.inspection"
+    sync_run = None
+    if resync or not store.exists() or not marker.exists():
+        for p in (store, Path(f"{store}-wal"), Path(f"{store}-shm"), marker):
+            p.unlink(missing_ok=True)
+        sync_run = run(sync_args(w, store), env=cli_env()).check()
+        marker.write_text(sync_run.stdout.strip().splitlines()[-1])
+    return store, int(marker.read_text().strip()), sync_run
+
+
+def fee_lines_of(store: Path, inspection_id: int) -> tuple[int, int]:
+    """(fee lines in the snapshot, fee lines inside the window) of the inspection's latest snapshot."""
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    try:
+        sid, d0, d1 = con.execute("SELECT s.id, i.date_from, i.date_to FROM snapshot s JOIN inspection i "
+                                  "ON i.id = s.inspection_id WHERE i.id = ? ORDER BY s.version DESC LIMIT 1",
+                                  (inspection_id,)).fetchone()
+        total = con.execute("SELECT count(*) FROM snap_feedetl WHERE snapshot_id = ?", (sid,)).fetchone()[0]
+        inside = con.execute("SELECT count(*) FROM snap_feedetl WHERE snapshot_id = ? AND fee_ocur_time >= ? "
+                             "AND fee_ocur_time < date(?, '+1 day')", (sid, f"{d0} 00:00:00", d1)).fetchone()[0]
+        return total, inside
+    finally:
+        con.close()
+
+
+def load() -> str:
+    """The machine's load average (1, 5, 15 min), for the record."""
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())

@@ -1,0 +1,125 @@
+"""A store that checks itself: snapshots against their recorded digests, and the event chain.
+
+`check_store` recomputes every snapshot table's digest (`inspector.snapshot.table_digest`,
+the same canonical form written at sync) and compares it with the digest recorded in the
+`snapshot` row, and recomputes the event log's hash chain (`inspector.events.verify_log`).
+A flipped byte anywhere in a snapshot row, a row added or removed, or an altered event is
+named: table, snapshot (id and version), inspection. `require_intact` is the same check for
+one inspection, raising `StoreDamaged` (a UserError): `report`, `sign` and `upload queue`
+call it before they produce or accept anything.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from inspector.errors import UserError
+from inspector.i18n import _
+from inspector.models import SNAPSHOT_MODELS, Snapshot
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One thing that differs from what the store recorded."""
+
+    kind: str                    # "snapshot" | "event_log"
+    inspection: int | None = None
+    snapshot: int | None = None
+    version: int | None = None
+    table: str | None = None
+    recorded: str | None = None
+    recomputed: str | None = None
+    seq: int | None = None
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None and v != ""}
+
+    def describe(self) -> str:
+        if self.kind == "snapshot":
+            if self.recorded is None:
+                return _("inspection {inspection}, snapshot {snapshot} (version {version}), table {table}: "
+                         "no digest was recorded").format(**self.__dict__)
+            return _("inspection {inspection}, snapshot {snapshot} (version {version}), table {table}: "
+                     "the rows differ from the digest recorded at sync").format(**self.__dict__)
+        return _("event log: event {seq}: {reason}").format(seq=self.seq, reason=self.reason)
+
+
+@dataclass
+class StoreCheck:
+    ok: bool
+    snapshots: int
+    tables: int
+    events: int
+    mismatches: list[Mismatch] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "snapshots": self.snapshots, "tables": self.tables, "events": self.events,
+                "mismatches": [m.as_dict() for m in self.mismatches]}
+
+
+class StoreDamaged(UserError):
+    """The store no longer matches its own records; nothing is produced from it."""
+
+    def __init__(self, check: StoreCheck, inspection_id: int) -> None:
+        self.check = check
+        first = check.mismatches[0].describe()
+        more = len(check.mismatches) - 1
+        text = _("the store does not match its own records, so nothing is produced from inspection {id}: "
+                 "{first}").format(id=inspection_id, first=first)
+        if more:
+            text += _("; and {n} further problems").format(n=more)
+        super().__init__(text + _("; run check-store"))
+
+
+def check_store(engine: Engine, inspection_id: int | None = None) -> StoreCheck:
+    """Recompute the digests of every snapshot (of one inspection) and the event chain."""
+    from inspector.events import verify_log
+    from inspector.snapshot import table_digest
+
+    mismatches: list[Mismatch] = []
+    with engine.connect() as conn:
+        q = select(Snapshot.id, Snapshot.inspection_id, Snapshot.version, Snapshot.digests).order_by(Snapshot.id)
+        if inspection_id is not None:
+            q = q.where(Snapshot.inspection_id == inspection_id)
+        snaps = conn.execute(q).all()
+        cur = conn.connection.driver_connection.cursor()
+        tables = 0
+        for sid, insp, version, digests in snaps:
+            recorded = dict(digests or {})
+            for table in SNAPSHOT_MODELS:
+                tables += 1
+                now = table_digest(cur, table, sid)
+                if recorded.get(table) != now:
+                    mismatches.append(Mismatch("snapshot", insp, sid, version, table, recorded.get(table), now))
+        cur.close()
+    log = verify_log(engine)
+    if not log.ok:
+        mismatches.append(Mismatch("event_log", seq=log.broken_seq, reason=log.reason))
+    return StoreCheck(not mismatches, len(snaps), tables, log.count, mismatches)
+
+
+def require_intact(engine: Engine, inspection_id: int) -> StoreCheck:
+    """`check_store` for one inspection; raises `StoreDamaged` when anything differs."""
+    check = check_store(engine, inspection_id)
+    if not check.ok:
+        raise StoreDamaged(check, inspection_id)
+    return check
+
+
+def inspection_of_pdf(engine: Engine, pdf: bytes) -> int | None:
+    """The inspection whose rendered report `pdf` is (or extends, when signed), or None."""
+    import hashlib
+    import json
+
+    with engine.connect() as conn:
+        found = conn.exec_driver_sql(
+            "SELECT inspection_id, payload FROM event WHERE kind = 'documents.rendered' ORDER BY seq DESC").fetchall()
+    for inspection_id, payload in found:
+        p = json.loads(payload)
+        size = int(p["size"])
+        if len(pdf) >= size and hashlib.sha256(pdf[:size]).hexdigest() == p["sha256"]:
+            return int(inspection_id)
+    return None
