@@ -232,8 +232,11 @@ def import_bundle(engine: Engine, path: Path, *, anchors: list[x509.Certificate]
 
 
 def merge_bundle(conn: Connection, doc: dict[str, Any], sha: str, source: str, *, anchors: list[x509.Certificate],
-                 author: str | None) -> BundleResult:
-    """`import_bundle` inside the caller's write transaction (raises before writing anything it refuses)."""
+                 author: str | None, team: dict[str, tuple[str, str | None]] | None = None) -> BundleResult:
+    """`import_bundle` inside the caller's write transaction (raises before writing anything it refuses).
+
+    `team` (login -> (name, certificate fingerprint)) is the team to check against when this laptop
+    does not know it from its own log yet: the signed team list of a snapshot file being joined."""
     body = doc["body"]
     cert = _check_signature(body, doc["signature"])
     try:
@@ -258,7 +261,7 @@ def merge_bundle(conn: Connection, doc: dict[str, Any], sha: str, source: str, *
     if body.get("snapshot") != snapshot_digest(conn, inspection_id):
         raise BundleError(_("the bundle was made on another snapshot of this inspection's data; "
                             "both laptops must hold the same snapshot"))
-    team = _team_certificates(conn, inspection_id)
+    team = team if team is not None else _team_certificates(conn, inspection_id)
     member = team.get(sender.get("login"))
     if member is None or member[1] != fingerprint(cert):
         raise BundleError(_("the bundle was signed by {who}, who is not on this inspection's team with that "
