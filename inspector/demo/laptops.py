@@ -12,11 +12,9 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from cryptography import x509
 
-from inspector.db import open_store
 from inspector.i18n import _
 from inspector.progress import Progress
 

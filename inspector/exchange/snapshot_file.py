@@ -22,7 +22,6 @@ from typing import Any
 from cryptography import x509
 from sqlalchemy import Engine
 
-from inspector.db import write_transaction
 from inspector.errors import UserError
 from inspector.events import canonical_json
 from inspector.exchange.bundle import (BundleError, _check_signature, chains_to_anchor, export_bundle, fingerprint,

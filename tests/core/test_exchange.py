@@ -8,81 +8,28 @@ import shutil
 from pathlib import Path
 
 import pytest
-from cryptography import x509
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inspector.accounts import authenticate, create_member_account, set_account_key
+from inspector.accounts import authenticate
 from inspector.checks import census
 from inspector.db import open_store
 from inspector.errors import UserError
 from inspector.events import verify_log
 from inspector.exchange.bundle import BundleError, export_bundle, import_bundle
 from inspector.exchange.conflicts import list_conflicts, resolve_conflict
-from inspector.exchange.people import register_team, team_for_export
-from inspector.exchange.snapshot_file import export_snapshot, import_snapshot
 from inspector.exchange.state import state_digest
 from inspector.findings.lifecycle import create_finding, review_finding, submit_finding
 from inspector.signing.ca import create_demo_ca, issue_key
-from inspector.signing.trust import add_anchor, anchor_certificates
-from tests.core.audit_fixtures import Hospital
-from tests.support.accounts import make_accounts, make_team, password_of
+from tests.support.accounts import password_of
+from tests.support.laptops import BEDS, CA_PASS, KEY_PASS, OWNERS, anchors as _anchors, build_laptops, key as _key
 
-CA_PASS = b"test-ca-passphrase"
-KEY_PASS = b"test-key-passphrase"
-OWNERS = ("zhang", "li", "wang")       # laptop 0 the lead's, then two inspectors'
-BEDS = [f"M{i}" for i in range(1, 5)]
-
-
-def _hospital() -> Hospital:
-    h = Hospital().ward("W1")
-    for i, m in enumerate(BEDS, start=1):
-        h.stay(m, f"P{i}", "2026-10-20 09:00:00", None, bed=str(i))
-    return h
-
-
-def _anchors(engine) -> list[x509.Certificate]:
-    return [x509.load_der_x509_certificate(d) for d in anchor_certificates(engine)]
-
-
-def _key(engine, login: str):
-    return authenticate(engine, login, password_of(login), with_key=True)
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> dict:
     """Three laptops' stores after the join (copied per test), the CA, the snapshot file, keys."""
-    base = tmp_path_factory.mktemp("laptops")
-    ca = base / "ca"
-    create_demo_ca(ca, CA_PASS)
-    a = open_store(base / "l0.db")
-    actors = make_accounts(a)
-    add_anchor(a, ca / "ca.pem", actor=actors["zhang"])
-    p12 = {}
-    for login in OWNERS:
-        out = base / f"{login}.p12"
-        issue_key(ca, actors[login].display_name, out, KEY_PASS, cert_no=actors[login].cert_no, ca_passphrase=CA_PASS)
-        p12[login] = out.read_bytes()
-        set_account_key(a, actors[login], password_of(login), p12[login], KEY_PASS)
-    iid = _hospital().write(a)
-    make_team(a, iid, actors)
-    with a.connect() as conn:
-        team = team_for_export(conn, iid)
-    lead = _key(a, "zhang")
-    snap = base / "join.inspector-snapshot"
-    export_snapshot(a, iid, snap, login="zhang", name=lead.display_name, private_key=lead.key.private_key,
-                    certificate=lead.key.certificate, team=team)
-    a.dispose()
-    for k, login in enumerate(OWNERS[1:], start=1):
-        e = open_store(base / f"l{k}.db")
-        add_anchor(e, ca / "ca.pem")
-        m = next(m for m in team if m["login"] == login)
-        me = create_member_account(e, login, password_of(login), m["account_role"], m["cert_no"], m["display_name"],
-                                   m["certificate"])
-        import_snapshot(e, snap, anchors=_anchors(e), author=login, register_team=register_team)
-        set_account_key(e, me, password_of(login), p12[login], KEY_PASS)
-        e.dispose()
-    return {"base": base, "ca": ca, "snap": snap, "p12": p12, "iid": iid}
+    return build_laptops(tmp_path_factory.mktemp("laptops"))
 
 
 @pytest.fixture
@@ -174,7 +121,7 @@ def test_same_item_recorded_differently_is_a_conflict_until_the_lead_resolves_it
                         description="对账不符", handling="追回", actor=wang)
     submit_finding(wang_lap[0], wang_lap[1], ev.id, actor=wang)
     _import(lead_lap, _export(wang_lap, tmp_path / "f.bundle"))
-    with pytest.raises(UserError, match="resolve"):
+    with pytest.raises(UserError, match="请先处理再审批"):
         review_finding(lead_lap[0], lead_lap[1], ev.id, "approve", "ok", actor=lead)
     # an inspector who made only one of the records cannot resolve it
     with pytest.raises(UserError):
