@@ -86,13 +86,13 @@ class ExchangeView(QWidget):
 
         self.came_box = QGroupBox()
         v = QVBoxLayout(self.came_box)
-        self.came = _table([])
+        self.came = _table([""] * 5)
         v.addWidget(self.came)
         lay.addWidget(self.came_box, 1)
 
         self.conflict_box = QGroupBox()
         v = QVBoxLayout(self.conflict_box)
-        self.conflicts = _table([])
+        self.conflicts = _table([""] * 6)
         v.addWidget(self.conflicts)
         h = QHBoxLayout()
         self.keep_button = QPushButton(icon("check"), "")
@@ -130,18 +130,19 @@ class ExchangeView(QWidget):
             uid = inspection_uid(conn, self.inspection_id)
             merged = merged_bundles(conn, uid)
             found = list_conflicts(conn, self.inspection_id)
+            names = dict(conn.exec_driver_sql("SELECT login, display_name FROM account").fetchall())
         self.digest.setText(_("State digest (compare it between laptops): {d}").format(d=digest[:16]))
         rows = [[r["file"], r["from"], r["events"], r["added"], r["result"]] for r in self.last_results]
-        rows += [[b["sha256"][:16], b["sender"], b["events"], b["added"],
+        rows += [[b["sha256"][:16], names.get(b["sender"], b["sender"]), b["events"], b["added"],
                   _("merged {at}").format(at=b["imported_at"])] for b in reversed(merged)]
-        self.came.setColumnCount(5)
         _fill(self.came, rows)
         self._conflict_rows = []
         crow = []
         for c in found:
             for r in c.as_dict()["records"]:
                 value = "，".join(f"{v}" for v in r["value"].values() if v is not None)
-                crow.append([_(AREA_LABELS[c.area]), c.item, r["author"], r["device"][:8], r["at"][:19], value])
+                crow.append([_(AREA_LABELS[c.area]), c.item, names.get(r["author"], r["author"]), r["device"][:8],
+                             r["at"][:19], value])
                 self._conflict_rows.append((c.area, c.item, r["event"]))
         _fill(self.conflicts, crow)
         self.keep_button.setEnabled(bool(crow))
