@@ -136,6 +136,43 @@ def _dialog_shots(ctx, window, dialog_shot, tmp: Path) -> None:
     dialog_shot("dialog-progress", progress_dialog)
 
 
+def _planning_shots(window, shot, settle, tmp: Path) -> None:
+    """The Planning screen on the demo region: the ranking with its charts, then a drawn plan."""
+    from datetime import datetime, timedelta
+
+    from PySide6.QtCore import QDate, QDateTime
+
+    from inspector.demo.central import build_demo_central
+    from inspector.planning.pools import csv_pool_text
+
+    central = tmp / "region.db"
+    if not central.exists():
+        build_demo_central(central, seed=1, scale="small")
+    view = window.show_planning()
+    view.central_url.setText(str(central))
+    view.date_from.setDate(QDate(2026, 7, 1))
+    view.date_to.setDate(QDate(2026, 9, 28))
+    view.rank()
+    settle(300)
+    view.rank_table.selectRow(0)
+    shot("planning-ranking")
+    ranking = view.write_ranking(tmp / "ranking.json")
+    people = [[f"I{j:02d}", name, ["610113", "610104", "610112"][j % 3], "H61011300001" if j == 4 else ""]
+              for j, name in enumerate(["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周杰", "吴婷"])]
+    pool = tmp / "inspectors.csv"
+    pool.write_text(csv_pool_text(datetime.now() - timedelta(days=3), ["inspector_id", "name", "district", "relations"],
+                                  people), encoding="utf-8")
+    view.people_path.setText(str(pool))
+    view.units_path.setText(str(ranking))
+    view.n_spin.setValue(3)
+    view.seed.setText("2026120101-0392")
+    view.seed_time.setDateTime(QDateTime.currentDateTime().addSecs(1))
+    settle(1100)
+    view.draw()
+    view.tabs.setCurrentIndex(1)
+    shot("planning-draw")
+
+
 def _t(text: str) -> str:
     from inspector.i18n import _
 
@@ -241,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         browser.filter.setText("abc")
         browser.apply_filter()
         shot("data-filter-error")
+        _planning_shots(window, shot, settle, tmp)
         window.close()
         settle()
     ctx.close()

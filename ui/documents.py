@@ -174,6 +174,13 @@ class DocumentsView(QWidget):
         self.uploads.setMaximumHeight(110)
         uf.addRow(self.uploads)
         right.addWidget(self.upload_box)
+        # the credit appendix: deductions of the approved findings, scores and grades
+        self.credit_box = QGroupBox()
+        cl = QVBoxLayout(self.credit_box)
+        self.credit_list = QListWidget()
+        self.credit_list.setMaximumHeight(130)
+        cl.addWidget(self.credit_list)
+        right.addWidget(self.credit_box)
         self.checks = QListWidget()
         right.addWidget(self.checks, 1)
         self.message = QLabel()
@@ -268,6 +275,24 @@ class DocumentsView(QWidget):
         self.rep_title.setText(s.representative_title or "")
         self.load_record()
         self.load_uploads()
+        self.load_credit()
+
+    def load_credit(self) -> None:
+        """Appendix 6 as the approved findings stand: the institution's and each doctor's score and grade."""
+        from inspector.credit import credit_for_inspection, credit_json
+        from inspector.credit.appendix import credit_lines, credit_rows
+
+        self.credit_list.clear()
+        try:
+            doc = credit_json(credit_for_inspection(self.ctx.engine, self.inspection_id))
+        except (UserError, StoreError) as exc:
+            self.credit_list.addItem(str(exc))
+            return
+        self.credit_doc = doc
+        for account in (doc["institution"], *doc["doctors"]):
+            self.credit_list.addItem(credit_lines(account))
+            for no, rule, amount, points in credit_rows(account):
+                self.credit_list.addItem(f"    {no}. {rule}  {amount}  −{points}")
 
     def load_record(self) -> None:
         """Show the record's details, times, statement, witnesses and the state of the required checks."""
@@ -406,6 +431,7 @@ class DocumentsView(QWidget):
         ok = self._do(lambda: record_approval(self.ctx.engine, self.inspection_id, actor=self.ctx.actor),
                       _("Approved by the team lead."))
         self.show_approval_state()
+        self.load_credit()
         return ok
 
     # PDF, signing, verification (off the GUI thread) ----------------------------------------------
@@ -531,6 +557,9 @@ class DocumentsView(QWidget):
         from inspector.state import CHECK_LABELS
 
         self.record_box.setTitle(_("On-site inspection record"))
+        self.credit_box.setTitle(_("Appendix 6: Credit evaluation"))
+        if hasattr(self, "credit_doc"):
+            self.load_credit()
         for label, text in zip(self.record_labels, (_("Legal representative"), _("Place of inspection"),
                                                     _("Time of inspection"), _("Statement"),
                                                     _("Witnesses"), _("Waive a check"))):

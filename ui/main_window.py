@@ -59,10 +59,13 @@ class MainWindow(QMainWindow):
         self.home.add_action_button(a["demo"])
         a["import_xlsx"] = make_action("import_xlsx", self, lambda: self.new_inspection("xlsx"), icon=icon("import"))
         self.home.add_action_button(a["import_xlsx"])
+        a["planning"] = make_action("planning", self, self.show_planning, icon=icon("leads"))
+        self.home.add_action_button(a["planning"])
+        self.planning = None
 
         bar = self.menuBar()
         self.file_menu = QMenu(self)
-        for key in ("new_sync", "import_xlsx", "demo"):
+        for key in ("new_sync", "import_xlsx", "demo", "planning"):
             if key in a:
                 self.file_menu.addAction(a[key])
         self.file_menu.addAction(a["home"])
@@ -143,6 +146,18 @@ class MainWindow(QMainWindow):
     def _created(self, inspection_id: int) -> None:
         self.home.refresh()
         self.open_inspection(inspection_id)
+
+    def show_planning(self):
+        """The Planning screen: risk ranking of the region and the random draw (one per window)."""
+        from ui.planning import PlanningView
+
+        self._drop_workspace()
+        if self.planning is None:
+            self.planning = PlanningView(self.ctx)
+            self.stack.addWidget(self.planning)
+        self.stack.setCurrentWidget(self.planning)
+        self.retranslate()
+        return self.planning
 
     def show_home(self) -> None:
         self._drop_workspace()

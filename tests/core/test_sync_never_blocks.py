@@ -85,8 +85,9 @@ def test_census_tick_is_recorded_in_another_process_while_a_sync_runs(tmp_path, 
     assert not list(tmp_path.glob("store.db.staging-*"))   # removed after success
 
 
-def test_a_tick_meeting_a_held_lock_says_so_clearly(tmp_path):
+def test_a_tick_meeting_a_held_lock_says_so_clearly(tmp_path, cli_account):
     db = tmp_path / "store.db"
+    cli_account(db, "li")                     # the tick: as a logged-in account
     engine = open_store(db)
     first = sync_central(engine, str(create_sqlite_central(tmp_path / "c.db", sd.TABLES)), sd.C, sd.D0, sd.D1, sd.V)
     engine.dispose()
