@@ -121,7 +121,7 @@ class ExchangeView(QWidget):
 
     def refresh(self) -> None:
         from inspector.exchange.bundle import merged_bundles
-        from inspector.exchange.conflicts import list_conflicts
+        from inspector.exchange.conflicts import list_conflicts, value_text
         from inspector.exchange.state import state_digest
         from inspector.events import inspection_uid
 
@@ -140,7 +140,7 @@ class ExchangeView(QWidget):
         crow = []
         for c in found:
             for r in c.as_dict()["records"]:
-                value = "，".join(f"{v}" for v in r["value"].values() if v is not None)
+                value = value_text(c.area, r["value"])
                 crow.append([_(AREA_LABELS[c.area]), c.item, names.get(r["author"], r["author"]), r["device"][:8],
                              r["at"][:19], value])
                 self._conflict_rows.append((c.area, c.item, r["event"]))

@@ -146,7 +146,7 @@ def cmd_state(args) -> int:
 
 
 def cmd_conflicts(args) -> int:
-    from inspector.exchange.conflicts import list_conflicts, resolve_conflict
+    from inspector.exchange.conflicts import list_conflicts, resolve_conflict, value_text
 
     engine = store(args)
     if args.resolve:
@@ -175,7 +175,7 @@ def cmd_conflicts(args) -> int:
     rows = []
     for c in found:
         for r in c.as_dict()["records"]:
-            value = "，".join(f"{k}={v}" for k, v in r["value"].items() if v is not None)
+            value = value_text(c.area, r["value"])
             rows.append([_(AREA_LABELS[c.area]), c.item, r["event"][:8], names.get(r["author"], r["author"]),
                          r["device"][:8], r["at"][:19], value])
     print(_("{n} conflicts to resolve (the team lead, or the person who made both records):").format(n=len(found)))

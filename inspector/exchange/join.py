@@ -60,7 +60,7 @@ def _merge(args, path: Path) -> dict[str, Any]:
 
 def _join(args, path: Path) -> dict[str, Any]:
     from inspector.accounts import has_accounts
-    from inspector.cli.common import authenticated, credentials, store
+    from inspector.cli.common import authenticated, cached_credentials, store
     from inspector.exchange.people import joining_member, register_team
     from inspector.exchange.snapshot_file import import_snapshot, read_manifest
     from inspector.signing.trust import add_anchor
@@ -75,17 +75,24 @@ def _join(args, path: Path) -> dict[str, Any]:
     if fresh:
         if not args.trust:
             raise UserError(_("joining a new laptop: give the bureau's CA certificate with --trust CA.pem"))
-        login, password = credentials()
+        login, password = cached_credentials(args)
         member = joining_member(manifest["team"], login)
         engine, recovery = _new_store(store_path, member, password)
-        add_anchor(engine, Path(args.trust), actor=None)
-        actor = _create_member_account(engine, member, password)
+        try:
+            add_anchor(engine, Path(args.trust), actor=None)
+            actor = _create_member_account(engine, member, password)
+            r = import_snapshot(engine, path, anchors=_anchors(engine), author=actor.login,
+                                register_team=register_team)
+        except BaseException:
+            _discard_new_store(engine, store_path)   # a refused join leaves no store behind
+            raise
+        return _joined(r, recovery)
     else:
         engine = store(args)
         with engine.connect() as conn:
             empty = not has_accounts(conn)
         if empty:
-            login, password = credentials()
+            login, password = cached_credentials(args)
             member = joining_member(manifest["team"], login)
             if args.trust:
                 add_anchor(engine, Path(args.trust), actor=None)
@@ -98,6 +105,10 @@ def _join(args, path: Path) -> dict[str, Any]:
 
                 add(engine, Path(args.trust), actor=actor)
     r = import_snapshot(engine, path, anchors=_anchors(engine), author=actor.login, register_team=register_team)
+    return _joined(r, recovery)
+
+
+def _joined(r, recovery: str | None) -> dict[str, Any]:
     message = _("joined inspection {name} (id {id} on this laptop): {rows} rows checked against their digests, "
                 "{added} events merged").format(name=r.fixmedins_name, id=r.inspection_id, rows=f"{r.rows:,}",
                                                 added=r.events_added)
@@ -106,6 +117,20 @@ def _join(args, path: Path) -> dict[str, Any]:
                             "write it down and keep it apart from the laptop:") + f"\n  {recovery}"
     return {"kind": "snapshot", "message": message, "inspection": r.inspection_id, "inspection_uid": r.inspection_uid,
             "rows": r.rows, "events_added": r.events_added, "recovery_key": recovery}
+
+
+def _discard_new_store(engine, path: Path) -> None:
+    """Remove a store this command created (and its key file) after the join was refused."""
+    from inspector.db import lock_store
+    from inspector.keyslots import keyfile_path
+
+    lock_store(path=path, engine=engine)
+    for f in [path, keyfile_path(path), *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))]:
+        f.unlink(missing_ok=True)
+    try:
+        path.parent.rmdir()       # the folder too, when this command made it and it is empty
+    except OSError:
+        pass
 
 
 def _new_store(path: Path, member: dict[str, Any], password: str):
