@@ -281,12 +281,13 @@ def merge_bundle(conn: Connection, doc: dict[str, Any], sha: str, source: str, *
             raise BundleError(_("laptop {device}'s chain in the bundle forks from the one this laptop holds")
                               .format(device=e["chain"][:8]))
         new.append(e)
-    t = EventRow.__table__
-    for e in sorted(new, key=lambda e: (e["chain"], e["dseq"])):
-        conn.execute(t.insert().values(
-            id=e["id"], inspection_id=inspection_id, at=e["at"], author=e["author"], device=e["device"],
-            kind=e["kind"], payload=canonical_json(e["payload"]), prev_hash=e["prev_hash"], hash=e["hash"],
-            chain=e["chain"], dseq=e["dseq"], clock=e["clock"], vv=canonical_json(e["vv"]), inspection_uid=uid, hv=2))
+    rows = [(e["id"], inspection_id, e["at"], e["author"], e["device"], e["kind"], canonical_json(e["payload"]),
+             e["prev_hash"], e["hash"], e["chain"], e["dseq"], e["clock"], canonical_json(e["vv"]), uid, 2)
+            for e in sorted(new, key=lambda e: (e["chain"], e["dseq"]))]
+    if rows:
+        conn.exec_driver_sql(
+            "INSERT INTO event (id, inspection_id, at, author, device, kind, payload, prev_hash, hash, chain, dseq, "
+            "clock, vv, inspection_uid, hv) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     if new:
         conn.exec_driver_sql(
             "INSERT INTO bundle_import (sha256, inspection_uid, sender, sender_device, events, added, imported_at, "

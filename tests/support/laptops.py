@@ -38,21 +38,21 @@ def key(engine, login: str):
     return authenticate(engine, login, password_of(login), with_key=True)
 
 
-def build_laptops(base: Path) -> dict:
-    """Stores `base/l0.db` (lead) .. `base/l2.db`, the CA in `base/ca`, the snapshot file."""
+def build_laptops(base: Path, owners: tuple[str, ...] = OWNERS, people: dict | None = None) -> dict:
+    """Stores `base/l0.db` (the lead's, owners[0]) .. one per owner, the CA in `base/ca`, the snapshot file."""
     ca = base / "ca"
     create_demo_ca(ca, CA_PASS)
     a = open_store(base / "l0.db")
-    actors = make_accounts(a)
+    actors = make_accounts(a, people)
     add_anchor(a, ca / "ca.pem", actor=actors["zhang"])
     p12 = {}
-    for login in OWNERS:
+    for login in owners:
         out = base / f"{login}.p12"
         issue_key(ca, actors[login].display_name, out, KEY_PASS, cert_no=actors[login].cert_no, ca_passphrase=CA_PASS)
         p12[login] = out.read_bytes()
         set_account_key(a, actors[login], password_of(login), p12[login], KEY_PASS)
     iid = hospital().write(a)
-    make_team(a, iid, actors)
+    make_team(a, iid, actors, members=owners)
     with a.connect() as conn:
         team = team_for_export(conn, iid)
     lead = key(a, "zhang")
@@ -60,7 +60,7 @@ def build_laptops(base: Path) -> dict:
     export_snapshot(a, iid, snap, login="zhang", name=lead.display_name, private_key=lead.key.private_key,
                     certificate=lead.key.certificate, team=team)
     a.dispose()
-    for k, login in enumerate(OWNERS[1:], start=1):
+    for k, login in enumerate(owners[1:], start=1):
         e = open_store(base / f"l{k}.db")
         add_anchor(e, ca / "ca.pem")
         m = next(m for m in team if m["login"] == login)
