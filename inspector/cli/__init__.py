@@ -26,7 +26,7 @@ from inspector.progress import Cancelled
 
 # Modules under inspector.cli that define `register(subparsers, common)`.
 COMMAND_MODULES: tuple[str, ...] = ("data", "demo", "checks", "audit", "sync", "xlsx", "screening", "walkthrough", "documents", "upload",
-                                   "planning", "record", "integrity", "accounts")
+                                   "planning", "record", "integrity", "accounts", "exchange")
 
 EXIT_USER_ERROR = 2
 EXIT_BUG = 70          # EX_SOFTWARE: an internal error, details in the debug log

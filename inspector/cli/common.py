@@ -21,13 +21,23 @@ _opened: Path | None = None
 
 def store(args, *, create: bool = False) -> Engine:
     """The store named by --db (or the default), one engine per command run; only commands that
-    create one pass `create`. A read command never creates a store or its folder: a missing one
-    is a StoreError."""
+    create one pass `create` (a read command never creates a store or its folder: a missing one is
+    a StoreError). An encrypted store is unlocked with the credentials of the person running the
+    command (`credentials`), asked once per command."""
     global _opened
     engine = getattr(args, "_engine", None)
     if engine is None:
+        from inspector.db import StoreError
+        from inspector.i18n import N_
+        from inspector.storecrypt import open_with_credentials
+
         _opened = Path(args.db) if args.db else default_store_path()
-        engine = open_store(_opened, create=create)
+        if _opened.is_dir():
+            raise StoreError(N_("{path} is a folder, not a store file; nothing was changed."), path=_opened)
+        if not create and not _opened.exists():
+            raise StoreError(N_("there is no Inspector store at {path}; nothing was created. "
+                                "A sync, an Excel import or the demo creates one."), path=_opened)
+        engine = open_with_credentials(_opened, lambda: cached_credentials(args))
         args._engine = engine
     return engine
 
@@ -35,6 +45,15 @@ def store(args, *, create: bool = False) -> Engine:
 def opened_store_path() -> Path | None:
     """The store the current command opened (for wording SQLite's refusals)."""
     return _opened
+
+
+def cached_credentials(args) -> tuple[str, str]:
+    """`credentials()`, asked once per command run."""
+    found = getattr(args, "_credentials", None)
+    if found is None:
+        found = credentials()
+        args._credentials = found
+    return found
 
 
 USER_ENV = "INSPECTOR_USER"
@@ -83,7 +102,7 @@ def authenticated(args, *, with_key: bool = False):
         if not has_accounts(conn):
             raise UserError(_("this store has no account yet: create the first (the team lead) with "
                               "`account create LOGIN --role lead --cert-no N --password-file F`"))
-    login, password = credentials()
+    login, password = cached_credentials(args)
     actor = authenticate(engine, login, password, with_key=with_key)
     args._actor = actor
     return actor
