@@ -13,7 +13,7 @@ AREA_LABELS = {"census": "census entry", "census_bed": "unregistered bed", "stoc
 
 def register(sub, common) -> None:
     p = sub.add_parser("exchange", parents=[common],
-                       help="share an inspection between laptops: snapshot files and signed bundles")
+                       help=_("share an inspection between laptops: snapshot files and signed bundles"))
     xs = p.add_subparsers(dest="action", metavar="<action>", required=True)
     q = xs.add_parser("export-snapshot", parents=[common],
                       help="write the inspection's snapshot, team and work so far for a laptop that joins")
@@ -35,14 +35,14 @@ def register(sub, common) -> None:
     q.add_argument("--format", choices=["table", "json"], default="table")
     q.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("state", parents=[common], help="the inspection's folded state")
+    p = sub.add_parser("state", parents=[common], help=_("the inspection's folded state"))
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
     p.add_argument("--digest", action="store_true", help="print one digest of the folded state")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_state)
 
     p = sub.add_parser("conflicts", parents=[common],
-                       help="items recorded differently on two laptops; resolve one (team lead)")
+                       help=_("items recorded differently on two laptops; resolve one (team lead)"))
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
     p.add_argument("--resolve", nargs=2, metavar=("AREA", "ITEM"),
                    help="resolve the conflict on ITEM of AREA (census, census_bed, stock, records)")
