@@ -213,7 +213,7 @@ def create_account(engine: Engine, login: str, password: str, role: str, cert_no
         first = not has_accounts(conn)
         if first:
             if role != "lead":
-                raise UserError(_("the first account of a store must be a team lead (--role lead): "
+                raise UserError(_("the first account of a store must be a team lead: "
                                   "the lead then creates the other accounts"))
         else:
             if actor is None:
@@ -416,6 +416,6 @@ def unlock_key(engine: Engine, login: str, password: str) -> Actor:
     """Authenticate and unlock the account's signing key; UserError when it has none."""
     actor = authenticate(engine, login, password, with_key=True)
     if actor.key is None:
-        raise UserError(_("{login} has no signing key yet: `account set-key FILE.p12 --passphrase-file F`")
+        raise UserError(_("{login} has no signing key yet: store a PKCS#12 key for this account first")
                         .format(login=login))
     return actor

@@ -458,8 +458,8 @@ class DocumentsView(QWidget):
 
         actor = self.ctx.actor
         if actor is None or actor.key is None:
-            self.show_message(_("Your account has no signing key in this store: store yours with "
-                                "`account set-key FILE.p12 --passphrase-file F`, then log in again."), error=True)
+            self.show_message(_("Your account has no signing key in this store yet: store your PKCS#12 key in it, "
+                                "then log in again."), error=True)
             return None
         pdf, key = Path(self.pdf_path.text().strip()), actor.key
 

@@ -167,7 +167,7 @@ def cmd_sign(args) -> int:
     else:
         actor = authenticated(args, with_key=True)
         if actor.key is None:
-            raise UserError(_("{login} has no signing key yet: `account set-key FILE.p12 --passphrase-file F`")
+            raise UserError(_("{login} has no signing key yet: store a PKCS#12 key for this account first")
                             .format(login=actor.login))
         signer = actor.key.signer()
     _check_store_of(args)                              # a damaged store signs nothing

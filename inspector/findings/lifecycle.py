@@ -341,7 +341,7 @@ def reviewer_for(conn: Connection, inspection_id: int, f: Finding) -> tuple[str,
 
     lead = team_lead(conn, inspection_id)
     if lead is None:
-        raise UserError(_("inspection {id} has no team lead: add one with `team --add LOGIN --role lead`")
+        raise UserError(_("inspection {id} has no team lead: add one to the team first")
                         .format(id=inspection_id))
     if lead.login is not None and lead.login in f.authors:
         return "deputy", None
