@@ -75,7 +75,7 @@ def _insert_sql(table: str) -> str:
 
 def child_baseline_sqlite(source: str, store: Path, spec: dict) -> dict:
     """ATTACH the central, then one INSERT ... SELECT per table, in one transaction."""
-    from inspector.snapshot import contract_columns
+    from inspector.snapshot import stored_columns
     from inspector.sync.slice import SLICE_TABLES, _ctes, _where, select_list, visit_ids_param, visits_query
 
     w = _window(spec)
@@ -87,10 +87,14 @@ def child_baseline_sqlite(source: str, store: Path, spec: dict) -> dict:
     params = w.params("sqlite")
     params["ids"] = visit_ids_param("sqlite", [r[0] for r in dst.execute(visits_query("sqlite"), params)])
     rows = 0
+    # psn_info is stored reduced (birth year, no certno_hash; inspector/snapshot.py): done in SQL here.
+    reduced = {"psn_info": "t.psn_no, t.psn_name, t.gend, CAST(substr(t.brdy, 1, 4) AS INTEGER), t.certno_mask, "
+                           "t.insutype"}
     for table in SLICE_TABLES:
-        cols = ", ".join(contract_columns(table))
+        cols = ", ".join(stored_columns(table))
+        picked = reduced.get(table) or select_list("sqlite", table, checked=False)
         dst.execute(f"{_ctes('sqlite')} INSERT INTO main.snap_{table} (snapshot_id, {cols}) "
-                    f"SELECT 1, {select_list('sqlite', table)} FROM {_where('sqlite', table, w)}", params)
+                    f"SELECT 1, {picked} FROM {_where('sqlite', table, w)}", params)
         rows += dst.execute("SELECT changes()").fetchone()[0]
     dst.execute("COMMIT")
     return {"rows": rows, "seconds": time.perf_counter() - t0, "copy_cpu": time.process_time() - c0}
