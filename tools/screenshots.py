@@ -19,14 +19,18 @@ SIZE = (1366, 768)
 
 
 def build_store(folder: Path) -> Path:
-    """The demo, built, synced and screened by the same code as the GUI."""
+    """The demo, built, synced and screened by the same code as the GUI, walked through by the demo
+    team's accounts (a finding returned with a comment, then approved)."""
     db = folder / "screens.db"
     from inspector.db import open_store
+    from inspector.demo.walkthrough import demo_accounts, demo_actor, run_walkthrough
     from inspector.progress import Progress
     from ui.demo import create_demo
 
     engine = open_store(db)
-    create_demo(engine, folder / "demo-central.db", Progress())
+    actors = demo_accounts(engine, folder)
+    result = create_demo(engine, folder / "demo-central.db", Progress(), actor=demo_actor(actors, "lead"))
+    run_walkthrough(engine, folder / "demo-central.db", result.inspection_id, actors)
     engine.dispose()
     return db
 
@@ -132,6 +136,43 @@ def _dialog_shots(ctx, window, dialog_shot, tmp: Path) -> None:
     dialog_shot("dialog-progress", progress_dialog)
 
 
+def _planning_shots(window, shot, settle, tmp: Path) -> None:
+    """The Planning screen on the demo region: the ranking with its charts, then a drawn plan."""
+    from datetime import datetime, timedelta
+
+    from PySide6.QtCore import QDate, QDateTime
+
+    from inspector.demo.central import build_demo_central
+    from inspector.planning.pools import csv_pool_text
+
+    central = tmp / "region.db"
+    if not central.exists():
+        build_demo_central(central, seed=1, scale="small")
+    view = window.show_planning()
+    view.central_url.setText(str(central))
+    view.date_from.setDate(QDate(2026, 7, 1))
+    view.date_to.setDate(QDate(2026, 9, 28))
+    view.rank()
+    settle(300)
+    view.rank_table.selectRow(0)
+    shot("planning-ranking")
+    ranking = view.write_ranking(tmp / "ranking.json")
+    people = [[f"I{j:02d}", name, ["610113", "610104", "610112"][j % 3], "H61011300001" if j == 4 else ""]
+              for j, name in enumerate(["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周杰", "吴婷"])]
+    pool = tmp / "inspectors.csv"
+    pool.write_text(csv_pool_text(datetime.now() - timedelta(days=3), ["inspector_id", "name", "district", "relations"],
+                                  people), encoding="utf-8")
+    view.people_path.setText(str(pool))
+    view.units_path.setText(str(ranking))
+    view.n_spin.setValue(3)
+    view.seed.setText("2026120101-0392")
+    view.seed_time.setDateTime(QDateTime.currentDateTime().addSecs(1))
+    settle(1100)
+    view.draw()
+    view.tabs.setCurrentIndex(1)
+    shot("planning-draw")
+
+
 def _t(text: str) -> str:
     from inspector.i18n import _
 
@@ -161,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="inspector-shots-"))
     db = build_store(tmp)
     ctx = create_context(db, tmp / "settings.ini")
+    from inspector.accounts import authenticate, read_password_file
+
+    ctx.actor = authenticate(ctx.engine, "wangjg", read_password_file(tmp / "passwords" / "wangjg.txt"))
     written: list[Path] = []
 
     def settle(ms: int = 150) -> None:
@@ -199,6 +243,10 @@ def main(argv: list[str] | None = None) -> int:
             shot(name, dlg)
             dlg.close()
 
+        from ui.login import FirstAccountDialog, LoginDialog
+
+        dialog_shot("dialog-login", lambda: LoginDialog(ctx))
+        dialog_shot("dialog-first-account", lambda: FirstAccountDialog(ctx))
         shot("home")
         dialog_shot("help-shortcuts", window.show_shortcuts)
         _dialog_shots(ctx, window, dialog_shot, tmp)
@@ -214,6 +262,14 @@ def main(argv: list[str] | None = None) -> int:
             shot(f"workspace-{key}")
         ws.show_screen("overview")
         shot("workspace-overview")
+        findings = ws.show_screen("findings")
+        returned = next((i for i, f in enumerate(findings.model.findings) if len(f.reviews) > 1), 0)
+        findings.table.selectRow(returned)
+        findings.edit_row(returned)
+        shot("findings-approved-read-only")
+        window.lock()
+        shot("idle-lock")
+        window.unlock()
         browser = ws.show_screen("data")
         browser.column.setCurrentIndex(browser.column.findData("det_item_fee_sumamt"))
         browser.filter.setText(">= 0.5")
@@ -222,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         browser.filter.setText("abc")
         browser.apply_filter()
         shot("data-filter-error")
+        _planning_shots(window, shot, settle, tmp)
         window.close()
         settle()
     ctx.close()
