@@ -16,6 +16,7 @@ bench: setup
 	.venv/bin/python bench/census_tick.py
 	.venv/bin/python bench/crypt.py
 	.venv/bin/python bench/report.py
+	.venv/bin/python bench/login.py
 	.venv/bin/python bench/verify.py
 	QT_QPA_PLATFORM=offscreen .venv/bin/python bench/ui.py
 

@@ -16,21 +16,22 @@ chain held; a chain that did not hold stays version 1 and is checked as such in 
 """
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
-import os
 import socket
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, select
 
 from inspector.db import write_transaction
 from inspector.models import Event as EventRow
+
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
 
 GENESIS = "0" * 64
 
@@ -76,10 +77,14 @@ class LogCheck:
     reason: str = ""
 
 
-def default_actor() -> tuple[str, str]:
-    """(author, device): $INSPECTOR_USER or the login name, and the host name."""
-    author = os.environ.get("INSPECTOR_USER") or getpass.getuser()
-    return author, socket.gethostname()
+# The author recorded when core code is called without an authenticated account (library use and
+# low-level tests). The CLI and the GUI always pass the logged-in account's Actor.
+NO_ACTOR = "system"
+
+
+def author_of(actor: Actor | None) -> str:
+    """What an event records as its author: the account's login (logins never change)."""
+    return NO_ACTOR if actor is None else actor.login
 
 
 def canonical_json(value: Any) -> str:
@@ -139,16 +144,15 @@ def append_event(
     kind: str,
     payload: dict[str, Any],
     *,
-    author: str | None = None,
+    actor: Actor | None = None,
     device: str | None = None,
     conn: Connection | None = None,
 ) -> Event:
-    """Append one event and commit it (unless `conn`, an open write transaction, is given)."""
+    """Append one event by `actor` and commit it (unless `conn`, an open write transaction, is given)."""
     if conn is None:
         with write_transaction(engine) as c:
-            return append_event(engine, inspection_id, kind, payload, author=author, device=device, conn=c)
-    a, d = default_actor()
-    author, device = author or a, device or d
+            return append_event(engine, inspection_id, kind, payload, actor=actor, device=device, conn=c)
+    author, device = author_of(actor), device or socket.gethostname()
     payload = json.loads(canonical_json(payload))  # what is stored is what is hashed
     chain = device_id(conn)
     uid = inspection_uid(conn, inspection_id)

@@ -11,7 +11,7 @@ import mimetypes
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
 
@@ -20,6 +20,9 @@ from inspector.db import write_transaction
 from inspector.errors import UserError
 from inspector.events import Event, append_event, read_events
 from inspector.i18n import _
+
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
 
 ATTACH_TYPES = ("census", "census_bed", "finding", "lead", "stock", "record", "inspection")
 
@@ -77,7 +80,7 @@ def add_evidence(
     filename: str | None = None,
     caption: str = "",
     captured_at: str | None = None,
-    author: str | None = None,
+    actor: Actor | None = None,
     device: str | None = None,
     media_type: str | None = None,
     attach_to: dict[str, Any] | None = None,
@@ -87,7 +90,7 @@ def add_evidence(
     if conn is None:
         with write_transaction(engine) as c:
             return add_evidence(engine, inspection_id, path_or_bytes, filename=filename, caption=caption,
-                                captured_at=captured_at, author=author, device=device, media_type=media_type,
+                                captured_at=captured_at, actor=actor, device=device, media_type=media_type,
                                 attach_to=attach_to, conn=c)
     _check_attach(attach_to)
     if isinstance(path_or_bytes, bytes):
@@ -117,7 +120,7 @@ def add_evidence(
         store_reduced(conn, sha, content)
     payload = {"sha256": sha, "filename": filename, "media_type": media_type, "size": len(content),
                "caption": caption, "captured_at": captured_at or now, "attach_to": attach_to}
-    ev = append_event(engine, inspection_id, "evidence.added", payload, author=author, device=device, conn=conn)
+    ev = append_event(engine, inspection_id, "evidence.added", payload, actor=actor, device=device, conn=conn)
     return sha, ev
 
 

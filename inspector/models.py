@@ -390,6 +390,24 @@ SNAPSHOT_MODELS: dict[str, type[Base]] = {
 COUNTED_TABLES: tuple[str, ...] = tuple(t for t in SNAPSHOT_MODELS if t != "extract_meta")
 
 
+class Account(Base):
+    """A person who may act on this store (see inspector/accounts.py). Never deleted: events name them."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    login: Mapped[str] = mapped_column(Text, unique=True)
+    display_name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))                      # inspector | lead | deputy
+    cert_no: Mapped[str] = mapped_column(Text)                         # enforcement certificate no. (执法证号)
+    password_hash: Mapped[str] = mapped_column(Text)                   # Argon2id PHC string
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[float | None] = mapped_column(nullable=True)  # epoch seconds
+    created_at: Mapped[str] = mapped_column(String(26))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"), nullable=True)
+    key_blob: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # AES-GCM(nonce|ct) of the PKCS#12
+    key_kdf: Mapped[str | None] = mapped_column(Text, nullable=True)   # JSON: Argon2id salt and parameters
+    cert_pem: Mapped[str | None] = mapped_column(Text, nullable=True)
 class TrustAnchor(Base):
     """A CA certificate that signatures must chain to (`trust add`); nothing else is trusted."""
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
 
@@ -29,6 +29,9 @@ from inspector.errors import UserError
 from inspector.events import Event, append_event, read_events
 from inspector.i18n import N_, _
 from inspector.state import CHECKS, CHECK_LABELS
+
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
 
 STATEMENT_KINDS = ("text", "no_objection", "refused")
 WITNESS_TITLES = {
@@ -112,7 +115,7 @@ def read_onsite(conn: Connection, inspection_id: int) -> OnSite:
 
 
 def set_details(engine: Engine, inspection_id: int, *, legal_rep: str | None = None, place: str | None = None,
-                author: str | None = None) -> Event:
+                actor: Actor | None = None) -> Event:
     """Record the legal representative and/or the place of inspection."""
     legal_rep, place = (legal_rep or "").strip(), (place or "").strip()
     if not legal_rep and not place:
@@ -120,10 +123,10 @@ def set_details(engine: Engine, inspection_id: int, *, legal_rep: str | None = N
     with write_transaction(engine) as conn:
         _check_inspection(conn, inspection_id)
         return append_event(engine, inspection_id, "onsite.details", {"legal_rep": legal_rep, "place": place},
-                            author=author, conn=conn)
+                            actor=actor, conn=conn)
 
 
-def start(engine: Engine, inspection_id: int, at: str | None = None, *, author: str | None = None) -> Event:
+def start(engine: Engine, inspection_id: int, at: str | None = None, *, actor: Actor | None = None) -> Event:
     """The team begins on site (once; a second start is refused naming the first)."""
     at = _time(at)
     with write_transaction(engine) as conn:
@@ -132,10 +135,10 @@ def start(engine: Engine, inspection_id: int, at: str | None = None, *, author: 
         if before:
             raise UserError(_("the on-site work of inspection {id} already started at {at}").format(
                 id=inspection_id, at=before[0].payload["at"]))
-        return append_event(engine, inspection_id, "onsite.started", {"at": at}, author=author, conn=conn)
+        return append_event(engine, inspection_id, "onsite.started", {"at": at}, actor=actor, conn=conn)
 
 
-def close(engine: Engine, inspection_id: int, at: str | None = None, *, author: str | None = None) -> Event:
+def close(engine: Engine, inspection_id: int, at: str | None = None, *, actor: Actor | None = None) -> Event:
     """Close the record for signing: its end time (not before its start)."""
     at = _time(at)
     with write_transaction(engine) as conn:
@@ -146,10 +149,10 @@ def close(engine: Engine, inspection_id: int, at: str | None = None, *, author: 
         if _parse(at) < o.started_at:
             raise UserError(_("the end {end} is before the start {start}").format(
                 end=at, start=o.started_at.strftime(TIMESTAMP_FORMAT)))
-        return append_event(engine, inspection_id, "onsite.closed", {"at": at}, author=author, conn=conn)
+        return append_event(engine, inspection_id, "onsite.closed", {"at": at}, actor=actor, conn=conn)
 
 
-def reopen(engine: Engine, inspection_id: int, reason: str, *, author: str | None = None) -> Event:
+def reopen(engine: Engine, inspection_id: int, reason: str, *, actor: Actor | None = None) -> Event:
     """Reopen a closed record (with a reason) to go on working; close it again afterwards."""
     if not (reason or "").strip():
         raise UserError(_("reopening the record needs a reason"))
@@ -157,11 +160,11 @@ def reopen(engine: Engine, inspection_id: int, reason: str, *, author: str | Non
         _check_inspection(conn, inspection_id)
         if read_onsite(conn, inspection_id).closed_at is None:
             raise UserError(_("the record of inspection {id} is not closed").format(id=inspection_id))
-        return append_event(engine, inspection_id, "onsite.reopened", {"reason": reason.strip()}, author=author,
+        return append_event(engine, inspection_id, "onsite.reopened", {"reason": reason.strip()}, actor=actor,
                             conn=conn)
 
 
-def set_statement(engine: Engine, inspection_id: int, kind: str, text: str = "", *, author: str | None = None) -> Event:
+def set_statement(engine: Engine, inspection_id: int, kind: str, text: str = "", *, actor: Actor | None = None) -> Event:
     """The inspected party's statement: typed text, no objection, or a refusal (with the inspectors' note)."""
     if kind not in STATEMENT_KINDS:
         raise UserError(_("statement: expected text, no objection or refused"))
@@ -171,11 +174,11 @@ def set_statement(engine: Engine, inspection_id: int, kind: str, text: str = "",
     with write_transaction(engine) as conn:
         _check_inspection(conn, inspection_id)
         return append_event(engine, inspection_id, "onsite.statement", {"kind": kind, "text": text},
-                            author=author, conn=conn)
+                            actor=actor, conn=conn)
 
 
 def set_witness(engine: Engine, inspection_id: int, check: str, name: str, title: str | None = None, *,
-                author: str | None = None) -> Event:
+                actor: Actor | None = None) -> Event:
     """Name the staff member who witnessed a check and signs its appendix."""
     if check not in CHECKS:
         raise UserError(_("unknown check '{c}'; checks are: census, stock, records").format(c=check))
@@ -185,11 +188,10 @@ def set_witness(engine: Engine, inspection_id: int, check: str, name: str, title
         _check_inspection(conn, inspection_id)
         return append_event(engine, inspection_id, "onsite.witness",
                             {"check": check, "name": name.strip(), "title": (title or "").strip()},
-                            author=author, conn=conn)
+                            actor=actor, conn=conn)
 
 
-def waive_check(engine: Engine, inspection_id: int, check: str, reason: str, *, lead: str,
-                author: str | None = None) -> Event:
+def waive_check(engine: Engine, inspection_id: int, check: str, reason: str, *, actor: Actor | None) -> Event:
     """The team lead waives an unfinished required check with a recorded reason (only the lead may)."""
     from inspector.team import team_lead
 
@@ -202,8 +204,9 @@ def waive_check(engine: Engine, inspection_id: int, check: str, reason: str, *, 
         tl = team_lead(conn, inspection_id)
         if tl is None:
             raise UserError(_("inspection {id} has no team lead to waive a check").format(id=inspection_id))
-        if (lead or "").strip() != tl.name:
-            raise UserError(_("only the team lead ({lead}) waives a check, not {who}").format(lead=tl.name, who=lead))
+        if actor is None or tl.login != actor.login:
+            raise UserError(_("only the team lead ({lead}) waives a check, not {who}").format(
+                lead=tl.name, who=actor.display_name if actor else "-"))
         return append_event(engine, inspection_id, "onsite.check_waived",
-                            {"check": check, "reason": reason.strip(), "by": tl.name}, author=author or tl.name,
+                            {"check": check, "reason": reason.strip(), "by": tl.name}, actor=actor,
                             conn=conn)

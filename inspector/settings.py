@@ -6,7 +6,10 @@ used them. `SETTINGS_VERSION` and `upgrade_settings` bring older stored settings
 from __future__ import annotations
 
 from copy import deepcopy
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
 
 SETTINGS_VERSION = 1
 
@@ -166,7 +169,7 @@ def _ratio(key: str, value: Any) -> str:
     return format(d.normalize(), "f") if d != 0 else "0"
 
 
-def change_settings(engine, inspection_id: int, changes: dict[str, Any], author: str | None = None) -> dict[str, Any]:
+def change_settings(engine, inspection_id: int, changes: dict[str, Any], *, actor: Actor | None = None) -> dict[str, Any]:
     """Check every change first, then record one 'settings.changed' event per key in one
     transaction; returns the effective settings after."""
     from inspector.db import write_transaction
@@ -177,6 +180,6 @@ def change_settings(engine, inspection_id: int, changes: dict[str, Any], author:
     parsed = {k: parse_setting(k, v) for k, v in changes.items()}
     with write_transaction(engine) as conn:
         for k, v in parsed.items():
-            append_event(engine, inspection_id, "settings.changed", {"key": k, "value": v}, author=author, conn=conn)
+            append_event(engine, inspection_id, "settings.changed", {"key": k, "value": v}, actor=actor, conn=conn)
     with engine.connect() as conn:
         return effective_settings(conn, inspection_id)

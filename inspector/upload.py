@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -42,11 +42,14 @@ from sqlalchemy.pool import NullPool
 from inspector.coltypes import DATE_FORMAT, TIMESTAMP_FORMAT
 from inspector.db import session_factory, write_transaction
 from inspector.errors import UserError
-from inspector.events import Event, append_event, default_actor
+from inspector.events import Event, append_event, author_of
 from inspector.i18n import _
 from inspector.integrity import require_intact
 from inspector.models import Attachment, Event as EventRow
 from inspector.progress import Progress
+
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
 
 APPLICATION_NAME = "inspector-upload"
 
@@ -153,7 +156,7 @@ def _attachment(conn, digest: str) -> bytes:
     return data
 
 
-def queue_package(engine: Engine, inspection_id: int, signed_pdf: Path, *, author: str | None = None,
+def queue_package(engine: Engine, inspection_id: int, signed_pdf: Path, *, actor: Actor | None = None,
                   trust: Sequence[Path] | None = None) -> Package:
     """Check the signed PDF and the findings, store both, choose the upload_id once, record 'upload.queued'.
 
@@ -180,7 +183,6 @@ def queue_package(engine: Engine, inspection_id: int, signed_pdf: Path, *, autho
                         .format(file=signed_pdf, why=why))
     doc = findings_document(engine, inspection_id)
     findings_json = _json_text(doc).encode("utf-8")
-    author = author or default_actor()[0]
     upload_id = str(uuid.uuid4())
     with write_transaction(engine) as conn:
         again = _queued_for(engine, sha256_hex(pdf), conn)
@@ -190,8 +192,8 @@ def queue_package(engine: Engine, inspection_id: int, signed_pdf: Path, *, autho
         json_sha = _store_attachment(conn, findings_json, "application/json", f"findings-{upload_id}.json")
         ev = append_event(engine, inspection_id, "upload.queued", {
             "upload_id": upload_id, "insp_uid": doc["inspection"], "fixmedins_code": doc["fixmedins_code"],
-            "uploaded_by": author, "filename": signed_pdf.name, "report_sha256": pdf_sha, "findings_sha256": json_sha,
-        }, author=author, conn=conn)
+            "uploaded_by": author_of(actor), "filename": signed_pdf.name, "report_sha256": pdf_sha, "findings_sha256": json_sha,
+        }, actor=actor, conn=conn)
     return _package(ev)
 
 
@@ -306,7 +308,8 @@ def _read_back(central: Engine, pkg: Package, findings_json: str) -> None:
 
 def upload_packages(engine: Engine, central_url: str, *, progress: Progress | None = None, max_attempts: int = 5,
                     backoff: Sequence[float] = (0.5, 1, 2, 4), sleep: Callable[[float], None] = time.sleep,
-                    inspection_id: int | None = None, recheck: bool = False) -> list[PackageStatus]:
+                    inspection_id: int | None = None, recheck: bool = False,
+                    actor: Actor | None = None) -> list[PackageStatus]:
     """Send every package not yet verified (all with `recheck`: a no-op insert then the read-back check);
     retry with backoff; read each back and check it by SHA-256."""
     from inspector.sync.source import parse_central_url
@@ -328,7 +331,7 @@ def upload_packages(engine: Engine, central_url: str, *, progress: Progress | No
             with engine.connect() as conn:
                 pdf = _attachment(conn, pkg.report_sha256)
                 findings_json = _attachment(conn, pkg.findings_sha256).decode("utf-8")
-            _upload_one(engine, central, pkg, pdf, findings_json, max_attempts, backoff, sleep, secret)
+            _upload_one(engine, central, pkg, pdf, findings_json, max_attempts, backoff, sleep, secret, actor)
     finally:
         central.dispose()
     if progress is not None:
@@ -339,25 +342,26 @@ def upload_packages(engine: Engine, central_url: str, *, progress: Progress | No
 
 
 def _upload_one(engine: Engine, central: Engine, pkg: Package, pdf: bytes, findings_json: str, max_attempts: int,
-                backoff: Sequence[float], sleep: Callable[[float], None], secret: str | None) -> None:
+                backoff: Sequence[float], sleep: Callable[[float], None], secret: str | None,
+                actor: Actor | None = None) -> None:
     iid, uid = pkg.inspection_id, pkg.upload_id
     for attempt in range(1, max_attempts + 1):
         try:
             _send_once(central, pkg, pdf, findings_json)
-            append_event(engine, iid, "upload.sent", {"upload_id": uid, "attempt": attempt})
+            append_event(engine, iid, "upload.sent", {"upload_id": uid, "attempt": attempt}, actor=actor)
             _read_back(central, pkg, findings_json)
         except _Conflict as exc:
-            append_event(engine, iid, "upload.failed", {"upload_id": uid, "reason": str(exc)})
+            append_event(engine, iid, "upload.failed", {"upload_id": uid, "reason": str(exc)}, actor=actor)
             return
         except (DBAPIError, SQLAlchemyError, OSError) as exc:
             reason = _reason(exc, secret)
-            append_event(engine, iid, "upload.attempt_failed", {"upload_id": uid, "attempt": attempt, "reason": reason})
+            append_event(engine, iid, "upload.attempt_failed", {"upload_id": uid, "attempt": attempt, "reason": reason}, actor=actor)
             if attempt == max_attempts:
                 append_event(engine, iid, "upload.failed", {
-                    "upload_id": uid, "reason": _("gave up after {n} attempts: {why}").format(n=attempt, why=reason)})
+                    "upload_id": uid, "reason": _("gave up after {n} attempts: {why}").format(n=attempt, why=reason)}, actor=actor)
                 return
             if backoff:
                 sleep(backoff[min(attempt - 1, len(backoff) - 1)])
             continue
-        append_event(engine, iid, "upload.verified", {"upload_id": uid, "report_sha256": pkg.report_sha256})
+        append_event(engine, iid, "upload.verified", {"upload_id": uid, "report_sha256": pkg.report_sha256}, actor=actor)
         return

@@ -5,6 +5,12 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# TEST ONLY: cheap Argon2id parameters for the many accounts the tests create (inspector/accounts.py);
+# the product's parameters are tested by tests/core/test_accounts.py and measured by bench/login.py.
+os.environ["INSPECTOR_TEST_ARGON2"] = "fast"
+# no test acts as whoever runs it: a test that needs the CLI to authenticate says who
+os.environ.pop("INSPECTOR_USER", None)
+os.environ.pop("INSPECTOR_PASSWORD_FILE", None)
 
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
@@ -40,3 +46,22 @@ def postgres_db(postgres_url: str) -> Iterator[str]:
         yield url
     finally:
         drop_database(postgres_url, name)
+
+
+@pytest.fixture
+def cli_account(monkeypatch, tmp_path):
+    """`cli_account(db_path, login="zhang")`: the default test accounts in the store at `db_path`
+    (created when missing) and the CLI acting as `login`; returns the accounts by login."""
+    from inspector.db import open_store
+    from tests.support.accounts import make_accounts, use_account
+
+    def setup(db_path, login: str = "zhang"):
+        engine = open_store(db_path)
+        try:
+            actors = make_accounts(engine)
+        finally:
+            engine.dispose()
+        use_account(monkeypatch, tmp_path, login)
+        return actors
+
+    return setup

@@ -19,14 +19,18 @@ SIZE = (1366, 768)
 
 
 def build_store(folder: Path) -> Path:
-    """The demo, built, synced and screened by the same code as the GUI."""
+    """The demo, built, synced and screened by the same code as the GUI, walked through by the demo
+    team's accounts (a finding returned with a comment, then approved)."""
     db = folder / "screens.db"
     from inspector.db import open_store
+    from inspector.demo.walkthrough import demo_accounts, demo_actor, run_walkthrough
     from inspector.progress import Progress
     from ui.demo import create_demo
 
     engine = open_store(db)
-    create_demo(engine, folder / "demo-central.db", Progress())
+    actors = demo_accounts(engine, folder)
+    result = create_demo(engine, folder / "demo-central.db", Progress(), actor=demo_actor(actors, "lead"))
+    run_walkthrough(engine, folder / "demo-central.db", result.inspection_id, actors)
     engine.dispose()
     return db
 
@@ -198,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="inspector-shots-"))
     db = build_store(tmp)
     ctx = create_context(db, tmp / "settings.ini")
+    from inspector.accounts import authenticate, read_password_file
+
+    ctx.actor = authenticate(ctx.engine, "wangjg", read_password_file(tmp / "passwords" / "wangjg.txt"))
     written: list[Path] = []
 
     def settle(ms: int = 150) -> None:
@@ -236,6 +243,10 @@ def main(argv: list[str] | None = None) -> int:
             shot(name, dlg)
             dlg.close()
 
+        from ui.login import FirstAccountDialog, LoginDialog
+
+        dialog_shot("dialog-login", lambda: LoginDialog(ctx))
+        dialog_shot("dialog-first-account", lambda: FirstAccountDialog(ctx))
         shot("home")
         dialog_shot("help-shortcuts", window.show_shortcuts)
         _dialog_shots(ctx, window, dialog_shot, tmp)
@@ -251,6 +262,14 @@ def main(argv: list[str] | None = None) -> int:
             shot(f"workspace-{key}")
         ws.show_screen("overview")
         shot("workspace-overview")
+        findings = ws.show_screen("findings")
+        returned = next((i for i, f in enumerate(findings.model.findings) if len(f.reviews) > 1), 0)
+        findings.table.selectRow(returned)
+        findings.edit_row(returned)
+        shot("findings-approved-read-only")
+        window.lock()
+        shot("idle-lock")
+        window.unlock()
         browser = ws.show_screen("data")
         browser.column.setCurrentIndex(browser.column.findData("det_item_fee_sumamt"))
         browser.filter.setText(">= 0.5")

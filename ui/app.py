@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from inspector.db import StoreError
 from inspector.i18n import _
@@ -66,6 +66,24 @@ def run_gui(db_path: Path | str | None = None, settings_path: Path | str | None 
         else:
             QMessageBox.critical(None, _("Inspector"), str(exc))
         return 2
+    from ui.login import login_dialog
+
+    dialog = login_dialog(ctx)
+    if smoke_test:
+        # the first window is the login (or first-account) dialog: shown, painted, then quit
+        from PySide6.QtCore import QTimer
+
+        def shown_login() -> None:
+            print(f"gui ok: {dialog.windowTitle()}", flush=True)
+            dialog.reject()
+
+        QTimer.singleShot(0, shown_login)
+        dialog.exec()
+        ctx.close()
+        return 0
+    if dialog.exec() != QDialog.DialogCode.Accepted or ctx.actor is None:
+        ctx.close()
+        return 0
     window = open_main_window(ctx)
     if smoke_test:
         from PySide6.QtCore import QTimer

@@ -340,11 +340,11 @@ class CensusView(QWidget):
         try:
             if outcome == "unregistered":
                 record_unregistered(self.ctx.engine, self.inspection_id, tile.entry.ward_codg, tile.entry.bed,
-                                    note or "", photo=self.photo_path)
+                                    note or "", photo=self.photo_path, actor=self.ctx.actor)
             else:
                 record_outcome(self.ctx.engine, self.inspection_id, tile.entry.mdtrt_id, outcome,
                                id_number=id_text if outcome in ("present", "identity_mismatch") else None,
-                               note=note, photo=self.photo_path)
+                               note=note, photo=self.photo_path, actor=self.ctx.actor)
         except (UserError, StoreError) as exc:
             self.show_message(str(exc), error=True)
             return False
@@ -365,7 +365,7 @@ class CensusView(QWidget):
     def undo(self) -> None:
         """Undo the last tick (an undo event is appended; nothing is deleted)."""
         try:
-            ev = undo_last(self.ctx.engine, self.inspection_id)
+            ev = undo_last(self.ctx.engine, self.inspection_id, actor=self.ctx.actor)
         except (UserError, StoreError) as exc:
             self.show_message(str(exc), error=True)
             return

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,6 +12,9 @@ from inspector.db import open_store, session_factory
 from ui.language import LanguageManager
 from ui.settings import UiSettings
 from ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
 
 
 @dataclass
@@ -23,6 +27,7 @@ class ApplicationContext:
     settings: UiSettings
     tasks: TaskRunner
     language: LanguageManager
+    actor: Actor | None = None          # the logged-in account (set by the login dialog)
 
     def session(self) -> Session:
         """A new Session for one user action or one background task (never shared)."""

@@ -18,17 +18,17 @@ def demo_central_path(ctx: ApplicationContext) -> Path:
     return ctx.db_path.parent / "demo-central.db"
 
 
-def create_demo(engine, central: Path, progress, scale: str = "small") -> Any:
+def create_demo(engine, central: Path, progress, scale: str = "small", actor=None) -> Any:
     """Build (or reuse) the demo central database, sync its main hospital, screen it (core)."""
     from inspector.demo.walkthrough import create_demo_inspection
 
-    return create_demo_inspection(engine, central, progress, scale)
+    return create_demo_inspection(engine, central, progress, scale, actor=actor)
 
 
 def start_demo(ctx: ApplicationContext, parent: QWidget, on_created) -> object:
     """Run `create_demo` as a background write task; `on_created(inspection_id)` on success."""
     central = demo_central_path(ctx)
-    engine = ctx.engine
+    engine, actor = ctx.engine, ctx.actor
 
     def done(result) -> None:
         url = f"sqlite:///{central}"
@@ -36,7 +36,7 @@ def start_demo(ctx: ApplicationContext, parent: QWidget, on_created) -> object:
         ctx.settings.add_recent("central_url", url)
         on_created(int(result.inspection_id))
 
-    return ctx.tasks.run(lambda progress: create_demo(engine, central, progress), title=_("Create the demo"),
+    return ctx.tasks.run(lambda progress: create_demo(engine, central, progress, actor=actor), title=_("Create the demo"),
                          on_done=done, write=True, parent=parent)
 
 

@@ -8,7 +8,6 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, Qt
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -127,9 +126,10 @@ class DocumentsView(QWidget):
         left.addWidget(self.sig_box)
         self.lead_box = QGroupBox()
         ll = QHBoxLayout(self.lead_box)
-        self.lead_name = QLineEdit()
+        self.approval_state = QLabel()       # who approved, or who may (no typed approver name)
+        self.approval_state.setWordWrap(True)
         self.approve_button = QPushButton()
-        ll.addWidget(self.lead_name, 1)
+        ll.addWidget(self.approval_state, 1)
         ll.addWidget(self.approve_button)
         left.addWidget(self.lead_box)
         left.addStretch(1)
@@ -148,20 +148,10 @@ class DocumentsView(QWidget):
         pf.addRow(self.pdf_label, self.pdf_path)
         self.generate_button = QPushButton(icon("documents"), "")
         pf.addRow("", self.generate_button)
-        self.key_path = QLineEdit()
-        self.key_browse = QPushButton(icon("open"), "")
-        krow = QHBoxLayout()
-        krow.addWidget(self.key_path, 1)
-        krow.addWidget(self.key_browse)
-        kholder = QWidget()
-        kholder.setLayout(krow)
-        krow.setContentsMargins(0, 0, 0, 0)
+        self.key_state = QLabel()            # whose key signs: the logged-in account's, unlocked at login
+        self.key_state.setWordWrap(True)
         self.key_label = QLabel()
-        pf.addRow(self.key_label, kholder)
-        self.passphrase = QLineEdit()
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pass_label = QLabel()
-        pf.addRow(self.pass_label, self.passphrase)
+        pf.addRow(self.key_label, self.key_state)
         brow = QHBoxLayout()
         self.sign_button = QPushButton(icon("check"), "")
         self.verify_button = QPushButton(icon("search"), "")
@@ -208,14 +198,10 @@ class DocumentsView(QWidget):
         self.refuse_button.clicked.connect(self.record_refusal)
         self.approve_button.clicked.connect(self.approve)
         self.generate_button.clicked.connect(self.generate)
-        self.key_browse.clicked.connect(self.choose_key)
         self.sign_button.clicked.connect(self.sign)
         self.verify_button.clicked.connect(self.verify)
         self.queue_button.clicked.connect(self.queue_upload)
         self.upload_button.clicked.connect(self.upload)
-        recent = ctx.settings.recent("keys")
-        if recent:
-            self.key_path.setText(recent[0])
         ctx.language.changed.connect(self.retranslate)
         self.retranslate()
         self.load()
@@ -344,7 +330,8 @@ class DocumentsView(QWidget):
         from inspector.onsite import set_details
 
         return self._after_record(lambda: set_details(self.ctx.engine, self.inspection_id,
-                                                      legal_rep=self.legal_rep.text(), place=self.place.text()),
+                                                      legal_rep=self.legal_rep.text(), place=self.place.text(),
+                                                      actor=self.ctx.actor),
                                   _("Saved."))
 
     def _record_action(self, which: str) -> bool:
@@ -352,13 +339,14 @@ class DocumentsView(QWidget):
 
         fn = onsite.start if which == "start" else onsite.close
         text = _("On-site work started.") if which == "start" else _("The record is closed for signing.")
-        return self._after_record(lambda: fn(self.ctx.engine, self.inspection_id), text)
+        return self._after_record(lambda: fn(self.ctx.engine, self.inspection_id, actor=self.ctx.actor), text)
 
     def save_statement(self, kind: str) -> bool:
         from inspector.onsite import set_statement
 
         return self._after_record(lambda: set_statement(self.ctx.engine, self.inspection_id, kind,
-                                                        self.statement.text()), _("statement recorded"))
+                                                        self.statement.text(), actor=self.ctx.actor),
+                                  _("statement recorded"))
 
     def save_witnesses(self) -> bool:
         from inspector.onsite import set_witness
@@ -367,7 +355,7 @@ class DocumentsView(QWidget):
             for check, e in self.witness_edits.items():
                 name = e.text().strip()
                 if name and name != self.onsite.witnesses.get(check, {}).get("name"):
-                    set_witness(self.ctx.engine, self.inspection_id, check, name)
+                    set_witness(self.ctx.engine, self.inspection_id, check, name, actor=self.ctx.actor)
 
         return self._after_record(work, _("Saved."))
 
@@ -376,7 +364,7 @@ class DocumentsView(QWidget):
 
         return self._after_record(lambda: waive_check(
             self.ctx.engine, self.inspection_id, self.waive_check.currentData(), self.waive_reason.text(),
-            lead=self.lead_name.text().strip()), _("Waived."))
+            actor=self.ctx.actor), _("Waived."))
 
     def load_uploads(self) -> None:
         """The inspection's queued packages and their status (queued, sent, verified, failed: reason)."""
@@ -404,7 +392,7 @@ class DocumentsView(QWidget):
         from inspector.reports.signoff import set_representative
 
         return self._do(lambda: set_representative(self.ctx.engine, self.inspection_id, self.rep_name.text().strip(),
-                                                   self.rep_title.text().strip()), _("Representative saved."))
+                                                   self.rep_title.text().strip(), actor=self.ctx.actor), _("Representative saved."))
 
     def save_signature(self) -> bool:
         from inspector.reports.signoff import record_hand_signature
@@ -412,20 +400,37 @@ class DocumentsView(QWidget):
         if self.pad.strokes == 0:
             self.show_message(_("Sign in the box first."), error=True)
             return False
-        return self._do(lambda: record_hand_signature(self.ctx.engine, self.inspection_id, self.pad.png()),
+        return self._do(lambda: record_hand_signature(self.ctx.engine, self.inspection_id, self.pad.png(), actor=self.ctx.actor),
                         _("Hand signature recorded."))
 
     def record_refusal(self) -> bool:
         from inspector.reports.signoff import record_refusal
 
-        return self._do(lambda: record_refusal(self.ctx.engine, self.inspection_id, self.refusal.text().strip()),
+        return self._do(lambda: record_refusal(self.ctx.engine, self.inspection_id, self.refusal.text().strip(),
+                                               actor=self.ctx.actor),
                         _("Refusal to sign recorded."))
+
+    def show_approval_state(self) -> None:
+        """Who approved the documents (the team lead's account), or who may."""
+        from inspector.reports.signoff import read_signoff
+        from inspector.team import team_lead
+
+        with self.ctx.engine.connect() as conn:
+            s = read_signoff(conn, self.inspection_id)
+            lead = team_lead(conn, self.inspection_id)
+        if s.approved_by:
+            self.approval_state.setText(_("Approved by {name} at {at}").format(name=s.approved_by, at=s.approved_at))
+        else:
+            self.approval_state.setText(_("Approved when the team lead ({lead}) has approved every finding, or, with "
+                                          "no finding, approves here while logged in")
+                                        .format(lead=lead.name if lead else _("(none)")))
 
     def approve(self) -> bool:
         from inspector.reports.signoff import record_approval
 
-        ok = self._do(lambda: record_approval(self.ctx.engine, self.inspection_id, self.lead_name.text().strip()),
+        ok = self._do(lambda: record_approval(self.ctx.engine, self.inspection_id, actor=self.ctx.actor),
                       _("Approved by the team lead."))
+        self.show_approval_state()
         self.load_credit()
         return ok
 
@@ -436,10 +441,10 @@ class DocumentsView(QWidget):
         out = Path(self.pdf_path.text().strip())
         iid = self.inspection_id
 
-        engine = self.ctx.engine
+        engine, actor = self.ctx.engine, self.ctx.actor
 
         def work(progress):
-            return produce_report(engine, iid, out, progress=progress)[1]
+            return produce_report(engine, iid, out, progress=progress, actor=actor)[1]
 
         def done(info) -> None:
             self.load_record()
@@ -448,31 +453,27 @@ class DocumentsView(QWidget):
 
         return self.ctx.tasks.run(work, title=_("Generate the PDF"), on_done=done, on_error=self._failed, parent=self)
 
-    def choose_key(self) -> None:
-        path, _f = QFileDialog.getOpenFileName(self, _("Signing key"), self.key_path.text(), _("PKCS#12 keys (*.p12 *.pfx)"))
-        if path:
-            self.key_path.setText(path)
-
     def sign(self):
-        from inspector.signing.keystore import keys_dir_for, resolve_key
-        from inspector.signing.sign import sign_pdf
+        from inspector.signing.sign import identity_for_key, sign_as
 
-        pdf, key_text, passphrase = Path(self.pdf_path.text().strip()), self.key_path.text().strip(), self.passphrase.text()
-        keys_dir = keys_dir_for(self.ctx.db_path)
+        actor = self.ctx.actor
+        if actor is None or actor.key is None:
+            self.show_message(_("Your account has no signing key in this store: store yours with "
+                                "`account set-key FILE.p12 --passphrase-file F`, then log in again."), error=True)
+            return None
+        pdf, key = Path(self.pdf_path.text().strip()), actor.key
 
         engine = self.ctx.engine
 
         def work(_progress):
             from inspector.reports.signoff import note_signature
 
-            key = resolve_key(key_text, keys_dir)
-            result = sign_pdf(pdf, key, passphrase.encode("utf-8"))
-            note_signature(engine, Path(result.out).read_bytes(), result.field, result.signer)
+            signer = key.signer()
+            result = sign_as(pdf, signer, identity_for_key(pdf, signer))
+            note_signature(engine, Path(result.out).read_bytes(), result.field, result.signer, actor=actor)
             return result
 
         def done(result) -> None:
-            self.ctx.settings.add_recent("keys", key_text)
-            self.passphrase.clear()
             self.show_message(_("Signed {path}: field {field} by {signer}.").format(
                 path=result.out, field=result.field, signer=result.signer))
 
@@ -506,7 +507,7 @@ class DocumentsView(QWidget):
     def queue_upload(self):
         from inspector.upload import queue_package
 
-        pdf, engine, iid = Path(self.pdf_path.text().strip()), self.ctx.engine, self.inspection_id
+        pdf, engine, iid, actor = Path(self.pdf_path.text().strip()), self.ctx.engine, self.inspection_id, self.ctx.actor
 
         def done(pkg) -> None:
             self.load_uploads()
@@ -516,13 +517,13 @@ class DocumentsView(QWidget):
                 return
             self.show_message(_("Queued {file} for upload ({id}).").format(file=pkg.filename, id=pkg.upload_id))
 
-        return self.ctx.tasks.run(lambda _p: queue_package(engine, iid, pdf), title=_("Queue for upload"),
+        return self.ctx.tasks.run(lambda _p: queue_package(engine, iid, pdf, actor=actor), title=_("Queue for upload"),
                                   on_done=done, on_error=self._failed, write=True, parent=self)
 
     def upload(self):
         from inspector.upload import upload_packages
 
-        url, engine, iid = self.central_url.text().strip(), self.ctx.engine, self.inspection_id
+        url, engine, iid, actor = self.central_url.text().strip(), self.ctx.engine, self.inspection_id, self.ctx.actor
         if not url:
             self.show_message(_("Give the central database (file or postgresql:// URL) first."), error=True)
             return None
@@ -538,7 +539,7 @@ class DocumentsView(QWidget):
             else:
                 self.show_message(_("Uploaded and verified by SHA-256: {n} package(s).").format(n=len(statuses)))
 
-        return self.ctx.tasks.run(lambda p: upload_packages(engine, url, progress=p, inspection_id=iid),
+        return self.ctx.tasks.run(lambda p: upload_packages(engine, url, progress=p, inspection_id=iid, actor=actor),
                                   title=_("Upload to the central"), on_done=done, on_error=self._failed, write=True,
                                   parent=self)
 
@@ -590,15 +591,18 @@ class DocumentsView(QWidget):
         self.refusal.setPlaceholderText(_("If the representative refuses to sign: what was said"))
         self.refuse_button.setText(_("Record the refusal"))
         self.lead_box.setTitle(_("Team lead's approval"))
-        self.lead_name.setPlaceholderText(_("Team lead's name"))
-        self.approve_button.setText(_("Approve"))
+        self.approve_button.setText(_("Approve as {name}").format(
+            name=self.ctx.actor.display_name if self.ctx.actor else "-"))
+        self.show_approval_state()
         self.pdf_box.setTitle(_("Documents (PDF)"))
         self.pdf_label.setText(_("File"))
         self.generate_button.setText(_("Generate the PDF"))
         self.key_label.setText(_("Signing key"))
-        self.key_browse.setText(_("Browse…"))
-        self.pass_label.setText(_("Passphrase"))
-        self.sign_button.setText(_("Sign"))
+        a = self.ctx.actor
+        self.key_state.setText(_("none: this account has no key in the store") if a is None or a.key is None
+                               else _("{name}'s own key ({cert_no}), unlocked at login").format(
+                                   name=a.display_name, cert_no=a.cert_no))
+        self.sign_button.setText(_("Sign as {name}").format(name=a.display_name if a else "-"))
         self.verify_button.setText(_("Verify"))
         self.upload_box.setTitle(_("Upload to the central"))
         self.central_label.setText(_("Central database"))

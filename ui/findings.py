@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QFrame,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -32,12 +33,14 @@ from inspector.db import StoreError
 from inspector.errors import UserError
 from inspector.findings import (
     CATEGORIES,
+    amend_finding,
     compute_penalty,
     create_finding,
     edit_finding,
     findings_totals,
     fold_findings,
     resolve_source,
+    review_finding,
     submit_finding,
 )
 from inspector.findings.categories import REGULATION
@@ -62,6 +65,17 @@ FINDINGS_SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("finding_new", ("Ctrl+Shift+N",), N_("New finding"), N_("Findings")),
     Shortcut("finding_save", ("Ctrl+S",), N_("Save the finding"), N_("Findings")),
 )
+
+
+EVENT_LABELS = {"finding.created": N_("created"), "finding.edited": N_("changed"),
+                "finding.submitted": N_("submitted for review")}
+
+
+def _old_values(f) -> dict[str, Any]:
+    return {"category": f.category, "amount": str(f.amount),
+            "multiplier": None if f.multiplier is None else f"{f.multiplier:g}",
+            "fixed_fine": None if f.fixed_fine is None else str(f.fixed_fine), "refused": f.refused,
+            "fraud": f.fraud, "description": f.description, "handling": f.handling}
 
 
 def money(d: Decimal | str | None) -> str:
@@ -114,6 +128,7 @@ class FindingsView(QWidget):
         self.ctx = ctx
         self.inspection_id = inspection_id
         self.current = None        # the Finding being edited, None for a new one
+        self.amending = False      # editing an approved finding's values for an amendment
         self.bands: dict = {}
         split = QSplitter(Qt.Orientation.Horizontal, self)
         left = QWidget()
@@ -192,6 +207,27 @@ class FindingsView(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         rl.addWidget(self.message)
+        # review: the state in words (a return's comment for its author, approved = read-only), the
+        # history (who, when, comment) and the actions, each checked by the core against the account
+        self.review_box = QGroupBox()
+        vl = QVBoxLayout(self.review_box)
+        self.review_state = QLabel()
+        self.review_state.setWordWrap(True)
+        vl.addWidget(self.review_state)
+        self.history = QListWidget()
+        self.history.setMaximumHeight(96)
+        vl.addWidget(self.history)
+        self.comment = QLineEdit()
+        vl.addWidget(self.comment)
+        rrow = QHBoxLayout()
+        self.approve_button = QPushButton(icon("check"), "")
+        self.return_button = QPushButton("")
+        self.amend_button = QPushButton("")
+        for b in (self.approve_button, self.return_button, self.amend_button):
+            b.setMinimumHeight(30)
+            rrow.addWidget(b)
+        vl.addLayout(rrow)
+        rl.addWidget(self.review_box)
         rl.addStretch(1)
         split.addWidget(right)
         split.setStretchFactor(0, 1)
@@ -202,6 +238,9 @@ class FindingsView(QWidget):
         self.new_button.clicked.connect(self.new_finding)
         self.save_button.clicked.connect(self.save)
         self.submit_button.clicked.connect(self.submit)
+        self.approve_button.clicked.connect(lambda: self.review("approve"))
+        self.return_button.clicked.connect(lambda: self.review("return"))
+        self.amend_button.clicked.connect(self.start_amendment)
         self.evidence_button.clicked.connect(self.add_evidence_file)
         self.source_type.currentIndexChanged.connect(lambda _i: self._source_type_changed())
         self.source_ref.activated.connect(lambda _i: self.prefill_from_source())
@@ -283,6 +322,7 @@ class FindingsView(QWidget):
 
     def new_finding(self) -> None:
         self.current = None
+        self.amending = False
         self.table.clearSelection()
         self.source_type.setEnabled(True)
         self.source_type.setCurrentIndex(self.source_type.findData("manual"))
@@ -295,6 +335,8 @@ class FindingsView(QWidget):
         self.fraud.setChecked(False)
         self.gallery.clear()
         self.show_message("")
+        self.comment.clear()
+        self.show_review()
         self.retranslate()
 
     def edit_row(self, row: int) -> None:
@@ -302,6 +344,7 @@ class FindingsView(QWidget):
             return
         f = self.model.findings[row]
         self.current = f
+        self.amending = False
         self.source_type.setCurrentIndex(self.source_type.findData(f.source_type))
         self.source_type.setEnabled(False)
         self.source_ref.clear()
@@ -318,6 +361,8 @@ class FindingsView(QWidget):
         self.handling.setText(f.handling)
         self.load_gallery(f.evidence)
         self.show_message("")
+        self.comment.clear()
+        self.show_review()
         self.retranslate()
 
     def load_gallery(self, shas: list[str]) -> None:
@@ -389,8 +434,17 @@ class FindingsView(QWidget):
                     self.ctx.engine, self.inspection_id, st, ref, category_code=v["category"],
                     amount=v["amount"] if st == "manual" else None, multiplier=v["multiplier"],
                     fixed_fine=v["fixed_fine"], refused=v["refused"], fraud=v["fraud"],
-                    description=v["description"] or None, handling=v["handling"])
+                    description=v["description"] or None, handling=v["handling"], actor=self.ctx.actor)
                 key = ev.id
+            elif self.amending:
+                f = self.current
+                reason = self.comment.text().strip()
+                changes = {k: val for k, val in v.items()
+                           if k != "amount" or f.source_type == "manual"}
+                changes = {k: val for k, val in changes.items() if str(val) != str(_old_values(f)[k])}
+                ev = amend_finding(self.ctx.engine, self.inspection_id, f.id, changes, reason, actor=self.ctx.actor)
+                key = ev.id
+                self.amending = False
             else:
                 f = self.current
                 old = {"category": f.category, "amount": str(f.amount),
@@ -403,7 +457,7 @@ class FindingsView(QWidget):
                 if "multiplier" in changes and changes["multiplier"] is not None and old["multiplier"] is not None \
                         and Decimal(changes["multiplier"]) == Decimal(old["multiplier"]):
                     changes.pop("multiplier")
-                edit_finding(self.ctx.engine, self.inspection_id, f.id, changes)
+                edit_finding(self.ctx.engine, self.inspection_id, f.id, changes, actor=self.ctx.actor)
                 key = f.id
         except (UserError, StoreError) as exc:
             self.show_message(str(exc), error=True)
@@ -416,11 +470,84 @@ class FindingsView(QWidget):
         self.show_message(_("Saved."))
         return True
 
+    def show_review(self) -> None:
+        """The review state, history and which actions apply; an approved finding is read-only."""
+        f = self.current
+        self.history.clear()
+        editable = f is None or f.status in ("draft", "returned") or self.amending
+        for w in (self.category, self.multiplier, self.fixed_fine, self.refused, self.fraud, self.handling):
+            w.setEnabled(editable)
+        self.description.setReadOnly(not editable)
+        self.amount.setReadOnly(not editable or (self.source_type.currentData() != "manual"))
+        self.save_button.setEnabled(editable)
+        self.evidence_button.setEnabled(editable)
+        self.review_box.setVisible(f is not None)
+        if f is None:
+            return
+        for h in f.history:
+            if h["event"] == "finding.reviewed":
+                line = _("{at} {who}: {decision} {comment}").format(
+                    at=h["at"][:16], who=h.get("reviewer_name") or h["author"],
+                    decision=_("approved") if h["decision"] == "approve" else _("returned"),
+                    comment=h.get("comment") or "")
+            else:
+                line = _("{at} {who}: {event}").format(at=h["at"][:16], who=h["author"],
+                                                      event=_(EVENT_LABELS.get(h["event"], h["event"])))
+            self.history.addItem(line.strip())
+        if f.status == "returned":
+            last = f.reviews[-1]
+            self.review_state.setStyleSheet("color: #8a4b00; font-weight: 600;")
+            self.review_state.setText(_("Returned by {who} at {at}: {comment}").format(
+                who=last.get("reviewer_name") or last["reviewer"], at=last["at"][:16], comment=f.return_comment))
+        elif f.status == "approved" and not self.amending:
+            last = f.reviews[-1]
+            self.review_state.setStyleSheet("color: #1d6b33; font-weight: 600;")
+            self.review_state.setText(_("Approved by {who} at {at}: read-only; change it only by an amendment.")
+                                      .format(who=last.get("reviewer_name") or last["reviewer"], at=last["at"][:16]))
+        elif self.amending:
+            self.review_state.setStyleSheet("color: #1d4f7a; font-weight: 600;")
+            self.review_state.setText(_("Amending: change the values, give the reason below, then Save."))
+        elif f.status == "submitted":
+            self.review_state.setStyleSheet("color: #1d4f7a;")
+            self.review_state.setText(_("Submitted: waits for the team lead's review."))
+        else:
+            self.review_state.setStyleSheet("color: #555;")
+            self.review_state.setText(_("Draft: submit it for review when it is complete."))
+        self.approve_button.setEnabled(f.status == "submitted")
+        self.return_button.setEnabled(f.status == "submitted")
+        self.amend_button.setEnabled(f.status == "approved" and not f.superseded and not self.amending)
+        self.submit_button.setEnabled(f.status in ("draft", "returned"))
+
+    def review(self, decision: str) -> bool:
+        """Approve or return the finding shown, as the logged-in account (the core says who may)."""
+        if self.current is None:
+            return False
+        try:
+            review_finding(self.ctx.engine, self.inspection_id, self.current.id, decision, self.comment.text().strip(),
+                           actor=self.ctx.actor)
+        except (UserError, StoreError) as exc:
+            self.show_message(str(exc), error=True)
+            return False
+        key = self.current.id
+        self.reload()
+        row = next((i for i, f in enumerate(self.model.findings) if f.id == key), -1)
+        self.edit_row(row)
+        self.show_message(_("Approved.") if decision == "approve" else _("Returned to its author with the comment."))
+        return True
+
+    def start_amendment(self) -> None:
+        """Unlock the editor for an amendment of the approved finding shown."""
+        if self.current is None or self.current.status != "approved":
+            return
+        self.amending = True
+        self.show_review()
+        self.comment.setFocus()
+
     def submit(self) -> None:
         if self.current is None:
             return
         try:
-            submit_finding(self.ctx.engine, self.inspection_id, self.current.id)
+            submit_finding(self.ctx.engine, self.inspection_id, self.current.id, actor=self.ctx.actor)
         except (UserError, StoreError) as exc:
             self.show_message(str(exc), error=True)
             return
@@ -443,7 +570,7 @@ class FindingsView(QWidget):
 
         try:
             add_evidence(self.ctx.engine, self.inspection_id, path,
-                         attach_to={"type": "finding", "ref": self.current.id})
+                         attach_to={"type": "finding", "ref": self.current.id}, actor=self.ctx.actor)
         except (UserError, StoreError) as exc:
             self.show_message(str(exc), error=True)
             return
@@ -475,6 +602,11 @@ class FindingsView(QWidget):
         self.evidence_button.setText(_("Add evidence…"))
         self.save_button.setText(_("Save") + " (Ctrl+S)")
         self.submit_button.setText(_("Submit for review"))
+        self.review_box.setTitle(_("Review"))
+        self.comment.setPlaceholderText(_("Comment (needed to return), or the reason of an amendment"))
+        self.approve_button.setText(_("Approve"))
+        self.return_button.setText(_("Return with comment"))
+        self.amend_button.setText(_("Amend…"))
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
         self.update_preview()
         self.reload() if self.model.findings else None

@@ -230,7 +230,9 @@ class LeadsView(QWidget):
             self.show_message(_("Screening done: {n} leads.").format(n=len(result.leads)))
             self.reload()
 
-        self.task = self.ctx.tasks.run(lambda progress: run_screening(engine, self.inspection_id, progress=progress),
+        actor = self.ctx.actor
+        self.task = self.ctx.tasks.run(lambda progress: run_screening(engine, self.inspection_id, progress=progress,
+                                                                      actor=actor),
                                        title=_("Screening"), on_done=done, write=True, parent=self)
 
     def decide(self, status: str) -> None:
@@ -239,7 +241,7 @@ class LeadsView(QWidget):
             return
         try:
             decide_lead(self.ctx.engine, self.inspection_id, status=status, lead_id=lead.id,
-                        reason=self.reason.text().strip() or None)
+                        reason=self.reason.text().strip() or None, actor=self.ctx.actor)
         except (UserError, StoreError) as exc:
             self.show_message(str(exc), error=True)
             return

@@ -12,6 +12,7 @@ from ui.context import ApplicationContext
 from ui.home import HomeView
 from ui.icons import icon
 from ui.language import LANGUAGE_NAMES
+from ui.login import IdleLock, LockScreen
 from ui.shortcuts import ShortcutsDialog, make_action, retranslate_action
 from ui.workspace import Workspace
 
@@ -28,7 +29,16 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("app"))
         self.setMinimumSize(960, 600)
         self.stack = QStackedWidget()
-        self.setCentralWidget(self.stack)
+        # the window's content, or the lock screen over it: while locked no patient datum is shown
+        self.outer = QStackedWidget()
+        self.outer.addWidget(self.stack)
+        self.lock_screen = LockScreen(ctx)
+        self.lock_screen.unlocked.connect(self.unlock)
+        self.outer.addWidget(self.lock_screen)
+        self.setCentralWidget(self.outer)
+        self._hidden_windows: list[QWidget] = []
+        self.idle_lock = IdleLock(ctx.settings.idle_lock_minutes(), self)
+        self.idle_lock.timed_out.connect(self.lock)
         self.home = HomeView(ctx)
         self.home.open_requested.connect(self.open_inspection)
         self.stack.addWidget(self.home)
@@ -85,6 +95,8 @@ class MainWindow(QMainWindow):
         self.help_menu.addAction(self.about_action)
         bar.addMenu(self.help_menu)
 
+        self.user_label = QLabel()
+        self.statusBar().addPermanentWidget(self.user_label)
         self.store_label = QLabel()
         self.statusBar().addPermanentWidget(self.store_label)
         ctx.language.changed.connect(self.retranslate)
@@ -170,6 +182,36 @@ class MainWindow(QMainWindow):
             if ws is not None:
                 ws.sidebar.setCurrentRow(current)
 
+    # idle lock -------------------------------------------------------------------------
+    @property
+    def locked(self) -> bool:
+        return self.outer.currentWidget() is self.lock_screen
+
+    def lock(self) -> None:
+        """Hide everything (the workspace, open dialogs, menus) behind the lock screen."""
+        if self.locked:
+            return
+        from PySide6.QtWidgets import QApplication
+
+        self._hidden_windows = [w for w in QApplication.topLevelWidgets()
+                                if w is not self and w.isVisible() and w.isWindow()]
+        for w in self._hidden_windows:
+            w.hide()
+        self.lock_screen.retranslate()
+        self.outer.setCurrentWidget(self.lock_screen)
+        self.stack.hide()
+        self.menuBar().setEnabled(False)
+        self.lock_screen.password.setFocus()
+
+    def unlock(self) -> None:
+        self.stack.show()
+        self.outer.setCurrentWidget(self.stack)
+        self.menuBar().setEnabled(True)
+        for w in self._hidden_windows:
+            w.show()
+        self._hidden_windows = []
+        self.idle_lock.set_minutes(self.ctx.settings.idle_lock_minutes())
+
     # language ----------------------------------------------------------------------
     def set_language(self, lang: str) -> None:
         self.ctx.language.set_language(lang)
@@ -194,6 +236,10 @@ class MainWindow(QMainWindow):
             title = f"{self.workspace.info.fixmedins_name} — {title}"
         self.setWindowTitle(title)
         self.store_label.setText(_("Store: {path}").format(path=self.ctx.db_path))
+        a = self.ctx.actor
+        self.user_label.setText(_("Logged in: {name} ({role})").format(name=a.display_name, role=_(a.role))
+                                if a else "")
+        self.lock_screen.retranslate()
 
     # dialogs ---------------------------------------------------------------------------
     def show_shortcuts(self) -> ShortcutsDialog:
@@ -218,6 +264,7 @@ class MainWindow(QMainWindow):
             self.resize(w, h)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.idle_lock.stop()
         self.ctx.settings.set_geometry("main", self.saveGeometry())
         self.ctx.settings.sync()
         self._drop_workspace()

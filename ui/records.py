@@ -251,7 +251,7 @@ class RecordsView(QWidget):
     # actions -----------------------------------------------------------------------------------
     def draw(self) -> None:
         try:
-            draw_sample(self.ctx.engine, self.inspection_id)
+            draw_sample(self.ctx.engine, self.inspection_id, actor=self.ctx.actor)
         except (UserError, StoreError) as exc:
             self.show_message(str(exc), error=True)
             return
@@ -267,7 +267,7 @@ class RecordsView(QWidget):
             amount = "0.00"
         try:
             answer(self.ctx.engine, self.inspection_id, self.current, row.item_id, outcome,
-                   amount=amount if outcome == "fail" else None, note=note)
+                   amount=amount if outcome == "fail" else None, note=note, actor=self.ctx.actor)
         except (UserError, StoreError) as exc:
             self.show_message(str(exc), error=True)
             return

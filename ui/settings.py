@@ -13,6 +13,8 @@ from inspector.i18n import DEFAULT_LANGUAGE, LANGUAGES
 MAX_RECENT = 8
 
 
+DEFAULT_IDLE_LOCK_MINUTES = 10      # the idle lock hides patient data after this long without input
+
 class UiSettings:
     """Typed access to the application's QSettings (an INI file, so it is portable)."""
 
@@ -55,6 +57,17 @@ class UiSettings:
 
     def set_value(self, key: str, value: str) -> None:
         self.qsettings.setValue(f"values/{key}", value)
+
+    def idle_lock_minutes(self) -> float:
+        """Minutes without input before the window locks (default 10)."""
+        try:
+            value = float(self.qsettings.value("security/idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES))
+        except (TypeError, ValueError):
+            return float(DEFAULT_IDLE_LOCK_MINUTES)
+        return value if value > 0 else float(DEFAULT_IDLE_LOCK_MINUTES)
+
+    def set_idle_lock_minutes(self, minutes: float) -> None:
+        self.qsettings.setValue("security/idle_lock_minutes", float(minutes))
 
     def sync(self) -> None:
         self.qsettings.sync()

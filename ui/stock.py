@@ -240,7 +240,7 @@ class StockView(QWidget):
     # actions ------------------------------------------------------------------------------------
     def draw(self) -> None:
         try:
-            draw_sample(self.ctx.engine, self.inspection_id)
+            draw_sample(self.ctx.engine, self.inspection_id, actor=self.ctx.actor)
         except (UserError, StoreError) as exc:
             self.show_message(str(exc), error=True)
             return
@@ -258,7 +258,7 @@ class StockView(QWidget):
     def count(self, code: str, text: str) -> bool:
         """Record the counted quantity of `code` (one event); the sheet refreshes."""
         try:
-            record_count(self.ctx.engine, self.inspection_id, code, text)
+            record_count(self.ctx.engine, self.inspection_id, code, text, actor=self.ctx.actor)
         except (UserError, StoreError) as exc:
             self.show_message(str(exc), error=True)
             return False
@@ -316,7 +316,7 @@ class StockView(QWidget):
             return
         code = str(item.data(Qt.ItemDataRole.UserRole))
         try:
-            add_drug(self.ctx.engine, self.inspection_id, code)
+            add_drug(self.ctx.engine, self.inspection_id, code, actor=self.ctx.actor)
         except (UserError, StoreError) as exc:
             self.show_message(str(exc), error=True)
             return

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
 
@@ -33,6 +33,9 @@ from inspector.errors import UserError
 from inspector.events import Event, append_event, read_events
 from inspector.i18n import N_, _
 from inspector.settings import effective_settings
+
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
 
 OUTCOMES: tuple[str, ...] = ("present", "identity_mismatch", "on_leave", "absent", "discharged")
 OUTCOME_LABELS = {
@@ -312,7 +315,7 @@ def record_outcome(
     photo: str | Path | bytes | None = None,
     checked_at: str | None = None,
     staff_on_duty: str | None = None,
-    author: str | None = None,
+    actor: Actor | None = None,
     device: str | None = None,
 ) -> Event:
     """Record one bed's outcome as a committed 'census.outcome' event (with its photo, if any)."""
@@ -361,10 +364,10 @@ def record_outcome(
                                     caption=_("census {ward} bed {bed}: {outcome}").format(
                                         ward=entry.ward_name or entry.ward_codg, bed=entry.bed,
                                         outcome=_(OUTCOME_LABELS[outcome])),
-                                    captured_at=checked_at, author=author, device=device,
+                                    captured_at=checked_at, actor=actor, device=device,
                                     attach_to={"type": "census", "ref": mdtrt_id}, conn=conn)
             payload["photo"] = sha
-        return append_event(engine, inspection_id, "census.outcome", payload, author=author, device=device, conn=conn)
+        return append_event(engine, inspection_id, "census.outcome", payload, actor=actor, device=device, conn=conn)
 
 
 def record_unregistered(
@@ -377,7 +380,7 @@ def record_unregistered(
     photo: str | Path | bytes | None = None,
     checked_at: str | None = None,
     staff_on_duty: str | None = None,
-    author: str | None = None,
+    actor: Actor | None = None,
     device: str | None = None,
 ) -> Event:
     """Record an occupant found in a bed with no registration ('census.unregistered')."""
@@ -402,13 +405,13 @@ def record_unregistered(
 
             sha, _ev = add_evidence(engine, inspection_id, pic[0], filename=pic[1],
                                     caption=_("census {ward} bed {bed}: unregistered occupant").format(ward=ward, bed=bed),
-                                    captured_at=checked_at, author=author, device=device,
+                                    captured_at=checked_at, actor=actor, device=device,
                                     attach_to={"type": "census_bed", "ref": f"{ward}/{bed}"}, conn=conn)
             payload["photo"] = sha
-        return append_event(engine, inspection_id, "census.unregistered", payload, author=author, device=device, conn=conn)
+        return append_event(engine, inspection_id, "census.unregistered", payload, actor=actor, device=device, conn=conn)
 
 
-def undo_last(engine: Engine, inspection_id: int, *, author: str | None = None, device: str | None = None) -> Event:
+def undo_last(engine: Engine, inspection_id: int, *, actor: Actor | None = None, device: str | None = None) -> Event:
     """Undo the latest live census tick with a 'census.undone' event referencing it."""
     with write_transaction(engine) as conn:
         census_context(conn, inspection_id)
@@ -429,7 +432,7 @@ def undo_last(engine: Engine, inspection_id: int, *, author: str | None = None, 
         payload = {"undoes": last.id, "undoes_kind": last.kind, "mdtrt_id": last.payload.get("mdtrt_id"),
                    "ward_codg": last.payload.get("ward_codg"), "bed": last.payload.get("bed"),
                    "outcome": last.payload.get("outcome", "unregistered")}
-        return append_event(engine, inspection_id, "census.undone", payload, author=author, device=device, conn=conn)
+        return append_event(engine, inspection_id, "census.undone", payload, actor=actor, device=device, conn=conn)
 
 
 # --- figures ------------------------------------------------------------------------------

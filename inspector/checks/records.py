@@ -19,7 +19,7 @@ import random
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, text
 
@@ -37,6 +37,9 @@ from inspector.checks.context import CheckContext, check_context, int_setting
 from inspector.db import write_transaction
 from inspector.errors import UserError
 from inspector.events import Event, append_event, read_events
+
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
 from inspector.i18n import _
 
 METHOD = "random.Random(seed).sample(sorted(mdtrt_id), n)"
@@ -115,7 +118,8 @@ def current_sample(conn: Any, inspection_id: int) -> RecordSample | None:
 
 
 def draw_sample(engine: Engine, inspection_id: int, *, n: int | None = None, seed: int | None = None,
-                stratify: bool | None = None, template: str | None = None) -> RecordSample:
+                stratify: bool | None = None, template: str | None = None,
+                actor: Actor | None = None) -> RecordSample:
     """Draw the record sample once (pinning the checklist version); later calls show it."""
     with write_transaction(engine) as conn:
         existing = current_sample(conn, inspection_id)
@@ -151,7 +155,7 @@ def draw_sample(engine: Engine, inspection_id: int, *, n: int | None = None, see
         append_event(engine, inspection_id, "records.sample_drawn", {
             "seed": seed, "n": n, "population": len(pop), "stratified": stratified, "method": sample.method,
             "ids": ids, "strata": strata, "template": tpl.pin, "snapshot_id": ctx.snapshot_id,
-        }, conn=conn)
+        }, actor=actor, conn=conn)
         return sample
 
 
@@ -172,7 +176,7 @@ def parse_amount(value: str | None) -> Decimal:
 
 
 def answer(engine: Engine, inspection_id: int, mdtrt_id: str, item: str, outcome: str,
-           amount: str | None = None, note: str | None = None) -> Event:
+           amount: str | None = None, note: str | None = None, *, actor: Actor | None = None) -> Event:
     """Record one checklist outcome for one sampled record (a new event; the latest wins)."""
     mdtrt_id, item, outcome = mdtrt_id.strip(), item.strip(), outcome.strip()
     if outcome not in OUTCOMES:
@@ -197,7 +201,7 @@ def answer(engine: Engine, inspection_id: int, mdtrt_id: str, item: str, outcome
                      _("changing the review of record {id}").format(id=mdtrt_id))
         payload = {"mdtrt_id": mdtrt_id, "item": item, "outcome": outcome,
                    "amount": str(money) if outcome == "fail" else None, "note": note or None}
-        return append_event(engine, inspection_id, "records.answer", payload, conn=conn)
+        return append_event(engine, inspection_id, "records.answer", payload, actor=actor, conn=conn)
 
 
 @dataclass

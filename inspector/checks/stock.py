@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, text
 
@@ -43,6 +43,9 @@ from inspector.db import write_transaction
 from inspector.errors import UserError
 from inspector.events import Event, append_event, read_events
 from inspector.i18n import _
+
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
 
 CATEGORIES = {"X": "western", "Z": "patent"}
 FORMULARY_LEVELS = ("01", "02")
@@ -141,7 +144,8 @@ def current_sample(conn: Any, inspection_id: int) -> StockSample | None:
     return sample
 
 
-def draw_sample(engine: Engine, inspection_id: int, seed: int | None = None) -> StockSample:
+def draw_sample(engine: Engine, inspection_id: int, seed: int | None = None, *,
+                actor: Actor | None = None) -> StockSample:
     """Draw and record the sample once; later calls return the recorded one."""
     with write_transaction(engine) as conn:
         existing = current_sample(conn, inspection_id)
@@ -155,11 +159,11 @@ def draw_sample(engine: Engine, inspection_id: int, seed: int | None = None) -> 
         append_event(engine, inspection_id, "stock.sample_drawn", {
             "seed": sample.seed, "method": sample.method, "top": sample.top, "random": sample.random,
             "snapshot_id": ctx.snapshot_id,
-        }, conn=conn)
+        }, actor=actor, conn=conn)
         return sample
 
 
-def add_drug(engine: Engine, inspection_id: int, code: str) -> Event:
+def add_drug(engine: Engine, inspection_id: int, code: str, *, actor: Actor | None = None) -> Event:
     """Add any drug of the slice to the sample (the inspector's choice)."""
     code = code.strip()
     with write_transaction(engine) as conn:
@@ -169,7 +173,7 @@ def add_drug(engine: Engine, inspection_id: int, code: str) -> Event:
             raise UserError(_("unknown drug {code}: not in this inspection's drug ledgers or catalogue").format(code=code))
         if code in sample.drugs:
             raise UserError(_("drug {code} is already in the sample").format(code=code))
-        return append_event(engine, inspection_id, "stock.drug_added", {"med_list_codg": code}, conn=conn)
+        return append_event(engine, inspection_id, "stock.drug_added", {"med_list_codg": code}, actor=actor, conn=conn)
 
 
 def _require_sample(conn: Any, inspection_id: int) -> StockSample:
@@ -197,7 +201,8 @@ def parse_quantity(value: str, what: str = "counted quantity") -> Decimal:
     return q.quantize(Decimal("0.01"))
 
 
-def record_count(engine: Engine, inspection_id: int, code: str, counted: str, note: str | None = None) -> Event:
+def record_count(engine: Engine, inspection_id: int, code: str, counted: str, note: str | None = None, *,
+                 actor: Actor | None = None) -> Event:
     """Record a counted quantity of a sampled drug (a new event; the latest count wins)."""
     code = code.strip()
     qty = parse_quantity(counted)
@@ -210,7 +215,7 @@ def record_count(engine: Engine, inspection_id: int, code: str, counted: str, no
 
         guard_source(conn, inspection_id, "stock", code, _("changing the count of drug {code}").format(code=code))
         return append_event(engine, inspection_id, "stock.counted",
-                            {"med_list_codg": code, "counted": str(qty), "note": note or None}, conn=conn)
+                            {"med_list_codg": code, "counted": str(qty), "note": note or None}, actor=actor, conn=conn)
 
 
 def count_history(conn: Any, inspection_id: int) -> dict[str, list[dict[str, Any]]]:
@@ -224,7 +229,8 @@ def count_history(conn: Any, inspection_id: int) -> dict[str, list[dict[str, Any
     return out
 
 
-def load_required_list(engine: Engine, inspection_id: int, path: str | Path) -> Event:
+def load_required_list(engine: Engine, inspection_id: int, path: str | Path, *,
+                       actor: Actor | None = None) -> Event:
     """Load the catalogue varieties the agreement requires (one drug code a line; '#' comments)."""
     p = Path(path)
     try:
@@ -247,7 +253,7 @@ def load_required_list(engine: Engine, inspection_id: int, path: str | Path) -> 
     with write_transaction(engine) as conn:
         check_context(conn, inspection_id)
         return append_event(engine, inspection_id, "stock.required_list",
-                            {"codes": codes, "source": p.name, "sha256": hashlib.sha256(raw).hexdigest()}, conn=conn)
+                            {"codes": codes, "source": p.name, "sha256": hashlib.sha256(raw).hexdigest()}, actor=actor, conn=conn)
 
 
 def required_list(conn: Any, inspection_id: int) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from inspector.cli.common import print_json, print_table, store
+from inspector.cli.common import authenticated, print_json, print_table, store
 from inspector.errors import UserError
 from inspector.events import Event
 from inspector.i18n import _
@@ -45,7 +45,6 @@ def register(sub, common) -> None:
     p.add_argument("--undo", action="store_true", help="undo the last census tick (as a new event)")
     p.add_argument("--unregistered", action="store_true", help="record an occupant with no registration")
     p.add_argument("--bed", metavar="B")
-    p.add_argument("--as", dest="as_name", metavar="NAME", help="who records (default $INSPECTOR_USER or login)")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_census)
 
@@ -61,7 +60,6 @@ def register(sub, common) -> None:
     q.add_argument("--caption", default="", metavar="T")
     q.add_argument("--captured-at", metavar="TIME")
     q.add_argument("--attach", metavar="TYPE:REF", help="e.g. finding:3, lead:12, census:M1")
-    q.add_argument("--as", dest="as_name", metavar="NAME")
     q.add_argument("--format", choices=["table", "json"], default="table")
     q.set_defaults(func=cmd_evidence_add)
     q = esub.add_parser("list", parents=[common], help="the inspection's evidence")
@@ -75,11 +73,9 @@ def register(sub, common) -> None:
 
     p = sub.add_parser("team", parents=[common], help="the inspection team: list, add, remove")
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
-    p.add_argument("--add", metavar="NAME")
-    p.add_argument("--cert-no", metavar="N", help="enforcement certificate number")
+    p.add_argument("--add", metavar="LOGIN", help="an account of this store (name and certificate number come from it)")
     p.add_argument("--role", choices=["inspector", "lead"], default="inspector")
-    p.add_argument("--remove", metavar="NAME")
-    p.add_argument("--as", dest="as_name", metavar="NAME")
+    p.add_argument("--remove", metavar="LOGIN", help="a member, by login or name")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_team)
 
@@ -120,7 +116,7 @@ def cmd_census(args) -> int:
                           _(c.OUTCOME_LABELS[r["outcome"]]) if r["outcome"] else ""] for r in rows])
         return 0
     if mode == "undo":
-        ev = c.undo_last(engine, args.inspection, author=args.as_name)
+        ev = c.undo_last(engine, args.inspection, actor=authenticated(args))
         p = ev.payload
         _ack(args, ev, _("undid {outcome} of ward {ward} bed {bed}").format(
             outcome=_(c.OUTCOME_LABELS.get(p["outcome"], p["outcome"])), ward=p["ward_codg"], bed=p["bed"]))
@@ -129,14 +125,14 @@ def cmd_census(args) -> int:
         if not args.ward or not args.bed or not args.note:
             raise UserError(_("census --unregistered needs --ward, --bed and --note"))
         ev = c.record_unregistered(engine, args.inspection, args.ward, args.bed, args.note, photo=args.photo,
-                                   checked_at=args.at, staff_on_duty=args.staff, author=args.as_name)
+                                   checked_at=args.at, staff_on_duty=args.staff, actor=authenticated(args))
         _ack(args, ev, _("unregistered occupant in ward {ward} bed {bed}").format(ward=args.ward, bed=args.bed))
         return 0
     if not args.mdtrt or not args.outcome:
         raise UserError(_("census: an outcome needs both --mdtrt and --outcome"))
     ev = c.record_outcome(engine, args.inspection, args.mdtrt, args.outcome, id_number=args.id_number,
                           note=args.note, photo=args.photo, checked_at=args.at, staff_on_duty=args.staff,
-                          author=args.as_name)
+                          actor=authenticated(args))
     p = ev.payload
     idtext = "" if p["id_match"] is None else (_(", ID matched") if p["id_match"] else _(", ID does NOT match"))
     _ack(args, ev, _("visit {m}, ward {ward} bed {bed}: {outcome}{id} at {at}").format(
@@ -186,7 +182,6 @@ def _finding_value_args(q, *, with_amount: bool = True) -> None:
     q.add_argument("--description", metavar="T")
     q.add_argument("--handling", metavar="T", help="proposed handling")
     q.add_argument("--evidence", action="append", default=[], metavar="SHA256", help="attach stored evidence")
-    q.add_argument("--as", dest="as_name", metavar="NAME")
     q.add_argument("--format", choices=["table", "json"], default="table")
 
 
@@ -221,18 +216,17 @@ def _findings_parsers(fsub, common) -> None:
     q = fsub.add_parser("submit", parents=[common], help="submit a finding for the lead's review")
     q.add_argument("--inspection", type=int, required=True, metavar="ID")
     q.add_argument("finding", metavar="FINDING")
-    q.add_argument("--as", dest="as_name", metavar="NAME")
     q.add_argument("--format", choices=["table", "json"], default="table")
     q.set_defaults(func=cmd_findings_submit)
 
-    q = fsub.add_parser("review", parents=[common], help="the team lead approves or returns a finding")
+    q = fsub.add_parser("review", parents=[common],
+                        help="approve or return a finding, as the logged-in team lead (or deputy for the lead's own)")
     q.add_argument("--inspection", type=int, required=True, metavar="ID")
     q.add_argument("finding", metavar="FINDING")
     g = q.add_mutually_exclusive_group(required=True)
     g.add_argument("--approve", action="store_true")
     g.add_argument("--return", dest="ret", action="store_true")
     q.add_argument("--comment", default="", metavar="T")
-    q.add_argument("--as", dest="as_name", required=True, metavar="NAME", help="the team lead's name")
     q.add_argument("--format", choices=["table", "json"], default="table")
     q.set_defaults(func=cmd_findings_review)
 
@@ -309,7 +303,7 @@ def cmd_findings_add(args) -> int:
     ev = create_finding(engine, args.inspection, args.source, args.ref, category_code=args.category,
                         amount=args.amount, multiplier=args.multiplier, fixed_fine=args.fixed_fine,
                         refused=bool(args.refused), fraud=bool(args.fraud), description=args.description,
-                        handling=args.handling or "", evidence=args.evidence, author=args.as_name)
+                        handling=args.handling or "", evidence=args.evidence, actor=authenticated(args))
     _ack_finding(args, engine, ev, ev.id)
     return 0
 
@@ -339,7 +333,7 @@ def cmd_findings_edit(args) -> int:
     ch = _changes(args)
     if args.evidence:
         ch["evidence"] = args.evidence
-    ev = edit_finding(engine, args.inspection, args.finding, ch, author=args.as_name)
+    ev = edit_finding(engine, args.inspection, args.finding, ch, actor=authenticated(args))
     _ack_finding(args, engine, ev, ev.payload["finding_id"])
     return 0
 
@@ -348,7 +342,7 @@ def cmd_findings_submit(args) -> int:
     from inspector.findings import submit_finding
 
     engine = store(args)
-    ev = submit_finding(engine, args.inspection, args.finding, author=args.as_name)
+    ev = submit_finding(engine, args.inspection, args.finding, actor=authenticated(args))
     _ack_finding(args, engine, ev, ev.payload["finding_id"])
     return 0
 
@@ -358,7 +352,7 @@ def cmd_findings_review(args) -> int:
 
     engine = store(args)
     ev = review_finding(engine, args.inspection, args.finding, "approve" if args.approve else "return",
-                        args.comment, reviewer=args.as_name)
+                        args.comment, actor=authenticated(args))
     _ack_finding(args, engine, ev, ev.payload["finding_id"])
     return 0
 
@@ -367,7 +361,7 @@ def cmd_findings_amend(args) -> int:
     from inspector.findings import amend_finding
 
     engine = store(args)
-    ev = amend_finding(engine, args.inspection, args.finding, _changes(args), args.reason, author=args.as_name)
+    ev = amend_finding(engine, args.inspection, args.finding, _changes(args), args.reason, actor=authenticated(args))
     _ack_finding(args, engine, ev, ev.id)
     return 0
 
@@ -384,7 +378,7 @@ def cmd_evidence_add(args) -> int:
             raise UserError(_("--attach: expected TYPE:REF, e.g. finding:3"))
         attach = {"type": kind, "ref": ref}
     sha, ev = add_evidence(store(args), args.inspection, Path(args.file), caption=args.caption,
-                           captured_at=args.captured_at, author=args.as_name, attach_to=attach)
+                           captured_at=args.captured_at, actor=authenticated(args), attach_to=attach)
     _ack(args, ev, _("{file} stored as {sha} ({size} bytes)").format(file=ev.payload["filename"], sha=sha,
                                                                      size=ev.payload["size"]))
     return 0
@@ -423,14 +417,12 @@ def cmd_team(args) -> int:
     if args.add and args.remove:
         raise UserError(_("team: give --add or --remove, not both"))
     if args.add:
-        if not args.cert_no:
-            raise UserError(_("team --add needs --cert-no (the enforcement certificate number)"))
-        ev = add_member(engine, args.inspection, args.add, args.cert_no, args.role, author=args.as_name)
+        ev = add_member(engine, args.inspection, args.add, args.role, actor=authenticated(args))
         _ack(args, ev, _("{name} ({role}, certificate {cert}) joined the team").format(
             name=ev.payload["name"], role=_(ev.payload["role"]), cert=ev.payload["cert_no"]))
         return 0
     if args.remove:
-        ev = remove_member(engine, args.inspection, args.remove, author=args.as_name)
+        ev = remove_member(engine, args.inspection, args.remove, actor=authenticated(args))
         _ack(args, ev, _("{name} left the team").format(name=args.remove))
         return 0
     with engine.connect() as conn:
@@ -438,7 +430,8 @@ def cmd_team(args) -> int:
     if args.format == "json":
         print_json({"team": team_as_dicts(team), "problems": team_problems(team)})
         return 0
-    print_table([_("full name"), _("certificate"), _("role")], [[m.name, m.cert_no, _(m.role)] for m in team])
+    print_table([_("full name"), _("login"), _("certificate"), _("role")],
+                [[m.name, m.login or "", m.cert_no, _(m.role)] for m in team])
     for p in team_problems(team):
         print(_("note: {p}").format(p=p))
     return 0

@@ -7,7 +7,7 @@ from typing import Any
 from inspector.checks import records as rec
 from inspector.checks import stock
 from inspector.checks.checklists import import_template, list_templates
-from inspector.cli.common import print_json, print_table, store
+from inspector.cli.common import authenticated, print_json, print_table, store
 from inspector.errors import UserError
 from inspector.i18n import _
 
@@ -66,7 +66,7 @@ def cmd_stock(args) -> int:
     if args.seed is not None and not args.sample:
         raise UserError(_("--seed goes with --sample"))
     if args.sample:
-        sample = stock.draw_sample(engine, iid, args.seed)
+        sample = stock.draw_sample(engine, iid, args.seed, actor=authenticated(args))
         with engine.connect() as conn:
             rows = stock.sample_rows(conn, iid)
         if args.format == "json":
@@ -82,17 +82,17 @@ def cmd_stock(args) -> int:
     if args.drug is not None:
         if args.counted is None:
             raise UserError(_("--drug needs --counted QTY"))
-        ev = stock.record_count(engine, iid, args.drug, args.counted, args.note)
+        ev = stock.record_count(engine, iid, args.drug, args.counted, args.note, actor=authenticated(args))
         out = {"event": ev.id, "med_list_codg": ev.payload["med_list_codg"], "counted": ev.payload["counted"]}
         print_json(out) if args.format == "json" else print(_("counted {code}: {qty}").format(code=out["med_list_codg"], qty=out["counted"]))
         return 0
     if args.add is not None:
-        ev = stock.add_drug(engine, iid, args.add)
+        ev = stock.add_drug(engine, iid, args.add, actor=authenticated(args))
         print_json({"event": ev.id, "med_list_codg": ev.payload["med_list_codg"]}) if args.format == "json" \
             else print(_("added {code} to the sample").format(code=ev.payload["med_list_codg"]))
         return 0
     if args.required_list is not None:
-        ev = stock.load_required_list(engine, iid, args.required_list)
+        ev = stock.load_required_list(engine, iid, args.required_list, actor=authenticated(args))
         out = {"event": ev.id, "source": ev.payload["source"], "sha256": ev.payload["sha256"], "count": len(ev.payload["codes"])}
         print_json(out) if args.format == "json" else print(_("required list {source}: {count} drugs").format(**out))
         return 0
@@ -137,6 +137,7 @@ def _templates(args) -> int:
                         [[t.name, t.version, len(t.items), t.sha256[:16], t.created_at] for t in tpls])
         return 0
     if len(words) == 3 and words[1] == "import":
+        authenticated(args)                       # a change to the store: only for an account of it
         tpl, created = import_template(engine, words[2])
         out = {"name": tpl.name, "version": tpl.version, "sha256": tpl.sha256, "created": created}
         if args.format == "json":
@@ -164,7 +165,8 @@ def cmd_records(args) -> int:
     if args.mdtrt is not None:
         if args.item is None or args.outcome is None:
             raise UserError(_("--mdtrt needs --item ITEM and --outcome pass|fail|na"))
-        ev = rec.answer(engine, iid, args.mdtrt, args.item, args.outcome, args.amount, args.note)
+        ev = rec.answer(engine, iid, args.mdtrt, args.item, args.outcome, args.amount, args.note,
+                       actor=authenticated(args))
         print_json(ev.payload | {"event": ev.id}) if args.format == "json" else \
             print(_("{id} {item}: {outcome}").format(id=args.mdtrt, item=args.item, outcome=_(args.outcome)))
         return 0
@@ -174,7 +176,8 @@ def cmd_records(args) -> int:
     if args.sample:
         from inspector.reports.wording import record_sample_text
 
-        s = rec.draw_sample(engine, iid, n=args.n, seed=args.seed, stratify=args.stratify, template=args.template)
+        s = rec.draw_sample(engine, iid, n=args.n, seed=args.seed, stratify=args.stratify, template=args.template,
+                           actor=authenticated(args))
         if args.format == "json":
             print_json(_sample_json(s))
         else:

@@ -15,7 +15,64 @@ from inspector.errors import UserError
 
 
 def store(args) -> Engine:
-    return open_store(args.db)
+    """The store of `--db` (one engine per command run)."""
+    engine = getattr(args, "_engine", None)
+    if engine is None:
+        engine = open_store(args.db)
+        args._engine = engine
+    return engine
+
+
+USER_ENV = "INSPECTOR_USER"
+PASSWORD_FILE_ENV = "INSPECTOR_PASSWORD_FILE"
+
+
+def credentials(*, prompt_login: str = "login: ", prompt_password: str = "password: ") -> tuple[str, str]:
+    """(login, password) from $INSPECTOR_USER and the file named by $INSPECTOR_PASSWORD_FILE, or asked on
+    the terminal (the password with a hidden prompt); never from the command line."""
+    import getpass
+    import os
+
+    from inspector.accounts import read_password_file
+    from inspector.i18n import _
+
+    login = (os.environ.get(USER_ENV) or "").strip()
+    pw_file = os.environ.get(PASSWORD_FILE_ENV)
+    interactive = sys.stdin.isatty()
+    if not login:
+        if not interactive:
+            raise UserError(_("who is acting? set INSPECTOR_USER to your login and INSPECTOR_PASSWORD_FILE to a "
+                              "file holding your password, or run the command in a terminal"))
+        login = input(_("login: ")).strip()
+    if pw_file:
+        password = read_password_file(pw_file)
+    elif interactive:
+        password = getpass.getpass(_("password for {login}: ").format(login=login))
+    else:
+        raise UserError(_("no password: set INSPECTOR_PASSWORD_FILE to a file holding the password of {login}, "
+                          "or run the command in a terminal").format(login=login))
+    return login, password
+
+
+def authenticated(args, *, with_key: bool = False):
+    """The Actor of the person running this command, authenticated against the store of `--db`.
+
+    Every command that changes the store calls this once; the Actor is then passed to the core."""
+    from inspector.accounts import authenticate, has_accounts
+    from inspector.i18n import _
+
+    cached = getattr(args, "_actor", None)
+    if cached is not None and (cached.key is not None or not with_key):
+        return cached
+    engine = store(args)
+    with engine.connect() as conn:
+        if not has_accounts(conn):
+            raise UserError(_("this store has no account yet: create the first (the team lead) with "
+                              "`account create LOGIN --role lead --cert-no N --password-file F`"))
+    login, password = credentials()
+    actor = authenticate(engine, login, password, with_key=with_key)
+    args._actor = actor
+    return actor
 
 
 def parse_date(text: str, what: str) -> date:
@@ -89,3 +146,20 @@ def print_table(headers: list[str], rows: list[list[Any]]) -> None:
         print("  ".join(c + " " * (widths[i] - width(c)) for i, c in enumerate(r)).rstrip())
         if n == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def actor_if_accounts(args):
+    """The logged-in Actor when the store of --db (or the default one) exists and has accounts; None on a
+    store without accounts yet (signing with a key file, trust anchors set up before the first account)."""
+    from pathlib import Path
+
+    from inspector.accounts import has_accounts
+    from inspector.db import default_store_path
+
+    path = Path(args.db) if getattr(args, "db", None) else default_store_path()
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    with store(args).connect() as conn:
+        if not has_accounts(conn):
+            return None
+    return authenticated(args)

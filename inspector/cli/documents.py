@@ -45,11 +45,13 @@ def register(sub, common) -> None:
     k.set_defaults(func=cmd_import)
 
     p = sub.add_parser("sign", parents=[common],
-                       help="sign a report PDF on the key holder's own line (incremental PAdES)")
+                       help="sign a report PDF as the logged-in account, on your own line (incremental PAdES)")
     p.add_argument("file", type=Path, metavar="FILE.pdf")
-    p.add_argument("--key", required=True, metavar="KEY.p12", help="a .p12 file or the name of an imported key")
-    p.add_argument("--passphrase-file", type=Path, required=True, metavar="F")
     p.add_argument("--out", type=Path, metavar="SIGNED.pdf", help="default: sign FILE.pdf in place")
+    p.add_argument("--key", metavar="KEY.p12",
+                   help="a PKCS#12 key outside the store (a .p12 file or an imported key's name) instead of the "
+                        "logged-in account's own key; it still signs only the line its certificate names")
+    p.add_argument("--passphrase-file", type=Path, metavar="F", help="with --key: the key's passphrase")
     p.set_defaults(func=cmd_sign)
 
     p = sub.add_parser("verify", parents=[common],
@@ -105,7 +107,11 @@ def cmd_report(args) -> int:
         return 0
     from inspector.reports.produce import produce_report
 
-    data, info = produce_report(store(args), args.inspection, args.out, hand_png=png, refused_note=args.refused_note)
+    from inspector.cli.common import authenticated
+
+    actor = authenticated(args)          # producing the report is recorded ('documents.rendered')
+    data, info = produce_report(store(args), args.inspection, args.out, hand_png=png, refused_note=args.refused_note,
+                                actor=actor)
     state = "approved" if data.approved else "DRAFT (not yet approved by the team lead)"
     print(f"wrote {args.out}: {info.pages} pages, {state}")
     for f in info.signature_fields:
@@ -143,15 +149,31 @@ def cmd_import(args) -> int:
 
 
 def cmd_sign(args) -> int:
-    from inspector.signing.ca import read_passphrase_file
-    from inspector.signing.keystore import keys_dir_for, resolve_key
-    from inspector.signing.sign import sign_pdf
+    from inspector.cli.common import actor_if_accounts, authenticated
+    from inspector.signing.sign import identity_for_key, load_signer, sign_as
 
     if not args.file.is_file():
         raise UserError(_("{file}: no such file").format(file=args.file))
-    key = resolve_key(args.key, keys_dir_for(args.db))
-    _check_store_of(args)
-    result = sign_pdf(args.file, key, read_passphrase_file(args.passphrase_file), out=args.out)
+    if args.key:
+        from inspector.signing.ca import read_passphrase_file
+        from inspector.signing.keystore import keys_dir_for, resolve_key
+
+        if not args.passphrase_file:
+            raise UserError(_("--key needs --passphrase-file"))
+        signer = load_signer(resolve_key(args.key, keys_dir_for(args.db)), read_passphrase_file(args.passphrase_file))
+        actor = actor_if_accounts(args)
+    else:
+        actor = authenticated(args, with_key=True)
+        if actor.key is None:
+            raise UserError(_("{login} has no signing key yet: `account set-key FILE.p12 --passphrase-file F`")
+                            .format(login=actor.login))
+        signer = actor.key.signer()
+    _check_store_of(args)                              # a damaged store signs nothing
+    identity = identity_for_key(args.file, signer)     # the line the key's own certificate names
+    if actor is not None and (identity.name, identity.cert_no) != (actor.display_name, actor.cert_no):
+        raise UserError(_("the key is {name}'s ({cert_no}): {login} signs only their own line").format(
+            name=identity.name, cert_no=identity.cert_no, login=actor.login))
+    result = sign_as(args.file, signer, identity, out=args.out)
     print(_("signed {file}: line {field} by {signer} at {time}").format(
         file=result.out, field=result.field, signer=result.signer, time=result.signed_at.isoformat()))
     _note_signature(args, result)
@@ -196,7 +218,8 @@ def _note_signature(args, result) -> None:
         return
     try:
         engine = store(args) if getattr(args, "db", None) else open_store(path)
-        note_signature(engine, Path(result.out).read_bytes(), result.field, result.signer)
+        note_signature(engine, Path(result.out).read_bytes(), result.field, result.signer,
+                       actor=getattr(args, "_actor", None))
     except StoreError as exc:   # the signature is written; the store only follows it when it can be opened
         print(_("note: the signature was not noted in the store ({why})").format(why=exc), file=sys.stderr)
 
@@ -238,7 +261,9 @@ def cmd_trust_add(args) -> int:
     from inspector.cli.common import store
     from inspector.signing.trust import add_anchor
 
-    anchor = add_anchor(store(args), args.file)
+    from inspector.cli.common import actor_if_accounts
+
+    anchor = add_anchor(store(args), args.file, actor=actor_if_accounts(args))
     print(_("trust anchor {cn} (SHA-256 {sha}), valid until {date}").format(
         cn=anchor.common_name, sha=anchor.sha256, date=f"{anchor.not_after:%Y-%m-%d}"))
     return 0
@@ -265,7 +290,9 @@ def cmd_trust_remove(args) -> int:
     from inspector.cli.common import store
     from inspector.signing.trust import remove_anchor
 
-    anchor = remove_anchor(store(args), args.sha256)
+    from inspector.cli.common import actor_if_accounts
+
+    anchor = remove_anchor(store(args), args.sha256, actor=actor_if_accounts(args))
     print(_("no longer trusted: {cn} (SHA-256 {sha})").format(cn=anchor.common_name, sha=anchor.sha256))
     return 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from inspector.cli.common import print_json, print_table, store
+from inspector.cli.common import authenticated, print_json, print_table, store
 from inspector.errors import UserError
 from inspector.i18n import _
 
@@ -17,7 +17,6 @@ def register(sub, common) -> None:
     def cmd(name: str, help_text: str, func):
         q = rsub.add_parser(name, parents=[common], help=help_text)
         q.add_argument("--inspection", type=int, required=True, metavar="ID")
-        q.add_argument("--as", dest="as_name", metavar="NAME", help="who records (default $INSPECTOR_USER or login)")
         q.set_defaults(func=func)
         return q
 
@@ -56,7 +55,7 @@ def _ok(text: str) -> int:
 def cmd_set(args) -> int:
     from inspector.onsite import set_details
 
-    set_details(store(args), args.inspection, legal_rep=args.legal_rep, place=args.place, author=args.as_name)
+    set_details(store(args), args.inspection, legal_rep=args.legal_rep, place=args.place, actor=authenticated(args))
     return _ok(_("recorded: legal representative {rep}; place of inspection {place}").format(
         rep=args.legal_rep or "—", place=args.place or "—"))
 
@@ -64,21 +63,21 @@ def cmd_set(args) -> int:
 def cmd_start(args) -> int:
     from inspector.onsite import start
 
-    ev = start(store(args), args.inspection, args.at, author=args.as_name)
+    ev = start(store(args), args.inspection, args.at, actor=authenticated(args))
     return _ok(_("on-site work started at {at}").format(at=ev.payload["at"]))
 
 
 def cmd_close(args) -> int:
     from inspector.onsite import close
 
-    ev = close(store(args), args.inspection, args.at, author=args.as_name)
+    ev = close(store(args), args.inspection, args.at, actor=authenticated(args))
     return _ok(_("record closed for signing at {at}").format(at=ev.payload["at"]))
 
 
 def cmd_reopen(args) -> int:
     from inspector.onsite import reopen
 
-    reopen(store(args), args.inspection, args.reason, author=args.as_name)
+    reopen(store(args), args.inspection, args.reason, actor=authenticated(args))
     return _ok(_("record reopened; close it again before signing"))
 
 
@@ -88,11 +87,11 @@ def cmd_statement(args) -> int:
     if args.note and not args.refused:
         raise UserError(_("--note goes with --refused"))
     if args.refused:
-        set_statement(store(args), args.inspection, "refused", args.note or "", author=args.as_name)
+        set_statement(store(args), args.inspection, "refused", args.note or "", actor=authenticated(args))
     elif args.no_objection:
-        set_statement(store(args), args.inspection, "no_objection", author=args.as_name)
+        set_statement(store(args), args.inspection, "no_objection", actor=authenticated(args))
     else:
-        set_statement(store(args), args.inspection, "text", args.text, author=args.as_name)
+        set_statement(store(args), args.inspection, "text", args.text, actor=authenticated(args))
     return _ok(_("statement recorded"))
 
 
@@ -100,7 +99,7 @@ def cmd_witness(args) -> int:
     from inspector.onsite import set_witness
     from inspector.state import CHECK_LABELS
 
-    set_witness(store(args), args.inspection, args.check, args.name, args.title, author=args.as_name)
+    set_witness(store(args), args.inspection, args.check, args.name, args.title, actor=authenticated(args))
     return _ok(_("witness of the {check}: {name}").format(check=_(CHECK_LABELS[args.check]), name=args.name))
 
 
@@ -108,9 +107,7 @@ def cmd_waive(args) -> int:
     from inspector.onsite import waive_check
     from inspector.state import CHECK_LABELS
 
-    if not args.as_name:
-        raise UserError(_("waiving a check needs the team lead's name (--as LEAD)"))
-    waive_check(store(args), args.inspection, args.check, args.reason, lead=args.as_name)
+    waive_check(store(args), args.inspection, args.check, args.reason, actor=authenticated(args))
     return _ok(_("the {check} is waived: {reason}").format(check=_(CHECK_LABELS[args.check]), reason=args.reason))
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from inspector.cli.common import print_json, print_table, store
+from inspector.cli.common import authenticated, print_json, print_table, store
 from inspector.errors import UserError
 from inspector.i18n import _
 from inspector.progress import Progress, TextProgress
@@ -64,7 +64,7 @@ def _print_leads(doc: dict, stream=None) -> None:
 def cmd_screen(args) -> int:
     engine = store(args)
     progress = TextProgress() if args.format == "table" and sys.stderr.isatty() else Progress()
-    run_screening(engine, args.inspection, progress=progress, rules=args.rule)
+    run_screening(engine, args.inspection, progress=progress, rules=args.rule, actor=authenticated(args))
     doc = screening_json(engine, args.inspection)
     if args.rule:
         wanted = {r.upper() for r in args.rule}
@@ -82,7 +82,7 @@ def cmd_leads(args) -> int:
         if args.status is None:
             raise UserError("leads decide needs --status open|confirmed|dismissed")
         lead = decide_lead(engine, args.inspection, status=args.status, rule=args.rule, key=args.key,
-                           lead_id=args.lead, reason=args.reason)
+                           lead_id=args.lead, reason=args.reason, actor=authenticated(args))
         if args.format == "json":
             print_json(lead.as_json())
         else:
@@ -111,7 +111,7 @@ def cmd_settings(args) -> int:
         k, v = item.split("=", 1)
         changes[k.strip()] = v
     if changes:
-        settings = change_settings(engine, args.inspection, changes)
+        settings = change_settings(engine, args.inspection, changes, actor=authenticated(args))
     else:
         with engine.connect() as conn:
             settings = effective_settings(conn, args.inspection)

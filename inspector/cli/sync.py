@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 
-from inspector.cli.common import parse_date, parse_timestamp, store
+from inspector.cli.common import authenticated, parse_date, parse_timestamp, store
 from inspector.errors import UserError
 from inspector.i18n import _
 from inspector.progress import TextProgress
@@ -41,6 +41,7 @@ def cmd_sync(args) -> int:
         if args.institution or args.date_from or args.date_to or args.visit_time:
             raise UserError(_("--inspection takes institution, window and visit time from the inspection: give none of them"))
         engine = store(args)
+        authenticated(args)
         result = resync_inspection(engine, args.central, args.inspection, progress=progress, timeout=args.timeout)
     else:
         missing = [flag for flag, value in (("--institution", args.institution), ("--from", args.date_from),
@@ -51,6 +52,7 @@ def cmd_sync(args) -> int:
         d1 = parse_date(args.date_to, "--to")
         visit = parse_timestamp(args.visit_time, "--visit-time") if args.visit_time else datetime.now().replace(microsecond=0)
         engine = store(args)
+        authenticated(args)
         result = sync_central(engine, args.central, args.institution, d0, d1, visit, progress=progress,
                               timeout=args.timeout)
     err = sys.stderr

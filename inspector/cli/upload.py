@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from inspector.cli.common import print_json, print_table, store
+from inspector.cli.common import authenticated, print_json, print_table, store
 from inspector.errors import UserError
 from inspector.i18n import _
 
@@ -42,7 +42,7 @@ def cmd_upload(args) -> int:
 
     if not args.central:
         raise UserError("give --central URL to send the queued packages (or: upload queue | upload status)")
-    statuses = upload_packages(store(args), args.central, max_attempts=args.max_attempts,
+    statuses = upload_packages(store(args), args.central, actor=authenticated(args), max_attempts=args.max_attempts,
                                progress=TextProgress(sys.stderr))
     if not statuses:
         print("nothing to upload: every queued package is verified")
@@ -54,7 +54,7 @@ def cmd_upload(args) -> int:
 def cmd_queue(args) -> int:
     from inspector.upload import queue_package
 
-    pkg = queue_package(store(args), args.inspection, args.pdf)
+    pkg = queue_package(store(args), args.inspection, args.pdf, actor=authenticated(args))
     if pkg.already_queued:
         print(_("{file} is already queued as upload {id} (report sha256 {sha}); nothing was added").format(
             file=args.pdf.name, id=pkg.upload_id, sha=pkg.report_sha256))

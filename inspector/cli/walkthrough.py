@@ -18,7 +18,8 @@ def register(sub, common) -> None:
 
 
 def cmd_demo(args) -> int:
-    from inspector.demo.walkthrough import create_demo_inspection, run_walkthrough, sign_demo_report, upload_demo_package
+    from inspector.demo.walkthrough import (create_demo_inspection, demo_accounts, demo_actor, run_walkthrough,
+                                            sign_demo_report, upload_demo_package)
 
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -39,8 +40,13 @@ def cmd_demo(args) -> int:
     engine = open_store(db)
     central = work / "demo-central.db"
     progress = TextProgress()
-    result = create_demo_inspection(engine, central, progress)
-    walk = run_walkthrough(engine, central, result.inspection_id)
+    actors = demo_accounts(engine, work)
+    lead = demo_actor(actors, "lead")
+    print(_("demo accounts (DEMO ONLY: their demo passwords are in {dir}):").format(dir=work / "passwords"))
+    for a in actors.values():
+        print(f"  {a.login}  {a.display_name}  {_(a.role)}  {a.cert_no}")
+    result = create_demo_inspection(engine, central, progress, actor=lead)
+    walk = run_walkthrough(engine, central, result.inspection_id, actors)
     print(_("inspection {id} in {db}").format(id=result.inspection_id, db=db))
     print(_("synced rows: {counts}").format(counts=", ".join(f"{t} {n}" for t, n in result.row_counts.items())))
     print()
@@ -56,7 +62,7 @@ def cmd_demo(args) -> int:
     t = walk.totals
     print(_("fund recovery {recovery}, fines {fines}, total {total}").format(
         recovery=t["fund_recovery"], fines=t["fines"], total=t["total"]))
-    report = sign_demo_report(engine, result.inspection_id, work)
+    report = sign_demo_report(engine, result.inspection_id, work, actors)
     print()
     print(_("report: {pdf} ({pages} pages); signed: {signed}").format(
         pdf=report.pdf, pages=report.pages, signed=report.signed_pdf))
@@ -66,6 +72,6 @@ def cmd_demo(args) -> int:
     print(_("verification: {verdict}").format(verdict=_("valid") if report.verify.ok else _("INVALID")))
     if not report.verify.ok:
         return 1
-    sent = upload_demo_package(engine, result.inspection_id, report, central)
+    sent = upload_demo_package(engine, result.inspection_id, report, central, lead)
     print(_("upload {id} to the demo central: {status}").format(id=sent.package.upload_id, status=_("Uploaded and verified") if sent.status == "verified" else f"{sent.status} {sent.reason}"))
     return 0 if sent.status == "verified" else 1

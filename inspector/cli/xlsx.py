@@ -5,7 +5,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from inspector.cli.common import parse_date, parse_timestamp, store
+from inspector.cli.common import authenticated, parse_date, parse_timestamp, store
 from inspector.db import session_factory
 from inspector.inspections import get_inspection
 from inspector.i18n import _
@@ -44,6 +44,7 @@ def cmd_import_xlsx(args) -> int:
     date_from = parse_date(args.date_from, "--from")
     date_to = parse_date(args.date_to, "--to")
     engine = store(args)
+    authenticated(args)
     if args.visit_time:
         visit = parse_timestamp(args.visit_time, "--visit-time")
     elif args.inspection is not None:   # a new version of an inspection keeps its visit time

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
 
@@ -20,6 +20,9 @@ from inspector.findings.penalty import Penalty, Totals, compute_penalty, parse_a
 from inspector.findings.sources import SOURCE_TYPES, resolve_source
 from inspector.i18n import _
 from inspector.settings import effective_settings
+
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
 
 STATUSES = ("draft", "submitted", "approved", "returned")
 EDITABLE = ("category", "amount", "multiplier", "fixed_fine", "refused", "fraud", "description", "handling")
@@ -49,10 +52,25 @@ class Finding:
     amended_by: str | None = None
     reviews: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)   # logins who wrote, edited or amended it (and its originals)
 
     @property
     def superseded(self) -> bool:
         return self.amended_by is not None
+
+    @property
+    def return_comment(self) -> str | None:
+        """The lead's comment when the finding was returned and is not yet resubmitted."""
+        if self.status == "returned" and self.reviews:
+            return self.reviews[-1].get("comment") or ""
+        return None
+
+    @property
+    def approved_by(self) -> dict[str, Any] | None:
+        """The approving review (who, when, as which role), when approved."""
+        if self.status == "approved" and self.reviews:
+            return self.reviews[-1]
+        return None
 
     @property
     def penalty(self) -> Penalty:
@@ -79,6 +97,7 @@ class Finding:
             "description": self.description, "handling": self.handling, "evidence": list(self.evidence),
             "amends": self.amends, "amended_by": self.amended_by,
             "created_by": self.created_by, "created_at": self.created_at,
+            "authors": list(self.authors), "return_comment": self.return_comment,
             "reviews": list(self.reviews), "history": list(self.history),
         }
 
@@ -114,8 +133,10 @@ def fold_findings(conn: Connection, inspection_id: int) -> list[Finding]:
                         p.get("handling", ""), list(p.get("evidence", [])), "draft", ev.author, ev.at,
                         amends=p.get("amends"))
             out[ev.id] = f
+            f.authors.append(ev.author)
             if f.amends in out:
                 out[f.amends].amended_by = ev.id
+                f.authors.extend(a for a in out[f.amends].authors if a not in f.authors)
             f.history.append({"at": ev.at, "author": ev.author, "event": ev.kind, "event_id": ev.id})
             continue
         f = out.get(p.get("finding_id"))
@@ -125,13 +146,18 @@ def fold_findings(conn: Connection, inspection_id: int) -> list[Finding]:
         if ev.kind == "finding.edited":
             _apply(f, p["changes"])
             entry.update(changes=p["changes"], previous=p["previous"])
+            if ev.author not in f.authors:
+                f.authors.append(ev.author)
         elif ev.kind == "finding.submitted":
             f.status = "submitted"
         elif ev.kind == "finding.reviewed":
             f.status = "approved" if p["decision"] == "approve" else "returned"
-            review = {"at": ev.at, "reviewer": ev.author, "decision": p["decision"], "comment": p.get("comment", "")}
+            review = {"at": ev.at, "reviewer": ev.author, "reviewer_name": p.get("reviewer_name", ev.author),
+                      "reviewer_cert_no": p.get("reviewer_cert_no", ""), "as": p.get("as", "lead"),
+                      "decision": p["decision"], "comment": p.get("comment", "")}
             f.reviews.append(review)
-            entry.update(decision=p["decision"], comment=p.get("comment", ""))
+            entry.update(decision=p["decision"], comment=p.get("comment", ""),
+                         reviewer_name=p.get("reviewer_name", ev.author))
         f.history.append(entry)
     for f in out.values():
         for sha in extra_evidence.get(f.id, []) + extra_evidence.get(str(f.no), []):
@@ -201,7 +227,7 @@ def create_finding(
     description: str | None = None,
     handling: str = "",
     evidence: list[str] | tuple[str, ...] = (),
-    author: str | None = None,
+    actor: Actor | None = None,
     device: str | None = None,
     amends: str | None = None,
 ) -> Event:
@@ -210,6 +236,7 @@ def create_finding(
         raise UserError(_("unknown finding source '{s}'; expected one of: {all}")
                         .format(s=source_type, all=", ".join(SOURCE_TYPES)))
     with write_transaction(engine) as conn:
+        _require_member(conn, inspection_id, actor, _("record a finding"))
         existing = fold_findings(conn, inspection_id)
         if source_type == "manual":
             if category_code is None or amount is None or not (description or "").strip():
@@ -239,11 +266,11 @@ def create_finding(
         _check_evidence(conn, ev_list)
         payload = {"source_type": source_type, "ref": ref, **values, "description": description or "",
                    "handling": handling or "", "evidence": ev_list, "amends": amends}
-        return append_event(engine, inspection_id, "finding.created", payload, author=author, device=device, conn=conn)
+        return append_event(engine, inspection_id, "finding.created", payload, actor=actor, device=device, conn=conn)
 
 
 def edit_finding(engine: Engine, inspection_id: int, key: str | int, changes: dict[str, Any], *,
-                 author: str | None = None, device: str | None = None) -> Event:
+                 actor: Actor | None = None, device: str | None = None) -> Event:
     """Change a draft or returned finding; the event keeps the previous values."""
     unknown = set(changes) - set(EDITABLE) - {"evidence"}
     if unknown:
@@ -251,6 +278,7 @@ def edit_finding(engine: Engine, inspection_id: int, key: str | int, changes: di
                                                                          all=", ".join(EDITABLE)))
     with write_transaction(engine) as conn:
         f = get_finding(conn, inspection_id, key)
+        _require_author(conn, inspection_id, f, actor, _("change a finding"))
         if f.superseded:
             raise UserError(_("finding {n} was amended by a later finding; change that one").format(n=f.no))
         if f.status == "approved":
@@ -287,14 +315,15 @@ def edit_finding(engine: Engine, inspection_id: int, key: str | int, changes: di
         previous = {k: old_values.get(k) for k in diff}
         return append_event(engine, inspection_id, "finding.edited",
                             {"finding_id": f.id, "changes": diff, "previous": previous},
-                            author=author, device=device, conn=conn)
+                            actor=actor, device=device, conn=conn)
 
 
-def submit_finding(engine: Engine, inspection_id: int, key: str | int, *, author: str | None = None,
+def submit_finding(engine: Engine, inspection_id: int, key: str | int, *, actor: Actor | None = None,
                    device: str | None = None) -> Event:
-    """Submit a draft or returned finding for the lead's review."""
+    """Its author submits a draft or returned finding for review."""
     with write_transaction(engine) as conn:
         f = get_finding(conn, inspection_id, key)
+        _require_author(conn, inspection_id, f, actor, _("submit a finding"))
         if f.status not in ("draft", "returned") or f.superseded:
             raise UserError(_("finding {n} is {s}: only a draft or returned finding can be submitted")
                             .format(n=f.no, s=_(f.status)))
@@ -302,36 +331,79 @@ def submit_finding(engine: Engine, inspection_id: int, key: str | int, *, author
             raise UserError(_("finding {n} has no proposed handling: state it before submitting (e.g. recover the "
                               "amount and impose a fine)").format(n=f.no))
         return append_event(engine, inspection_id, "finding.submitted", {"finding_id": f.id},
-                            author=author, device=device, conn=conn)
+                            actor=actor, device=device, conn=conn)
+
+
+def reviewer_for(conn: Connection, inspection_id: int, f: Finding) -> tuple[str, Any]:
+    """Who reviews finding `f`: ('lead', the team lead) or, when the lead wrote, edited or amended
+    it, ('deputy', None): any deputy reviewer who did not write it either."""
+    from inspector.team import team_lead
+
+    lead = team_lead(conn, inspection_id)
+    if lead is None:
+        raise UserError(_("inspection {id} has no team lead: add one with `team --add LOGIN --role lead`")
+                        .format(id=inspection_id))
+    if lead.login is not None and lead.login in f.authors:
+        return "deputy", None
+    return "lead", lead
 
 
 def review_finding(engine: Engine, inspection_id: int, key: str | int, decision: str, comment: str, *,
-                   reviewer: str, device: str | None = None) -> Event:
-    """The team lead approves or returns a submitted finding (a return needs a comment)."""
-    from inspector.team import team_lead
+                   actor: Actor | None, device: str | None = None) -> Event:
+    """The team lead approves or returns a submitted finding (a return needs a comment). Nobody
+    reviews a finding they wrote, edited or amended: the lead's own findings go to a deputy."""
+    from inspector.accounts import PermissionDenied, require_role
 
     if decision not in ("approve", "return"):
         raise UserError(_("review decision must be approve or return"))
     if decision == "return" and not (comment or "").strip():
         raise UserError(_("returning a finding needs a comment saying what to change"))
+    require_role(actor, action=_("review a finding"))
     with write_transaction(engine) as conn:
-        lead = team_lead(conn, inspection_id)
-        if lead is None:
-            raise UserError(_("inspection {id} has no team lead: add one with `team --add NAME --cert-no N --role lead`")
-                            .format(id=inspection_id))
-        if (reviewer or "").strip() != lead.name:
-            raise UserError(_("only the team lead ({lead}) reviews findings, not {who}")
-                            .format(lead=lead.name, who=reviewer))
         f = get_finding(conn, inspection_id, key)
         if f.status != "submitted":
             raise UserError(_("finding {n} is {s}: only a submitted finding can be reviewed").format(n=f.no, s=_(f.status)))
+        if actor.login in f.authors:
+            raise PermissionDenied(_("{who} wrote or amended finding {n} and cannot review it").format(
+                who=actor.display_name, n=f.no))
+        as_role, lead = reviewer_for(conn, inspection_id, f)
+        if as_role == "lead":
+            if actor.login != lead.login:
+                raise PermissionDenied(_("only the team lead ({lead}) reviews finding {n}, not {who}")
+                                       .format(lead=lead.name, n=f.no, who=actor.display_name))
+        elif actor.role != "deputy":
+            raise PermissionDenied(_("finding {n} was written or amended by the team lead: a deputy reviewer "
+                                     "reviews it, not {who}").format(n=f.no, who=actor.display_name))
         return append_event(engine, inspection_id, "finding.reviewed",
-                            {"finding_id": f.id, "decision": decision, "comment": comment or ""},
-                            author=lead.name, device=device, conn=conn)
+                            {"finding_id": f.id, "decision": decision, "comment": comment or "",
+                             "reviewer_name": actor.display_name, "reviewer_cert_no": actor.cert_no,
+                             "as": as_role},
+                            actor=actor, device=device, conn=conn)
+
+
+def _require_member(conn: Connection, inspection_id: int, actor: Actor | None, action: str) -> None:
+    """`actor` must be logged in and on the inspection's team."""
+    from inspector.accounts import PermissionDenied, require_role
+    from inspector.team import member_of
+
+    require_role(actor, action=action)
+    if member_of(conn, inspection_id, actor.login) is None:
+        raise PermissionDenied(_("{who} is not on the team of inspection {id}").format(
+            who=actor.display_name, id=inspection_id))
+
+
+def _require_author(conn: Connection, inspection_id: int, f: Finding, actor: Actor | None, action: str) -> None:
+    """A draft or returned finding is changed and submitted by the team member who wrote it."""
+    from inspector.accounts import PermissionDenied
+
+    _require_member(conn, inspection_id, actor, action)
+    if f.created_by != actor.login:
+        raise PermissionDenied(_("finding {n} belongs to {author}: only its author changes or submits it")
+                               .format(n=f.no, author=f.created_by))
 
 
 def amend_finding(engine: Engine, inspection_id: int, key: str | int, changes: dict[str, Any], reason: str, *,
-                  author: str | None = None, device: str | None = None) -> Event:
+                  actor: Actor | None = None, device: str | None = None) -> Event:
     """Correct an approved finding: a new draft finding referencing the original, which is superseded."""
     if not (reason or "").strip():
         raise UserError(_("an amendment needs a reason"))
@@ -341,6 +413,7 @@ def amend_finding(engine: Engine, inspection_id: int, key: str | int, changes: d
                                                                          all=", ".join(EDITABLE)))
     with engine.connect() as conn:
         f = get_finding(conn, inspection_id, key)
+        _require_member(conn, inspection_id, actor, _("amend a finding"))
     if f.status != "approved":
         raise UserError(_("finding {n} is {s}: edit it; only an approved finding is amended").format(n=f.no, s=_(f.status)))
     if f.superseded:
@@ -354,11 +427,11 @@ def amend_finding(engine: Engine, inspection_id: int, key: str | int, changes: d
         v["multiplier"] = None
     v.update(changes)
     desc = v["description"] + "\n" + _("Amends finding {n}: {reason}").format(n=f.no, reason=reason)
-    return _create_amendment(engine, inspection_id, f, v, desc, reason, author, device)
+    return _create_amendment(engine, inspection_id, f, v, desc, reason, actor, device)
 
 
 def _create_amendment(engine: Engine, inspection_id: int, f: Finding, v: dict[str, Any], desc: str, reason: str,
-                      author: str | None, device: str | None) -> Event:
+                      actor: Actor | None, device: str | None) -> Event:
     with write_transaction(engine) as conn:
         again = get_finding(conn, inspection_id, f.id)
         if again.superseded:
@@ -367,5 +440,5 @@ def _create_amendment(engine: Engine, inspection_id: int, f: Finding, v: dict[st
         payload = {"source_type": f.source_type, "ref": f.ref, **values, "description": desc,
                    "handling": v["handling"] or "", "evidence": list(f.evidence), "amends": f.id,
                    "amend_reason": reason}
-        return append_event(engine, inspection_id, "finding.created", payload, author=author, device=device, conn=conn)
+        return append_event(engine, inspection_id, "finding.created", payload, actor=actor, device=device, conn=conn)
 

@@ -58,8 +58,23 @@ def findings_rows(conn: Connection, inspection_id: int) -> tuple[list[FindingRow
             category=f"{d['category']} {d['category_name']}", basis=d["basis"], description=d["description"],
             amount=Decimal(d["amount"]), recovery=Decimal(d["recovery"]), fine_range=d["fine_range"],
             multiplier=_dec(d["multiplier"]), fine=Decimal(d["fine"]), handling=d["handling"],
-            status=d["status"], source=source))
+            status=d["status"], source=source, reviews=tuple(review_lines(f.reviews))))
     return rows, bool(current) and all(f.status == "approved" for f in current)
+
+
+def review_lines(reviews: list[dict[str, Any]]) -> list[str]:
+    """A finding's review history for people: when, who (the reviewer's account name), decision, comment."""
+    out = []
+    for r in reviews:
+        decision = _("approved it") if r["decision"] == "approve" else _("returned it")
+        who = r.get("reviewer_name") or r.get("reviewer", "")
+        if r.get("as") == "deputy":
+            who = _("{name} (deputy reviewer)").format(name=who)
+        at = str(r.get("at", ""))[:16]
+        comment = (r.get("comment") or "").strip()
+        out.append(_("{at} {who} {decision}: {comment}").format(at=at, who=who, decision=decision, comment=comment)
+                   if comment else _("{at} {who} {decision}").format(at=at, who=who, decision=decision))
+    return out
 
 
 def census_rows(conn: Connection, inspection_id: int) -> tuple[list[CensusRow], list[str]]:

@@ -36,7 +36,9 @@ def findings_story(data: ReportData, st: dict) -> list[Flowable]:
                _("Recovery amount"), _("Fine range"), _("Multiplier"), _("Fine amount"), _("Handling")]
     from inspector.reports.wording import keep_together
 
-    rows = [[i, f.category, f.basis, keep_together(f.description), money(f.amount),
+    rows = [[i, f.category, f.basis, keep_together(f.description)
+             + "".join("\n" + keep_together(_("Review: {line}").format(line=line)) for line in f.reviews),
+             money(f.amount),
              money(f.recovery), f.fine_range, _multiplier(f.multiplier), money(f.fine), f.handling]
             for i, f in enumerate(data.findings, 1)]
     if rows:

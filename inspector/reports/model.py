@@ -40,6 +40,7 @@ class FindingRow:
     handling: str                 # proposed handling
     status: str = ""              # e.g. approved / returned
     source: str = ""              # lead or check it came from, e.g. "S1 H-0001/H-0002"
+    reviews: tuple[str, ...] = () # review history, one line each: when, who (account), decision, comment
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ required check is unfinished and not waived, render, and note the report in the 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -12,9 +13,13 @@ from inspector.integrity import require_intact
 from inspector.progress import Progress
 from inspector.reports.model import RenderInfo, ReportData
 
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
+
 
 def produce_report(engine: Engine, inspection_id: int, out: Path, *, hand_png: bytes | None = None,
-                   refused_note: str | None = None, progress: Progress | None = None) -> tuple[ReportData, RenderInfo]:
+                   refused_note: str | None = None, progress: Progress | None = None,
+                   actor: Actor | None = None) -> tuple[ReportData, RenderInfo]:
     """Render the PDF of the inspection to `out` and record 'documents.rendered'; UserError when it cannot be."""
     from inspector.reports.data import build_report_data
     from inspector.reports.model import with_hand_signature, with_refusal
@@ -30,5 +35,5 @@ def produce_report(engine: Engine, inspection_id: int, out: Path, *, hand_png: b
         data = with_refusal(data, refused_note)
     info = render_report(data, Path(out), progress=progress)
     record_rendered(engine, inspection_id, Path(out).read_bytes(), Path(out).name,
-                    [f.name for f in info.signature_fields], data.approved)
+                    [f.name for f in info.signature_fields], data.approved, actor=actor)
     return data, info

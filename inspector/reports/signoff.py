@@ -3,10 +3,12 @@ hand signature (PNG from the signature pad, stored once by SHA-256) or their ref
 inspectors' note, and the team lead's approval that removes the DRAFT watermark.
 
 Event kinds: 'documents.representative' {name, title}; 'documents.hand_signed' {sha256, signed_at};
-'documents.signature_refused' {note, at}; 'documents.approved' {by}. The latest of
+'documents.signature_refused' {note, at}; 'documents.approved' {by, login, cert_no}. The latest of
 hand_signed / signature_refused counts.
 """
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import hashlib
 from dataclasses import dataclass
@@ -18,8 +20,12 @@ from inspector.coltypes import TIMESTAMP_FORMAT
 from inspector.db import write_transaction
 from inspector.errors import UserError
 from inspector.events import Event, append_event, read_events
+from inspector.i18n import _
 from inspector.reports.handsig import check_signature_png
 from inspector.reports.model import HandSignature
+
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
 
 
 @dataclass(frozen=True)
@@ -43,18 +49,18 @@ def _check_inspection(conn: Connection, inspection_id: int) -> None:
 
 
 def set_representative(engine: Engine, inspection_id: int, name: str, title: str, *,
-                       author: str | None = None) -> Event:
+                       actor: Actor | None = None) -> Event:
     """Record the institution's representative present at the inspection."""
     if not name.strip():
         raise UserError("representative: a name is needed")
     with write_transaction(engine) as conn:
         _check_inspection(conn, inspection_id)
         return append_event(engine, inspection_id, "documents.representative",
-                            {"name": name.strip(), "title": title.strip()}, author=author, conn=conn)
+                            {"name": name.strip(), "title": title.strip()}, actor=actor, conn=conn)
 
 
 def record_hand_signature(engine: Engine, inspection_id: int, png: bytes, *, signed_at: str | None = None,
-                          author: str | None = None) -> Event:
+                          actor: Actor | None = None) -> Event:
     """Store the representative's signature image (PNG from the pad) and record it on the documents."""
     check_signature_png(png)
     sha = hashlib.sha256(png).hexdigest()
@@ -64,27 +70,35 @@ def record_hand_signature(engine: Engine, inspection_id: int, png: bytes, *, sig
             "INSERT OR IGNORE INTO attachment (sha256, content, size, media_type, filename, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)", (sha, png, len(png), "image/png", "hand-signature.png", _now()))
         return append_event(engine, inspection_id, "documents.hand_signed",
-                            {"sha256": sha, "signed_at": signed_at or _now()}, author=author, conn=conn)
+                            {"sha256": sha, "signed_at": signed_at or _now()}, actor=actor, conn=conn)
 
 
-def record_refusal(engine: Engine, inspection_id: int, note: str, *, author: str | None = None) -> Event:
+def record_refusal(engine: Engine, inspection_id: int, note: str, *, actor: Actor | None = None) -> Event:
     """Record that the representative refused to sign, with the inspectors' note (as the law allows)."""
     if not note.strip():
         raise UserError("a refusal to sign needs the inspectors' note")
     with write_transaction(engine) as conn:
         _check_inspection(conn, inspection_id)
         return append_event(engine, inspection_id, "documents.signature_refused",
-                            {"note": note.strip(), "at": _now()}, author=author, conn=conn)
+                            {"note": note.strip(), "at": _now()}, actor=actor, conn=conn)
 
 
-def record_approval(engine: Engine, inspection_id: int, lead_name: str, *, author: str | None = None) -> Event:
-    """The team lead approves the documents: the DRAFT watermark goes once every finding is approved too."""
-    if not lead_name.strip():
-        raise UserError("approval: the team lead's name is needed")
+def record_approval(engine: Engine, inspection_id: int, *, actor: Actor | None) -> Event:
+    """The team lead, logged in, approves the documents (needed only when there is no finding: the
+    DRAFT watermark goes once the lead has approved every finding)."""
+    from inspector.accounts import PermissionDenied, require_role
+    from inspector.team import team_lead
+
+    require_role(actor, action=_("approve the documents"))
     with write_transaction(engine) as conn:
         _check_inspection(conn, inspection_id)
-        return append_event(engine, inspection_id, "documents.approved", {"by": lead_name.strip()},
-                            author=author, conn=conn)
+        lead = team_lead(conn, inspection_id)
+        if lead is None or lead.login != actor.login:
+            raise PermissionDenied(_("only the team lead{lead} approves the documents, not {who}").format(
+                lead=f" ({lead.name})" if lead else "", who=actor.display_name))
+        return append_event(engine, inspection_id, "documents.approved",
+                            {"by": actor.display_name, "login": actor.login, "cert_no": actor.cert_no},
+                            actor=actor, conn=conn)
 
 
 def read_signoff(conn: Connection, inspection_id: int) -> SignOff:
@@ -124,15 +138,15 @@ def _parse(text: str | None) -> datetime | None:
 # signatures are incremental updates).
 
 def record_rendered(engine: Engine, inspection_id: int, pdf: bytes, filename: str, fields: list[str],
-                    final: bool, *, author: str | None = None) -> Event:
+                    final: bool, *, actor: Actor | None = None) -> Event:
     """Note that a report of the inspection was produced (so its signatures can be followed)."""
     return append_event(engine, inspection_id, "documents.rendered", {
         "sha256": hashlib.sha256(pdf).hexdigest(), "size": len(pdf), "file": filename, "fields": fields,
-        "final": final}, author=author)
+        "final": final}, actor=actor)
 
 
 def note_signature(engine: Engine, signed_pdf: bytes, field: str, signer: str, *,
-                   author: str | None = None) -> Event | None:
+                   actor: Actor | None = None) -> Event | None:
     """Record a signature added to a report this store produced; None for a PDF from elsewhere."""
     import json
 
@@ -146,7 +160,7 @@ def note_signature(engine: Engine, signed_pdf: bytes, field: str, signer: str, *
         if len(signed_pdf) >= size and hashlib.sha256(signed_pdf[:size]).hexdigest() == p["sha256"]:
             return append_event(engine, inspection_id, "documents.signed", {
                 "rendered_sha256": p["sha256"], "field": field, "signer": signer,
-                "sha256": hashlib.sha256(signed_pdf).hexdigest()}, author=author)
+                "sha256": hashlib.sha256(signed_pdf).hexdigest()}, actor=actor)
     return None
 
 

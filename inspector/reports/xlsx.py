@@ -90,7 +90,7 @@ def write_report_xlsx(data: ReportData, out: Path) -> Path:
 
     wb = Workbook(write_only=True)
     findings = [[i, f.category, f.basis, f.description, _d(f.amount), _d(f.recovery), f.fine_range,
-                 f.multiplier, _d(f.fine), f.handling, f.source]
+                 f.multiplier, _d(f.fine), f.handling, f.source, "\n".join(f.reviews)]
                 for i, f in enumerate(data.findings, 1)]
     n = len(findings)
     findings += [[], ["", _("Amount involved, total"), "", "", _sum(4, n)],
@@ -98,9 +98,10 @@ def write_report_xlsx(data: ReportData, out: Path) -> Path:
                  ["", _("Fines total (paid to the treasury)"), "", "", "", "", "", "", _sum(8, n)]]
     _sheet(wb, _("Findings list"),
            [_("No."), _("Finding category"), _("Legal basis"), _("Description"), _("Amount involved"),
-            _("Recovery amount"), _("Fine range"), _("Multiplier"), _("Fine amount"), _("Handling"), _("Finding source")],
-           findings, [6, 22, 30, 50, 14, 14, 12, 8, 14, 30, 18], money_cols=(4, 5, 8),
-           formats={0: INT_FORMAT, 7: MULT_FORMAT}, wrap_cols=(1, 2, 3, 9))
+            _("Recovery amount"), _("Fine range"), _("Multiplier"), _("Fine amount"), _("Handling"), _("Finding source"),
+            _("Review history")],
+           findings, [6, 22, 30, 50, 14, 14, 12, 8, 14, 30, 18, 40], money_cols=(4, 5, 8),
+           formats={0: INT_FORMAT, 7: MULT_FORMAT}, wrap_cols=(1, 2, 3, 9, 11))
     _sheet(wb, _("Settings used"), [_("Setting name"), _("Setting value")],
            [[k, v] for k, v in settings_rows(data.settings)], [34, 70], wrap_cols=(1,))
     _sheet(wb, _("Appendix 1: Ward census"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select
 
@@ -19,6 +19,9 @@ from inspector.models import Snapshot
 from inspector.screening.base import canonical_key
 from inspector.screening.rules import RULES, SCREENING_SETTINGS
 from inspector.settings import effective_settings
+
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
 
 LEAD_STATUSES = ("open", "confirmed", "dismissed")
 
@@ -141,7 +144,7 @@ def is_screened(engine: Engine, inspection_id: int) -> bool:
 
 def decide_lead(engine: Engine, inspection_id: int, *, status: str, rule: str | None = None,
                 key: list[str] | str | None = None, lead_id: int | None = None, reason: str | None = None,
-                author: str | None = None) -> StoredLead:
+                actor: Actor | None = None) -> StoredLead:
     """Record a decision on one lead of the current snapshot (by id, or by rule and key)."""
     if status not in LEAD_STATUSES:
         raise UserError(f"unknown status {status!r}; statuses are {', '.join(LEAD_STATUSES)}")
@@ -181,5 +184,5 @@ def decide_lead(engine: Engine, inspection_id: int, *, status: str, rule: str | 
             guard_source(conn, inspection_id, "lead", f"{rule}:{key_text}",
                          _("setting lead {rule} {key} to {status}").format(rule=rule, key=key_text, status=_(status)))
     append_event(engine, inspection_id, "lead.decided",
-                 {"rule": rule, "key": json.loads(key_text), "status": status, "reason": reason}, author=author)
+                 {"rule": rule, "key": json.loads(key_text), "status": status, "reason": reason}, actor=actor)
     return next(lead for lead in list_leads(engine, inspection_id, rule) if canonical_key(lead.key) == key_text)

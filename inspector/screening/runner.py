@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select
 
@@ -21,6 +21,9 @@ from inspector.progress import Cancelled, Progress
 from inspector.screening.base import LeadResult, ScreeningContext, context_for
 from inspector.screening.rules import RULES, SCREENING_SETTINGS, select_rules
 from inspector.settings import effective_settings
+
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
 
 
 @dataclass
@@ -79,7 +82,7 @@ def screen_snapshot(conn, ctx: ScreeningContext, rules: Iterable[str] | None = N
 
 
 def run_screening(engine: Engine, inspection_id: int, progress: Progress | None = None,
-                  rules: Iterable[str] | None = None) -> ScreeningResult:
+                  rules: Iterable[str] | None = None, *, actor: Actor | None = None) -> ScreeningResult:
     """Screen the inspection's current snapshot and replace that snapshot's leads of `rules`
     in one transaction; a cancel (progress.cancel()) before the commit changes nothing."""
     progress = progress or Progress()
@@ -125,7 +128,7 @@ def run_screening(engine: Engine, inspection_id: int, progress: Progress | None 
         )
         append_event(engine, inspection_id, "screening.run",
                      {"snapshot_id": snapshot_id, "rules": selected, "settings": settings,
-                      "counts": result.counts(), "computed_at": computed_at}, conn=wconn)
+                      "counts": result.counts(), "computed_at": computed_at}, actor=actor, conn=wconn)
         progress.check()  # last chance to cancel before the commit
     return result
 

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -20,9 +20,12 @@ from sqlalchemy import Connection, Engine, delete, select
 
 from inspector.db import write_transaction
 from inspector.errors import UserError
-from inspector.events import append_event
+from inspector.events import append_event, author_of
 from inspector.i18n import _
 from inspector.models import TrustAnchor
+
+if TYPE_CHECKING:
+    from inspector.accounts import Actor
 
 
 @dataclass(frozen=True)
@@ -80,8 +83,10 @@ def _anchor(row) -> Anchor:
     return Anchor(row.sha256, row.subject, _common_name(cert.subject), row.not_after, row.added_at, row.added_by)
 
 
-def add_anchor(engine: Engine, certificate: Path | bytes, *, actor: str | None = None) -> Anchor:
-    """Trust the CA certificate (a file path or its PEM/DER bytes); adding one already there is a no-op."""
+def add_anchor(engine: Engine, certificate: Path | bytes, *, actor: Actor | None = None) -> Anchor:
+    """Trust the CA certificate (a file path or its PEM/DER bytes); adding one already there is a no-op.
+    `actor`: the logged-in account (a team lead); None only on a store that has no account yet."""
+    _check_actor(engine, actor)
     if isinstance(certificate, (bytes, bytearray)):
         data, source = bytes(certificate), "CA"
     else:
@@ -99,10 +104,10 @@ def add_anchor(engine: Engine, certificate: Path | bytes, *, actor: str | None =
         if row is None:
             values = dict(sha256=digest, subject=cert.subject.rfc4514_string(), der=der,
                           not_after=cert.not_valid_after_utc.replace(tzinfo=None), added_at=now,
-                          added_by=actor or _default_actor())
+                          added_by=author_of(actor))
             conn.execute(_T.insert().values(**values))
             append_event(engine, None, "trust.added", {"sha256": digest, "subject": values["subject"]},
-                         author=values["added_by"], conn=conn)
+                         actor=actor, conn=conn)
     with engine.connect() as conn:
         return _anchor(conn.execute(select(_T).where(_T.c.sha256 == digest)).one())
 
@@ -114,8 +119,9 @@ def list_anchors(engine: Engine) -> list[Anchor]:
     return [_anchor(r) for r in rows]
 
 
-def remove_anchor(engine: Engine, ref: str, *, actor: str | None = None) -> Anchor:
+def remove_anchor(engine: Engine, ref: str, *, actor: Actor | None = None) -> Anchor:
     """Stop trusting the anchor whose SHA-256 starts with `ref` (at least 8 hex digits)."""
+    _check_actor(engine, actor)
     ref = ref.strip().lower().replace(":", "")
     if len(ref) < 8:
         raise UserError(_("trust remove: give at least the first 8 hex digits of the certificate's SHA-256 "
@@ -128,7 +134,7 @@ def remove_anchor(engine: Engine, ref: str, *, actor: str | None = None) -> Anch
         anchor = _anchor(rows[0])
         conn.execute(delete(_T).where(_T.c.sha256 == anchor.sha256))
         append_event(engine, None, "trust.removed", {"sha256": anchor.sha256, "subject": anchor.subject},
-                     author=actor or _default_actor(), conn=conn)
+                     actor=actor, conn=conn)
     return anchor
 
 
@@ -140,7 +146,12 @@ def anchor_certificates(bind: Engine | Connection) -> list[bytes]:
     return [bytes(d) for d in bind.execute(select(_T.c.der).order_by(_T.c.sha256)).scalars()]
 
 
-def _default_actor() -> str:
-    from inspector.events import default_actor
+def _check_actor(engine: Engine, actor: Actor | None) -> None:
+    """Trust anchors are changed by a logged-in team lead once the store has accounts."""
+    from inspector.accounts import has_accounts, require_role
 
-    return default_actor()[0]
+    if actor is None:
+        with engine.connect() as conn:
+            if not has_accounts(conn):
+                return
+    require_role(actor, "lead", action=_("change the trust anchors"))

@@ -35,8 +35,9 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(tmp_path, cli_account):
     db = tmp_path / "store.db"
+    cli_account(db, "li")                     # state-changing commands act as a logged-in account
     engine = open_store(db)
     h = Hospital().ward("W1")
     h.stay("M1", "P1", "2026-10-30 08:00:00").fee("M1", "2026-10-31 08:00:00", "20.00")   # pric 200000 (1/10000)

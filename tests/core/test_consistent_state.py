@@ -4,6 +4,8 @@ an existing folder) and the on-site record complete and in plain Chinese, read b
 pdftotext and from the workbook with openpyxl."""
 from __future__ import annotations
 
+import os
+
 import json
 import re
 import subprocess
@@ -21,7 +23,7 @@ from inspector.db import open_store
 from inspector.errors import UserError
 from inspector.findings import create_finding, review_finding, submit_finding
 from inspector.state import current_findings, inspection_stage
-from inspector.team import add_member
+from tests.support.accounts import team_of
 from tests.core.audit_fixtures import Hospital
 from tests.core.test_record_review import review_slice
 from tests.core.test_stock_count import A, ledger_slice
@@ -81,9 +83,11 @@ def test_changes_under_a_finding_are_refused_naming_it(demo):
     s1 = next(lead for lead in list_leads(engine, 1) if lead.finding_no == 1)
     with pytest.raises(UserError, match="问题 1"):
         decide_lead(engine, 1, status="dismissed", lead_id=s1.id, reason="误报")
+    env = {**os.environ, "INSPECTOR_USER": "wangjg",           # the demo inspector, logged in
+           "INSPECTOR_PASSWORD_FILE": str(work / "passwords" / "wangjg.txt")}
     r = subprocess.run([".venv/bin/python", "main.py", "census", "--db", str(work / "inspector.db"), "--inspection",
                         "1", "--mdtrt", absent, "--outcome", "present", "--note", "x"],
-                       capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+                       capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2], env=env)
     assert r.returncode == 2 and "问题 2" in r.stderr and "Traceback" not in r.stderr
     assert count_events(engine) == n
 
@@ -95,8 +99,9 @@ def test_census_undo_count_and_record_answer_under_a_finding_are_refused(tmp_pat
         h.stay(f"M{i}", f"P{i}", "2026-10-20 08:00:00", None, ward="W1", bed=str(i))
         h.fee(f"M{i}", "2026-10-21 09:00:00", "1247.49")
     iid = h.write(engine)
+    who = team_of(engine, iid, [("张伟", "61000001", "inspector"), ("王建国", "61000003", "lead")])["张伟"]
     record_outcome(engine, iid, "M1", "absent", note="不在床", checked_at="2026-11-02 10:05:00")
-    create_finding(engine, iid, "census", "M1", handling="追回")
+    create_finding(engine, iid, "census", "M1", handling="追回", actor=who)
     n = count_events(engine)
     with pytest.raises(UserError, match="问题 1"):
         undo_last(engine, iid)                       # the last tick is the one finding 1 rests on
@@ -108,7 +113,8 @@ def test_census_undo_count_and_record_answer_under_a_finding_are_refused(tmp_pat
     iid = ledger_slice().write(engine)
     stock.draw_sample(engine, iid)
     stock.record_count(engine, iid, A, "40")
-    create_finding(engine, iid, "stock", A, handling="追回")
+    who = team_of(engine, iid, [("张伟", "61000001", "inspector"), ("王建国", "61000003", "lead")])["张伟"]
+    create_finding(engine, iid, "stock", A, handling="追回", actor=who)
     with pytest.raises(UserError, match="问题 1"):
         stock.record_count(engine, iid, A, "52")
 
@@ -116,7 +122,8 @@ def test_census_undo_count_and_record_answer_under_a_finding_are_refused(tmp_pat
     iid = review_slice().write(engine)
     first = records.draw_sample(engine, iid, n=3, seed=3).ids[0]
     records.answer(engine, iid, first, "charges_ordered", "fail", amount="88.80", note="无医嘱收费")
-    create_finding(engine, iid, "record", first, handling="追回")
+    who = team_of(engine, iid, [("张伟", "61000001", "inspector"), ("王建国", "61000003", "lead")])["张伟"]
+    create_finding(engine, iid, "record", first, handling="追回", actor=who)
     with pytest.raises(UserError, match="问题 1"):
         records.answer(engine, iid, first, "charges_ordered", "pass")
 
@@ -132,13 +139,13 @@ def test_stage_follows_the_work_from_synced_to_uploaded(tmp_path, demo):
             return inspection_stage(c, iid).code
 
     assert stage() == "synced"
-    add_member(engine, iid, "王建国", "61000003", "lead")
+    people = team_of(engine, iid, [("张伟", "61000001", "inspector"), ("王建国", "61000003", "lead")])
     record_outcome(engine, iid, "M1", "absent", note="不在床", checked_at="2026-11-02 10:05:00")
     assert stage() == "on_site"
-    create_finding(engine, iid, "census", "M1", handling="追回并罚款")
-    submit_finding(engine, iid, 1)
+    create_finding(engine, iid, "census", "M1", handling="追回并罚款", actor=people["张伟"])
+    submit_finding(engine, iid, 1, actor=people["张伟"])
     assert stage() == "in_review"
-    review_finding(engine, iid, 1, "approve", "", reviewer="王建国")
+    review_finding(engine, iid, 1, "approve", "", actor=people["王建国"])
     assert stage() == "approved"
     _work, demo_engine = demo
     with demo_engine.connect() as c:
@@ -164,9 +171,10 @@ def test_the_overview_shows_the_stage_from_the_core(demo):
 
 # --- the record and its commands ------------------------------------------------------------
 
-def test_record_commands_round_trip_and_refuse_bad_input(tmp_path, capsys):
+def test_record_commands_round_trip_and_refuse_bad_input(tmp_path, capsys, cli_account):
     db = tmp_path / "rec.db"
     engine = open_store(db)
+    cli_account(db, "zhang")
     h = Hospital().ward("W1")
     h.stay("M1", "P1", "2026-10-20 08:00:00", None, ward="W1", bed="1")
     iid = h.write(engine)

@@ -59,3 +59,18 @@ def test_demo_command_syncs_screens_records_and_signs_an_inspection(tmp_path, ca
         "SELECT report_sha256, report_pdf FROM insp_upload").fetchall()
     assert len(rows) == 1
     assert rows[0][0] == hashlib.sha256(rows[0][1]).hexdigest() == hashlib.sha256(signed.read_bytes()).hexdigest()
+    # every step was done as the right person's account; demo passwords and the CA where the README says
+    from inspector.demo.walkthrough import DEMO_LOGINS
+
+    assert (tmp_path / "demo-ca" / "ca.pem").is_file()
+    for login in DEMO_LOGINS.values():
+        assert (tmp_path / "passwords" / f"{login}.txt").read_text(encoding="utf-8").strip()
+    assert "DEMO ONLY" in (tmp_path / "passwords" / "README.txt").read_text(encoding="utf-8")
+    authors = dict(engine.connect().exec_driver_sql(
+        "SELECT kind, group_concat(DISTINCT author) FROM event GROUP BY kind").fetchall())
+    assert authors["census.outcome"] == "wangjg" and authors["finding.reviewed"] == "chenzq"
+    assert set(authors["finding.submitted"].split(",")) == {"wangjg", "lixm"}
+    assert all(a in ("wangjg", "lixm", "chenzq") for v in authors.values() for a in v.split(","))
+    returned = [r for f in findings for r in f.reviews if r["decision"] == "return"]
+    assert len(returned) == 1 and returned[0]["reviewer"] == "chenzq" and returned[0]["comment"]
+    assert not list(tmp_path.glob("keys/*.p12"))                   # the keys live in the store only

@@ -11,11 +11,17 @@ from inspector.events import append_event, read_events, verify_log
 
 
 def test_chain_verifies_and_reads_back(tmp_path):
+    from tests.support.accounts import make_accounts
+
     engine = open_store(tmp_path / "s.db")
+    li = make_accounts(engine)["li"]
     for i in range(5):
-        append_event(engine, None, "census.outcome", {"n": i, "名": "张三"}, author="a", device="d")
+        append_event(engine, None, "census.outcome", {"n": i, "名": "张三"}, actor=li, device="d")
     check = verify_log(engine)
-    assert check.ok and check.count == 5
+    assert check.ok and check.count == 5 + 4          # and the 4 'account.created' events
+    with engine.connect() as c:
+        rows = c.exec_driver_sql("SELECT author FROM event WHERE kind = 'census.outcome'").fetchall()
+    assert [r[0] for r in rows] == ["li"] * 5         # the account's login, never the OS login
 
 
 def test_store_refuses_update_and_delete(tmp_path):

@@ -26,6 +26,7 @@ from inspector.findings import (
 )
 from inspector.findings.penalty import EXAMPLE_DISCRETION_BANDS
 from inspector.team import add_member, current_team, remove_member
+from tests.support.accounts import make_accounts, make_team
 
 V = "2026-11-02 10:00:00"
 D = Decimal
@@ -51,7 +52,16 @@ def iid(engine):
     h.stay("M1", "P1", "2026-10-30 08:00:00").stay("M2", "P2", "2026-10-30 08:00:00", bed="2")
     h.fee("M1", "2026-10-31 08:00:00", "1000.01").fee("M1", "2026-11-01 08:00:00", "234.56")
     h.fee("M2", "2026-10-31 08:00:00", "4000.00").fee("M2", "2026-11-02 10:00:00", "0.01")
-    return h.write(engine)
+    iid = h.write(engine)
+    P.clear()
+    P.update(make_accounts(engine))
+    make_team(engine, iid, P)
+    return iid
+
+
+# the test accounts of the current test (filled by the `iid` fixture): zhang (lead), li and wang
+# (inspectors), zhao (deputy)
+P: dict = {}
 
 
 def _events(engine) -> int:
@@ -138,10 +148,10 @@ def test_p01_multiplier_only_with_fraud():
 # --- lifecycle ----------------------------------------------------------------------------
 
 def test_finding_from_census_takes_amount_and_category(engine, iid):
-    record_outcome(engine, iid, "M1", "absent")
-    record_outcome(engine, iid, "M2", "identity_mismatch", note="冒名")
-    create_finding(engine, iid, "census", "M1", multiplier="1.5")
-    create_finding(engine, iid, "census", "M2")                                   # F01, band 3-4x default 3
+    record_outcome(engine, iid, "M1", "absent", actor=P["li"])
+    record_outcome(engine, iid, "M2", "identity_mismatch", note="冒名", actor=P["li"])
+    create_finding(engine, iid, "census", "M1", multiplier="1.5", actor=P["li"])
+    create_finding(engine, iid, "census", "M2", actor=P["li"])                                   # F01, band 3-4x default 3
     with engine.connect() as c:
         f1, f2 = fold_findings(c, iid)
     assert (f1.category, f1.amount, f1.penalty.fine) == ("V01", D("1234.57"), D("1851.86"))   # 1851.855 -> .86
@@ -153,17 +163,17 @@ def test_finding_from_census_takes_amount_and_category(engine, iid):
     # one act is fined once; a typed amount for a sourced finding is refused
     n = _events(engine)
     with pytest.raises(UserError, match="one act is fined once"):
-        create_finding(engine, iid, "census", "M1")
+        create_finding(engine, iid, "census", "M1", actor=P["li"])
     with pytest.raises(UserError, match="computed from the source"):
-        create_finding(engine, iid, "census", "M1", amount="5")
+        create_finding(engine, iid, "census", "M1", amount="5", actor=P["li"])
     with pytest.raises(UserError, match="outside the allowed"):
-        create_finding(engine, iid, "manual", category_code="V07", amount="10", multiplier="3", description="x")
+        create_finding(engine, iid, "manual", category_code="V07", amount="10", multiplier="3", description="x", actor=P["li"])
     with pytest.raises(UserError, match="unknown finding category"):
-        create_finding(engine, iid, "manual", category_code="Z01", amount="10", description="x")
+        create_finding(engine, iid, "manual", category_code="Z01", amount="10", description="x", actor=P["li"])
     with pytest.raises(UserError, match="unknown finding source"):
-        create_finding(engine, iid, "rumour", "x")
+        create_finding(engine, iid, "rumour", "x", actor=P["li"])
     with pytest.raises(UserError, match="no census outcome"):
-        create_finding(engine, iid, "census", "M9")
+        create_finding(engine, iid, "census", "M9", actor=P["li"])
     assert _events(engine) == n
 
 
@@ -175,13 +185,13 @@ def test_finding_from_lead(engine, iid):
             "VALUES (?, ?, 'S8', '[\"M1\"]', 'medium', 98765, '{}', 'bed-only days', '2026-11-01 00:00:00')",
             (iid, snap))
         lead_id = c.exec_driver_sql("SELECT id FROM lead").scalar()
-    create_finding(engine, iid, "lead", str(lead_id))
+    create_finding(engine, iid, "lead", str(lead_id), actor=P["li"])
     with engine.connect() as c:
         f = fold_findings(c, iid)[0]
     assert (f.category, f.amount, f.penalty.total) == ("V01", D("987.65"), D("1975.30"))
     assert f.ref == 'S8:["M1"]'      # stable across re-screens, unlike the lead's row id
     with pytest.raises(UserError, match="unknown lead"):
-        create_finding(engine, iid, "lead", "999")
+        create_finding(engine, iid, "lead", "999", actor=P["li"])
 
 
 def test_lead_reference_survives_a_rescreen(engine, iid):
@@ -192,7 +202,7 @@ def test_lead_reference_survives_a_rescreen(engine, iid):
         snap = c.exec_driver_sql("SELECT id FROM snapshot").scalar()
         c.exec_driver_sql(insert, (iid, snap))
         old_id = c.exec_driver_sql("SELECT id FROM lead").scalar()
-    create_finding(engine, iid, "lead", str(old_id))
+    create_finding(engine, iid, "lead", str(old_id), actor=P["li"])
     with engine.begin() as c:                       # what a re-screen does
         c.exec_driver_sql("DELETE FROM lead")
         c.exec_driver_sql(insert.replace("'S5'", "'S4'"), (iid, snap))   # the old id now names another lead
@@ -205,15 +215,15 @@ def test_lead_reference_survives_a_rescreen(engine, iid):
 
 
 def test_edit_keeps_previous_values_and_validates(engine, iid):
-    create_finding(engine, iid, "manual", category_code="V03", amount="100.00", description="重复收费")
-    edit_finding(engine, iid, 1, {"multiplier": "1.25", "handling": "追回并处罚"})
+    create_finding(engine, iid, "manual", category_code="V03", amount="100.00", description="重复收费", actor=P["li"])
+    edit_finding(engine, iid, 1, {"multiplier": "1.25", "handling": "追回并处罚"}, actor=P["li"])
     n = _events(engine)
     with pytest.raises(UserError, match="outside the allowed"):
-        edit_finding(engine, iid, 1, {"multiplier": "2.5"})
+        edit_finding(engine, iid, 1, {"multiplier": "2.5"}, actor=P["li"])
     with pytest.raises(UserError, match="nothing to change"):
-        edit_finding(engine, iid, 1, {"multiplier": "1.25"})
+        edit_finding(engine, iid, 1, {"multiplier": "1.25"}, actor=P["li"])
     assert _events(engine) == n
-    edit_finding(engine, iid, 1, {"category": "F03"})            # multiplier back to the new range's low end
+    edit_finding(engine, iid, 1, {"category": "F03"}, actor=P["li"])            # multiplier back to the new range's low end
     with engine.connect() as c:
         f = get_finding(c, iid, 1)
     assert (f.category, f.multiplier, f.penalty.fine, f.handling) == ("F03", D("2"), D("200.00"), "追回并处罚")
@@ -223,64 +233,122 @@ def test_edit_keeps_previous_values_and_validates(engine, iid):
 
 
 def test_review_only_by_the_lead_and_amendment_after_approval(engine, iid):
-    add_member(engine, iid, "张组长", "61000001", "lead")
-    add_member(engine, iid, "李检查", "61000002")
-    with pytest.raises(UserError, match="already the team lead"):
-        add_member(engine, iid, "王", "61000003", "lead")
-    with pytest.raises(UserError, match="certificate"):
-        add_member(engine, iid, "王", "", "inspector")
-    create_finding(engine, iid, "manual", category_code="V01", amount="500.00", description="挂床")
+    from inspector.accounts import PermissionDenied
+
+    li, wang, zhang, zhao = P["li"], P["wang"], P["zhang"], P["zhao"]
+    create_finding(engine, iid, "manual", category_code="V01", amount="500.00", description="挂床", actor=li)
     with pytest.raises(UserError, match="only a submitted"):
-        review_finding(engine, iid, 1, "approve", "", reviewer="张组长")
+        review_finding(engine, iid, 1, "approve", "", actor=zhang)
     n = _events(engine)
     with pytest.raises(UserError, match="no proposed handling"):          # handling is required to submit
-        submit_finding(engine, iid, 1, author="李检查")
+        submit_finding(engine, iid, 1, actor=li)
     assert _events(engine) == n
-    edit_finding(engine, iid, 1, {"handling": "追回违规金额，处一倍罚款"})
-    with pytest.raises(UserError, match="only a submitted"):
-        review_finding(engine, iid, 1, "approve", "", reviewer="张组长")
-    submit_finding(engine, iid, 1, author="李检查")
+    edit_finding(engine, iid, 1, {"handling": "追回违规金额，处一倍罚款"}, actor=li)
+    with pytest.raises(PermissionDenied, match="only its author"):
+        submit_finding(engine, iid, 1, actor=wang)
+    submit_finding(engine, iid, 1, actor=li)
     n = _events(engine)
-    with pytest.raises(UserError, match="only the team lead"):
-        review_finding(engine, iid, 1, "approve", "ok", reviewer="李检查")
+    with pytest.raises(PermissionDenied, match="cannot review"):
+        review_finding(engine, iid, 1, "approve", "ok", actor=li)             # its author
+    with pytest.raises(PermissionDenied, match="only the team lead"):
+        review_finding(engine, iid, 1, "approve", "ok", actor=wang)           # an inspector
+    with pytest.raises(PermissionDenied, match="only the team lead"):
+        review_finding(engine, iid, 1, "approve", "ok", actor=zhao)           # the deputy: not the lead's finding
     with pytest.raises(UserError, match="needs a comment"):
-        review_finding(engine, iid, 1, "return", "  ", reviewer="张组长")
+        review_finding(engine, iid, 1, "return", "  ", actor=zhang)
     with pytest.raises(UserError, match="waits for the lead"):
-        edit_finding(engine, iid, 1, {"multiplier": "2"})
+        edit_finding(engine, iid, 1, {"multiplier": "2"}, actor=li)
     assert _events(engine) == n
-    review_finding(engine, iid, 1, "return", "倍数偏低", reviewer="张组长")
-    edit_finding(engine, iid, 1, {"multiplier": "2"})
-    submit_finding(engine, iid, 1)
-    review_finding(engine, iid, 1, "approve", "", reviewer="张组长")
+    review_finding(engine, iid, 1, "return", "倍数偏低", actor=zhang)
+    with engine.connect() as c:
+        assert get_finding(c, iid, 1).return_comment == "倍数偏低"            # back to its author, comment in view
+    with pytest.raises(PermissionDenied, match="only its author"):
+        edit_finding(engine, iid, 1, {"multiplier": "2"}, actor=wang)
+    edit_finding(engine, iid, 1, {"multiplier": "2"}, actor=li)
+    submit_finding(engine, iid, 1, actor=li)
+    review_finding(engine, iid, 1, "approve", "", actor=zhang)
     with pytest.raises(UserError, match="amendment"):
-        edit_finding(engine, iid, 1, {"multiplier": "1.5"})
-    amend_finding(engine, iid, 1, {"multiplier": "1.5"}, "签字后更正倍数")
+        edit_finding(engine, iid, 1, {"multiplier": "1.5"}, actor=li)
+    amend_finding(engine, iid, 1, {"multiplier": "1.5"}, "签字后更正倍数", actor=wang)
     with engine.connect() as c:
         fs = fold_findings(c, iid)
         t = findings_totals(fs)
     orig, amended = fs
     assert orig.status == "approved" and orig.superseded and orig.amended_by == amended.id
-    assert [r["decision"] for r in orig.reviews] == ["return", "approve"] and orig.reviews[0]["reviewer"] == "张组长"
+    assert [r["decision"] for r in orig.reviews] == ["return", "approve"] and orig.reviews[0]["reviewer"] == "zhang"
+    assert orig.reviews[1]["reviewer_name"] == "张组长" and orig.reviews[1]["as"] == "lead"
     assert orig.penalty.fine == D("1000.00")                        # the original stays as it was
     assert amended.amends == orig.id and amended.status == "draft" and amended.penalty.fine == D("750.00")
+    assert amended.created_by == "wang" and set(amended.authors) == {"wang", "li"}
     assert (t.count, t.fund_recovery, t.fines) == (1, D("500.00"), D("750.00"))   # the original left the totals
     with pytest.raises(UserError, match="already amended"):
-        amend_finding(engine, iid, 1, {"multiplier": "1.2"}, "again")
-    # the lead removed: nobody can review
-    remove_member(engine, iid, "张组长")
-    submit_finding(engine, iid, 2)
-    with pytest.raises(UserError, match="no team lead"):
-        review_finding(engine, iid, 2, "approve", "", reviewer="张组长")
+        amend_finding(engine, iid, 1, {"multiplier": "1.2"}, "again", actor=li)
+    submit_finding(engine, iid, 2, actor=wang)
+    with pytest.raises(PermissionDenied, match="cannot review"):
+        review_finding(engine, iid, 2, "approve", "", actor=li)   # li wrote the original it amends
+    review_finding(engine, iid, 2, "approve", "", actor=zhang)
+
+
+def test_the_leads_own_finding_goes_to_the_deputy(engine, iid):
+    from inspector.accounts import PermissionDenied
+
+    zhang, zhao, li = P["zhang"], P["zhao"], P["li"]
+    create_finding(engine, iid, "manual", category_code="V03", amount="80.00", description="组长发现", handling="追回",
+                   actor=zhang)
+    submit_finding(engine, iid, 1, actor=zhang)
+    with pytest.raises(PermissionDenied, match="cannot review"):
+        review_finding(engine, iid, 1, "approve", "", actor=zhang)
+    with pytest.raises(PermissionDenied, match="deputy"):
+        review_finding(engine, iid, 1, "approve", "", actor=li)
+    review_finding(engine, iid, 1, "approve", "核实无误", actor=zhao)
+    # an inspector's finding the lead edited is the lead's too
+    create_finding(engine, iid, "manual", category_code="V03", amount="20.00", description="x", handling="追回", actor=li)
+    submit_finding(engine, iid, 2, actor=li)
+    review_finding(engine, iid, 2, "return", "请补充", actor=zhang)
     with engine.connect() as c:
-        assert [m.name for m in current_team(c, iid)] == ["李检查"]
+        f1 = get_finding(c, iid, 1)
+    assert f1.status == "approved" and f1.approved_by["reviewer"] == "zhao" and f1.approved_by["as"] == "deputy"
+
+
+def test_team_is_fixed_after_the_first_submission(engine, iid):
+    from inspector.accounts import PermissionDenied, create_account
+
+    li, zhang = P["li"], P["zhang"]
+    mallory = create_account(engine, "mallory", "mallory-password", "lead", "61010099990001", "Mallory",
+                             actor=zhang)
+    # before any submission the team is still being planned
+    remove_member(engine, iid, "wang", actor=li)
+    add_member(engine, iid, "wang", "inspector", actor=li)
+    create_finding(engine, iid, "manual", category_code="V03", amount="10.00", description="x", handling="追回",
+                   actor=li)
+    submit_finding(engine, iid, 1, actor=li)
+    review_finding(engine, iid, 1, "approve", "", actor=zhang)
+    n = _events(engine)
+    for who in (li, mallory):
+        with pytest.raises(PermissionDenied, match="fixed"):
+            remove_member(engine, iid, "zhang", actor=who)
+        with pytest.raises(PermissionDenied, match="fixed"):
+            add_member(engine, iid, "mallory", "inspector", actor=who)
+    assert _events(engine) == n
+    # the old lead signs the replacement off: leaves, then hands over
+    ev = remove_member(engine, iid, "zhang", actor=zhang)
+    assert ev.payload["signed_off_by"] == "zhang" and ev.payload["after_submission"] is True
+    with pytest.raises(PermissionDenied, match="fixed"):
+        add_member(engine, iid, "mallory", "lead", actor=mallory)
+    add_member(engine, iid, "mallory", "lead", actor=zhang)
+    with engine.connect() as c:
+        assert [m.login for m in current_team(c, iid)] == ["li", "wang", "mallory"]
+        f = get_finding(c, iid, 1)
+    # the approval made before stays attributed to who made it
+    assert f.status == "approved" and f.approved_by["reviewer"] == "zhang"
 
 
 def test_m01_and_p01_findings_and_separate_totals(engine, iid):
     create_finding(engine, iid, "manual", category_code="M01", amount="0", refused=True, fixed_fine="20000",
-                   description="拒不改正")
-    create_finding(engine, iid, "manual", category_code="P01", amount="300.00", description="出借医保卡")
-    create_finding(engine, iid, "manual", category_code="P01", amount="2500.00", fraud=True, description="骗保")
-    create_finding(engine, iid, "manual", category_code="V06", amount="99.99", multiplier="1.5", description="x")
+                   description="拒不改正", actor=P["li"])
+    create_finding(engine, iid, "manual", category_code="P01", amount="300.00", description="出借医保卡", actor=P["li"])
+    create_finding(engine, iid, "manual", category_code="P01", amount="2500.00", fraud=True, description="骗保", actor=P["li"])
+    create_finding(engine, iid, "manual", category_code="V06", amount="99.99", multiplier="1.5", description="x", actor=P["li"])
     with engine.connect() as c:
         fs = fold_findings(c, iid)
         t = findings_totals(fs)
@@ -292,33 +360,33 @@ def test_m01_and_p01_findings_and_separate_totals(engine, iid):
 
 def test_band_table_comes_from_settings(engine, iid):
     append_event(engine, iid, "settings.changed", {"key": "discretion_bands", "value": {}})
-    create_finding(engine, iid, "manual", category_code="F01", amount="100.00", multiplier="5", description="x")
+    create_finding(engine, iid, "manual", category_code="F01", amount="100.00", multiplier="5", description="x", actor=P["li"])
     append_event(engine, iid, "settings.changed", {"key": "discretion_bands", "value": EXAMPLE_DISCRETION_BANDS})
     with pytest.raises(UserError, match="discretion band"):
-        create_finding(engine, iid, "manual", category_code="F01", amount="100.00", multiplier="5", description="y")
+        create_finding(engine, iid, "manual", category_code="F01", amount="100.00", multiplier="5", description="y", actor=P["li"])
     with engine.connect() as c:
         assert fold_findings(c, iid)[0].penalty.fine == D("500.00")   # kept as chosen under the old table
 
 
 def test_evidence_attached_to_a_finding(engine, iid):
-    create_finding(engine, iid, "manual", category_code="V03", amount="10.00", description="x")
+    create_finding(engine, iid, "manual", category_code="V03", amount="10.00", description="x", actor=P["li"])
     with engine.connect() as c:
         fid = fold_findings(c, iid)[0].id
     sha, _ = add_evidence(engine, iid, b"scan of the bill", filename="bill.pdf", caption="收费单据",
-                          attach_to={"type": "finding", "ref": fid})
-    sha2, _ = add_evidence(engine, iid, b"scan of the bill", filename="bill-again.pdf", caption="again")
+                          attach_to={"type": "finding", "ref": fid}, actor=P["li"])
+    sha2, _ = add_evidence(engine, iid, b"scan of the bill", filename="bill-again.pdf", caption="again", actor=P["li"])
     assert sha == sha2
     with engine.connect() as c:
         f = fold_findings(c, iid)[0]
         stored = c.exec_driver_sql("SELECT count(*) FROM attachment").scalar()
     assert f.evidence == [sha] and stored == 1
     with pytest.raises(UserError, match="no evidence"):
-        create_finding(engine, iid, "manual", category_code="V03", amount="1.00", description="y", evidence=["ab" * 32])
+        create_finding(engine, iid, "manual", category_code="V03", amount="1.00", description="y", evidence=["ab" * 32], actor=P["li"])
     n = _events(engine)
     for target, msg in [({"type": "finding", "ref": "7"}, "unknown finding"), ({"type": "lead", "ref": "1"}, "unknown lead"),
                         ({"type": "census", "ref": "NOPE"}, "unknown visit"), ({"type": "x", "ref": "1"}, "attach to")]:
         with pytest.raises(UserError, match=msg):
-            add_evidence(engine, iid, b"other bytes", filename="a.jpg", attach_to=target)
+            add_evidence(engine, iid, b"other bytes", filename="a.jpg", attach_to=target, actor=P["li"])
     with engine.connect() as c:
         assert c.exec_driver_sql("SELECT count(*) FROM attachment").scalar() == 1
     assert _events(engine) == n

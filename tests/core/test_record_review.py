@@ -243,8 +243,9 @@ def test_bad_answers_change_nothing(store):
     assert _events(engine) == before
 
 
-def test_cli_records_flow(store, tmp_path, capsys):
+def test_cli_records_flow(store, tmp_path, capsys, cli_account):
     engine, iid, db = store
+    cli_account(db, "li")
     base = ["records", "--db", str(db), "--inspection", str(iid)]
     assert run(base + ["--sample", "--n", "6", "--seed", "42", "--stratify", "--format", "json"]) == 0
     s = json.loads(capsys.readouterr().out)

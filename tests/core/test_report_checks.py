@@ -19,11 +19,11 @@ from inspector.findings import create_finding, review_finding, submit_finding
 from inspector.reports.data import build_report_data
 from inspector.reports.sample import sample_photo
 from inspector.checks import records, stock
-from inspector.team import add_member
+from tests.support.accounts import team_of, use_account
 
 
 @pytest.fixture
-def inspected(tmp_path):
+def inspected(tmp_path, monkeypatch):
     db = tmp_path / "s.db"
     engine = open_store(db)
     h = Hospital().ward("W1").ward("W2")
@@ -31,16 +31,25 @@ def inspected(tmp_path):
         h.stay(f"M{i}", f"P{i}", "2026-10-20 08:00:00", None, ward="W1" if i < 4 else "W2", bed=str(i))
         h.fee(f"M{i}", "2026-10-21 09:00:00", f"{100 * i}.50")
     iid = h.write(engine)
-    add_member(engine, iid, "张伟", "61010012")
-    add_member(engine, iid, "李娜", "61010047")
-    add_member(engine, iid, "王建国", "61010003", "lead")
-    record_outcome(engine, iid, "M1", "present", note="床头卡一致", checked_at="2026-11-02 10:05:00")
-    record_outcome(engine, iid, "M2", "absent", note="外出未请假", checked_at="2026-11-02 10:07:00", photo=sample_photo(1))
-    record_outcome(engine, iid, "M5", "identity_mismatch", note="床上为家属", checked_at="2026-11-02 10:12:00")
+    # accounts m1 张伟, m2 李娜 (inspectors), m3 王建国 (lead); the CLI acts as 张伟 unless told otherwise
+    people = team_of(engine, iid, [("张伟", "61010012", "inspector"), ("李娜", "61010047", "inspector"),
+                                   ("王建国", "61010003", "lead")])
+    zw = people["张伟"]
+    record_outcome(engine, iid, "M1", "present", note="床头卡一致", checked_at="2026-11-02 10:05:00", actor=zw)
+    record_outcome(engine, iid, "M2", "absent", note="外出未请假", checked_at="2026-11-02 10:07:00", photo=sample_photo(1),
+                   actor=zw)
+    record_outcome(engine, iid, "M5", "identity_mismatch", note="床上为家属", checked_at="2026-11-02 10:12:00", actor=zw)
     create_finding(engine, iid, "census", "M2", description="患者不在床且无请假记录，属挂床住院",
-                   handling="追回违规金额并处一倍罚款")
-    create_finding(engine, iid, "census", "M5", description="他人冒名住院", handling="追回违规金额并处二倍罚款，移交公安")
+                   handling="追回违规金额并处一倍罚款", actor=zw)
+    create_finding(engine, iid, "census", "M5", description="他人冒名住院", handling="追回违规金额并处二倍罚款，移交公安",
+                   actor=zw)
+    INSPECTED_PEOPLE.clear()
+    INSPECTED_PEOPLE.update(people)
+    use_account(monkeypatch, tmp_path, "m1")
     return db, engine, iid
+
+
+INSPECTED_PEOPLE: dict = {}
 
 
 def test_findings_census_and_leads_reach_the_documents(inspected, tmp_path):
@@ -63,14 +72,17 @@ def test_findings_census_and_leads_reach_the_documents(inspected, tmp_path):
     assert "不在床且无有效请假（挂床）" in text and "草稿" in text
 
 
-def test_draft_until_every_finding_is_approved(inspected, tmp_path):
+def test_draft_until_every_finding_is_approved(inspected, tmp_path, monkeypatch):
     db, engine, iid = inspected
+    zw, lead = INSPECTED_PEOPLE["张伟"], INSPECTED_PEOPLE["王建国"]
     for n in (1, 2):
-        submit_finding(engine, iid, n)
-    review_finding(engine, iid, 1, "approve", "同意", reviewer="王建国")
+        submit_finding(engine, iid, n, actor=zw)
+    review_finding(engine, iid, 1, "return", "请补充护士长证言", actor=lead)
+    submit_finding(engine, iid, 1, actor=zw)
+    review_finding(engine, iid, 1, "approve", "同意", actor=lead)
     with session_factory(engine)() as s:
         assert not build_report_data(s, iid).approved
-    review_finding(engine, iid, 2, "approve", "同意", reviewer="王建国")
+    review_finding(engine, iid, 2, "approve", "同意", actor=lead)
     with session_factory(engine)() as s:
         assert build_report_data(s, iid).approved
     out = tmp_path / "r.pdf"
@@ -78,14 +90,24 @@ def test_draft_until_every_finding_is_approved(inspected, tmp_path):
     assert run(["report", "--db", str(db), "--inspection", str(iid), "--out", str(out)]) == 2
     assert not out.exists()
     assert run(["record", "waive", "--db", str(db), "--inspection", str(iid), "--check", "census",
-                "--reason", "其余 3 床为隔离病房，经组长决定不入内核查", "--as", "张伟"]) == 2   # only the lead waives
+                "--reason", "其余 3 床为隔离病房，经组长决定不入内核查"]) == 2   # only the lead waives
+    use_account(monkeypatch, tmp_path, "m3")                               # logged in as the lead 王建国
     assert run(["record", "waive", "--db", str(db), "--inspection", str(iid), "--check", "census",
-                "--reason", "其余 3 床为隔离病房，经组长决定不入内核查", "--as", "王建国"]) == 0
+                "--reason", "其余 3 床为隔离病房，经组长决定不入内核查"]) == 0
     assert run(["report", "--db", str(db), "--inspection", str(iid), "--out", str(out)]) == 0
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
     assert "草稿" not in text
     flat = re.sub(r"\s+", "", text)
     assert "其余部分经检查组组长王建国免除，理由：其余3床为隔离病房" in flat
+    # each finding's review history: who, when, what they said
+    assert "王建国退回" in flat and "请补充护士长证言" in flat and "王建国通过" in flat, flat[:2000]
+    xlsx = tmp_path / "r.xlsx"
+    assert run(["report", "--db", str(db), "--inspection", str(iid), "--out", str(xlsx)]) == 0
+    from openpyxl import load_workbook
+
+    cells = [str(c.value) for ws in load_workbook(xlsx).worksheets for row in ws.iter_rows() for c in row
+             if c.value is not None]
+    assert any("请补充护士长证言" in c and "王建国" in c for c in cells)
 
 
 def test_stock_count_and_record_review_reach_the_appendices(tmp_path):

@@ -19,14 +19,16 @@ from inspector.reports.signoff import (
     record_approval, record_hand_signature, record_refusal, set_representative,
 )
 from inspector.snapshot import NewInspection, TableFeed, write_snapshot
+from tests.support.accounts import make_accounts, use_account
 
-TEAM = [{"name": "张伟", "cert_no": "61010012", "role": "inspector"},
-        {"name": "李娜", "cert_no": "61010047", "role": "inspector"},
-        {"name": "王建国", "cert_no": "61010003", "role": "lead"}]
+TEAM = [{"name": "张伟", "cert_no": "61010012", "role": "inspector", "login": "zw"},
+        {"name": "李娜", "cert_no": "61010047", "role": "inspector", "login": "ln"},
+        {"name": "王建国", "cert_no": "61010003", "role": "lead", "login": "wjg"}]
+PEOPLE: dict = {}
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(tmp_path, monkeypatch):
     path = tmp_path / "s.db"
     engine = open_store(path)
     fix = [("H61010000001", "西安市测试医院", "1", "2", "610100", 10, "西安市雁塔区测试路 1 号", "A", "active")]
@@ -36,6 +38,9 @@ def store(tmp_path):
                    extract_meta={"schema_version": "1", "extract_id": "EX-1", "created_at": "2026-11-01 08:00:00",
                                  "certno_salt": "salt", "admdvs": "610100"},
                    feeds={"fixmedins": TableFeed(1, [fix])})
+    PEOPLE.clear()
+    PEOPLE.update(make_accounts(engine, {m["login"]: (m["name"], m["role"], m["cert_no"]) for m in TEAM}))
+    use_account(monkeypatch, tmp_path, "zw")        # the CLI acts as 张伟 (producing a report is recorded)
     return path, engine
 
 
@@ -47,7 +52,7 @@ def add_photo(engine, content: bytes, caption: str) -> str:
         append_event(engine, 1, "evidence.added", {"sha256": sha, "filename": "p.jpg", "media_type": "image/jpeg",
                                                    "size": len(content), "caption": caption,
                                                    "captured_at": "2026-11-02 10:05:00", "attach_to": None},
-                     author="张伟", conn=conn)
+                     actor=PEOPLE["zw"], conn=conn)
     return sha
 
 
@@ -82,7 +87,11 @@ def test_refusal_and_approval_from_store(store, tmp_path):
     set_representative(engine, 1, "赵敏", "医保办主任")
     record_hand_signature(engine, 1, sample_signature_png())
     record_refusal(engine, 1, "代表看过笔录后拒绝签字")           # the later event counts
-    record_approval(engine, 1, "王建国")
+    from inspector.accounts import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        record_approval(engine, 1, actor=PEOPLE["zw"])             # an inspector does not approve
+    record_approval(engine, 1, actor=PEOPLE["wjg"])
     out = tmp_path / "r.pdf"
     assert run(["report", "--db", str(path), "--inspection", "1", "--out", str(out)]) == 0
     flat = re.sub(r"\s+", "", text_of(out))
@@ -111,7 +120,7 @@ def test_a_photo_is_reduced_when_captured_and_the_report_embeds_that_copy(store,
 
     path, engine = store
     big = sample_photo(7, (1920, 1080))
-    sha, _ev = add_evidence(engine, 1, big, filename="bed.jpg", caption="5床", author="张伟")
+    sha, _ev = add_evidence(engine, 1, big, filename="bed.jpg", caption="5床", actor=PEOPLE["zw"])
     with engine.connect() as conn:
         jpeg, w, h = read_reduced(conn, sha)
     assert max(w, h) <= 840 and len(jpeg) < len(big)

@@ -42,13 +42,14 @@ def tiny_disk(tmp_path):
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
-def test_full_disk_during_sync_is_a_message_and_the_store_is_unchanged(tmp_path, tiny_disk):
+def test_full_disk_during_sync_is_a_message_and_the_store_is_unchanged(tmp_path, tiny_disk, cli_account):
     small = create_sqlite_central(tmp_path / "small.db", sd.TABLES)
     big = build_synthetic_central(tmp_path / "big.db", 30_000, other_fee_lines=100)
     db = tiny_disk / "store.db"
     engine = open_store(db)
     sync_central(engine, str(small), sd.C, sd.D0, sd.D1, sd.V)
     engine.dispose()
+    cli_account(db, "li")                     # sync: as a logged-in account
     before = _logical(db)
     out = subprocess.run(
         [sys.executable, "main.py", "sync", "--central", str(big), "--institution", INSTITUTION, "--from", "2026-01-01",

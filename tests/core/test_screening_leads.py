@@ -30,9 +30,10 @@ def _slice() -> SliceBuilder:
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(tmp_path, cli_account):
     engine = open_store(tmp_path / "s.db")
     iid = _slice().write(engine)
+    cli_account(tmp_path / "s.db", "li")       # the CLI acts as the inspector li
     yield engine, iid, tmp_path / "s.db"
     engine.dispose()
 

@@ -129,9 +129,10 @@ def test_plans_hold_without_with_and_against_the_statistics(tmp_path):
     engine.dispose()
 
 
-def test_the_store_left_by_the_shipped_sync_screens_with_the_intended_plans(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def test_the_store_left_by_the_shipped_sync_screens_with_the_intended_plans(tmp_path, cli_account):
     store = tmp_path / "inspector.db"
+    cli_account(store, "li")                      # sync authenticates as an account of the store
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     central = tmp_path / "central.db"
 
     def run(*args: str) -> subprocess.CompletedProcess:

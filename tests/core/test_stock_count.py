@@ -282,8 +282,9 @@ def test_bad_input_changes_nothing(store):
     assert _events(engine, iid) == n
 
 
-def test_cli_stock_flow(store, capsys):
+def test_cli_stock_flow(store, capsys, cli_account):
     engine, iid, db = store
+    cli_account(db, "li")
     base = ["stock", "--db", str(db), "--inspection", str(iid)]
     assert run(base + ["--sample", "--format", "json"]) == 0
     sample = json.loads(capsys.readouterr().out)

@@ -188,7 +188,8 @@ def test_bad_postgres_central_values_are_refused(tmp_path, store_with_one_inspec
                 con.execute(f"INSERT INTO {t} SELECT * FROM keep_{t}")
 
 
-def test_cli_sync_of_a_bad_value_exits_2_with_the_message(tmp_path, store_with_one_inspection):
+def test_cli_sync_of_a_bad_value_exits_2_with_the_message(tmp_path, store_with_one_inspection, cli_account):
+    cli_account(store_with_one_inspection, "li")       # sync: as a logged-in account
     central = create_sqlite_central(tmp_path / "bad.db", sd.TABLES)
     con = sqlite3.connect(central)
     con.execute("UPDATE feedetl SET det_item_fee_sumamt = 'abc' WHERE feedetl_sn = 'F_IN_TINY_PRICE'")

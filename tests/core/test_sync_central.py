@@ -244,8 +244,12 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
-def test_cli_sync_prints_the_id_last_and_resyncs(tmp_path, sqlite_central):
+def test_cli_sync_prints_the_id_last_and_resyncs(tmp_path, sqlite_central, cli_account):
     db = tmp_path / "store.db"
+    unknown = _cli("sync", "--central", str(sqlite_central), "--institution", sd.C, "--from", "2026-03-01",
+                   "--to", "2026-03-31", "--db", str(db))
+    assert unknown.returncode == 2 and "account create" in unknown.stderr      # a store without accounts
+    cli_account(db, "li")
     out = _cli("sync", "--central", str(sqlite_central), "--institution", sd.C, "--from", "2026-03-01",
                "--to", "2026-03-31", "--visit-time", "2026-04-03 10:00:00", "--db", str(db))
     assert out.returncode == 0, out.stderr

@@ -101,13 +101,14 @@ def _complete(table: str):
 
 
 @pytest.mark.slow
-def test_sigkill_during_sync_leaves_the_store_intact(tmp_path):
+def test_sigkill_during_sync_leaves_the_store_intact(tmp_path, cli_account):
     central = build_synthetic_central(tmp_path / "central.db", 400_000, other_fee_lines=5_000)
     db = tmp_path / "store.db"
     engine = open_store(db)
     first = sync_central(engine, str(central), INSTITUTION, date(2026, 1, 1), date(2026, 1, 10),
                          datetime(2026, 1, 11, 9, 0, 0))
     engine.dispose()
+    cli_account(db, "li")
     before = _state(db)
     assert before["recomputed"] == first.digests and before["feedetl"] > 1000
 

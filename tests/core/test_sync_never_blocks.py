@@ -46,8 +46,9 @@ def _admitted(db: Path) -> str:
         con.close()
 
 
-def test_census_tick_is_recorded_in_another_process_while_a_sync_runs(tmp_path, central):
+def test_census_tick_is_recorded_in_another_process_while_a_sync_runs(tmp_path, central, cli_account):
     db = tmp_path / "store.db"
+    cli_account(db, "li")                     # the processes act as a logged-in account
     engine = open_store(db)
     first = sync_central(engine, str(central), INSTITUTION, *WINDOW)
     engine.dispose()
@@ -84,8 +85,9 @@ def test_census_tick_is_recorded_in_another_process_while_a_sync_runs(tmp_path, 
     assert not list(tmp_path.glob("store.db.staging-*"))   # removed after success
 
 
-def test_a_tick_meeting_a_held_lock_says_so_clearly(tmp_path):
+def test_a_tick_meeting_a_held_lock_says_so_clearly(tmp_path, cli_account):
     db = tmp_path / "store.db"
+    cli_account(db, "li")                     # the tick: as a logged-in account
     engine = open_store(db)
     first = sync_central(engine, str(create_sqlite_central(tmp_path / "c.db", sd.TABLES)), sd.C, sd.D0, sd.D1, sd.V)
     engine.dispose()
@@ -121,11 +123,12 @@ def _backend_waiting_on_a_lock(conninfo: str, timeout: float = 60) -> int:
     raise AssertionError("the sync's backend never waited on the lock")
 
 
-def test_statement_timeout_and_a_frozen_server_end_the_sync_with_a_message(tmp_path, postgres_db):
+def test_statement_timeout_and_a_frozen_server_end_the_sync_with_a_message(tmp_path, postgres_db, cli_account):
     create_postgres_central(postgres_db, sd.TABLES)
     conninfo = _conninfo(postgres_db)
     db = tmp_path / "store.db"
     open_store(db).dispose()
+    cli_account(db, "li")
     args = _main("sync", "--central", postgres_db, "--institution", sd.C, "--from", "2026-03-01", "--to", "2026-03-31",
                  "--visit-time", "2026-04-03 10:00:00", "--timeout", "2", "--db", str(db))
     url = public_url(postgres_db)

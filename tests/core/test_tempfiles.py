@@ -29,10 +29,11 @@ def _import(tmp_path: Path, book: Path, institution: str = HOSP) -> subprocess.C
                           env=_env(tmpdir), capture_output=True, text=True, timeout=120)
 
 
-def test_import_errors_leave_no_temporary_file(tmp_path):
+def test_import_errors_leave_no_temporary_file(tmp_path, cli_account):
     """Refused after staging began (a bad cell), and refused after the staged copy was complete
     (institution not in the workbook): exit 2 both times, and the temporary folder is empty."""
     tmpdir = tmp_path / "tmp"
+    cli_account(tmp_path / "s.db", "li")                # import-xlsx: as a logged-in account
     sheets = sheets_of()
     sheets["feedetl"][3][6] = "15"  # an unknown charge type, found while staging
     bad = workbook(tmp_path / "bad.xlsx", sheets)

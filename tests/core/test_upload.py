@@ -15,6 +15,7 @@ from audit_fixtures import Hospital
 
 from inspector import i18n
 from inspector.cli import run
+from tests.support.accounts import make_team
 from inspector.db import open_store
 from inspector.errors import UserError
 from inspector.progress import Progress
@@ -25,7 +26,6 @@ from inspector.resources import central_schema_sql
 from inspector.signing.ca import create_demo_ca, issue_key
 from inspector.signing.sign import sign_pdf
 from inspector.signing.trust import add_anchor
-from inspector.team import add_member
 from inspector.upload import APPLICATION_NAME, list_packages, queue_package, upload_packages
 
 PASS = b"upload-test-passphrase"
@@ -56,7 +56,7 @@ def signed(tmp_path_factory):
 
 
 @pytest.fixture
-def world(tmp_path, signed):
+def world(tmp_path, signed, cli_account):
     """A store with one inspection whose two findings are approved, the CA trusted: (engine, iid, pdf)."""
     db = tmp_path / "store.db"
     engine = open_store(db)
@@ -64,12 +64,17 @@ def world(tmp_path, signed):
     h = Hospital().ward("W1")
     h.stay("M1", "P1", "2026-10-30 08:00:00").fee("M1", "2026-10-31 08:00:00", "1000.01")
     iid = h.write(engine)
-    add_member(engine, iid, LEAD, "61000001", "lead")
-    create_finding(engine, iid, "manual", category_code="V01", amount="500.00", description="挂床", handling="追回")
-    create_finding(engine, iid, "manual", category_code="V02", amount="1234.57", description="串换", handling="追回")
+    people = cli_account(db, "zhang")              # the CLI acts as the lead zhang
+    make_team(engine, iid, people)
+    li = people["li"]
+    create_finding(engine, iid, "manual", category_code="V01", amount="500.00", description="挂床", handling="追回",
+                   actor=li)
+    create_finding(engine, iid, "manual", category_code="V02", amount="1234.57", description="串换", handling="追回",
+                   actor=li)
     for n in (1, 2):
-        submit_finding(engine, iid, n)
-        review_finding(engine, iid, n, "approve", "", reviewer=LEAD)
+        submit_finding(engine, iid, n, actor=li)
+        review_finding(engine, iid, n, "approve", "", actor=people["zhang"])
+    engine.people = people
     return engine, iid, signed[0]
 
 
@@ -215,7 +220,8 @@ def test_tampered_pdf_and_unapproved_findings_are_refused_at_queue_time(world, t
     bad.write_bytes(bytes(data))
     with pytest.raises(UserError, match="signatures do not verify"):
         queue_package(engine, iid, bad)
-    create_finding(engine, iid, "manual", category_code="V01", amount="1.00", description="待审")
+    create_finding(engine, iid, "manual", category_code="V01", amount="1.00", description="待审",
+                   actor=engine.people["li"])
     with pytest.raises(UserError, match="not approved"):
         queue_package(engine, iid, pdf)
     with engine.connect() as c:

@@ -114,11 +114,37 @@ def assert_refused(capsys, world, pdf: Path, expected: set[tuple[str, str | None
     assert code == 1 and report["ok"] is False, report
     assert expected <= codes(report), codes(report)
     assert "Traceback" not in err and err == ""
-    code, _out, err = cli(capsys, "upload", "queue", "--inspection", "1", "--pdf", pdf, "--db", world["db"])
+    code, _out, err = _as_lead(world, lambda: cli(capsys, "upload", "queue", "--inspection", "1", "--pdf", pdf,
+                                                  "--db", world["db"]))
     assert code == 2 and "Traceback" not in err
     first = report["problems"][0]["message"]
     assert first in err                                 # the same reason, in the user's language
     return report
+
+
+def _as_lead(world, fn):
+    """Run `fn` with the CLI logged in as a lead account of the world's store (created once)."""
+    import os
+
+    from inspector.db import open_store
+    from tests.support.accounts import make_accounts, password_of
+
+    pw = world["root"] / "lead-password.txt"
+    if not pw.exists():
+        engine = open_store(world["db"])
+        make_accounts(engine)
+        engine.dispose()
+        pw.write_text(password_of("zhang") + "\n", encoding="utf-8")
+    saved = {k: os.environ.get(k) for k in ("INSPECTOR_USER", "INSPECTOR_PASSWORD_FILE")}
+    os.environ.update(INSPECTOR_USER="zhang", INSPECTOR_PASSWORD_FILE=str(pw))
+    try:
+        return fn()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def write(world, name: str, data: bytes) -> Path:
@@ -242,13 +268,14 @@ def test_our_api_signs_only_the_identitys_own_line_once(world, tmp_path):
         sign_as(once, lead, SignerIdentity("陈志强", "61010020260003", "lead"))
 
 
-def test_an_unrelated_trust_root_is_refused(world, signed, capsys, tmp_path):
+def test_an_unrelated_trust_root_is_refused(world, signed, capsys, tmp_path, cli_account):
     empty = tmp_path / "empty.db"
     code, out, err = cli(capsys, "verify", signed, "--trust", world["evil_ca"], "--db", empty, "--format", "json")
     report = json.loads(out)
     assert code == 1 and {p["code"] for p in report["problems"]} == {"untrusted"} and err == ""
     other = tmp_path / "other.db"
     assert run(["trust", "add", str(world["evil_ca"]), "--db", str(other)]) == 0
+    cli_account(other, "zhang")                       # upload queue: as a logged-in account
     code, _out, err = cli(capsys, "upload", "queue", "--inspection", "1", "--pdf", signed, "--db", other)
     assert code == 2 and "inspector_1" in err and "Traceback" not in err
 

@@ -436,9 +436,10 @@ def test_errors_read_in_chinese_by_default(tmp_path):
 
 # --- the commands ------------------------------------------------------------------------------
 
-def test_cli_refusal_prints_the_error_table_and_exits_2(tmp_path, store, capsys):
+def test_cli_refusal_prints_the_error_table_and_exits_2(tmp_path, store, capsys, cli_account):
     from inspector.cli import run
 
+    cli_account(store.url.database, "li")
     bad = _bad(tmp_path, lambda s: s["setl"][1].__setitem__(5, 1234.567))
     before = store.state()
     code = run(["import-xlsx", str(bad), "--institution", HOSP, "--from", "2026-09-01", "--to", "2026-10-31",
@@ -482,9 +483,10 @@ def test_a_sheet_declaring_too_few_rows_is_still_read_to_the_end(tmp_path):
     assert counts["feedetl"] == 5
 
 
-def test_cli_import_prints_the_inspection_id_last_and_reimports_as_a_new_version(tmp_path, capsys):
+def test_cli_import_prints_the_inspection_id_last_and_reimports_as_a_new_version(tmp_path, capsys, cli_account):
     from inspector.cli import run
 
+    cli_account(tmp_path / "store.db", "li")
     central = build_central(tmp_path / "central.db")
     xlsx = tmp_path / "h.xlsx"
     write_central_xlsx(central, xlsx, HOSP)

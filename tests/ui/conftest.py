@@ -19,7 +19,13 @@ def ctx(qapp, tmp_path, store_path):
     from inspector import i18n
     from ui.context import create_context
 
+    from tests.support.accounts import make_accounts, make_team
+
     context = create_context(store_path, tmp_path / "settings.ini")
+    people = make_accounts(context.engine)
+    make_team(context.engine, 1, people)
+    context.people = people               # the test accounts by login (zhang lead, li/wang inspectors, zhao deputy)
+    context.actor = people["li"]          # logged in as an inspector of the team
     yield context
     context.close()
     i18n.set_language(i18n.DEFAULT_LANGUAGE)

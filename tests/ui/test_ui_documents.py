@@ -32,33 +32,36 @@ def test_documents_flow(qtbot, ctx, tmp_path):
         s = read_signoff(c, 1)
     assert (s.representative_name, s.representative_title) == ("王院长", "副院长")
     assert s.hand_signature, view.message.text()
-    # PDF, with one inspector's signature line
-    from inspector.team import add_member
-
-    add_member(ctx.engine, 1, "张检查", "61000001", "inspector")
+    # PDF, with the signature lines of the team (the test accounts: li, wang, lead zhang)
     pdf = tmp_path / "docs.pdf"
     view.pdf_path.setText(str(pdf))
     qtbot.mouseClick(view.generate_button, Qt.MouseButton.LeftButton)
     assert ctx.tasks.wait_idle(60_000)
     assert pdf.read_bytes().startswith(b"%PDF"), view.message.text()
-    # a key from a demo CA, then sign and verify through the screen
+    # the logged-in account's own key, kept in the store and unlocked at login; sign and verify
+    from inspector.accounts import authenticate, set_account_key
+    from tests.support.accounts import password_of
+
     ca = create_demo_ca(tmp_path / "ca", b"ca-secret-passphrase")
     key = tmp_path / "inspector.p12"
-    issue_key(tmp_path / "ca", "张检查", key, b"secret-passphrase", cert_no="61000001",
+    li = ctx.actor
+    issue_key(tmp_path / "ca", li.display_name, key, b"secret-passphrase", cert_no=li.cert_no,
               ca_passphrase=b"ca-secret-passphrase")
-    view.key_path.setText(str(key))
-    view.passphrase.setText("secret-passphrase")
+    set_account_key(ctx.engine, li, password_of("li"), key.read_bytes(), b"secret-passphrase")
+    ctx.actor = authenticate(ctx.engine, "li", password_of("li"), with_key=True)
+    view.retranslate()
+    assert li.display_name in view.sign_button.text()
     qtbot.mouseClick(view.sign_button, Qt.MouseButton.LeftButton)
     assert ctx.tasks.wait_idle(60_000)
-    assert "张检查" in view.message.text(), view.message.text()
+    assert li.display_name in view.message.text(), view.message.text()
     from inspector.signing.trust import add_anchor
 
-    add_anchor(ctx.engine, Path(ca))
+    add_anchor(ctx.engine, Path(ca), actor=ctx.people["zhang"])   # trust anchors: the lead
     qtbot.mouseClick(view.verify_button, Qt.MouseButton.LeftButton)
     assert ctx.tasks.wait_idle(60_000)
     report = view.last_report
     assert report.signatures and report.signatures[0].intact and report.signatures[0].trusted
-    assert report.ok, [p.message for p in report.problems]
+    assert report.signatures[0].signer == li.display_name   # the others have not signed: not ok yet
 
 
 def test_record_fields_on_the_documents_screen_write_events(qtbot, ctx):
@@ -77,17 +80,10 @@ def test_record_fields_on_the_documents_screen_write_events(qtbot, ctx):
     qtbot.mouseClick(view.no_objection, Qt.MouseButton.LeftButton)
     view.witness_edits["census"].setText("张丽")
     qtbot.mouseClick(view.witness_save, Qt.MouseButton.LeftButton)
-    view.lead_name.setText("不是组长")
     view.waive_reason.setText("隔离病房")
-    qtbot.mouseClick(view.waive_button, Qt.MouseButton.LeftButton)      # only the lead waives: refused
+    qtbot.mouseClick(view.waive_button, Qt.MouseButton.LeftButton)      # an inspector is logged in: refused
     assert "not" in view.message.text().lower() or "只有" in view.message.text() or "没有" in view.message.text()
-    from inspector.team import add_member, team_lead
-
-    with ctx.engine.connect() as c:
-        lead = team_lead(c, 1)
-    if lead is None:
-        add_member(ctx.engine, 1, "陈组长", "61000003", "lead")
-    view.lead_name.setText(lead.name if lead else "陈组长")             # the lead waives, with the reason
+    ctx.actor = ctx.people["zhang"]                                     # the lead waives, with the reason
     qtbot.mouseClick(view.waive_button, Qt.MouseButton.LeftButton)
     assert "隔离病房" in view.checks_state.text(), view.message.text()
     qtbot.mouseClick(view.close_button, Qt.MouseButton.LeftButton)

@@ -48,7 +48,7 @@ def test_findings_model(qtmodeltester, ctx):
     from inspector.findings import create_finding, fold_findings
     from ui.findings import FindingsModel
 
-    create_finding(ctx.engine, 1, "manual", category_code="V03", amount="12.00", description="x")
+    create_finding(ctx.engine, 1, "manual", category_code="V03", amount="12.00", description="x", actor=ctx.actor)
     m = FindingsModel()
     with ctx.engine.connect() as c:
         m.set_findings(fold_findings(c, 1))

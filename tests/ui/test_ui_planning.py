@@ -70,14 +70,15 @@ def test_rank_publish_draw_and_save(qtbot, ctx, tmp_path):
 
 def test_documents_screen_shows_the_credit_appendix(qtbot, ctx):
     from inspector.findings import create_finding, review_finding, submit_finding
-    from inspector.team import add_member
 
-    add_member(ctx.engine, 1, "王组长", "61000009", "lead")
-    create_finding(ctx.engine, 1, "manual", category_code="F01", amount="800.00", description="冒名住院", handling="追回")
-    create_finding(ctx.engine, 1, "manual", category_code="V03", amount="5000.00", description="重复收费", handling="追回")
+    li, lead = ctx.people["li"], ctx.people["zhang"]       # the test team's inspector and lead
+    create_finding(ctx.engine, 1, "manual", category_code="F01", amount="800.00", description="冒名住院", handling="追回",
+                   actor=li)
+    create_finding(ctx.engine, 1, "manual", category_code="V03", amount="5000.00", description="重复收费", handling="追回",
+                   actor=li)
     for n in (1, 2):
-        submit_finding(ctx.engine, 1, n)
-        review_finding(ctx.engine, 1, n, "approve", "", reviewer="王组长")
+        submit_finding(ctx.engine, 1, n, actor=li)
+        review_finding(ctx.engine, 1, n, "approve", "", actor=lead)
     w = MainWindow(ctx)
     qtbot.addWidget(w)
     w.show()

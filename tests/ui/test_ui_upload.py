@@ -17,7 +17,7 @@ from ui.main_window import MainWindow
 def test_queue_and_upload_from_the_documents_screen(qtbot, ctx, tmp_path):
     pw = b"ui-upload-passphrase"
     ca = create_demo_ca(tmp_path / "ca", pw)
-    add_anchor(ctx.engine, ca)
+    add_anchor(ctx.engine, ca, actor=ctx.people["zhang"])     # trust anchors: the lead
     data = sample_report_data(findings=2, census=1, stock=1, records=1, leads=1, photos=0)
     pdf = tmp_path / "r.pdf"
     render_report(data, pdf)
