@@ -15,12 +15,26 @@ from inspector.errors import UserError
 
 
 def store(args) -> Engine:
-    """The store of `--db` (one engine per command run)."""
+    """The store of `--db` (one engine per command run). An encrypted store is unlocked with the
+    credentials of the person running the command (`credentials`), asked once per command."""
     engine = getattr(args, "_engine", None)
     if engine is None:
-        engine = open_store(args.db)
+        from inspector.db import default_store_path
+        from inspector.storecrypt import open_with_credentials
+
+        path = args.db if args.db is not None else default_store_path()
+        engine = open_with_credentials(path, lambda: cached_credentials(args))
         args._engine = engine
     return engine
+
+
+def cached_credentials(args) -> tuple[str, str]:
+    """`credentials()`, asked once per command run."""
+    found = getattr(args, "_credentials", None)
+    if found is None:
+        found = credentials()
+        args._credentials = found
+    return found
 
 
 USER_ENV = "INSPECTOR_USER"
@@ -69,7 +83,7 @@ def authenticated(args, *, with_key: bool = False):
         if not has_accounts(conn):
             raise UserError(_("this store has no account yet: create the first (the team lead) with "
                               "`account create LOGIN --role lead --cert-no N --password-file F`"))
-    login, password = credentials()
+    login, password = cached_credentials(args)
     actor = authenticate(engine, login, password, with_key=with_key)
     args._actor = actor
     return actor
