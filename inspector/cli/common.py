@@ -18,9 +18,30 @@ def store(args) -> Engine:
     """The store of `--db` (one engine per command run)."""
     engine = getattr(args, "_engine", None)
     if engine is None:
-        engine = open_store(args.db)
+        from inspector.storecrypt import open_with_credentials
+
+        # an encrypted store is opened with the store key unwrapped from the user's key slot:
+        # the same INSPECTOR_USER / INSPECTOR_PASSWORD_FILE (or prompt) the command authenticates with
+        engine = open_with_credentials(store_path(args), lambda: cached_credentials(args))
         args._engine = engine
     return engine
+
+
+def store_path(args):
+    from pathlib import Path
+
+    from inspector.db import default_store_path
+
+    return Path(args.db) if getattr(args, "db", None) else default_store_path()
+
+
+def cached_credentials(args) -> tuple[str, str]:
+    """`credentials()`, asked once per command run (opening the store and logging in use them both)."""
+    cached = getattr(args, "_credentials", None)
+    if cached is None:
+        cached = credentials()
+        args._credentials = cached
+    return cached
 
 
 USER_ENV = "INSPECTOR_USER"
@@ -69,7 +90,7 @@ def authenticated(args, *, with_key: bool = False):
         if not has_accounts(conn):
             raise UserError(_("this store has no account yet: create the first (the team lead) with "
                               "`account create LOGIN --role lead --cert-no N --password-file F`"))
-    login, password = credentials()
+    login, password = cached_credentials(args)
     actor = authenticate(engine, login, password, with_key=with_key)
     args._actor = actor
     return actor
