@@ -18,6 +18,7 @@ bench: setup
 	.venv/bin/python bench/report.py
 	.venv/bin/python bench/login.py
 	.venv/bin/python bench/verify.py
+	.venv/bin/python bench/exchange.py
 	QT_QPA_PLATFORM=offscreen .venv/bin/python bench/ui.py
 
 package: setup

@@ -67,16 +67,24 @@ def _plain_select(dialect: str, table: str, w) -> str:
 
 
 def _insert_sql(table: str) -> str:
-    from inspector.snapshot import contract_columns
+    from inspector.snapshot import stored_columns
 
-    cols = contract_columns(table)
+    cols = stored_columns(table)
     return f"INSERT INTO snap_{table} (snapshot_id, {', '.join(cols)}) VALUES (1, {', '.join('?' * len(cols))})"
+
+
+def _stored_select(table: str) -> str:
+    """SELECT of the columns the store keeps from the contract columns of the slice SELECT
+    (psn_info keeps the birth year only, as the shipped sync does)."""
+    from inspector.snapshot import stored_columns
+
+    return ", ".join("CAST(substr(brdy, 1, 4) AS INTEGER)" if c == "birth_year" else c for c in stored_columns(table))
 
 
 def child_baseline_sqlite(source: str, store: Path, spec: dict) -> dict:
     """ATTACH the central, then one INSERT ... SELECT per table, in one transaction."""
-    from inspector.snapshot import contract_columns
-    from inspector.sync.slice import SLICE_TABLES, _ctes, _where, select_list, visit_ids_param, visits_query
+    from inspector.snapshot import contract_columns, stored_columns
+    from inspector.sync.slice import SLICE_TABLES, _ctes, _expr, _where, visit_ids_param, visits_query
 
     w = _window(spec)
     dst = _baseline_store(store)          # the store's creation is not timed
@@ -88,9 +96,11 @@ def child_baseline_sqlite(source: str, store: Path, spec: dict) -> dict:
     params["ids"] = visit_ids_param("sqlite", [r[0] for r in dst.execute(visits_query("sqlite"), params)])
     rows = 0
     for table in SLICE_TABLES:
-        cols = ", ".join(contract_columns(table))
+        cols = ", ".join(stored_columns(table))
+        named = ", ".join(f"{_expr('sqlite', table, c, 't')} AS {c}" for c in contract_columns(table))
         dst.execute(f"{_ctes('sqlite')} INSERT INTO main.snap_{table} (snapshot_id, {cols}) "
-                    f"SELECT 1, {select_list('sqlite', table)} FROM {_where('sqlite', table, w)}", params)
+                    f"SELECT 1, {_stored_select(table)} FROM (SELECT {named} FROM {_where('sqlite', table, w)})",
+                    params)
         rows += dst.execute("SELECT changes()").fetchone()[0]
     dst.execute("COMMIT")
     return {"rows": rows, "seconds": time.perf_counter() - t0, "copy_cpu": time.process_time() - c0}
@@ -101,7 +111,7 @@ def child_baseline_postgres(source: str, store: Path, spec: dict) -> dict:
 
     from inspector.coltypes import Day, Scaled, Timestamp
     from inspector.models import SNAPSHOT_MODELS
-    from inspector.snapshot import contract_columns
+    from inspector.snapshot import REDUCED_TABLES, contract_columns
     from inspector.sync.slice import SLICE_TABLES
 
     w = _window(spec)
@@ -114,6 +124,9 @@ def child_baseline_postgres(source: str, store: Path, spec: dict) -> dict:
             columns = SNAPSHOT_MODELS[table].__table__.columns
             types = []
             for c in contract_columns(table):
+                if c not in columns:                       # brdy, certno_hash: read as text, reduced below
+                    types.append("text")
+                    continue
                 t = columns[c].type
                 types.append("int8" if isinstance(t, Scaled) else "text" if isinstance(t, (Timestamp, Day)) else
                              "int4" if t.python_type is int else "text")
@@ -123,8 +136,9 @@ def child_baseline_postgres(source: str, store: Path, spec: dict) -> dict:
                 with cur.copy(f"COPY ({stmt}) TO STDOUT (FORMAT BINARY)") as cp:
                     cp.set_types(types)
                     batch = []
+                    reduce = REDUCED_TABLES[table][1] if table in REDUCED_TABLES else None
                     for row in cp.rows():
-                        batch.append(row)
+                        batch.append(reduce(row) if reduce else row)
                         if len(batch) == 5000:
                             dst.executemany(sql, batch)
                             rows += len(batch)

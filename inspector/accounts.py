@@ -239,6 +239,31 @@ def create_account(engine: Engine, login: str, password: str, role: str, cert_no
     return created
 
 
+def create_member_account(engine: Engine, login: str, password: str, role: str, cert_no: str, display_name: str,
+                          cert_pem: str) -> Actor:
+    """The account of a team member joining an inspection on a laptop of their own
+    (inspector/exchange/join.py): allowed only as the store's first account, with the role,
+    certificate number and certificate the inspection's signed team list gives them."""
+    from inspector.events import append_event
+
+    check_password_policy(password)
+    pw_hash = _hasher(argon2_params()).hash(password)
+    with write_transaction(engine) as conn:
+        if has_accounts(conn):
+            raise PermissionDenied(_("this laptop already has accounts: log in, and import the snapshot file as "
+                                     "one of them"))
+        new_id = conn.exec_driver_sql(
+            "INSERT INTO account (login, display_name, role, cert_no, password_hash, failed_attempts, created_at, "
+            "cert_pem) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+            (login, display_name, role, cert_no, pw_hash, _now(), cert_pem),
+        ).lastrowid
+        created = Actor(int(new_id), login, display_name, role, cert_no)
+        append_event(engine, None, "account.created",
+                     {"account_id": created.account_id, "login": login, "display_name": display_name, "role": role,
+                      "cert_no": cert_no, "joined": True}, actor=created, conn=conn)
+    return created
+
+
 _DUMMY_HASH: str | None = None
 
 

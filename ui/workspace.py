@@ -109,6 +109,12 @@ def _build_documents(ctx: ApplicationContext, info: InspectionInfo) -> QWidget:
     return DocumentsView(ctx, info)
 
 
+def _build_exchange(ctx: ApplicationContext, info: InspectionInfo) -> QWidget:
+    from ui.exchange import ExchangeView
+
+    return ExchangeView(ctx, info)
+
+
 def _has_module(name: str) -> bool:
     import importlib.util
 
@@ -127,6 +133,7 @@ _SCREENS: tuple[tuple[Screen, str | None], ...] = (
     (Screen("records", N_("Record review"), "records", _build_records), "inspector.checks.records"),
     (Screen("findings", N_("Findings"), "findings", _build_findings), "inspector.findings"),
     (Screen("documents", N_("Documents"), "documents", _build_documents), "inspector.signing.sign"),
+    (Screen("exchange", N_("Exchange"), "sync", _build_exchange), "inspector.exchange.bundle"),
     (Screen("data", N_("Data"), "data", _build_data), None),
 )
 

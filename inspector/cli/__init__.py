@@ -12,7 +12,7 @@ from inspector.progress import Cancelled
 
 # Modules under inspector.cli that define `register(subparsers, common)`.
 COMMAND_MODULES: tuple[str, ...] = ("data", "demo", "checks", "audit", "sync", "xlsx", "screening", "walkthrough", "documents", "upload",
-                                   "planning", "record", "integrity", "accounts")
+                                   "planning", "record", "integrity", "accounts", "exchange")
 
 
 def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = ()) -> argparse.ArgumentParser:

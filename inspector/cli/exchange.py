@@ -146,7 +146,7 @@ def cmd_state(args) -> int:
 
 
 def cmd_conflicts(args) -> int:
-    from inspector.exchange.conflicts import list_conflicts, resolve_conflict
+    from inspector.exchange.conflicts import list_conflicts, resolve_conflict, value_text
 
     engine = store(args)
     if args.resolve:
@@ -165,6 +165,7 @@ def cmd_conflicts(args) -> int:
         return 0
     with engine.connect() as conn:
         found = list_conflicts(conn, args.inspection)
+        names = dict(conn.exec_driver_sql("SELECT login, display_name FROM account").fetchall())
     if args.format == "json":
         print_json({"inspection": args.inspection, "conflicts": [c.as_dict() for c in found]})
         return 0
@@ -174,8 +175,9 @@ def cmd_conflicts(args) -> int:
     rows = []
     for c in found:
         for r in c.as_dict()["records"]:
-            value = "，".join(f"{k}={v}" for k, v in r["value"].items() if v is not None)
-            rows.append([_(AREA_LABELS[c.area]), c.item, r["event"][:8], r["author"], r["device"][:8], r["at"][:19], value])
+            value = value_text(c.area, r["value"])
+            rows.append([_(AREA_LABELS[c.area]), c.item, r["event"][:8], names.get(r["author"], r["author"]),
+                         r["device"][:8], r["at"][:19], value])
     print(_("{n} conflicts to resolve (the team lead, or the person who made both records):").format(n=len(found)))
     print_table([_("kind"), _("item"), _("record"), _("by"), _("laptop"), _("at"), _("value")], rows)
     return 0

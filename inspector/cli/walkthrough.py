@@ -14,6 +14,8 @@ def register(sub, common) -> None:
                        help="build the demo central database, sync and screen its hospital, walk through an inspection")
     p.add_argument("--workdir", metavar="DIR", default="demo-data",
                    help="where the demo central database, the store (unless --db) and the outputs go (default: demo-data)")
+    p.add_argument("--laptops", type=int, metavar="N",
+                   help="the embedded-inspection walkthrough on N laptops (3): DIR/laptop-1..N, DIR/bundles")
     p.set_defaults(func=cmd_demo)
 
 
@@ -23,6 +25,8 @@ def cmd_demo(args) -> int:
 
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
+    if args.laptops:
+        return _laptops(work, args.laptops)
     db = Path(args.db) if args.db else work / "inspector.db"
     kept = [_("the demo central database {path} (same seed, same rows)").format(path=work / "demo-central.db")] \
         if (work / "demo-central.db").exists() else []
@@ -102,3 +106,23 @@ def demo_store(db: Path, work: Path):
     (folder / "recovery-key.txt").chmod(0o600)
     (folder / "README.txt").write_text(PASSWORD_NOTE + "\n", encoding="utf-8")
     return engine
+
+
+def _laptops(work: Path, n: int) -> int:
+    from inspector.demo.laptops import run_laptops_demo
+
+    print(_("{dir}: the laptop stores, bundles, passwords and demo CA of an earlier run are replaced; the demo "
+            "central database is kept").format(dir=work))
+    r = run_laptops_demo(work, n, TextProgress())
+    print(_("demo accounts (DEMO ONLY: their demo passwords are in {dir}):").format(dir=work / "passwords"))
+    print(_("{n} laptops, each store encrypted; the recovery keys (DEMO ONLY, shown once):").format(n=len(r.stores)))
+    for k, store in enumerate(r.stores, start=1):
+        print(f"  {store}  {r.recovery_keys.get(f'laptop-{k}', '')}")
+    print(_("bundles exchanged: {n} in {dir}").format(n=len(r.bundles), dir=work / "bundles"))
+    print(_("conflicts found: {seen}; left after the lead resolved them: {left}").format(
+        seen=r.conflicts_seen, left=r.conflicts_left))
+    print_table([_("laptop"), _("events"), _("state digest")],
+                [[k, r.events[k], d] for k, d in r.digests.items()])
+    same = len(set(r.digests.values())) == 1
+    print(_("all laptops in the same state") if same else _("the laptops DIFFER"))
+    return 0 if same and r.conflicts_left == 0 else 1

@@ -232,8 +232,11 @@ def import_bundle(engine: Engine, path: Path, *, anchors: list[x509.Certificate]
 
 
 def merge_bundle(conn: Connection, doc: dict[str, Any], sha: str, source: str, *, anchors: list[x509.Certificate],
-                 author: str | None) -> BundleResult:
-    """`import_bundle` inside the caller's write transaction (raises before writing anything it refuses)."""
+                 author: str | None, team: dict[str, tuple[str, str | None]] | None = None) -> BundleResult:
+    """`import_bundle` inside the caller's write transaction (raises before writing anything it refuses).
+
+    `team` (login -> (name, certificate fingerprint)) is the team to check against when this laptop
+    does not know it from its own log yet: the signed team list of a snapshot file being joined."""
     body = doc["body"]
     cert = _check_signature(body, doc["signature"])
     try:
@@ -258,7 +261,7 @@ def merge_bundle(conn: Connection, doc: dict[str, Any], sha: str, source: str, *
     if body.get("snapshot") != snapshot_digest(conn, inspection_id):
         raise BundleError(_("the bundle was made on another snapshot of this inspection's data; "
                             "both laptops must hold the same snapshot"))
-    team = _team_certificates(conn, inspection_id)
+    team = team if team is not None else _team_certificates(conn, inspection_id)
     member = team.get(sender.get("login"))
     if member is None or member[1] != fingerprint(cert):
         raise BundleError(_("the bundle was signed by {who}, who is not on this inspection's team with that "
@@ -278,12 +281,13 @@ def merge_bundle(conn: Connection, doc: dict[str, Any], sha: str, source: str, *
             raise BundleError(_("laptop {device}'s chain in the bundle forks from the one this laptop holds")
                               .format(device=e["chain"][:8]))
         new.append(e)
-    t = EventRow.__table__
-    for e in sorted(new, key=lambda e: (e["chain"], e["dseq"])):
-        conn.execute(t.insert().values(
-            id=e["id"], inspection_id=inspection_id, at=e["at"], author=e["author"], device=e["device"],
-            kind=e["kind"], payload=canonical_json(e["payload"]), prev_hash=e["prev_hash"], hash=e["hash"],
-            chain=e["chain"], dseq=e["dseq"], clock=e["clock"], vv=canonical_json(e["vv"]), inspection_uid=uid, hv=2))
+    rows = [(e["id"], inspection_id, e["at"], e["author"], e["device"], e["kind"], canonical_json(e["payload"]),
+             e["prev_hash"], e["hash"], e["chain"], e["dseq"], e["clock"], canonical_json(e["vv"]), uid, 2)
+            for e in sorted(new, key=lambda e: (e["chain"], e["dseq"]))]
+    if rows:
+        conn.exec_driver_sql(
+            "INSERT INTO event (id, inspection_id, at, author, device, kind, payload, prev_hash, hash, chain, dseq, "
+            "clock, vv, inspection_uid, hv) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     if new:
         conn.exec_driver_sql(
             "INSERT INTO bundle_import (sha256, inspection_uid, sender, sender_device, events, added, imported_at, "

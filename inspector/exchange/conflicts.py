@@ -44,6 +44,22 @@ class Conflict:
                              "value": values(e.payload)} for e in self.records]}
 
 
+def value_text(area: str, value: dict[str, Any]) -> str:
+    """A record's value in words, for people (the CLI table, the GUI)."""
+    from inspector.i18n import _
+    from inspector.reports.appendices import outcome
+
+    if area == "census":
+        text = outcome(value.get("outcome") or "")
+        return text + ("；" + _("ID card checked") if value.get("id_verified") else "")
+    if area == "census_bed":
+        return outcome("unregistered") + (f"；{value['note']}" if value.get("note") else "")
+    if area == "stock":
+        return _("counted {qty}").format(qty=value.get("counted"))
+    text = outcome(value.get("outcome") or "")
+    return text + (f"；{value['amount']}" if value.get("amount") else "")
+
+
 def _kinds() -> list[str]:
     return [k for kinds, _n, _v in _AREAS.values() for k in kinds] + list(UNDO_KINDS)
 

@@ -22,7 +22,6 @@ from typing import Any
 from cryptography import x509
 from sqlalchemy import Engine
 
-from inspector.db import write_transaction
 from inspector.errors import UserError
 from inspector.events import canonical_json
 from inspector.exchange.bundle import (BundleError, _check_signature, chains_to_anchor, export_bundle, fingerprint,
@@ -72,7 +71,7 @@ def export_snapshot(engine: Engine, inspection_id: int, out: Path, *, login: str
             ins = conn.exec_driver_sql(f"SELECT {', '.join(_INSPECTION_COLS)} FROM inspection WHERE id = ?",
                                        (inspection_id,)).first()
             snap = conn.exec_driver_sql(f"SELECT {', '.join(_SNAPSHOT_COLS)} FROM snapshot WHERE id = ?", (sid,)).first()
-            conn.exec_driver_sql("ATTACH DATABASE ? AS xfer KEY ''", (str(part),))
+            _attach(conn, str(part))
             try:
                 with conn.begin():
                     for table in SNAPSHOT_MODELS:
@@ -94,13 +93,24 @@ def export_snapshot(engine: Engine, inspection_id: int, out: Path, *, login: str
                     conn.exec_driver_sql("INSERT INTO xfer.manifest VALUES (?, ?, ?)",
                                          (canonical_json(manifest), canonical_json(signature), bundle_doc))
             finally:
-                conn.exec_driver_sql("DETACH DATABASE xfer")
+                _detach(conn)
         os.replace(part, out)
     finally:
         part.unlink(missing_ok=True)
         bundle_part.unlink(missing_ok=True)
     return SnapshotFileResult(str(out), manifest["inspection"]["uid"], inspection_id,
                               manifest["inspection"]["fixmedins_name"], rows, 0)
+
+
+def _attach(conn, path: str) -> None:
+    """Attach the transfer file as `xfer`, outside any transaction, unencrypted (KEY '')."""
+    conn.commit()  # end the transaction the reads before began
+    conn.connection.driver_connection.execute("ATTACH DATABASE ? AS xfer KEY ''", (path,))
+
+
+def _detach(conn) -> None:
+    conn.commit()
+    conn.connection.driver_connection.execute("DETACH DATABASE xfer")
 
 
 def _jsonable(v: Any) -> Any:
@@ -161,7 +171,7 @@ def import_snapshot(engine: Engine, path: Path, *, anchors: list[x509.Certificat
         if conn.exec_driver_sql("SELECT 1 FROM inspection WHERE uid = ?", (ins["uid"],)).first():
             raise BundleError(_("this laptop already holds inspection {name} ({uid}); exchange bundles instead")
                               .format(name=ins["fixmedins_name"], uid=ins["uid"][:8]))
-        conn.exec_driver_sql("ATTACH DATABASE ? AS xfer KEY ''", (f"file:{path}?mode=ro",))
+        _attach(conn, str(path))
         try:
             with conn.begin():
                 iid = conn.exec_driver_sql(
@@ -200,8 +210,9 @@ def import_snapshot(engine: Engine, path: Path, *, anchors: list[x509.Certificat
                 except ValueError:
                     raise BundleError(_("{path} is not an Inspector snapshot file, or it is damaged or cut short")
                                       .format(path=path)) from None
+                team = {m["login"]: (m["display_name"], m["fingerprint"]) for m in manifest["team"]}
                 merged = merge_bundle(conn, bundle, hashlib.sha256(bundle_doc.encode("utf-8")).hexdigest(), str(path),
-                                      anchors=anchors, author=author)
+                                      anchors=anchors, author=author, team=team)
         finally:
-            conn.exec_driver_sql("DETACH DATABASE xfer")
+            _detach(conn)
     return SnapshotFileResult(str(path), ins["uid"], iid, ins["fixmedins_name"], rows, merged.added)

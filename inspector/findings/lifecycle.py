@@ -366,6 +366,13 @@ def review_finding(engine: Engine, inspection_id: int, key: str | int, decision:
         if actor.login in f.authors:
             raise PermissionDenied(_("{who} wrote or amended finding {n} and cannot review it").format(
                 who=actor.display_name, n=f.no))
+        if decision == "approve":
+            from inspector.exchange.conflicts import list_conflicts
+
+            open_conflicts = list_conflicts(conn, inspection_id)
+            if open_conflicts:
+                raise UserError(_("{n} items were recorded differently on two laptops and are not yet resolved "
+                                  "(see the conflicts): resolve them before approving").format(n=len(open_conflicts)))
         as_role, lead = reviewer_for(conn, inspection_id, f)
         if as_role == "lead":
             if actor.login != lead.login:

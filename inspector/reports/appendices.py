@@ -113,6 +113,30 @@ def appendices_story(data: ReportData, st: dict) -> list[Flowable]:
         from inspector.credit.appendix import credit_story
 
         story += [PageBreak()] + credit_story(data.credit, st)
+    if data.laptops:
+        story += [PageBreak()] + laptops_story(data, st)
+    return story
+
+
+def laptops_story(data: ReportData, st: dict) -> list[Flowable]:
+    """Appendix 7: the laptops whose work this record holds, each chain's head, the bundles merged."""
+    story: list[Flowable] = [para(_("Appendix 7: Laptops, event chains and exchanged bundles"), st["h1"]),
+                             para(_("Each laptop keeps its own hash chain of what was recorded on it; the head "
+                                    "(the hash of its last event) fixes the whole chain. This record was made "
+                                    "from the chains below."), st["body"]), Spacer(1, 2 * mm)]
+    rows = [[f"{n}", lap["device"][:12], lap["people"], lap["events"], lap["head"]]
+            for n, lap in enumerate(data.laptops, start=1)]
+    story.append(data_table([_("No."), _("Laptop"), _("Recorded by"), _("Events"), _("Chain head (SHA-256)")],
+                            rows, [24, 62, 80, 34, 290], st, right_cols=(3,)))
+    story.append(Spacer(1, 4 * mm))
+    if data.bundles:
+        brow = [[b["sha256"], b.get("sender_name") or b["sender"], b["added"], fmt_time(b["imported_at"]).replace(" ", "\u00a0")]
+                for b in data.bundles]
+        story.append(para(_("Bundles merged into the laptop that produced this record:"), st["body"]))
+        story.append(data_table([_("Bundle SHA-256"), _("Sent by"), _("Events added"), _("Merged at")], brow,
+                                [300, 60, 40, 90], st, right_cols=(2,)))
+    else:
+        story.append(para(_("No bundle from another laptop was merged."), st["body"]))
     return story
 
 

@@ -169,7 +169,26 @@ def build_report_data(session: Session, inspection_id: int) -> ReportData:
                                                                                      extract=snap.extract_id)
     add_check_results(data, session, inspection_id, signoff_approved=signoff.approved_by is not None)
     data.credit = credit_appendix_data(conn, insp.fixmedins_code, data.institution_name, snap.id, inspection_id)
+    data.laptops, data.bundles = laptops_data(conn, insp.uid)
     return data
+
+
+def laptops_data(conn: Connection, inspection_uid: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The laptops' event chains of the inspection (with who wrote on each) and the bundles merged here."""
+    from inspector.events import chain_heads
+    from inspector.exchange.bundle import merged_bundles
+
+    authors: dict[str, list[str]] = {}
+    for chain, author in conn.exec_driver_sql(
+            "SELECT chain, author FROM event WHERE inspection_uid = ? GROUP BY chain, author ORDER BY min(seq)",
+            (inspection_uid,)):
+        authors.setdefault(chain, []).append(author)
+    names = dict(conn.exec_driver_sql("SELECT login, display_name FROM account").fetchall())
+    laptops = [{"device": h.chain, "events": h.events, "head": h.hash,
+                "people": "、".join(names.get(a, a) for a in authors.get(h.chain, []))}
+               for h in chain_heads(conn, inspection_uid)]
+    bundles = [dict(b, sender_name=names.get(b["sender"], b["sender"])) for b in merged_bundles(conn, inspection_uid)]
+    return laptops, bundles
 
 
 def credit_appendix_data(conn: Connection, code: str, name: str, snapshot_id: int, inspection_id: int) -> dict[str, Any]:

@@ -169,6 +169,8 @@ class ReportData:
     handling: list[str] = field(default_factory=list)     # 处理意见, one per finding
     witnesses: dict[str, dict[str, str]] = field(default_factory=dict)   # check -> {name, title}
     credit: dict[str, Any] | None = None          # inspector.credit.credit_json of the approved findings
+    laptops: list[dict[str, Any]] = field(default_factory=list)   # chains of this inspection: device, events, head
+    bundles: list[dict[str, Any]] = field(default_factory=list)   # bundles merged (inspector.exchange.bundle)
 
     @property
     def inspectors(self) -> list[TeamMember]:

@@ -1,0 +1,148 @@
+"""`exchange import FILE`: merge a bundle, or join an inspection from a snapshot file.
+
+Joining a laptop that has no store (or an empty one): the person joining names themself with
+INSPECTOR_USER and INSPECTOR_PASSWORD_FILE as for any command, must be on the team the snapshot
+file carries, and gives the bureau's CA certificate (`--trust CA.pem`) that the file's signature
+is checked against. Their account is created on this laptop from their team entry, with their
+own password (and the store with it, encrypted, when there was none); the other members become
+accounts known by their certificates only. Then `account set-key` stores their own signing key.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+
+from inspector.errors import UserError
+from inspector.i18n import _
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def is_snapshot_file(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(16) == SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def _anchors(engine) -> list[x509.Certificate]:
+    from inspector.signing.trust import anchor_certificates
+
+    return [x509.load_der_x509_certificate(d) for d in anchor_certificates(engine)]
+
+
+def import_file(args) -> dict[str, Any]:
+    """The `exchange import` command: a bundle, or a snapshot file (joining)."""
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserError(_("cannot read {path}: {why}").format(path=path, why=_("no such file")))
+    if is_snapshot_file(path):
+        return _join(args, path)
+    return _merge(args, path)
+
+
+def _merge(args, path: Path) -> dict[str, Any]:
+    from inspector.cli.common import authenticated, store
+    from inspector.exchange.bundle import import_bundle
+
+    engine = store(args)
+    actor = authenticated(args)
+    r = import_bundle(engine, path, anchors=_anchors(engine), author=actor.login)
+    message = (_("merged {added} new events of {n} from {who}'s bundle").format(added=r.added, n=r.events,
+                                                                              who=r.sender_name or r.sender)
+               if r.added else _("nothing new in {who}'s bundle: this laptop already had all {n} events")
+               .format(who=r.sender_name or r.sender, n=r.events))
+    return {"kind": "bundle", "message": message, **r.as_dict()}
+
+
+def _join(args, path: Path) -> dict[str, Any]:
+    from inspector.accounts import has_accounts
+    from inspector.cli.common import authenticated, cached_credentials, store
+    from inspector.exchange.people import joining_member, register_team
+    from inspector.exchange.snapshot_file import import_snapshot, read_manifest
+    from inspector.signing.trust import add_anchor
+
+    manifest, _sig, _bundle = read_manifest(path)
+    db = Path(args.db) if getattr(args, "db", None) else None
+    recovery = None
+    from inspector.db import default_store_path
+
+    store_path = db or default_store_path()
+    fresh = not store_path.exists() or store_path.stat().st_size == 0
+    if fresh:
+        if not args.trust:
+            raise UserError(_("joining a new laptop: give the bureau's CA certificate with --trust CA.pem"))
+        login, password = cached_credentials(args)
+        member = joining_member(manifest["team"], login)
+        engine, recovery = _new_store(store_path, member, password)
+        try:
+            add_anchor(engine, Path(args.trust), actor=None)
+            actor = _create_member_account(engine, member, password)
+            r = import_snapshot(engine, path, anchors=_anchors(engine), author=actor.login,
+                                register_team=register_team)
+        except BaseException:
+            _discard_new_store(engine, store_path)   # a refused join leaves no store behind
+            raise
+        return _joined(r, recovery)
+    else:
+        engine = store(args)
+        with engine.connect() as conn:
+            empty = not has_accounts(conn)
+        if empty:
+            login, password = cached_credentials(args)
+            member = joining_member(manifest["team"], login)
+            if args.trust:
+                add_anchor(engine, Path(args.trust), actor=None)
+            actor = _create_member_account(engine, member, password)
+        else:
+            actor = authenticated(args)
+            joining_member(manifest["team"], actor.login)
+            if args.trust:
+                from inspector.signing.trust import add_anchor as add
+
+                add(engine, Path(args.trust), actor=actor)
+    r = import_snapshot(engine, path, anchors=_anchors(engine), author=actor.login, register_team=register_team)
+    return _joined(r, recovery)
+
+
+def _joined(r, recovery: str | None) -> dict[str, Any]:
+    message = _("joined inspection {name} (id {id} on this laptop): {rows} rows checked against their digests, "
+                "{added} events merged").format(name=r.fixmedins_name, id=r.inspection_id, rows=f"{r.rows:,}",
+                                                added=r.events_added)
+    if recovery:
+        message += "\n" + _("The store of this laptop was created and encrypted. Its recovery key, shown only now; "
+                            "write it down and keep it apart from the laptop:") + f"\n  {recovery}"
+    return {"kind": "snapshot", "message": message, "inspection": r.inspection_id, "inspection_uid": r.inspection_uid,
+            "rows": r.rows, "events_added": r.events_added, "recovery_key": recovery}
+
+
+def _discard_new_store(engine, path: Path) -> None:
+    """Remove a store this command created (and its key file) after the join was refused."""
+    from inspector.db import lock_store
+    from inspector.keyslots import keyfile_path
+
+    lock_store(path=path, engine=engine)
+    for f in [path, keyfile_path(path), *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))]:
+        f.unlink(missing_ok=True)
+    try:
+        path.parent.rmdir()       # the folder too, when this command made it and it is empty
+    except OSError:
+        pass
+
+
+def _new_store(path: Path, member: dict[str, Any], password: str):
+    """A new store for the joining person (encrypted, with their key slot and a recovery key)."""
+    from inspector.storecrypt import create_encrypted_store
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return create_encrypted_store(path, member["login"], password)
+
+
+def _create_member_account(engine, member: dict[str, Any], password: str):
+    from inspector.accounts import create_member_account
+
+    return create_member_account(engine, member["login"], password, member["account_role"], member["cert_no"],
+                                 member["display_name"], member["certificate"])

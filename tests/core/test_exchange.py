@@ -1,0 +1,260 @@
+"""Embedded inspections on several laptops: joining from a snapshot file, signed bundles merged
+by event id (idempotent, order-independent), conflicts kept and resolved, bad bundles refused
+with the store unchanged. Stores are real SQLite files; keys are issued by a real test CA."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from inspector.accounts import authenticate
+from inspector.checks import census
+from inspector.db import open_store
+from inspector.errors import UserError
+from inspector.events import verify_log
+from inspector.exchange.bundle import BundleError, export_bundle, import_bundle
+from inspector.exchange.conflicts import list_conflicts, resolve_conflict
+from inspector.exchange.state import state_digest
+from inspector.findings.lifecycle import create_finding, review_finding, submit_finding
+from inspector.signing.ca import create_demo_ca, issue_key
+from tests.support.accounts import password_of
+from tests.support.laptops import BEDS, CA_PASS, KEY_PASS, OWNERS, anchors as _anchors, build_laptops, key as _key
+
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> dict:
+    """Three laptops' stores after the join (copied per test), the CA, the snapshot file, keys."""
+    return build_laptops(tmp_path_factory.mktemp("laptops"))
+
+
+@pytest.fixture
+def laptops(world, tmp_path):
+    """Fresh copies of the three joined stores: [(engine, inspection id, owner login)]."""
+    out = []
+    for k, login in enumerate(OWNERS):
+        shutil.copy(world["base"] / f"l{k}.db", tmp_path / f"l{k}.db")
+        e = open_store(tmp_path / f"l{k}.db")
+        with e.connect() as conn:
+            iid = conn.exec_driver_sql("SELECT id FROM inspection").scalar()
+        out.append((e, iid, login))
+    yield out
+    for e, _i, _l in out:
+        e.dispose()
+
+
+def _export(lap, path: Path) -> Path:
+    e, iid, login = lap
+    me = _key(e, login)
+    export_bundle(e, iid, path, login=login, name=me.display_name, private_key=me.key.private_key,
+                  certificate=me.key.certificate)
+    return path
+
+
+def _import(lap, path: Path):
+    e, _iid, login = lap
+    return import_bundle(e, path, anchors=_anchors(e), author=login)
+
+
+def _digest(lap) -> str:
+    e, iid, _l = lap
+    with e.connect() as conn:
+        return state_digest(conn, iid)
+
+
+def _snapshot_of(lap) -> tuple:
+    """Everything an import may change: the events and the record of merged bundles."""
+    e, _i, _l = lap
+    with e.connect() as conn:
+        return (conn.exec_driver_sql("SELECT id, hash FROM event ORDER BY id").fetchall(),
+                conn.exec_driver_sql("SELECT sha256 FROM bundle_import ORDER BY id").fetchall())
+
+
+def _exchange_all(laps, folder: Path, tag: str) -> None:
+    made = [_export(lap, folder / f"{tag}-{k}.bundle") for k, lap in enumerate(laps)]
+    for k, lap in enumerate(laps):
+        for j, path in enumerate(made):
+            if j != k:
+                _import(lap, path)
+
+
+def test_joined_laptops_start_in_the_same_state(laptops):
+    digests = {_digest(lap) for lap in laptops}
+    assert len(digests) == 1
+    for e, _i, _l in laptops:
+        assert verify_log(e).ok
+
+
+def test_importing_a_bundle_twice_changes_nothing(laptops, tmp_path):
+    ward = laptops[1]
+    census.record_outcome(ward[0], ward[1], "M1", "present", note="wristband", actor=authenticate(
+        ward[0], "li", password_of("li")))
+    bundle = _export(ward, tmp_path / "b.bundle")
+    first = _import(laptops[0], bundle)
+    before = _snapshot_of(laptops[0])
+    second = _import(laptops[0], bundle)
+    assert first.added >= 1 and second.added == 0
+    assert _snapshot_of(laptops[0]) == before
+    assert _digest(laptops[0]) == _digest(ward)
+
+
+def test_same_item_recorded_differently_is_a_conflict_until_the_lead_resolves_it(laptops, tmp_path):
+    lead_lap, ward, _pharm = laptops
+    lead = authenticate(lead_lap[0], "zhang", password_of("zhang"))
+    li = authenticate(ward[0], "li", password_of("li"))
+    census.record_outcome(ward[0], ward[1], "M2", "present", note="wristband", actor=li)
+    census.record_outcome(lead_lap[0], lead_lap[1], "M2", "absent", note="empty bed", actor=lead)
+    _exchange_all(laptops, tmp_path, "r1")
+    for e, iid, _l in laptops:
+        with e.connect() as conn:
+            found = list_conflicts(conn, iid)
+        assert [(c.area, c.item) for c in found] == [("census", "M2")]
+        assert sorted(r.author for r in found[0].records) == ["li", "zhang"]   # both kept
+    # a conflict blocks approval of any finding
+    wang_lap = laptops[2]
+    wang = authenticate(wang_lap[0], "wang", password_of("wang"))
+    ev = create_finding(wang_lap[0], wang_lap[1], "manual", None, category_code="V07", amount="100.00", multiplier="1",
+                        description="对账不符", handling="追回", actor=wang)
+    submit_finding(wang_lap[0], wang_lap[1], ev.id, actor=wang)
+    _import(lead_lap, _export(wang_lap, tmp_path / "f.bundle"))
+    with pytest.raises(UserError, match="请先处理再审批"):
+        review_finding(lead_lap[0], lead_lap[1], ev.id, "approve", "ok", actor=lead)
+    # an inspector who made only one of the records cannot resolve it
+    with pytest.raises(UserError):
+        with ward[0].connect() as conn:
+            c = list_conflicts(conn, ward[1])[0]
+        resolve_conflict(ward[0], ward[1], "census", "M2", c.records[0].id, actor=li, is_lead=False)
+    with lead_lap[0].connect() as conn:
+        c = list_conflicts(conn, lead_lap[1])[0]
+    keep = next(r for r in c.records if r.author == "li")
+    resolve_conflict(lead_lap[0], lead_lap[1], "census", "M2", keep.id, actor=lead, is_lead=True)
+    review_finding(lead_lap[0], lead_lap[1], ev.id, "approve", "ok", actor=lead)   # resolved: approval goes on
+    _exchange_all(laptops, tmp_path, "r2")
+    for e, iid, _l in laptops:
+        with e.connect() as conn:
+            assert list_conflicts(conn, iid) == []
+            assert census.census_state(conn, iid).outcomes["M2"].payload["outcome"] == "present"
+    assert len({_digest(lap) for lap in laptops}) == 1
+
+
+def test_a_correction_after_seeing_the_other_record_is_no_conflict(laptops, tmp_path):
+    lead_lap, ward, _p = laptops
+    li = authenticate(ward[0], "li", password_of("li"))
+    lead = authenticate(lead_lap[0], "zhang", password_of("zhang"))
+    census.record_outcome(ward[0], ward[1], "M3", "present", note="wristband", actor=li)
+    _import(lead_lap, _export(ward, tmp_path / "w.bundle"))
+    census.record_outcome(lead_lap[0], lead_lap[1], "M3", "absent", note="gone since", actor=lead)
+    _import(ward, _export(lead_lap, tmp_path / "l.bundle"))
+    for e, iid, _l in (lead_lap, ward):
+        with e.connect() as conn:
+            assert list_conflicts(conn, iid) == []
+            assert census.census_state(conn, iid).outcomes["M3"].payload["outcome"] == "absent"
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(ops=st.lists(st.one_of(
+           st.tuples(st.just("tick"), st.integers(0, 2), st.sampled_from(BEDS),
+                     st.sampled_from(["present", "absent"])),
+           st.tuples(st.just("send"), st.integers(0, 2), st.integers(0, 2), st.just(None))),
+           min_size=1, max_size=14),
+       order=st.permutations(range(6)))
+def test_any_operations_and_exchange_orders_end_in_the_same_state(world, tmp_path_factory, ops, order):
+    folder = tmp_path_factory.mktemp("prop")
+    laps = []
+    for k, login in enumerate(OWNERS):
+        shutil.copy(world["base"] / f"l{k}.db", folder / f"l{k}.db")
+        e = open_store(folder / f"l{k}.db")
+        with e.connect() as conn:
+            laps.append((e, conn.exec_driver_sql("SELECT id FROM inspection").scalar(), login))
+    try:
+        actors = [authenticate(e, login, password_of(login)) for e, _i, login in laps]
+        for n, (op, a, b, outcome) in enumerate(ops):
+            if op == "tick":
+                census.record_outcome(laps[a][0], laps[a][1], b, outcome, note=f"op {n}", actor=actors[a])
+            elif a != b:
+                _import(laps[b], _export(laps[a], folder / f"op{n}.bundle"))
+        # final exchange: every laptop's bundle into every other, in a random order
+        made = [_export(lap, folder / f"final-{k}.bundle") for k, lap in enumerate(laps)]
+        pairs = [(i, j) for i in range(3) for j in range(3) if i != j]
+        for p in order:
+            i, j = pairs[p]
+            _import(laps[j], made[i])
+        digests = {_digest(lap) for lap in laps}
+        assert len(digests) == 1
+        listed = []
+        for e, iid, _l in laps:
+            with e.connect() as conn:
+                listed.append(sorted((c.area, c.item, tuple(sorted(r.id for r in c.records)))
+                                     for c in list_conflicts(conn, iid)))
+            assert verify_log(e).ok
+        assert listed[0] == listed[1] == listed[2]
+    finally:
+        for e, _i, _l in laps:
+            e.dispose()
+
+
+# --- bad bundles --------------------------------------------------------------------------
+
+def _refused(lap, path: Path, match: str) -> None:
+    before = _snapshot_of(lap)
+    with pytest.raises(BundleError, match=match):
+        _import(lap, path)
+    assert _snapshot_of(lap) == before
+
+
+def test_bad_bundles_are_refused_and_change_nothing(laptops, world, tmp_path):
+    lead_lap, ward, _p = laptops
+    census.record_outcome(ward[0], ward[1], "M4", "present", note="wristband",
+                          actor=authenticate(ward[0], "li", password_of("li")))
+    good = _export(ward, tmp_path / "good.bundle")
+    data = good.read_bytes()
+
+    flipped = tmp_path / "flipped.bundle"
+    i = data.index(b'"outcome":"present"') + 12
+    flipped.write_bytes(data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1:])
+    _refused(lead_lap, flipped, "签名无效|不是 Inspector 交换包")
+
+    cut = tmp_path / "cut.bundle"
+    cut.write_bytes(data[: len(data) // 2])
+    _refused(lead_lap, cut, "不是 Inspector 交换包")
+
+    # another inspection: a re-signed body naming another uid
+    doc = json.loads(data)
+    me = _key(ward[0], "li")
+    from inspector.exchange.bundle import sign_body
+
+    other = dict(doc["body"], inspection="00000000-0000-0000-0000-000000000000")
+    (tmp_path / "other.bundle").write_text(json.dumps({"format": doc["format"], "body": other,
+                                                       "signature": sign_body(other, me.key.private_key,
+                                                                              me.key.certificate)}))
+    _refused(lead_lap, tmp_path / "other.bundle", "不在本机上")
+    snapshot = dict(doc["body"], snapshot="0" * 64)
+    (tmp_path / "snap.bundle").write_text(json.dumps({"format": doc["format"], "body": snapshot,
+                                                      "signature": sign_body(snapshot, me.key.private_key,
+                                                                             me.key.certificate)}))
+    _refused(lead_lap, tmp_path / "snap.bundle", "另一份数据快照")
+
+    # signed by someone not on the team (a key from the same CA)
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    issue_key(world["ca"], "外人", tmp_path / "x.p12", KEY_PASS, cert_no="61019999999999", ca_passphrase=CA_PASS)
+    key, cert, _chain = pkcs12.load_key_and_certificates((tmp_path / "x.p12").read_bytes(), KEY_PASS)
+    (tmp_path / "stranger.bundle").write_text(json.dumps({"format": doc["format"], "body": doc["body"],
+                                                          "signature": sign_body(doc["body"], key, cert)}))
+    _refused(lead_lap, tmp_path / "stranger.bundle", "不是本检查组")
+
+    # a key outside the trust anchors: another CA issuing a certificate with the same name
+    rogue = tmp_path / "rogue-ca"
+    create_demo_ca(rogue, CA_PASS)
+    issue_key(rogue, me.display_name, tmp_path / "r.p12", KEY_PASS, cert_no=me.cert_no, ca_passphrase=CA_PASS)
+    key, cert, _chain = pkcs12.load_key_and_certificates((tmp_path / "r.p12").read_bytes(), KEY_PASS)
+    (tmp_path / "rogue.bundle").write_text(json.dumps({"format": doc["format"], "body": doc["body"],
+                                                       "signature": sign_body(doc["body"], key, cert)}))
+    _refused(lead_lap, tmp_path / "rogue.bundle", "信任根")
+
+    assert _import(lead_lap, good).added >= 1        # the good one still goes in

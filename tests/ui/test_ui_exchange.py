@@ -1,0 +1,83 @@
+"""The Exchange screen: export this laptop's work to a folder, import a teammate's bundles from a
+folder (what came in, from whom), the conflict list, and the lead keeping one record's value."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from inspector.accounts import authenticate
+from inspector.checks import census
+from inspector.exchange.conflicts import list_conflicts
+from tests.support.accounts import password_of
+from tests.support.laptops import build_laptops
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    return build_laptops(tmp_path_factory.mktemp("laptops"))
+
+
+@pytest.fixture
+def two_laptops(qapp, world, tmp_path):
+    """The lead's laptop as an app context (logged in as the lead with his key), the ward
+    inspector's store as a plain engine."""
+    from inspector.db import open_store
+    from ui.context import create_context
+
+    for k in (0, 1):
+        shutil.copy(world["base"] / f"l{k}.db", tmp_path / f"l{k}.db")
+    ctx = create_context(tmp_path / "l0.db", tmp_path / "settings.ini")
+    ctx.actor = authenticate(ctx.engine, "zhang", password_of("zhang"), with_key=True)
+    ward = open_store(tmp_path / "l1.db")
+    yield ctx, ward
+    ward.dispose()
+    ctx.close()
+
+
+def test_export_import_and_resolve_from_the_exchange_screen(qtbot, two_laptops, tmp_path):
+    from tests.support.laptops import anchors, key
+    from inspector.exchange.bundle import export_bundle, import_bundle
+    from ui.exchange import ExchangeView
+    from ui.workspace import load_inspection_info
+
+    ctx, ward = two_laptops
+    li = authenticate(ward, "li", password_of("li"))
+    with ward.connect() as conn:
+        ward_iid = conn.exec_driver_sql("SELECT id FROM inspection").scalar()
+    census.record_outcome(ward, ward_iid, "M1", "present", note="wristband", actor=li)
+    census.record_outcome(ctx.engine, 1, "M1", "absent", note="empty bed", actor=ctx.actor)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    me = key(ward, "li")
+    export_bundle(ward, ward_iid, usb / "li.inspector-bundle", login="li", name=me.display_name,
+                  private_key=me.key.private_key, certificate=me.key.certificate)
+
+    view = ExchangeView(ctx, load_inspection_info(ctx, 1))
+    qtbot.addWidget(view)
+    view.resize(1024, 600)
+    view.show()
+    results = view.import_from(usb)
+    assert [r["added"] for r in results] == [1] and results[0]["from"] == me.display_name
+    assert view.came.rowCount() >= 1 and view.came.item(0, 1).text() == me.display_name
+    assert view.conflicts.rowCount() == 2                    # both records of M1 shown
+    assert view.keep_button.isEnabled()
+
+    # the lead keeps the ward inspector's record
+    row = next(r for r in range(view.conflicts.rowCount()) if view.conflicts.item(r, 2).text() == me.display_name)
+    view.conflicts.selectRow(row)
+    view.keep_selected()
+    assert view.conflicts.rowCount() == 0
+    with ctx.engine.connect() as conn:
+        assert list_conflicts(conn, 1) == []
+        assert census.census_state(conn, 1).outcomes["M1"].payload["outcome"] == "present"
+
+    # export to the folder: a bundle the ward laptop takes, ending in the same state
+    out = view.export_to(usb)
+    assert out.exists() and out.suffix == ".inspector-bundle"
+    assert import_bundle(ward, out, anchors=anchors(ward), author="li").added >= 2
+    from inspector.exchange.state import state_digest
+
+    with ctx.engine.connect() as c1, ward.connect() as c2:
+        assert state_digest(c1, 1) == state_digest(c2, ward_iid)
+    assert view.digest.text().endswith(state_digest(ctx.engine.connect(), 1)[:16])
