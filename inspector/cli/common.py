@@ -19,22 +19,30 @@ def store(args) -> Engine:
     credentials of the person running the command (`credentials`), asked once per command."""
     engine = getattr(args, "_engine", None)
     if engine is None:
-        from inspector.db import default_store_path
         from inspector.storecrypt import open_with_credentials
 
-        path = args.db if args.db is not None else default_store_path()
-        engine = open_with_credentials(path, lambda: cached_credentials(args))
+        # an encrypted store is opened with the store key unwrapped from the user's key slot:
+        # the same INSPECTOR_USER / INSPECTOR_PASSWORD_FILE (or prompt) the command authenticates with
+        engine = open_with_credentials(store_path(args), lambda: cached_credentials(args))
         args._engine = engine
     return engine
 
 
+def store_path(args):
+    from pathlib import Path
+
+    from inspector.db import default_store_path
+
+    return Path(args.db) if getattr(args, "db", None) else default_store_path()
+
+
 def cached_credentials(args) -> tuple[str, str]:
-    """`credentials()`, asked once per command run."""
-    found = getattr(args, "_credentials", None)
-    if found is None:
-        found = credentials()
-        args._credentials = found
-    return found
+    """`credentials()`, asked once per command run (opening the store and logging in use them both)."""
+    cached = getattr(args, "_credentials", None)
+    if cached is None:
+        cached = credentials()
+        args._credentials = cached
+    return cached
 
 
 USER_ENV = "INSPECTOR_USER"
