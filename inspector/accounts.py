@@ -232,6 +232,10 @@ def create_account(engine: Engine, login: str, password: str, role: str, cert_no
         append_event(engine, None, "account.created",
                      {"account_id": created.account_id, "login": login, "display_name": display_name, "role": role,
                       "cert_no": cert_no}, actor=actor or created, conn=conn)
+    # on an encrypted store the new account's password must open it: wrap the store key for it
+    from inspector.storecrypt import ensure_account_slot
+
+    ensure_account_slot(engine, login, password)
     return created
 
 
@@ -419,3 +423,28 @@ def unlock_key(engine: Engine, login: str, password: str) -> Actor:
         raise UserError(_("{login} has no signing key yet: store a PKCS#12 key for this account first")
                         .format(login=login))
     return actor
+
+
+def recover_with_key(engine: Engine, login: str | None, new_password: str | None) -> None:
+    """After the store was opened with its recovery key: record it ('store.recovered') and, given a
+    login, set that account's new password (hash and key slot; 'account.password_reset'). The
+    account's signing key was encrypted with the lost password: it is dropped, and set again with
+    `account set-key`."""
+    from inspector.events import append_event
+    from inspector.storecrypt import ensure_account_slot
+
+    with write_transaction(engine) as conn:
+        append_event(engine, None, "store.recovered", {"reset_login": login}, actor=None, conn=conn)
+        if login is None:
+            return
+        r = _fetch(conn, login)
+        if r is None:
+            raise UserError(_("no account '{login}' in this store").format(login=login))
+        check_password_policy(new_password or "")
+        conn.exec_driver_sql(
+            "UPDATE account SET password_hash = ?, failed_attempts = 0, last_failed_at = NULL, key_blob = NULL, "
+            "key_kdf = NULL, cert_pem = NULL "
+            "WHERE id = ?", (_hasher().hash(new_password), int(r.id)))
+        append_event(engine, None, "account.password_reset", {"login": login, "by": "recovery key"},
+                     actor=None, conn=conn)
+    ensure_account_slot(engine, login, new_password, replace=True)

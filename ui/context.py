@@ -46,8 +46,10 @@ def create_context(db_path: Path | str | None, settings_path: Path | str | None 
     from inspector import i18n
     from inspector.db import default_store_path
 
+    from inspector.storecrypt import open_or_locked
+
     path = Path(db_path) if db_path is not None else default_store_path()
-    engine = open_store(path)
+    engine = open_or_locked(path)  # an encrypted store waits, locked, for the login dialog
     settings = UiSettings(settings_path)
     i18n.set_language(settings.language())
     return ApplicationContext(

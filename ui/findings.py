@@ -67,7 +67,7 @@ FINDINGS_SHORTCUTS: tuple[Shortcut, ...] = (
 )
 
 
-EVENT_LABELS = {"finding.created": N_("created"), "finding.edited": N_("changed"),
+EVENT_LABELS = {"finding.created": N_("wrote the finding"), "finding.edited": N_("changed"),
                 "finding.submitted": N_("submitted for review")}
 
 

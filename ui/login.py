@@ -63,7 +63,11 @@ class LoginDialog(QDialog):
             self.password.setFocus()
 
     def try_login(self) -> bool:
+        from inspector.storecrypt import is_locked, reunlock
+
         try:
+            if is_locked(self.ctx.engine):  # the store key comes from this login's slot first
+                reunlock(self.ctx.engine, self.ctx.db_path, self.login.text().strip(), self.password.text())
             actor = authenticate(self.ctx.engine, self.login.text().strip(), self.password.text(), with_key=True)
         except (UserError, StoreError) as exc:
             self.password.clear()
@@ -94,6 +98,7 @@ class FirstAccountDialog(QDialog):
         self.cert_no = QLineEdit()
         self.role = QComboBox()
         self.role.addItem(_("lead"), "lead")
+        self.recovery_key = ""
         self.password = _password_field()
         self.confirm = _password_field()
         form.addRow(_("Login"), self.login)
@@ -119,6 +124,17 @@ class FirstAccountDialog(QDialog):
             self.message.setText(_("The two passwords differ."))
             return False
         try:
+            from inspector.accounts import check_password_policy
+            from inspector.db import engine_key, session_factory
+            from inspector.storecrypt import create_encrypted_store
+
+            check_password_policy(self.password.text())
+            if engine_key(self.ctx.engine) is None:
+                # the first account creates the encrypted store, its key, its slot and the recovery key
+                self.ctx.engine.dispose()
+                engine, self.recovery_key = create_encrypted_store(self.ctx.db_path, self.login.text().strip(),
+                                                                   self.password.text())
+                self.ctx.engine, self.ctx.sessions = engine, session_factory(engine)
             create_account(self.ctx.engine, self.login.text().strip(), self.password.text(), self.role.currentData(),
                            self.cert_no.text().strip(), self.display_name.text().strip(), actor=None)
             actor = authenticate(self.ctx.engine, self.login.text().strip(), self.password.text(), with_key=True)
@@ -129,12 +145,35 @@ class FirstAccountDialog(QDialog):
         self.confirm.clear()
         self.ctx.actor = actor
         self.ctx.settings.set_value("last_login", actor.login)
-        self.accept()
+        if self.recovery_key:
+            self.show_recovery_key()
+        else:
+            self.accept()
         return True
+
+    def show_recovery_key(self) -> None:
+        """The recovery key, shown this once in place of the form; the dialog closes on 'written down'."""
+        for i in reversed(range(self.layout().count())):
+            w = self.layout().itemAt(i).widget()
+            if w is not None:
+                w.hide()
+        note = QLabel(_("The store is encrypted. Its recovery key opens it when every password is lost. It is "
+                        "shown only now: write it down and keep it apart from the laptop."))
+        note.setWordWrap(True)
+        self.recovery_field = QLineEdit(self.recovery_key)
+        self.recovery_field.setReadOnly(True)
+        done = QPushButton(_("I have written it down"))
+        done.clicked.connect(self.accept)
+        for w in (note, self.recovery_field, done):
+            self.layout().addWidget(w)
 
 
 def login_dialog(ctx: ApplicationContext, parent: QWidget | None = None) -> QDialog:
     """The dialog the application starts with: first account on an empty store, else login."""
+    from inspector.storecrypt import is_locked
+
+    if is_locked(ctx.engine):
+        return LoginDialog(ctx, parent)  # an encrypted store has accounts: its key comes with a login
     with ctx.engine.connect() as conn:
         first = not has_accounts(conn)
     return FirstAccountDialog(ctx, parent) if first else LoginDialog(ctx, parent)
@@ -185,6 +224,10 @@ class LockScreen(QWidget):
         if a is None:
             return False
         try:
+            from inspector.storecrypt import is_locked, reunlock
+
+            if is_locked(self.ctx.engine):  # the idle lock dropped the key: derive it again
+                reunlock(self.ctx.engine, self.ctx.db_path, a.login, self.password.text())
             authenticate(self.ctx.engine, a.login, self.password.text())
         except (UserError, StoreError) as exc:
             self.password.clear()

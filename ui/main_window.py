@@ -199,6 +199,10 @@ class MainWindow(QMainWindow):
             w.hide()
         self.lock_screen.retranslate()
         self.outer.setCurrentWidget(self.lock_screen)
+        from inspector.storecrypt import relock
+
+        self.ctx.tasks.wait_idle()
+        relock(self.ctx.engine)  # the store key leaves memory; the password derives it again
         self.stack.hide()
         self.menuBar().setEnabled(False)
         self.lock_screen.password.setFocus()

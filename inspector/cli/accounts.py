@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from inspector.cli.common import authenticated, credentials, print_json, print_table, store
+from inspector.cli.common import authenticated, cached_credentials, print_json, print_table, store, store_path
 from inspector.i18n import _
 
 
@@ -29,17 +29,43 @@ def register(sub, common) -> None:
     q.add_argument("file", type=Path, metavar="FILE.p12")
     q.add_argument("--passphrase-file", required=True, type=Path, metavar="F", help="the PKCS#12 file's passphrase")
     q.set_defaults(func=cmd_account_set_key)
+    q = asub.add_parser("recover", parents=[common],
+                        help="open the store with its recovery key when every password is lost; with --login, set "
+                             "that account's new password")
+    q.add_argument("--recovery-key-file", required=True, type=Path, metavar="F",
+                   help="file holding the recovery key shown when the store was created")
+    q.add_argument("--login", metavar="NAME", help="the account whose password is reset")
+    q.add_argument("--password-file", type=Path, metavar="F", help="file holding that account's new password")
+    q.set_defaults(func=cmd_account_recover)
 
 
 def cmd_account_create(args) -> int:
-    from inspector.accounts import create_account, has_accounts, read_password_file
+    from inspector.accounts import check_password_policy, create_account, has_accounts, read_password_file
+    from inspector.storecrypt import create_encrypted_store, needs_unlock
 
+    path = store_path(args)
+    password = read_password_file(args.password_file)
+    recovery = None
+    if not needs_unlock(path):
+        # a new store, or a plain one from before encryption: if it has no account yet, this first
+        # account (a lead) creates the encrypted store, its key, its slot and the recovery key
+        engine = store(args)
+        with engine.connect() as conn:
+            first = not has_accounts(conn)
+        if first:
+            if args.role != "lead":
+                create_account(engine, args.login, password, args.role, args.cert_no, args.display_name, actor=None)
+            check_password_policy(password)
+            engine.dispose()
+            engine, recovery = create_encrypted_store(path, args.login.strip(), password)
+            args._engine = engine
     engine = store(args)
     with engine.connect() as conn:
         first = not has_accounts(conn)
     actor = None if first else authenticated(args)
-    created = create_account(engine, args.login, read_password_file(args.password_file), args.role, args.cert_no,
-                             args.display_name, actor=actor)
+    created = create_account(engine, args.login, password, args.role, args.cert_no, args.display_name, actor=actor)
+    if recovery:
+        show_recovery_key(recovery, path)
     if args.format == "json":
         print_json({"account_id": created.account_id, "login": created.login, "display_name": created.display_name,
                     "role": created.role, "cert_no": created.cert_no})
@@ -67,7 +93,7 @@ def cmd_account_set_key(args) -> int:
     from inspector.accounts import authenticate, read_password_file, set_account_key
 
     engine = store(args)
-    login, password = credentials()
+    login, password = cached_credentials(args)
     actor = authenticate(engine, login, password)
     try:
         p12 = args.file.read_bytes()
@@ -78,4 +104,37 @@ def cmd_account_set_key(args) -> int:
     subject = set_account_key(engine, actor, password, p12, read_password_file(args.passphrase_file).encode("utf-8"))
     print(_("signing key of {login} stored in the store, encrypted with the account's password ({subject})")
           .format(login=actor.login, subject=subject))
+    return 0
+
+
+def show_recovery_key(recovery: str, path) -> None:
+    """The recovery key, shown this once: it opens the store when every password is lost."""
+    print(_("RECOVERY KEY of {path} (shown only now; write it down and keep it apart from the laptop; it opens "
+            "the store when every password is lost): {key}").format(path=path, key=recovery))
+
+
+def cmd_account_recover(args) -> int:
+    from inspector.accounts import recover_with_key
+    from inspector.keyslots import read_secret_file
+    from inspector.storecrypt import unlock_with_recovery
+
+    path = store_path(args)
+    key = read_secret_file(args.recovery_key_file, _("recovery key"))
+    if bool(args.login) != bool(args.password_file):
+        from inspector.errors import UserError
+
+        raise UserError(_("give --login and --password-file together (the account and its new password)"))
+    engine = unlock_with_recovery(path, key)
+    args._engine = engine
+    new_password = None
+    if args.login:
+        from inspector.accounts import read_password_file
+
+        new_password = read_password_file(args.password_file)
+    recover_with_key(engine, args.login, new_password)
+    if args.login:
+        print(_("store {path} opened with the recovery key; the password of {login} was reset").format(
+            path=path, login=args.login))
+    else:
+        print(_("store {path} opened with the recovery key").format(path=path))
     return 0

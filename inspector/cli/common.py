@@ -31,12 +31,14 @@ def store(args, *, create: bool = False) -> Engine:
         from inspector.i18n import N_
         from inspector.storecrypt import open_with_credentials
 
-        _opened = Path(args.db) if args.db else default_store_path()
+        _opened = store_path(args)
         if _opened.is_dir():
             raise StoreError(N_("{path} is a folder, not a store file; nothing was changed."), path=_opened)
         if not create and not _opened.exists():
             raise StoreError(N_("there is no Inspector store at {path}; nothing was created. "
                                 "A sync, an Excel import or the demo creates one."), path=_opened)
+        # an encrypted store is opened with the store key unwrapped from the user's key slot:
+        # the same INSPECTOR_USER / INSPECTOR_PASSWORD_FILE (or prompt) the command authenticates with
         engine = open_with_credentials(_opened, lambda: cached_credentials(args))
         args._engine = engine
     return engine
@@ -47,13 +49,21 @@ def opened_store_path() -> Path | None:
     return _opened
 
 
+def store_path(args):
+    from pathlib import Path
+
+    from inspector.db import default_store_path
+
+    return Path(args.db) if getattr(args, "db", None) else default_store_path()
+
+
 def cached_credentials(args) -> tuple[str, str]:
-    """`credentials()`, asked once per command run."""
-    found = getattr(args, "_credentials", None)
-    if found is None:
-        found = credentials()
-        args._credentials = found
-    return found
+    """`credentials()`, asked once per command run (opening the store and logging in use them both)."""
+    cached = getattr(args, "_credentials", None)
+    if cached is None:
+        cached = credentials()
+        args._credentials = cached
+    return cached
 
 
 USER_ENV = "INSPECTOR_USER"

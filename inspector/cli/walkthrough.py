@@ -31,8 +31,10 @@ def cmd_demo(args) -> int:
     db = Path(args.db) if args.db else work / "inspector.db"
     kept = [_("the demo central database {path} (same seed, same rows)").format(path=work / "demo-central.db")] \
         if (work / "demo-central.db").exists() else []
-    if db.exists():
-        with open_store(db).connect() as conn:
+    existed = db.exists()
+    engine = demo_store(db, work)
+    if existed:
+        with engine.connect() as conn:
             n = conn.exec_driver_sql("SELECT count(*) FROM inspection").scalar()
         if n:
             kept.append(_("the store {path} with its {n} earlier inspection(s): this run adds a new one").format(
@@ -42,7 +44,6 @@ def cmd_demo(args) -> int:
     if kept:
         print(_("{dir} already holds a demo; kept: {what}. Remove the folder to start clean.").format(
             dir=work, what="；".join(kept)))
-    engine = open_store(db)
     central = work / "demo-central.db"
     progress = TextProgress()
     actors = demo_accounts(engine, work)
@@ -81,6 +82,32 @@ def cmd_demo(args) -> int:
     sent = upload_demo_package(engine, result.inspection_id, report, central, lead)
     print(_("upload {id} to the demo central: {status}").format(id=sent.package.upload_id, status=_("Uploaded and verified") if sent.status == "verified" else f"{_(UPLOAD_STATUS.get(sent.status, sent.status))} {sent.reason}"))
     return 0 if sent.status == "verified" else 1
+
+
+def demo_store(db: Path, work: Path):
+    """The demo's store, encrypted like any store: created with the demo lead's key slot (its recovery
+    key written beside the demo passwords: DEMO ONLY), or unlocked with the demo lead's password."""
+    from inspector.accounts import has_accounts, read_password_file
+    from inspector.demo.walkthrough import DEMO_LOGINS, DEMO_TEAM, PASSWORD_NOTE, demo_password
+    from inspector.storecrypt import create_encrypted_store, needs_unlock, unlock_store
+
+    lead = next(DEMO_LOGINS[name] for name, _c, role in DEMO_TEAM if role == "lead")
+    pw_file = work / "passwords" / f"{lead}.txt"
+    if needs_unlock(db):
+        return unlock_store(db, lead, read_password_file(pw_file) if pw_file.exists() else demo_password(lead))
+    if db.exists():
+        plain = open_store(db)
+        with plain.connect() as conn:
+            if has_accounts(conn):
+                return plain  # a demo store from before encryption, with its accounts: left as it is
+        plain.dispose()
+    engine, recovery = create_encrypted_store(db, lead, demo_password(lead))
+    folder = work / "passwords"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "recovery-key.txt").write_text(recovery + "\n", encoding="utf-8")
+    (folder / "recovery-key.txt").chmod(0o600)
+    (folder / "README.txt").write_text(PASSWORD_NOTE + "\n", encoding="utf-8")
+    return engine
 
 
 def _laptops(work: Path, n: int) -> int:

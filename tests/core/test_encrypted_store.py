@@ -251,9 +251,8 @@ def test_after_the_demo_the_raw_bytes_hold_no_name_mask_or_amount(tmp_path, monk
     monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
     work = tmp_path / "demo"
     work.mkdir()
-    engine, _ = create_encrypted_store(work / "inspector.db", "lead", PW)
-    engine.dispose()
-    assert run(["demo", "--workdir", str(work)]) == 0
+    assert run(["demo", "--workdir", str(work)]) == 0  # the demo makes its store encrypted
+    assert is_encrypted_file(work / "inspector.db") and (work / "passwords" / "recovery-key.txt").exists()
     with open_store(work / "inspector.db").connect() as c:
         names = [r[0] for r in c.exec_driver_sql("SELECT DISTINCT psn_name FROM snap_psn_info")]
         masks = [r[0] for r in c.exec_driver_sql("SELECT DISTINCT certno_mask FROM snap_psn_info")]

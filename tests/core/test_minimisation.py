@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -16,6 +17,17 @@ import pytest
 from inspector.checks.census import certno_check_char
 from inspector.cli import run
 from inspector.db import open_store
+from inspector.demo.walkthrough import DEMO_LOGINS, DEMO_TEAM
+
+LEAD = next(DEMO_LOGINS[name] for name, _c, role in DEMO_TEAM if role == "lead")
+
+
+def _demo_store(work):
+    """The demo's encrypted store, opened as its lead."""
+    from inspector.accounts import read_password_file
+    from inspector.storecrypt import unlock_store
+
+    return unlock_store(work / "inspector.db", LEAD, read_password_file(work / "passwords" / f"{LEAD}.txt"))
 from inspector.snapshot import table_digest
 
 
@@ -25,6 +37,7 @@ def demo(tmp_path_factory):
     work = tmp_path_factory.mktemp("demo")
     assert run(["demo", "--workdir", str(work)]) == 0
     db = str(work / "inspector.db")
+    env = {**os.environ, "INSPECTOR_USER": LEAD, "INSPECTOR_PASSWORD_FILE": str(work / "passwords" / f"{LEAD}.txt")}
     outputs = []
     for argv in (["inspections", "--format", "json"],
                  ["census", "--inspection", "1", "--roster", "--format", "json"],
@@ -33,7 +46,8 @@ def demo(tmp_path_factory):
                  ["leads", "--inspection", "1", "--format", "json"],
                  ["findings", "list", "--inspection", "1", "--format", "json"],
                  ["export-xlsx", "--inspection", "1", "--out", str(work / "findings.xlsx")]):
-        proc = subprocess.run([".venv/bin/python", "main.py", *argv, "--db", db], capture_output=True, text=True)
+        proc = subprocess.run([".venv/bin/python", "main.py", *argv, "--db", db], capture_output=True, text=True,
+                              env=env)
         assert proc.returncode == 0, (argv, proc.stderr)
         outputs.append(proc.stdout + proc.stderr)
     return work, "\n".join(outputs)
@@ -84,7 +98,7 @@ def _candidates(mask: str, year: int) -> list[str]:
 def test_no_full_id_number_can_be_rebuilt_from_store_cli_pdf_or_workbook(demo):
     work, cli_text = demo
     people, salt, hashes = _people(work / "demo-central.db")
-    engine = open_store(work / "inspector.db")
+    engine = _demo_store(work)
     store_text = _store_text(engine)
     pdf_text = subprocess.run(["pdftotext", str(work / "inspection-1-signed.pdf"), "-"],
                               capture_output=True, text=True, check=True).stdout
@@ -114,7 +128,7 @@ def test_no_full_id_number_can_be_rebuilt_from_store_cli_pdf_or_workbook(demo):
 def test_census_still_checks_an_id_number_against_mask_and_birth_year(demo):
     """The demo's verified ID matched; the digest of psn_info is of its reduced form."""
     work, _ = demo
-    engine = open_store(work / "inspector.db")
+    engine = _demo_store(work)
     with engine.connect() as conn:
         payloads = [json.loads(p) for (p,) in conn.exec_driver_sql(
             "SELECT payload FROM event WHERE kind = 'census.outcome'")]
