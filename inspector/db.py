@@ -240,6 +240,8 @@ def make_engine(path: Path | str, key: StoreKey | bytes | bytearray | None = Non
         p = str(Path(path))
 
         def connect():
+            if read_only:   # SQLite refuses every write; `store_write_error` words it
+                return cipher_connect(f"file:{p}?mode=ro", skey, uri=True, check_same_thread=False)
             return cipher_connect(p, skey, check_same_thread=False)
 
         # The URL names the file (for messages and caches); the creator makes the keyed connection.
@@ -405,7 +407,7 @@ def open_store(path: Path | str | None = None, *, key: StoreKey | bytes | bytear
         if skey is None:
             _check_inspector_tables(p)
         stored = _stored_revision(p, skey)
-        read_only = skey is None and is_read_only(p)
+        read_only = is_read_only(p)
         if stored is not None and stored == _shipped_head():
             return make_engine(p, skey, read_only=read_only)  # up to date: nothing to migrate
         if read_only:
