@@ -68,8 +68,10 @@ def test_cli_demo_verify_and_gui_from_the_installed_package(installed, tmp_path)
     signed = home / "demo" / "inspection-1-signed.pdf"
     assert signed.exists()
 
+    # the demo store is encrypted: the lead opens it with his demo password file
+    lead = {"INSPECTOR_USER": "chenzq", "INSPECTOR_PASSWORD_FILE": str(home / "demo/passwords/chenzq.txt")}
     verified = run(installed, home, "verify", str(signed), "--trust", str(home / "demo/demo-ca/ca.pem"),
-                   "--format", "json", "--db", str(home / "demo/inspector.db"))
+                   "--format", "json", "--db", str(home / "demo/inspector.db"), **lead)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert json.loads(verified.stdout)["ok"] is True
 
