@@ -196,15 +196,17 @@ def _check_store_of(args) -> None:
         require_intact(engine, inspection)
 
 
-def store_anchors(db: str | Path | None) -> list[bytes]:
-    """The trust anchors of the store named by --db (or $INSPECTOR_DB / the per-user store), if it exists."""
-    from inspector.db import default_store_path, open_store
+def store_anchors(args) -> list[bytes]:
+    """The trust anchors of the store named by --db (or $INSPECTOR_DB / the per-user store), if it exists;
+    an encrypted store is opened with the command's credentials, like every command's store."""
+    from inspector.cli.common import store
+    from inspector.db import default_store_path
     from inspector.signing.trust import anchor_certificates
 
-    path = Path(db) if db else default_store_path()
+    path = Path(args.db) if args.db else default_store_path()
     if not path.is_file() or path.stat().st_size == 0:
         return []
-    return anchor_certificates(open_store(path))
+    return anchor_certificates(store(args))
 
 
 def _note_signature(args, result) -> None:
@@ -231,7 +233,7 @@ def cmd_verify(args) -> int:
 
     if not args.file.is_file():
         raise UserError(_("{file}: no such file").format(file=args.file))
-    trust: list = list(args.trust) + store_anchors(args.db)
+    trust: list = list(args.trust) + store_anchors(args)
     if not trust:   # the core's message names no command; the command line says how
         raise UserError(_("no trust anchor: give --trust CA.pem or add the bureau's CA certificate to the store "
                           "with `trust add CA.pem`"))
