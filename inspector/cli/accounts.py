@@ -49,7 +49,7 @@ def cmd_account_create(args) -> int:
     if not needs_unlock(path):
         # a new store, or a plain one from before encryption: if it has no account yet, this first
         # account (a lead) creates the encrypted store, its key, its slot and the recovery key
-        engine = store(args)
+        engine = store(args, create=True)
         with engine.connect() as conn:
             first = not has_accounts(conn)
         if first:
