@@ -16,14 +16,17 @@ from pathlib import Path
 import pytest
 
 from inspector import i18n
+from tests.support.stores import connect, copy_store
 
 
-# Since main's demo encrypts its store (accounts landed at 10:4x), these tests' direct sqlite3 reads of the
-# demo store fail; until they read it through the logged-in CLI they are expected to fail there.
-pytestmark = pytest.mark.xfail(reason="the demo store is now encrypted; the test reads it with plain sqlite3",
-                               strict=False)
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _lead_connection(db: Path, read_only: bool = False):
+    """The (encrypted) demo store opened as the demo's lead would."""
+    pw = Path(DEMO_LOGIN["INSPECTOR_PASSWORD_FILE"]).read_text(encoding="utf-8").strip()
+    return connect(db, DEMO_LOGIN["INSPECTOR_USER"], pw, read_only=read_only)
 
 
 def _env(tmp: Path, **extra: str) -> dict[str, str]:
@@ -75,12 +78,12 @@ def p12(tmp_path_factory) -> Path:
 @pytest.fixture
 def store(demo, tmp_path) -> Path:
     db = tmp_path / "store.db"
-    shutil.copyfile(demo / "inspector.db", db)
+    copy_store(demo / "inspector.db", db)
     return db
 
 
 def _ids(db: Path) -> dict[str, str]:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    con = _lead_connection(db, read_only=True)
     try:
         mdtrt = con.execute("SELECT json_extract(payload, '$.mdtrt_id') FROM event WHERE kind = 'census.outcome' "
                             "LIMIT 1").fetchone()[0]
@@ -196,7 +199,7 @@ def test_read_only_store_still_reads(store, tmp_path):
 
 def test_output_piped_into_head_ends_quietly(store, tmp_path):
     proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "census", "--inspection", "1", "--roster",
-                             "--format", "json", "--db", str(store)], cwd=tmp_path, env=_env(tmp_path),
+                             "--format", "json", "--db", str(store)], cwd=tmp_path, env=_env(tmp_path, **DEMO_LOGIN),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout.readline().strip() == b"["
     proc.stdout.close()                      # what `head -1` does

@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from inspector import i18n
 from inspector.cli import run
+from tests.support.stores import connect, copy_store
 
 
-# Since main's demo encrypts its store (accounts landed at 10:4x), these tests' direct sqlite3 reads of the
-# demo store fail; until they read it through the logged-in CLI they are expected to fail there.
-pytestmark = pytest.mark.xfail(reason="the demo store is now encrypted; the test reads it with plain sqlite3",
-                               strict=False)
 
 ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
@@ -41,8 +36,16 @@ def demo(demo_workdir) -> Path:
     return demo_workdir
 
 
+_LEAD: list[str] = []   # the demo lead's login and password, set by _run_all from the demo's password file
+
+
+def _lead_connection(db: Path):
+    """The (encrypted) demo store opened as the demo's lead would."""
+    return connect(db, *_LEAD)
+
+
 def _commands(db: Path, tmp: Path, demo: Path, lang: str) -> list[list[str]]:
-    con = sqlite3.connect(db)
+    con = _lead_connection(db)
     # a bed of the roster (the demo checks every bed: the tick may be refused, in the same language)
     mdtrt = con.execute("SELECT json_extract(payload, '$.mdtrt_id') FROM event WHERE kind = 'census.outcome' "
                         "AND json_extract(payload, '$.outcome') = 'present' ORDER BY seq LIMIT 1").fetchone()[0]
@@ -68,7 +71,7 @@ def _commands(db: Path, tmp: Path, demo: Path, lang: str) -> list[list[str]]:
 
 def _data_values(db: Path, *, with_events: bool) -> list[str]:
     """Text values of the data: snapshot rows, names, templates (and event payload texts)."""
-    con = sqlite3.connect(db)
+    con = _lead_connection(db)
     values: set[str] = set()
     tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'snap_%'")]
     for t in tables:
@@ -103,8 +106,9 @@ def _run_all(lang: str, demo: Path, tmp: Path, capsys) -> tuple[str, Path]:
     pw = demo / "passwords" / "chenzq.txt"      # commands that write log in as the demo's team lead
     if pw.exists():
         os.environ.update(INSPECTOR_USER="chenzq", INSPECTOR_PASSWORD_FILE=str(pw))
+        _LEAD[:] = ["chenzq", pw.read_text(encoding="utf-8").strip()]
     db = tmp / f"store-{lang}.db"
-    shutil.copyfile(demo / "inspector.db", db)
+    copy_store(demo / "inspector.db", db)
     before = i18n.language()
     chunks = []
     try:
