@@ -45,7 +45,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from inspector.coltypes import TIMESTAMP_FORMAT, Scaled
-from inspector.db import DBAPI_ERRORS, _is_locked, engine_key, store_busy
+from inspector.db import DBAPI_ERRORS, _is_locked, engine_key, sqlcipher, store_busy
 from inspector.errors import UserError
 from inspector.i18n import _
 from inspector.models import COUNTED_TABLES, SNAPSHOT_MODELS, Inspection, Snapshot
@@ -53,6 +53,11 @@ from inspector.progress import Progress
 from inspector.settings import default_settings
 
 SCHEMA_VERSION = "1"
+
+# A duplicate or empty key in the staging file, from either driver (sqlite3, or sqlcipher3 beside
+# an encrypted store).
+_INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError,) + (
+    (sqlcipher.IntegrityError,) if sqlcipher is not None else ())
 
 
 # Contract tables whose rows are reduced before the store keeps them: the contract's columns
@@ -77,6 +82,10 @@ def _reduce_psn_info(row: tuple) -> tuple:
 
 REDUCED_TABLES: dict[str, tuple[list[str], Callable[[tuple], tuple]]] = {
     "psn_info": (_PSN_INFO_CONTRACT, _reduce_psn_info),
+}
+# The same reductions in SQL, over a row of contract columns (an `SqlFeed`'s rows): the stored columns.
+REDUCED_SQL: dict[str, str] = {
+    "psn_info": "psn_no, psn_name, gend, CAST(substr(brdy, 1, 4) AS INTEGER), certno_mask, insutype",
 }
 
 
@@ -108,6 +117,25 @@ class TableFeed:
     total: int | None | Callable[[], int | None]
     batches: Iterable[list[tuple]]
     checked: bool = False  # each row ends with a `_bad` column: NULL, or the first bad column's name
+
+    def resolved_total(self) -> int | None:
+        return self.total() if callable(self.total) else self.total
+
+
+@dataclass
+class SqlFeed:
+    """Rows of one contract table that the staging connection reads itself, from a SQLite central
+    file it attaches as `central` (read in the staging's one transaction: no row passes through
+    Python). `ctes` + `select` is a SELECT of the table's contract columns in order, then `_bad`
+    (see inspector/sync/strict.py); it runs as `<ctes> INSERT INTO stg_<table> <select>` with
+    `params`. Every SqlFeed of one load names the same `attach` file."""
+
+    total: int | None | Callable[[], int | None]
+    ctes: str
+    select: str
+    params: Mapping[str, Any]
+    attach: str
+    checked: bool = True
 
     def resolved_total(self) -> int | None:
         return self.total() if callable(self.total) else self.total
@@ -176,7 +204,7 @@ class Staging:
     of its own that lives only in this process (`key`): the staged rows are patient data.
     """
 
-    def __init__(self, store: Path, encrypted: bool = False) -> None:
+    def __init__(self, store: Path, encrypted: bool = False, attach: str | None = None) -> None:
         from inspector.db import StoreKey, cipher_connect
 
         remove_stale(store)
@@ -193,6 +221,9 @@ class Staging:
             self.con.execute("PRAGMA journal_mode=OFF")
             self.con.execute("PRAGMA synchronous=OFF")
             self.con.execute("PRAGMA cache_size=-65536")
+            if attach is not None:   # a plain SQLite central (an empty key for SQLCipher: no encryption)
+                self.con.execute("ATTACH DATABASE ? AS central" + (" KEY ''" if self.key is not None else ""),
+                                 (attach,))
             self.con.execute("BEGIN")
         except BaseException:
             self.close()
@@ -277,7 +308,7 @@ def write_snapshot(
     source_kind: str,
     source: str,
     extract_meta: Mapping[str, str],
-    feeds: Mapping[str, TableFeed],
+    feeds: Mapping[str, TableFeed | SqlFeed],
     progress: Progress | None = None,
     source_sha256: str | None = None,
 ) -> SnapshotResult:
@@ -295,8 +326,11 @@ def write_snapshot(
     if missing:
         raise UserError(_('extract_meta lacks {value}').format(value=', '.join(missing)))
     store = _store_path(engine)
+    attach = {f.attach for f in feeds.values() if isinstance(f, SqlFeed)}
+    if len(attach) > 1:
+        raise ValueError("the SqlFeeds of one load read one central file")
     try:
-        staging = Staging(store, encrypted=engine_key(engine) is not None)
+        staging = Staging(store, encrypted=engine_key(engine) is not None, attach=next(iter(attach), None))
     except (OSError, *DBAPI_ERRORS) as exc:
         if _is_disk_full(exc):
             raise disk_full_error(store) from None
@@ -342,8 +376,10 @@ def _stage(staging: Staging, extract_meta: Mapping[str, str], feeds: Mapping[str
     return row_counts, digests
 
 
-def _copy_table(staging: Staging, table: str, feed: TableFeed, progress: Progress) -> int:
+def _copy_table(staging: Staging, table: str, feed: TableFeed | SqlFeed, progress: Progress) -> int:
     sql = staging.create(table, feed.checked)
+    if isinstance(feed, SqlFeed):
+        return _insert_select(staging, table, feed, progress)
     reduce = REDUCED_TABLES[table][1] if table in REDUCED_TABLES else None
     if reduce is not None and feed.checked:   # the `_bad` value stays last
         plain = reduce
@@ -357,7 +393,7 @@ def _copy_table(staging: Staging, table: str, feed: TableFeed, progress: Progres
         if batch:
             try:
                 cur.executemany(sql, batch if reduce is None else [reduce(r) for r in batch])
-            except sqlite3.IntegrityError as exc:
+            except _INTEGRITY_ERRORS as exc:
                 raise StagingKeyError(table, str(exc)) from None
             done += len(batch)
             progress.set_progress(table, done, total)
@@ -372,6 +408,7 @@ def _copy_table(staging: Staging, table: str, feed: TableFeed, progress: Progres
 # longer than that always lets it in: no tick waits longer than one chunk.
 COPY_HOLD = 0.25
 COPY_PAUSE = 0.12
+COPY_CACHE_KIB = 65536
 _FIRST_CHUNK = 2000
 _MAX_CHUNK = 200_000
 PENDING = "pending"   # source_kind of a snapshot whose rows are still being copied
@@ -384,6 +421,29 @@ def _chunk_rows() -> int | None:
         return max(1, int(env)) if env else None
     except ValueError:
         return None
+
+
+def _insert_select(staging: Staging, table: str, feed: SqlFeed, progress: Progress) -> int:
+    """Stage a table by one INSERT ... SELECT from the attached central (cancellable while it runs)."""
+    total = feed.resolved_total()
+    progress.set_progress(table, 0, total)
+    select = feed.select
+    if table in REDUCED_SQL:
+        select = f"SELECT {REDUCED_SQL[table]}, _bad FROM ({select})"
+    staging.con.set_progress_handler(progress.is_cancelled, 100_000)
+    try:
+        staging.con.execute(f"{feed.ctes}\nINSERT INTO stg_{table} {select}", dict(feed.params))
+        done = staging.con.execute("SELECT changes()").fetchone()[0]
+    except DBAPI_ERRORS as exc:
+        if progress.is_cancelled():
+            progress.check()
+        if isinstance(exc, _INTEGRITY_ERRORS):   # a duplicate or empty key
+            raise StagingKeyError(table, str(exc)) from None
+        raise
+    finally:
+        staging.con.set_progress_handler(None, 0)
+    progress.set_progress(table, done, done)
+    return done
 
 
 def _commit(engine: Engine, staging: Staging, target: NewInspection | int, *, source_kind: str, source: str,
@@ -402,8 +462,15 @@ def _commit(engine: Engine, staging: Staging, target: NewInspection | int, *, so
     until the next load removes them (`drop_pending`).
     """
     progress.set_status(_("saving"))
+    staging.con.execute("PRAGMA cache_size=-2000")   # its pages are read once more, in order, from now on
+    staging.con.execute("PRAGMA shrink_memory")
     with engine.connect() as conn:
         dbapi = conn.connection.driver_connection
+        # While the pending rows go in: a big page cache (fewer pages decrypted again and again in
+        # an encrypted store), and no fsync per chunk (WAL, NORMAL: a power cut may lose pending
+        # rows, which no one sees, never corrupt the store); the publishing commit is FULL again.
+        dbapi.execute(f"PRAGMA main.cache_size=-{COPY_CACHE_KIB}")
+        dbapi.execute("PRAGMA synchronous=NORMAL")
         if staging.key is not None:
             dbapi.execute(f"ATTACH DATABASE ? AS staging KEY {staging.key.sql_literal()}", (str(staging.path),))
         else:
@@ -413,6 +480,7 @@ def _commit(engine: Engine, staging: Staging, target: NewInspection | int, *, so
             cur = dbapi.cursor()
             now = datetime.now().strftime(TIMESTAMP_FORMAT)
             counted = {t: row_counts[t] for t in COUNTED_TABLES}
+            t0 = time.monotonic()
             with conn.execution_options(begin="IMMEDIATE").begin():
                 snapshot_id = conn.execute(
                     Snapshot.__table__.insert().values(
@@ -422,12 +490,13 @@ def _commit(engine: Engine, staging: Staging, target: NewInspection | int, *, so
                         row_counts=counted, digests=digests,
                     )
                 ).inserted_primary_key[0]
+            holds: list[float] = [time.monotonic() - t0]
             fixed = _chunk_rows()
             chunk = fixed or _FIRST_CHUNK
-            holds: list[float] = []
             for table in SNAPSHOT_MODELS:
                 chunk = _copy_in(conn, cur, table, int(snapshot_id), chunk, fixed, row_counts.get(table), progress,
                                  holds)
+            dbapi.execute("PRAGMA synchronous=FULL")
             t0 = time.monotonic()
             with conn.execution_options(begin="IMMEDIATE").begin():
                 inspection_id, version = _publish(conn, cur, target, int(snapshot_id), source_kind, source, now)
@@ -444,6 +513,12 @@ def _commit(engine: Engine, staging: Staging, target: NewInspection | int, *, so
                     pass
             try:
                 dbapi.execute("DETACH DATABASE staging")
+            except DBAPI_ERRORS:
+                pass
+            try:   # the connection goes back to the pool as every other: FULL, a small cache
+                dbapi.execute("PRAGMA synchronous=FULL")
+                dbapi.execute("PRAGMA main.cache_size=-2000")
+                dbapi.execute("PRAGMA shrink_memory")
             except DBAPI_ERRORS:
                 pass
         progress.set_status(_("statistics"))

@@ -20,8 +20,8 @@ from inspector.i18n import _
 from inspector.models import Inspection
 from inspector.progress import Progress
 from inspector.snapshot import (
-    SCHEMA_VERSION, NewInspection, SnapshotResult, StagedBadRows, StagingKeyError, TableFeed, contract_columns,
-    primary_key, write_snapshot,
+    SCHEMA_VERSION, NewInspection, SnapshotResult, SqlFeed, StagedBadRows, StagingKeyError, TableFeed,
+    contract_columns, primary_key, write_snapshot,
 )
 from inspector.sync.slice import (
     SLICE_TABLES,
@@ -32,6 +32,7 @@ from inspector.sync.slice import (
     med_list_by_codes_query,
     needs_visit_ids,
     slice_query,
+    staged_select,
     visit_ids_param,
     visits_query,
 )
@@ -135,12 +136,23 @@ def _with_visit_ids(src: CentralSource, params: dict[str, Any]) -> dict[str, Any
 
 
 def _slice_feeds(src: CentralSource, window: SliceWindow, params: dict[str, Any],
-                 types: SourceTypes | None) -> dict[str, TableFeed]:
-    """One streamed, checked feed per contract table, with totals counted in one query up front."""
+                 types: SourceTypes | None) -> dict[str, TableFeed | SqlFeed]:
+    """One streamed, checked feed per contract table, with totals counted up front."""
     counted = [t for t in _FEED_ORDER if t != "med_list"]
-    totals = dict(zip(counted, src.fetchall(count_query(src.dialect, counted, window), params)[0]))
+    if src.dialect == "sqlite":
+        # one query per table: SQLite plans each count on its own index (measured at hospital scale:
+        # 1.8 s for the twelve, against 4.0 s for one query holding them all)
+        totals = {t: src.fetchall(count_query(src.dialect, [t], window), params)[0][0] for t in counted}
+    else:
+        totals = dict(zip(counted, src.fetchall(count_query(src.dialect, counted, window), params)[0]))
+    if src.attachable:   # the staging connection reads the central itself: no row through Python
+        out: dict[str, TableFeed | SqlFeed] = {}
+        for table in _FEED_ORDER:
+            ctes, select = staged_select(table, window)
+            out[table] = SqlFeed(totals.get(table), ctes, select, params, src.file)
+        return out
     codes: set[str] = set()
-    feeds: dict[str, TableFeed] = {}
+    feeds: dict[str, TableFeed | SqlFeed] = {}
     for table in counted:
         batches = src.batches(slice_query(src.dialect, table, window, types), params)
         if table in _CODE_USERS:
@@ -295,7 +307,7 @@ def sync_central(
             failure = exc
         finally:
             for feed in feeds.values():  # close open cursors before the source goes
-                close = getattr(feed.batches, "close", None)
+                close = getattr(getattr(feed, "batches", None), "close", None)
                 if close is not None:
                     close()
         progress.set_status(_("checking the central values"))

@@ -124,6 +124,26 @@ def select_list(dialect: str, table: str, alias: str = "t", types: SourceTypes |
     return out
 
 
+def named_select_list(dialect: str, table: str, alias: str = "t", types: SourceTypes | None = None) -> str:
+    """`select_list` with every column named (`AS column`, `AS _bad`), for a SELECT used as a subquery."""
+    cols = contract_columns(table)
+    out = ", ".join(f"{_expr(dialect, table, c, alias, types)} AS {c}" for c in cols)
+    return out + f", {bad_column_expr(dialect, table, cols, alias, types)} AS _bad"
+
+
+def staged_select(table: str, window: SliceWindow) -> tuple[str, str]:
+    """SQLite: (WITH clause, SELECT) of `table`'s slice rows, named, checked and in key order, for
+    the staging connection that attaches the central (`inspector.snapshot.SqlFeed`). med_list: the
+    catalogue rows the already staged fee lines and drug ledgers refer to."""
+    if table == "med_list":
+        staged = " UNION ".join(f"SELECT med_list_codg FROM main.stg_{t}"
+                                for t in ("feedetl", "drug_inv", "drug_purc", "drug_sel"))
+        return "", (f"SELECT {named_select_list('sqlite', table)} FROM central.med_list t "
+                    f"WHERE t.med_list_codg IN ({staged}) {order_by('sqlite', table)}")
+    return _ctes("sqlite"), (f"SELECT {named_select_list('sqlite', table)} FROM {_where('sqlite', table, window)} "
+                             f"{order_by('sqlite', table)}")
+
+
 def visits_query(dialect: str) -> str:
     """SELECT of the slice's visit ids (mdtrt_id): the window, the admitted at V, the previous stays."""
     c, w0, w1, v, w0m30 = (_ph(dialect, n) for n in ("c", "w0", "w1", "v", "w0m30"))

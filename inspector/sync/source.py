@@ -141,11 +141,13 @@ class CentralSource:
         path = Path(db)
         if not path.is_file():
             raise UserError(_("central database file not found: {path}").format(path=path))
+        self.file = str(path.resolve())
         conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, isolation_level=None,
                                check_same_thread=False)
         try:
             conn.execute("BEGIN")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            self.journal_mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise UserError(_("{path} is not a readable SQLite central database ({error})").format(path=path, error=exc)) from None
@@ -176,6 +178,16 @@ class CentralSource:
         conn.isolation_level = IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         return conn
+
+    @property
+    def attachable(self) -> bool:
+        """A SQLite central that another connection may read in our stead and see what we see.
+
+        Our read transaction holds the file's SHARED lock, so in rollback-journal mode no writer
+        can commit until we are done: a second connection that attaches the file reads the very
+        state we read. A WAL file lets writers go on beside a reader; it is read through this
+        connection only."""
+        return self.dialect == "sqlite" and getattr(self, "journal_mode", "wal") != "wal"
 
     @property
     def connection(self) -> Any:
