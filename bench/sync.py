@@ -1,6 +1,6 @@
 """Benchmark: the shipped `sync` against a plain copy of the same rows, in the same run.
 
-    .venv/bin/python bench/sync.py [--shapes 3y,hospital] [--postgres] [--repeat K] [--data DIR]
+    .venv/bin/python bench/sync.py [--shapes 3y,hospital] [--postgres [--no-sqlite]] [--repeat K] [--data DIR]
 
 Per data shape (bench/procs.py; centrals cached under --data, default /work/benchdata), each
 side in its own process, measured by wait4 (wall, CPU = user + system, peak RSS):
@@ -204,6 +204,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shapes", default="3y", help="data shapes (bench/procs.py): 3y, hospital, long")
     ap.add_argument("--postgres", action="store_true", help="also from a PostgreSQL copy of each central")
+    ap.add_argument("--no-sqlite", action="store_true", help="with --postgres: from the PostgreSQL copy only")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each side; the lowest CPU counts")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--work", type=Path, help="where the stores are written (default: --data/sync-work)")
@@ -223,7 +224,7 @@ def main() -> None:
         w = windows(shape, args.data)[-1]
         spec = {"institution": w.institution, "date_from": w.date_from, "date_to": w.date_to,
                 "visit_time": w.visit_time}
-        sources = [("sqlite", str(w.central))]
+        sources = [] if args.no_sqlite and args.postgres else [("sqlite", str(w.central))]
         server = None
         if args.postgres:
             from inspector.demo.pgcopy import copy_to_postgres

@@ -30,6 +30,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import hashlib
+import json
 import os
 import sqlite3
 import time
@@ -136,6 +137,9 @@ class SqlFeed:
     params: Mapping[str, Any]
     attach: str
     checked: bool = True
+    # Tables staged before this one whose med_list_codg values `select` reads as the JSON array
+    # parameter `codes` (collected while their digests are computed).
+    codes_from: tuple[str, ...] = ()
 
     def resolved_total(self) -> int | None:
         return self.total() if callable(self.total) else self.total
@@ -357,22 +361,33 @@ def _stage(staging: Staging, extract_meta: Mapping[str, str], feeds: Mapping[str
     # Tables load in the feeds' order (a feed may depend on rows fed before it), then the rest.
     order = ["extract_meta"] + [t for t in feeds if t != "extract_meta"]
     order += [t for t in SNAPSHOT_MODELS if t not in order]
+    digests: dict[str, str] = {}
+    cur = staging.con.cursor()
     for table in order:
         if table == "extract_meta":
             kept = sorted((str(k), str(v)) for k, v in extract_meta.items() if str(k) not in OMITTED_META_KEYS)
             feed = TableFeed(len(kept), [kept])
         else:
             feed = feeds.get(table) or TableFeed(0, [])
+        if isinstance(feed, SqlFeed) and feed.codes_from:
+            # The catalogue rows the staged tables refer to: their codes are collected by the
+            # digest pass over those tables (one read of the staged rows instead of two).
+            progress.set_status(_("digests"))
+            codes: set[str] = set()
+            for t in feed.codes_from:
+                progress.check()
+                digests[t] = _digest(cur, f"stg_{t}", t, None, codes)
+            feed = SqlFeed(len(codes), feed.ctes, feed.select, {**feed.params, "codes": json.dumps(sorted(c for c in codes if c is not None))},
+                           feed.attach, feed.checked)
         row_counts[table] = _copy_table(staging, table, feed, progress)
         if staging.has_bad_rows(table):
             raise StagedBadRows(table)
     staging.con.execute("COMMIT")
     progress.set_status(_("digests"))
-    digests = {}
-    cur = staging.con.cursor()
     for t in SNAPSHOT_MODELS:
         progress.check()
-        digests[t] = _digest(cur, f"stg_{t}", t, None)
+        if t not in digests:
+            digests[t] = _digest(cur, f"stg_{t}", t, None)
     return row_counts, digests
 
 
@@ -456,7 +471,7 @@ def _commit(engine: Engine, staging: Staging, target: NewInspection | int, *, so
        own short transaction (`COPY_HOLD`), with a pause between them (`COPY_PAUSE`);
     3. one tiny transaction gives the snapshot its inspection (created then, for a new one)
        and version: only now does anyone see it;
-    4. the planner's statistics are refreshed in a transaction of their own.
+    4. the planner's statistics are refreshed, one short transaction per table.
 
     A failure or a cancel removes the pending rows again; after a kill they stay invisible
     until the next load removes them (`drop_pending`).
@@ -471,6 +486,8 @@ def _commit(engine: Engine, staging: Staging, target: NewInspection | int, *, so
         # rows, which no one sees, never corrupt the store); the publishing commit is FULL again.
         dbapi.execute(f"PRAGMA main.cache_size=-{COPY_CACHE_KIB}")
         dbapi.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoints run between the chunks (`_copy_in`), not inside a chunk's commit.
+        dbapi.execute("PRAGMA wal_autocheckpoint=0")
         if staging.key is not None:
             dbapi.execute(f"ATTACH DATABASE ? AS staging KEY {staging.key.sql_literal()}", (str(staging.path),))
         else:
@@ -516,19 +533,24 @@ def _commit(engine: Engine, staging: Staging, target: NewInspection | int, *, so
             except DBAPI_ERRORS:
                 pass
             try:   # the connection goes back to the pool as every other: FULL, a small cache
+                dbapi.execute("PRAGMA wal_autocheckpoint=1000")
                 dbapi.execute("PRAGMA synchronous=FULL")
                 dbapi.execute("PRAGMA main.cache_size=-2000")
                 dbapi.execute("PRAGMA shrink_memory")
             except DBAPI_ERRORS:
                 pass
         progress.set_status(_("statistics"))
-        t0 = time.monotonic()
-        try:
-            with conn.execution_options(begin="IMMEDIATE").begin():
-                refresh_statistics(cur)
+        try:   # one short transaction per table
+            cur.execute(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+            tables = [r[0] for r in cur.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name")]
+            for table in tables:
+                t0 = time.monotonic()
+                with conn.execution_options(begin="IMMEDIATE").begin():
+                    cur.execute(f'ANALYZE main."{table}"')
+                holds.append(time.monotonic() - t0)
         except (*DBAPI_ERRORS, SQLAlchemyError):
             pass  # the snapshot is saved; the statistics are refreshed by the next load
-        holds.append(time.monotonic() - t0)
     progress.set_status(_("saved in {n} short transactions; the longest held the store for {s:.2f} s").format(
         n=len(holds), s=max(holds)))
     return SnapshotResult(inspection_id, int(snapshot_id), version, counted, digests)
@@ -569,10 +591,19 @@ def _copy_in(conn, cur, table: str, snapshot_id: int, chunk: int, fixed: int | N
             break
         if fixed is None:
             chunk = max(500, min(_MAX_CHUNK, int(chunk * COPY_HOLD / max(held, 1e-3))))
+        _checkpoint(cur)
         time.sleep(COPY_PAUSE)
     if done:
         time.sleep(COPY_PAUSE)
     return chunk
+
+
+def _checkpoint(cur) -> None:
+    """Copy the WAL into the store file as far as readers allow, holding no write lock (PASSIVE)."""
+    try:
+        cur.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    except DBAPI_ERRORS:
+        pass
 
 
 def _publish(conn, cur, target: NewInspection | int, snapshot_id: int, source_kind: str, source: str,
@@ -684,16 +715,21 @@ def table_digest(cur, table: str, snapshot_id: int) -> str:
     return _digest(cur, f"snap_{table}", table, snapshot_id)
 
 
-def _digest(cur, relation: str, table: str, snapshot_id: int | None) -> str:
+def _digest(cur, relation: str, table: str, snapshot_id: int | None, codes: set[str] | None = None) -> str:
+    """The table's digest; with `codes`, the table's med_list_codg values are added to it too."""
     order = ", ".join(primary_key(table))
     h = hashlib.sha256()
     where, params = ("WHERE snapshot_id=?", (snapshot_id,)) if snapshot_id is not None else ("", ())
-    cur.execute(f"SELECT {digest_line_sql(table)} || char(10) FROM {relation} {where} ORDER BY {order}", params)
+    extra = ", med_list_codg" if codes is not None else ""
+    cur.execute(f"SELECT {digest_line_sql(table)} || char(10){extra} FROM {relation} {where} ORDER BY {order}",
+                params)
     while True:
         rows = cur.fetchmany(20000)
         if not rows:
             break
         h.update("".join([r[0] for r in rows]).encode("utf-8"))
+        if codes is not None:
+            codes.update([r[1] for r in rows])
     return h.hexdigest()
 
 

@@ -149,7 +149,8 @@ def _slice_feeds(src: CentralSource, window: SliceWindow, params: dict[str, Any]
         out: dict[str, TableFeed | SqlFeed] = {}
         for table in _FEED_ORDER:
             ctes, select = staged_select(table, window)
-            out[table] = SqlFeed(totals.get(table), ctes, select, params, src.file)
+            out[table] = SqlFeed(totals.get(table), ctes, select, params, src.file,
+                                 codes_from=_CODE_USERS if table == "med_list" else ())
         return out
     codes: set[str] = set()
     feeds: dict[str, TableFeed | SqlFeed] = {}
