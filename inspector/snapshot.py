@@ -424,7 +424,7 @@ def _copy_table(staging: Staging, table: str, feed: TableFeed | SqlFeed, progres
 COPY_HOLD = 0.25
 COPY_PAUSE = 0.12
 COPY_CACHE_KIB = 65536
-_FIRST_CHUNK = 2000
+_FIRST_CHUNK = 1000
 _MAX_CHUNK = 200_000
 PENDING = "pending"   # source_kind of a snapshot whose rows are still being copied
 
@@ -509,10 +509,9 @@ def _commit(engine: Engine, staging: Staging, target: NewInspection | int, *, so
                 ).inserted_primary_key[0]
             holds: list[float] = [time.monotonic() - t0]
             fixed = _chunk_rows()
-            chunk = fixed or _FIRST_CHUNK
-            for table in SNAPSHOT_MODELS:
-                chunk = _copy_in(conn, cur, table, int(snapshot_id), chunk, fixed, row_counts.get(table), progress,
-                                 holds)
+            for table in SNAPSHOT_MODELS:   # each table starts small: its rows cost what they cost
+                _copy_in(conn, cur, table, int(snapshot_id), fixed or _FIRST_CHUNK, fixed, row_counts.get(table),
+                         progress, holds)
             dbapi.execute("PRAGMA synchronous=FULL")
             t0 = time.monotonic()
             with conn.execution_options(begin="IMMEDIATE").begin():
@@ -561,7 +560,7 @@ def _copy_in(conn, cur, table: str, snapshot_id: int, chunk: int, fixed: int | N
     """Copy staging.stg_<table> into snap_<table> in key order, one short transaction per chunk
     (each one's time appended to `holds`).
 
-    Returns the chunk size the next table starts with (adapted to hold the lock ~COPY_HOLD)."""
+    Returns the last chunk size (adapted to hold the lock about COPY_HOLD, at most doubling)."""
     cols = ", ".join(stored_columns(table))
     pk = primary_key(table)
     keys = ", ".join(pk)
@@ -590,7 +589,7 @@ def _copy_in(conn, cur, table: str, snapshot_id: int, chunk: int, fixed: int | N
         if n < chunk:
             break
         if fixed is None:
-            chunk = max(500, min(_MAX_CHUNK, int(chunk * COPY_HOLD / max(held, 1e-3))))
+            chunk = max(500, min(_MAX_CHUNK, chunk * 2, int(chunk * COPY_HOLD / max(held, 1e-3))))
         _checkpoint(cur)
         time.sleep(COPY_PAUSE)
     if done:
