@@ -27,14 +27,13 @@ from PySide6.QtWidgets import (
 
 from inspector.db import StoreError
 from inspector.errors import UserError
+from inspector.exchange.conflicts import AREA_LABELS
 from inspector.i18n import _
 from ui.context import ApplicationContext
 from ui.icons import icon
 
 BUNDLE_SUFFIX = ".inspector-bundle"
 SNAPSHOT_SUFFIX = ".inspector-snapshot"
-AREA_LABELS = {"census": "census entry", "census_bed": "unregistered bed", "stock": "drug count",
-               "records": "record item"}
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -141,7 +140,8 @@ class ExchangeView(QWidget):
         for c in found:
             for r in c.as_dict()["records"]:
                 value = value_text(c.area, r["value"])
-                crow.append([_(AREA_LABELS[c.area]), c.item, names.get(r["author"], r["author"]), r["device"][:8],
+                item = _("the whole sample") if c.area.endswith("_sample") else c.item
+                crow.append([_(AREA_LABELS[c.area]), item, names.get(r["author"], r["author"]), r["device"][:8],
                              r["at"][:19], value])
                 self._conflict_rows.append((c.area, c.item, r["event"]))
         _fill(self.conflicts, crow)

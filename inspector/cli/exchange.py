@@ -5,10 +5,9 @@ from pathlib import Path
 
 from inspector.cli.common import print_json, print_table, store
 from inspector.errors import UserError
+from inspector.exchange.conflicts import AREA_LABELS
 from inspector.i18n import _
 
-AREA_LABELS = {"census": "census entry", "census_bed": "unregistered bed", "stock": "drug count",
-               "records": "record item"}
 
 
 def register(sub, common) -> None:
@@ -45,7 +44,8 @@ def register(sub, common) -> None:
                        help=_("items recorded differently on two laptops; resolve one (team lead)"))
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
     p.add_argument("--resolve", nargs=2, metavar=("AREA", "ITEM"),
-                   help=_("resolve the conflict on ITEM of AREA (census, census_bed, stock, records)"))
+                   help=_("resolve the conflict on ITEM of AREA (census, census_bed, stock, records, stock_sample, "
+                          "records_sample)"))
     p.add_argument("--keep", metavar="EVENT", help=_("the record (event id or its first characters) whose value stands"))
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_conflicts)
