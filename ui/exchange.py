@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QGroupBox,
+    QHeaderView,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -51,8 +52,12 @@ def _fill(t: QTableWidget, rows: list[list[object]]) -> None:
     t.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
-            t.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
+            item = QTableWidgetItem("" if value is None else str(value))
+            item.setToolTip(item.text())          # the whole text, when the cell shows it cut short
+            t.setItem(r, c, item)
     t.resizeColumnsToContents()
+    # the last column (result, value) takes the room left and cuts long texts: no sideways scroll
+    t.horizontalHeader().setSectionResizeMode(t.columnCount() - 1, QHeaderView.ResizeMode.Stretch)
 
 
 class ExchangeView(QWidget):

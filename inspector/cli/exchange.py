@@ -120,6 +120,7 @@ def cmd_list(args) -> int:
             raise UserError(_("no inspection {id} in this store").format(id=args.inspection))
         heads = chain_heads(conn, uid)
         bundles = merged_bundles(conn, uid)
+        names = dict(conn.exec_driver_sql("SELECT login, display_name FROM account").fetchall())
     if args.format == "json":
         print_json({"chains": [h.__dict__ for h in heads], "bundles": bundles})
         return 0
@@ -127,7 +128,7 @@ def cmd_list(args) -> int:
     print_table([_("laptop"), _("events"), _("chain head")], [[h.chain[:8], h.events, h.hash] for h in heads])
     print(_("Bundles merged into this laptop:"))
     print_table([_("SHA-256"), _("from"), _("events added"), _("merged at")],
-                [[b["sha256"], b["sender"], b["added"], b["imported_at"]] for b in bundles])
+                [[b["sha256"], names.get(b["sender"], b["sender"]), b["added"], b["imported_at"]] for b in bundles])
     return 0
 
 

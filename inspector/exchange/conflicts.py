@@ -74,7 +74,7 @@ def value_text(area: str, value: dict[str, Any]) -> str:
     if area == "stock_sample":
         drugs = list(value.get("top") or []) + list(value.get("random") or [])
         return _("seed {seed}: {n} drugs ({codes})").format(seed=value.get("seed"), n=len(drugs),
-                                                           codes=_abbreviated(value.get("random") or drugs))
+                                                           codes=_abbreviated(value.get("random") or drugs, 2))
     if area == "records_sample":
         ids = list(value.get("ids") or [])
         return _("seed {seed}: {n} records ({ids})").format(seed=value.get("seed"), n=len(ids),
