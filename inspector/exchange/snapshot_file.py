@@ -5,9 +5,10 @@ visit time, settings), the snapshot's rows of every contract table with their ro
 digests (each table WITHOUT ROWID, clustered on its key and written in key order), the team with
 each member's certificate, and a bundle of every event so far; the manifest is signed with the
 exporting account's key. `import_snapshot` checks the signature and the certificate's trust
-anchor, recomputes every table's digest and row count on the file (read front to back, no sort)
-and compares them with the manifest before anything is written, then copies the checked rows in
-and merges the bundle (all in one transaction: a refusal leaves the store as it was). The file holds patient data: it goes only where the user chose.
+anchor, copies every table's rows in while recomputing its digest and row count in the same pass
+(the file read front to back, no sort), compares them with the manifest, then merges the bundle
+(all in one transaction: a refusal leaves the store as it was). The file holds patient data: it
+goes only where the user chose.
 """
 from __future__ import annotations
 
@@ -23,13 +24,13 @@ from typing import Any
 from cryptography import x509
 from sqlalchemy import Engine
 
+from inspector.db import DBAPI_ERRORS
 from inspector.errors import UserError
 from inspector.events import canonical_json
 from inspector.exchange.bundle import (BundleError, _check_signature, chains_to_anchor, export_bundle, fingerprint,
                                        merge_bundle, sign_body)
 from inspector.i18n import _
 from inspector.models import SNAPSHOT_MODELS
-from inspector.db import DBAPI_ERRORS
 from inspector.snapshot import (digest_line_sql, latest_snapshot_id, primary_key, refresh_statistics,
                                 stored_columns)
 
@@ -164,9 +165,12 @@ def _bulk_load(conn) -> str:
 
 def _end_bulk_load(conn, journal: str) -> None:
     dbapi = conn.connection.driver_connection
-    dbapi.execute("PRAGMA main.cache_size = -2000")
-    if journal != "wal":
-        dbapi.execute("PRAGMA main.journal_mode = WAL")
+    try:
+        dbapi.execute("PRAGMA main.cache_size = -2000")
+        if journal != "wal":
+            dbapi.execute("PRAGMA main.journal_mode = WAL")
+    except DBAPI_ERRORS:
+        pass     # the next connection opening the store sets the WAL again (inspector.db)
 
 
 def _attach(conn, path: str) -> None:
