@@ -3,7 +3,7 @@ and `exchange import` of its file on a new laptop, against a plain file copy plu
 
     .venv/bin/python bench/snapshot_exchange.py [--rounds N] [--resync] [--data DIR] [--work DIR]
 
-1. The lead's store (cached under --work, default /work/scratch/exchange2/snapshot-bench): an
+1. The lead's store (cached under --work, default DATA/snapshot-exchange): an
    encrypted store with the team's accounts, signing keys from a test CA and the team, into which
    the shipped `python main.py sync` (its own process, as the lead) syncs the demo hospital central
    (bench/procs.py `windows`; /work/benchdata/hospital-central.db, never built here).
@@ -108,8 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=1, help="runs of each side; the fastest (CPU) counts")
     ap.add_argument("--resync", action="store_true", help="make the lead's store again")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--work", type=Path, default=Path("/work/scratch/exchange2/snapshot-bench"))
+    ap.add_argument("--work", type=Path, default=None,
+                    help="the lead's store, CA and files (default: DATA/snapshot-exchange, cached there)")
     args = ap.parse_args(argv)
+    args.work = args.work or args.data / "snapshot-exchange"
     if not (args.data / "READY").exists():
         raise SystemExit(f"{args.data}/READY is missing: the cached centrals are not ready")
     os.environ.pop("INSPECTOR_TEST_ARGON2", None)
