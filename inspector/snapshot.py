@@ -573,7 +573,8 @@ def _copy_in(conn, cur, table: str, snapshot_id: int, chunk: int, fixed: int | N
     head = f"INSERT INTO snap_{table} (snapshot_id, {cols}) SELECT {snapshot_id}, {cols} FROM staging.stg_{table}"
     order = f"ORDER BY {keys} LIMIT ?"
     after = f"WHERE ({keys}) > ({', '.join('?' * len(pk))})" if len(pk) > 1 else f"WHERE {keys} > ?"
-    last_sql = f"SELECT {keys} FROM snap_{table} WHERE snapshot_id = ? ORDER BY {keys} DESC LIMIT 1"
+    desc = ", ".join(f"{k} DESC" for k in pk)
+    last_sql = f"SELECT {keys} FROM snap_{table} WHERE snapshot_id = ? ORDER BY {desc} LIMIT 1"
     last: tuple | None = None
     done = 0
     progress.set_progress(table, 0, total)
