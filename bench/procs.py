@@ -2,7 +2,8 @@
 data shapes (centrals cached under --data, stores made by the shipped `sync`).
 
 A child's wall time, CPU time (user + system) and peak memory (max RSS) come from
-`os.wait4` on that one child, so each figure is the process's own.
+`os.wait4` on that one child, forked by the small bench/launch.py (Linux counts the forking
+process's size in a child's peak), so each figure is the process's own.
 """
 from __future__ import annotations
 
@@ -39,17 +40,20 @@ class Run:
 
 
 def run(args: list[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT) -> Run:
-    """Run `args` to completion; its own wall time, CPU time and peak RSS."""
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as out, tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+    """Run `args` to completion; its own wall time, CPU time and peak RSS (measured by
+    bench/launch.py, so that this process's own size never counts in the child's peak)."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out, tempfile.TemporaryFile("w+", encoding="utf-8") as err, \
+            tempfile.TemporaryDirectory() as tmp:
+        usage_file = Path(tmp) / "rusage.json"
         t = time.perf_counter()
-        proc = subprocess.Popen(args, stdout=out, stderr=err, cwd=cwd, env={**os.environ, **(env or {})})
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc = subprocess.Popen([sys.executable, "-S", str(BENCH / "launch.py"), str(usage_file), *args], stdout=out,
+                                stderr=err, cwd=cwd, env={**os.environ, **(env or {})})
+        proc.wait()
         wall = time.perf_counter() - t
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        usage = json.loads(usage_file.read_text(encoding="utf-8"))
         out.seek(0)
         err.seek(0)
-        return Run(args, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, out.read(),
-                   err.read())
+        return Run(args, wall, usage["cpu"], usage["maxrss_kb"] / 1024, proc.returncode, out.read(), err.read())
 
 
 def main_py(*args: str) -> list[str]:

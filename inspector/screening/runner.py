@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, select
 
 from inspector.coltypes import TIMESTAMP_FORMAT, to_scaled
-from inspector.db import OPERATIONAL_ERRORS, write_transaction
+from inspector.db import OPERATIONAL_ERRORS
 from inspector.errors import UserError
 from inspector.events import append_event
 from inspector.i18n import _
@@ -24,6 +24,9 @@ from inspector.settings import effective_settings
 
 if TYPE_CHECKING:
     from inspector.accounts import Actor
+
+
+PENDING = "screening_pending_lead"   # the temporary table of a run's leads (see run_screening)
 
 
 @dataclass
@@ -93,9 +96,10 @@ def run_screening(engine: Engine, inspection_id: int, progress: Progress | None 
     """Screen the inspection's current snapshot and replace that snapshot's leads of `rules`
     in one transaction; a cancel (progress.cancel()) before the commit changes nothing.
 
-    Each lead is turned into its compact row (JSON texts, scaled amount) as the rule yields it, so
-    a run holds rows, not objects with their figures; `keep_leads=False` keeps no LeadResult at
-    all (the result then has counts only: the CLI and the GUI read the stored leads back)."""
+    Each lead is turned into its row (JSON texts, scaled amount) as the rule yields it and stored in
+    batches in a temporary table, so a run holds no list of leads; `keep_leads=False` keeps no
+    LeadResult at all (the result then has counts only: the CLI and the GUI read the stored leads
+    back)."""
     progress = progress or Progress()
     selected = select_rules(rules)
     with engine.connect() as conn:
@@ -115,42 +119,63 @@ def run_screening(engine: Engine, inspection_id: int, progress: Progress | None 
         # the loops between them.
         dbapi = conn.connection.driver_connection
         dbapi.set_progress_handler(lambda: 1 if progress.is_cancelled() else 0, 200_000)
-        rows: list[tuple] = []
+        # The leads go, a batch at a time, into a temporary table of this connection (in memory:
+        # temp_store=MEMORY; SQLite pages, not Python objects), and from there into `lead` with one
+        # INSERT ... SELECT once the write transaction begins: the store's writers are only kept
+        # waiting for that, not for the rules.
+        tcur = dbapi.cursor()
+        tcur.execute(f"DROP TABLE IF EXISTS temp.{PENDING}")
+        tcur.execute(f"CREATE TEMP TABLE {PENDING} (rule TEXT, key TEXT, severity TEXT, amount INTEGER, figures TEXT, "
+                     "summary TEXT)")
+        batch: list[tuple] = []
         kept: list[LeadResult] = []
         counts: dict[str, int] = {}
+        dumps = json.JSONEncoder(ensure_ascii=False).encode
+        insert = f"INSERT INTO temp.{PENDING} VALUES (?, ?, ?, ?, ?, ?)"
 
         def sink(lead: LeadResult) -> None:
             counts[lead.rule] = counts.get(lead.rule, 0) + 1
-            rows.append((inspection_id, snapshot_id, lead.rule, lead.key_json, lead.severity, to_scaled(lead.amount, 2),
-                         dumps(lead.figures), lead.summary))
+            batch.append((lead.rule, lead.key_json, lead.severity, to_scaled(lead.amount, 2), dumps(lead.figures),
+                          lead.summary))
+            if len(batch) >= 1000:
+                tcur.executemany(insert, batch)
+                batch.clear()
             if keep_leads:
                 kept.append(lead)
 
-        dumps = json.JSONEncoder(ensure_ascii=False).encode
         try:
-            _none, seconds = screen_snapshot(conn, ctx, selected, sink)
-        except OPERATIONAL_ERRORS as exc:
-            if progress.is_cancelled() and "interrupt" in str(exc):
-                raise Cancelled() from None
-            raise
+            try:
+                _none, seconds = screen_snapshot(conn, ctx, selected, sink)
+                tcur.executemany(insert, batch)
+                batch.clear()
+            except OPERATIONAL_ERRORS as exc:
+                if progress.is_cancelled() and "interrupt" in str(exc):
+                    raise Cancelled() from None
+                raise
+            finally:
+                dbapi.set_progress_handler(None, 0)
+            conn.commit()       # the end of the read transaction (the temporary table is the connection's)
+            computed_at = datetime.now().strftime(TIMESTAMP_FORMAT)
+            result = ScreeningResult(inspection_id, snapshot_id, settings, selected, kept, seconds, computed_at, counts)
+            progress.check()
+            progress.set_status(_("Saving the leads"))
+            # the write transaction, on this connection: BEGIN IMMEDIATE (see inspector.db.write_transaction)
+            with conn.execution_options(begin="IMMEDIATE").begin():
+                cur = dbapi.cursor()
+                marks = ",".join("?" * len(selected))
+                cur.execute(f"DELETE FROM lead WHERE snapshot_id = ? AND rule IN ({marks})", (snapshot_id, *selected))
+                cur.execute(
+                    "INSERT INTO lead (inspection_id, snapshot_id, rule, key, severity, amount, figures, summary, "
+                    f"computed_at) SELECT ?, ?, rule, key, severity, amount, figures, summary, ? FROM temp.{PENDING} "
+                    "ORDER BY rowid", (inspection_id, snapshot_id, computed_at))
+                append_event(engine, inspection_id, "screening.run",
+                             {"snapshot_id": snapshot_id, "rules": selected, "settings": settings,
+                              "counts": result.counts(), "computed_at": computed_at}, actor=actor, conn=conn)
+                progress.check()  # last chance to cancel before the commit
         finally:
-            dbapi.set_progress_handler(None, 0)
-    computed_at = datetime.now().strftime(TIMESTAMP_FORMAT)
-    result = ScreeningResult(inspection_id, snapshot_id, settings, selected, kept, seconds, computed_at, counts)
-    progress.check()
-    progress.set_status(_("Saving the leads"))
-    with write_transaction(engine) as wconn:
-        cur = wconn.connection.driver_connection.cursor()
-        marks = ",".join("?" * len(selected))
-        cur.execute(f"DELETE FROM lead WHERE snapshot_id = ? AND rule IN ({marks})", (snapshot_id, *selected))
-        cur.executemany(
-            "INSERT INTO lead (inspection_id, snapshot_id, rule, key, severity, amount, figures, summary, computed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", ((*row, computed_at) for row in rows))
-        del rows[:]
-        append_event(engine, inspection_id, "screening.run",
-                     {"snapshot_id": snapshot_id, "rules": selected, "settings": settings,
-                      "counts": result.counts(), "computed_at": computed_at}, actor=actor, conn=wconn)
-        progress.check()  # last chance to cancel before the commit
+            if conn.in_transaction():
+                conn.rollback()
+            tcur.execute(f"DROP TABLE IF EXISTS temp.{PENDING}")
     return result
 
 
