@@ -46,8 +46,14 @@ def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
     cur = raw_cursor(conn)
     cur.execute(sql(ctx.sql), {"s": ctx.snapshot_id, "c": ctx.fixmedins_code, "w0": ctx.w0, "w1": ctx.w1, "v": ctx.v,
                                "k": threshold})
+    yield from leads(cur.fetchall(), ctx)
+
+
+def leads(runs_found: list[tuple], ctx: ScreeningContext) -> Iterator[LeadResult]:
+    """The leads of the query's rows (visit, first day, last day, days, amount), ordered by visit."""
+    threshold = setting_int(ctx, "bed_only_days")
     n = 0
-    for visit, rows in groupby(cur.fetchall(), key=lambda r: r[0]):
+    for visit, rows in groupby(runs_found, key=lambda r: r[0]):
         n += 1
         if n % 500 == 0:
             ctx.progress.check()
