@@ -4,7 +4,7 @@ For each institution the nine screening rules run inside the central database: e
 own query (the same function that screens a synced snapshot, see `inspector.screening.base.RuleSQL`)
 is sent to the central under CTEs that present the institution's slice as the snapshot
 tables (`inspector.ranking.central_sql`). On PostgreSQL, S8 and the drug ledger of S6/S7 run
-instead as one set-based query each for the whole region (`inspector.ranking.region_rules`),
+instead as one set-based query each for the whole region (S3 and S4 too) (`inspector.ranking.region_rules`),
 whose rows the rules' own Python turns into leads per institution. Only the rules' results
 come back: no fee line is copied. Everything is read in one read-only transaction (REPEATABLE READ on PostgreSQL), so
 the ranking is of one consistent state of the central.
@@ -31,8 +31,7 @@ from inspector.coltypes import TIMESTAMP_FORMAT
 from inspector.errors import UserError
 from inspector.i18n import _
 from inspector.progress import Progress
-from inspector.ranking.region_rules import region_ledgers, region_s8
-from inspector.screening import s8_bed_only_days
+from inspector.ranking.region_rules import region_ledgers, region_s3, region_s4, region_s8
 from inspector.ranking.central_sql import REGION_SNAPSHOT_ID, RegionConnection, to_driver, window_params
 from inspector.screening.base import LeadResult, RuleSQL, context_for, round_cents
 from inspector.screening.rules import RULES
@@ -145,6 +144,14 @@ def rank_region(central_url: str, date_from: date, date_to: date, visit_time: da
         if dialect == "postgresql":
             cur = source.connection.cursor()
             try:
+                if "S3" in selected:
+                    progress.set_status("S3")
+                    region_wide["S3"] = region_s3(cur, base)
+                    progress.check()
+                if "S4" in selected:
+                    progress.set_status("S4")
+                    region_wide["S4"] = region_s4(cur, base)
+                    progress.check()
                 if "S8" in selected:
                     progress.set_status("S8")
                     region_wide["S8"] = region_s8(cur, base, int(used["bed_only_days"]))
@@ -170,9 +177,10 @@ def rank_region(central_url: str, date_from: date, date_to: date, visit_time: da
                           sql=RuleSQL(dialect))
             if "ledger" in region_wide:
                 ctx.cache["ledger"] = region_wide["ledger"].get(code, [])
-            leads, _seconds = screen_snapshot(conn, ctx, per_institution)
-            if "S8" in region_wide:
-                leads += list(s8_bed_only_days.leads(region_wide["S8"].get(code, []), ctx))
+            leads = screen_snapshot(conn, ctx, per_institution)[0] if per_institution else []
+            for rule in ("S3", "S4", "S8"):
+                if rule in region_wide:
+                    leads += list(RULES[rule].leads(region_wide[rule].get(code, []), ctx))
             leads.sort(key=lambda lead: order[lead.rule])          # stable: each rule's own order
             per_rule = {r: {"leads": 0, "amount": Decimal("0.00")} for r in selected}
             for lead in leads:

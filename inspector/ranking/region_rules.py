@@ -48,6 +48,62 @@ SELECT c, v, to_char(MIN(d), 'YYYY-MM-DD'), to_char(MAX(d), 'YYYY-MM-DD'), COUNT
  ORDER BY c, v COLLATE "C", MIN(d)
 """
 
+# The inpatient stays of every institution's slice (`inspector.sync.slice.visits_query`, for all
+# institutions at once): overlapping the window, admitted at V, or ended in the 30 days before W0
+# by a person with such a stay at the same institution.
+_IN_WINDOW = ("(m.begntime < %(w1)s::timestamp AND (m.endtime IS NULL OR m.endtime >= %(w0)s::timestamp))")
+_ADMITTED = ("(m.begntime <= %(v)s::timestamp AND (m.endtime IS NULL OR m.endtime > %(v)s::timestamp))")
+_STAYS = f"""
+    SELECT m.mdtrt_id, m.fixmedins_code, m.begntime, m.endtime FROM mdtrt m
+     WHERE m.med_type = '21' AND ({_IN_WINDOW} OR {_ADMITTED})
+    UNION
+    SELECT p.mdtrt_id, p.fixmedins_code, p.begntime, p.endtime FROM mdtrt p
+     WHERE p.med_type = '21' AND p.endtime >= %(w0m30)s::timestamp AND p.endtime < %(w0)s::timestamp
+       AND EXISTS (SELECT 1 FROM mdtrt m WHERE m.psn_no = p.psn_no AND m.fixmedins_code = p.fixmedins_code
+                      AND m.med_type = '21' AND ({_IN_WINDOW} OR {_ADMITTED}))"""
+
+# Every visit of every institution's slice (`visits_query` for all institutions at once).
+_VISITS = f"""
+    SELECT m.mdtrt_id, m.fixmedins_code FROM mdtrt m
+     WHERE {_IN_WINDOW} OR (m.med_type = '21' AND {_ADMITTED})
+    UNION
+    SELECT p.mdtrt_id, p.fixmedins_code FROM mdtrt p
+     WHERE p.med_type = '21' AND p.endtime >= %(w0m30)s::timestamp AND p.endtime < %(w0)s::timestamp
+       AND EXISTS (SELECT 1 FROM mdtrt m WHERE m.psn_no = p.psn_no AND m.fixmedins_code = p.fixmedins_code
+                      AND m.med_type = '21' AND ({_IN_WINDOW} OR {_ADMITTED}))"""
+
+# S3: per (visit, item, day) of the slice's window lines of items with a daily limit, the
+# quantity above the limit.
+S3_SQL = f"""
+SELECT g.c, g.mdtrt_id, g.med_list_codg, to_char(g.d, 'YYYY-MM-DD'), g.q, g.a, g.lim, g.n FROM (
+    SELECT f.fixmedins_code AS c, f.mdtrt_id, f.med_list_codg, CAST(f.fee_ocur_time AS date) AS d,
+           SUM((f.cnt * 100)::bigint) AS q, SUM({_FEE}) AS a, COUNT(*) AS n, MIN(lim.lim) AS lim
+      FROM feedetl f
+      JOIN (SELECT med_list_codg, (daily_cnt_limit * 100)::bigint AS lim FROM med_list
+             WHERE daily_cnt_limit IS NOT NULL) lim ON lim.med_list_codg = f.med_list_codg
+     WHERE f.fee_ocur_time >= %(w0)s::timestamp AND f.fee_ocur_time < %(w1)s::timestamp
+       AND (f.mdtrt_id, f.fixmedins_code) IN ({_VISITS})
+     GROUP BY f.fixmedins_code, f.mdtrt_id, f.med_list_codg, CAST(f.fee_ocur_time AS date)) g
+ WHERE g.q > g.lim
+ ORDER BY g.c, g.mdtrt_id COLLATE "C", g.med_list_codg COLLATE "C", g.d
+"""
+
+# S4: per stay, its window lines before admission and after a recorded discharge.
+S4_SQL = f"""
+WITH st AS MATERIALIZED ({_STAYS})
+SELECT c, mdtrt_id, to_char(begntime, 'YYYY-MM-DD HH24:MI:SS'), to_char(endtime, 'YYYY-MM-DD HH24:MI:SS'),
+       SUM(b), SUM(a), SUM(b + a), SUM(amt) FROM (
+    SELECT st.fixmedins_code AS c, st.mdtrt_id, st.begntime, st.endtime,
+           COUNT(*) FILTER (WHERE f.fee_ocur_time < st.begntime) AS b,
+           COUNT(*) FILTER (WHERE f.fee_ocur_time >= st.begntime) AS a, SUM({_FEE}) AS amt
+      FROM st JOIN feedetl f ON f.mdtrt_id = st.mdtrt_id AND f.fixmedins_code = st.fixmedins_code
+     WHERE f.fee_ocur_time >= %(w0)s::timestamp AND f.fee_ocur_time < %(w1)s::timestamp
+       AND (f.fee_ocur_time < st.begntime OR f.fee_ocur_time > st.endtime)
+     GROUP BY st.fixmedins_code, st.mdtrt_id, st.begntime, st.endtime) u
+ GROUP BY c, mdtrt_id, begntime, endtime
+ ORDER BY c, mdtrt_id COLLATE "C"
+"""
+
 OPENINGS_SQL = """
 SELECT DISTINCT ON (fixmedins_code, med_list_codg) fixmedins_code, med_list_codg, to_char(invdate, 'YYYY-MM-DD'),
        (inv_cnt * 100)::bigint
@@ -107,6 +163,24 @@ def region_s8(cur, params: dict[str, Any], threshold: int) -> dict[str, list[tup
     out: dict[str, list[tuple]] = defaultdict(list)
     for c, *row in cur.fetchall():
         out[c].append(tuple(int(x) if i >= 3 else x for i, x in enumerate(row)))
+    return out
+
+
+def region_s4(cur, params: dict[str, Any]) -> dict[str, list[tuple]]:
+    """S4's query rows (visit, begin, end, lines before, after, lines, amount) per institution."""
+    cur.execute(S4_SQL, params)
+    out: dict[str, list[tuple]] = defaultdict(list)
+    for c, visit, begin, end, before, after, lines, amt in cur.fetchall():
+        out[c].append((visit, begin, end, int(before), int(after), int(lines), int(amt)))
+    return out
+
+
+def region_s3(cur, params: dict[str, Any]) -> dict[str, list[tuple]]:
+    """S3's query rows (visit, item, day, quantity, amount, limit, lines) per institution."""
+    cur.execute(S3_SQL, params)
+    out: dict[str, list[tuple]] = defaultdict(list)
+    for c, visit, item, day, q, a, lim, n in cur.fetchall():
+        out[c].append((visit, item, day, int(q), int(a), int(lim), int(n)))
     return out
 
 

@@ -35,7 +35,12 @@ def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
     """Leads where q = sum(cnt) > daily_cnt_limit; amount = excess x (sum of amounts / q)."""
     cur = raw_cursor(conn)
     cur.execute(sql(ctx.sql), fee_params(cur, ctx))
-    for visit, item, day, q, total, limit, lines in cur.fetchall():
+    yield from leads(cur.fetchall(), ctx)
+
+
+def leads(rows: list[tuple], ctx: ScreeningContext) -> Iterator[LeadResult]:
+    """The leads of the query's rows (visit, item, day, quantity, amount, limit, lines)."""
+    for visit, item, day, q, total, limit, lines in rows:
         excess = q - limit                                   # scaled by 100, exact
         amount = round_cents(scaled(excess, 2) * scaled(total, 2) / scaled(q, 2))
         yield LeadResult(

@@ -150,16 +150,16 @@ def test_xlsx_reads_back(region, tmp_path):
 
 
 def test_region_wide_queries_equal_the_rules_own_per_institution(region, postgres_db):
-    """On PostgreSQL S8 and the drug ledger run once for the region (`region_rules`): every
-    institution's S8 rows and every drug's walk (opening, lowest balance and when, counts with
+    """On PostgreSQL S3, S4, S8 and the drug ledger run once for the region (`region_rules`): every
+    institution's S3, S4 and S8 rows and every drug's walk (opening, lowest balance and when, counts with
     their expected balances) equal what the rules' own queries give under the slice's CTEs,
     also with openings long before W0 (movements between an opening and W0 enter the ledger)."""
     import psycopg
 
     from inspector.demo.pgcopy import conninfo_from_url, copy_to_postgres
     from inspector.ranking.central_sql import RegionConnection, window_params
-    from inspector.ranking.region_rules import region_ledgers, region_s8
-    from inspector.screening import s8_bed_only_days
+    from inspector.ranking.region_rules import region_ledgers, region_s3, region_s4, region_s8
+    from inspector.screening import s3_daily_limit, s4_outside_stay, s8_bed_only_days
     from inspector.screening.base import RuleSQL, context_for, raw_cursor
     from inspector.screening.ledger import walk_drugs
     from inspector.settings import default_settings
@@ -176,6 +176,7 @@ def test_region_wide_queries_equal_the_rules_own_per_institution(region, postgre
         base = window_params(SliceWindow("", d0, d1, v), prefix="")
         cur = source.connection.cursor()
         ledgers, s8 = region_ledgers(cur, base, "64MB"), region_s8(cur, base, int(settings["bed_only_days"]))
+        s4, s3 = region_s4(cur, base), region_s3(cur, base)
         codes = [r[0] for r in source.fetchall("SELECT fixmedins_code FROM fixmedins")]
         walked = short = early = 0
         for code in codes:
@@ -190,4 +191,9 @@ def test_region_wide_queries_equal_the_rules_own_per_institution(region, postgre
             rows = raw_cursor(conn).execute(s8_bed_only_days.sql(ctx.sql), {
                 "s": 1, "c": code, "w0": ctx.w0, "w1": ctx.w1, "v": ctx.v, "k": int(settings["bed_only_days"])}).fetchall()
             assert s8.get(code, []) == rows, code
+            rows = raw_cursor(conn).execute(s4_outside_stay.sql(ctx.sql), {"s": 1, "w0": ctx.w0, "w1": ctx.w1}).fetchall()
+            assert s4.get(code, []) == rows, code
+            rows = raw_cursor(conn).execute(s3_daily_limit.sql(ctx.sql), {"s": 1, "w0": ctx.w0, "w1": ctx.w1}).fetchall()
+            assert s3.get(code, []) == rows, code
         assert walked > 20 and short > 0 and early > 0 and sum(len(r) for r in s8.values()) > 0
+        assert sum(len(r) for r in s4.values()) > 0 and sum(len(r) for r in s3.values()) > 0
