@@ -1,13 +1,13 @@
 """Benchmark: the region-wide risk ranking (`rank`) on a PostgreSQL central of 30 institutions.
 
     .venv/bin/python bench/rank.py [--scale hospital|small] [--copies 5] [--source CENTRAL.db]
-                                   [--data-dir DIR [--reuse]]
+                                   [--data-dir DIR [--reuse | --build-only | --stop]]
 
 `--source` takes a demo central already built (e.g. $INSPECTOR_BENCHDATA/hospital-central.db)
 instead of generating one. `--data-dir DIR` keeps the PostgreSQL server's data in DIR and
 leaves the server running; with `--reuse`, a region already built there (the file
-DIR/region.json) is ranked again without being rebuilt, which saves the ~10 minutes of the
-build.
+DIR/region.json) is ranked again without being rebuilt, which saves the 6-10 minutes of the
+build; `--stop` stops that server. `make bench-rank` runs it so on the cached hospital demo.
 
 Builds the demo central (`--scale hospital`: six institutions, 2.1 M fee lines, most of them
 in the 1,500-bed hospital) with the demo generator, copies it into a private PostgreSQL
@@ -16,7 +16,7 @@ institution codes and visit/line/settlement ids, the same persons and catalogue)
 6 x copies institutions. Then, in the same run:
   baseline: one aggregate pass over the window's fee lines of the whole region
             (SELECT fixmedins_code, count(*), sum(det_item_fee_sumamt) ... GROUP BY 1);
-  ranking:  `rank_region` (S1-S9 pushed down into PostgreSQL: S6-S8 one query each for the
+  ranking:  `rank_region` (S1-S9 pushed down into PostgreSQL: S3, S4, S6-S8 one query each for the
             region, the others per institution);
 prints both times (wall, and CPU of the server plus this process) and their ratios, checks that every clone ranks with exactly its original's
 lead amount, and ends with one JSON line. The machine is shared: read the ratio.
@@ -150,7 +150,15 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path, help="keep the PostgreSQL data here and leave the server running")
     ap.add_argument("--reuse", action="store_true", help="with --data-dir: rank the region built there before")
     ap.add_argument("--build-only", action="store_true", help="with --data-dir: build the region, do not rank")
+    ap.add_argument("--stop", action="store_true", help="with --data-dir: stop the server kept there, and exit")
     args = ap.parse_args()
+    if args.stop:
+        import subprocess
+
+        from tests.support.pg_server import _as_postgres, pg_bin
+
+        subprocess.run(_as_postgres([pg_bin("pg_ctl"), "-D", str(args.data_dir.resolve() / "data"), "-w", "stop"]))
+        return
     assert 1 <= args.copies <= 9
     assert not args.reuse or args.data_dir, "--reuse needs --data-dir"
     with tempfile.TemporaryDirectory(prefix="inspector-bench-rank-") as tmp, contextlib.ExitStack() as stack:

@@ -2,8 +2,8 @@
 
 A rule's own query (`inspector.screening`) runs per institution under CTEs that present the
 institution's slice as snapshot tables in the snapshot's normalised form (times as contract
-text, decimals as scaled integers). For the rules that read most rows (S8 over every inpatient
-fee line, S6/S7 over every drug movement) that costs seconds per hospital: the times cast to
+text, decimals as scaled integers). For the rules that read most rows (S3 over the lines of
+limited items, S4 and S8 over every inpatient fee line, S6/S7 over every drug movement) that costs seconds per hospital: the times cast to
 text cannot use an index or be estimated, and the per-institution plans repeat the slice's
 visit lookup. Here the same computations are written once over the contract tables, for every
 institution at once (GROUP BY / PARTITION BY fixmedins_code), comparing the columns in their
@@ -15,9 +15,11 @@ Equivalence with the slice (`inspector.sync.slice`), which the ranking test chec
     slice by the slice's window condition; its fee lines are those of its institution inside
     the window. Times compare as timestamps: the contract has whole seconds, for which the
     text order of 'YYYY-MM-DD HH:MM:SS' is the time order.
+  - S3 and S4 read the window's lines of every visit of the slices (`_VISITS`, `_STAYS`: the
+    slice's visit query for all institutions at once), each line with its visit's institution.
   - the drug ledger (`inspector.screening.ledger`): the opening of a drug is its latest count on
-    or before W0's date; movements from the opening's date (or W0's) up to W1, summed per
-    (drug, time, kind); counts inside the window. The running balance, its lowest value and
+    or before W0's date; movements from the opening's date (or W0's) up to W1, those of one
+    (drug, time, kind) applied together (the window frame's peers); counts inside the window. The running balance, its lowest value and
     when it was first reached, and the expected balance at each count are computed with window
     functions; only one row per drug and one per count come back.
 """

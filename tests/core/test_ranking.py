@@ -14,7 +14,7 @@ import pytest
 from inspector.cli import run
 from inspector.db import open_store
 from inspector.demo.central import build_demo_central
-from inspector.ranking import rank_region, ranking_json
+from inspector.ranking import rank_region
 from inspector.ranking.region import per_10k
 from inspector.screening import run_screening, screening_json
 from inspector.sync.central import sync_central
