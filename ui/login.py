@@ -30,6 +30,21 @@ def _password_field() -> QLineEdit:
     return field
 
 
+def _add_message_and_buttons(dialog: QDialog, layout: QVBoxLayout, ok_text: str, on_ok) -> QLabel:
+    """The red message line and the OK / Quit buttons under a form; returns the message label."""
+    message = QLabel()
+    message.setWordWrap(True)
+    message.setStyleSheet("color: #b00020;")
+    layout.addWidget(message)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Quit"))
+    buttons.accepted.connect(on_ok)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    return message
+
+
 class LoginDialog(QDialog):
     """Login and password; on success `ctx.actor` is the account, its signing key unlocked."""
 
@@ -47,16 +62,7 @@ class LoginDialog(QDialog):
         form.addRow(_("Login"), self.login)
         form.addRow(_("Password"), self.password)
         layout.addLayout(form)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
-        layout.addWidget(self.message)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Log in"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Quit"))
-        buttons.accepted.connect(self.try_login)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.message = _add_message_and_buttons(self, layout, _("Log in"), self.try_login)
         last = ctx.settings.value("last_login")
         if last:
             self.login.setText(last)
@@ -108,16 +114,7 @@ class FirstAccountDialog(QDialog):
         form.addRow(_("Password (at least 10 characters)"), self.password)
         form.addRow(_("Password again"), self.confirm)
         layout.addLayout(form)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
-        layout.addWidget(self.message)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Create and log in"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Quit"))
-        buttons.accepted.connect(self.create)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.message = _add_message_and_buttons(self, layout, _("Create and log in"), self.create)
 
     def create(self) -> bool:
         if self.password.text() != self.confirm.text():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -93,8 +93,11 @@ class StockModel(QAbstractTableModel):
             return QBrush(QColor(STATUS_COLOURS[r.status]))
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 5 and index.column() != 9:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and r.note:
-            return r.note
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if r.note:
+                return r.note
+            if index.column() in (0, 1, 2, 4):      # text columns may be cut on a narrow window
+                return self.cells(r)[index.column()]
         return None
 
     def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -167,6 +170,7 @@ class StockView(QWidget):
                                    | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.viewport().installEventFilter(self)      # columns refit to the width: no sideways scroll
         self.table.setAlternatingRowColors(False)
         self.table.itemDelegateForColumn(COUNTED).closeEditor.connect(self._editor_closed)
         layout.addWidget(self.table, 1)
@@ -198,14 +202,31 @@ class StockView(QWidget):
         if sample is not None:
             QTimer.singleShot(0, self.refresh_stocking)
 
+    # text columns shrink in this order, each down to its floor, before the table would scroll sideways
+    SHRINK_ORDER = ((1, 110), (2, 64), (0, 120), (4, 56))
+
     def _fit_columns(self) -> None:
-        """Figures fully visible; long drug names are the ones cut (their tooltip has them)."""
+        """Figures fully visible and no sideways scroll: long drug names, specs and codes are the
+        ones cut when the window is narrow (their tooltip has them in full)."""
         self.table.resizeColumnsToContents()
         hh = self.table.horizontalHeader()
-        for c in range(len(COLUMNS)):
-            hh.resizeSection(c, max(hh.sectionSize(c), 64 if c >= 5 else 0))
-        hh.resizeSection(1, min(hh.sectionSize(1), 240))
-        hh.resizeSection(0, min(hh.sectionSize(0), 210))
+        widths = [hh.sectionSize(c) for c in range(len(COLUMNS))]
+        widths[1] = min(widths[1], 240)
+        widths[0] = min(widths[0], 210)
+        excess = sum(widths) - self.table.viewport().width()
+        for c, floor in self.SHRINK_ORDER:
+            if excess <= 0:
+                break
+            cut = min(excess, max(0, widths[c] - floor))
+            widths[c] -= cut
+            excess -= cut
+        for c, w in enumerate(widths):
+            hh.resizeSection(c, w)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt)
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
 
     def _show_sample_info(self) -> None:
         s = self.sample

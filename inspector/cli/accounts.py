@@ -11,31 +11,31 @@ def register(sub, common) -> None:
     p = sub.add_parser("account", help=_("accounts of this store: create, list, set-key"))
     asub = p.add_subparsers(dest="account_command", metavar="<account command>", required=True)
     q = asub.add_parser("create", parents=[common],
-                        help="create an account (the first one, a lead, also creates the store; later ones need a "
-                             "logged-in lead)")
-    q.add_argument("login", metavar="NAME", help="the login (what INSPECTOR_USER takes)")
+                        help=_("create an account (the first one, a lead, also creates the store; later ones need a "
+                             "logged-in lead)"))
+    q.add_argument("login", metavar="NAME", help=_("the login (what INSPECTOR_USER takes)"))
     q.add_argument("--role", required=True, choices=["inspector", "lead", "deputy"])
-    q.add_argument("--cert-no", required=True, metavar="N", help="enforcement certificate number (执法证号)")
+    q.add_argument("--cert-no", required=True, metavar="N", help=_("enforcement certificate number"))
     q.add_argument("--password-file", required=True, type=Path, metavar="F",
-                   help="file holding the new account's password (at least 10 characters)")
-    q.add_argument("--display-name", metavar="T", help="the name shown and printed (default: the login)")
+                   help=_("file holding the new account's password (at least 10 characters)"))
+    q.add_argument("--display-name", metavar="T", help=_("the name shown and printed (default: the login)"))
     q.add_argument("--format", choices=["table", "json"], default="table")
     q.set_defaults(func=cmd_account_create)
-    q = asub.add_parser("list", parents=[common], help="the accounts of this store")
+    q = asub.add_parser("list", parents=[common], help=_("the accounts of this store"))
     q.add_argument("--format", choices=["table", "json"], default="table")
     q.set_defaults(func=cmd_account_list)
     q = asub.add_parser("set-key", parents=[common],
-                        help="store your PKCS#12 signing key in the store, encrypted with your password")
+                        help=_("store your PKCS#12 signing key in the store, encrypted with your password"))
     q.add_argument("file", type=Path, metavar="FILE.p12")
-    q.add_argument("--passphrase-file", required=True, type=Path, metavar="F", help="the PKCS#12 file's passphrase")
+    q.add_argument("--passphrase-file", required=True, type=Path, metavar="F", help=_("the PKCS#12 file's passphrase"))
     q.set_defaults(func=cmd_account_set_key)
     q = asub.add_parser("recover", parents=[common],
-                        help="open the store with its recovery key when every password is lost; with --login, set "
-                             "that account's new password")
+                        help=_("open the store with its recovery key when every password is lost; with --login, set "
+                             "that account's new password"))
     q.add_argument("--recovery-key-file", required=True, type=Path, metavar="F",
-                   help="file holding the recovery key shown when the store was created")
-    q.add_argument("--login", metavar="NAME", help="the account whose password is reset")
-    q.add_argument("--password-file", type=Path, metavar="F", help="file holding that account's new password")
+                   help=_("file holding the recovery key shown when the store was created"))
+    q.add_argument("--login", metavar="NAME", help=_("the account whose password is reset"))
+    q.add_argument("--password-file", type=Path, metavar="F", help=_("file holding that account's new password"))
     q.set_defaults(func=cmd_account_recover)
 
 

@@ -138,7 +138,7 @@ def register(sub, common) -> None:
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
     p.add_argument("--add", metavar="LOGIN", help=_("an account of this store (name and certificate number come from it)"))
     p.add_argument("--role", choices=["inspector", "lead"], default="inspector")
-    p.add_argument("--remove", metavar="LOGIN", help="a member, by login or name")
+    p.add_argument("--remove", metavar="LOGIN", help=_("a member, by login or name"))
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_team)
 

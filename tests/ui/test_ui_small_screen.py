@@ -180,3 +180,23 @@ def test_record_review_stacks_its_panes_on_a_narrow_window(qtbot, ctx, window):
     window.resize(1366, 768)
     _settle(qtbot)
     assert view.inner.orientation() == Qt.Orientation.Horizontal
+
+
+def test_stock_table_fits_the_width_without_a_sideways_scroll(qtbot, ctx, window):
+    view = window.open_inspection(window.home.selected_id()).show_screen("stock")
+    if view.sample is None:
+        view.draw()
+    _settle(qtbot)
+    table = view.table
+    hh = table.horizontalHeader()
+    assert table.model().rowCount() > 0
+    assert hh.length() <= table.viewport().width() + 1
+    bar = table.horizontalScrollBar()
+    assert not bar.isVisible() or bar.maximum() == 0
+    # every figure column shows its figures whole (only text columns are cut, with a tooltip)
+    fm = table.fontMetrics()
+    for c in range(5, table.model().columnCount()):
+        widest = max(fm.horizontalAdvance(str(table.model().index(r, c).data())) for r in range(table.model().rowCount()))
+        assert hh.sectionSize(c) >= widest, f"column {c} cuts its figures"
+    name = table.model().index(0, 1)
+    assert name.data(Qt.ItemDataRole.ToolTipRole)
