@@ -19,6 +19,7 @@ bench: setup
 	.venv/bin/python bench/login.py
 	.venv/bin/python bench/verify.py
 	.venv/bin/python bench/exchange.py
+	.venv/bin/python bench/snapshot_exchange.py
 	QT_QPA_PLATFORM=offscreen .venv/bin/python bench/ui.py
 
 # Region ranking on PostgreSQL: builds a 30-institution region once (6-10 min) into .bench/rank-pg,
