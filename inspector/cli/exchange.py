@@ -5,10 +5,9 @@ from pathlib import Path
 
 from inspector.cli.common import print_json, print_table, store
 from inspector.errors import UserError
+from inspector.exchange.conflicts import AREA_LABELS
 from inspector.i18n import _
 
-AREA_LABELS = {"census": "census entry", "census_bed": "unregistered bed", "stock": "drug count",
-               "records": "record item"}
 
 
 def register(sub, common) -> None:
@@ -45,7 +44,8 @@ def register(sub, common) -> None:
                        help=_("items recorded differently on two laptops; resolve one (team lead)"))
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
     p.add_argument("--resolve", nargs=2, metavar=("AREA", "ITEM"),
-                   help=_("resolve the conflict on ITEM of AREA (census, census_bed, stock, records)"))
+                   help=_("resolve the conflict on ITEM of AREA (census, census_bed, stock, records, stock_sample, "
+                          "records_sample)"))
     p.add_argument("--keep", metavar="EVENT", help=_("the record (event id or its first characters) whose value stands"))
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_conflicts)
@@ -120,6 +120,7 @@ def cmd_list(args) -> int:
             raise UserError(_("no inspection {id} in this store").format(id=args.inspection))
         heads = chain_heads(conn, uid)
         bundles = merged_bundles(conn, uid)
+        names = dict(conn.exec_driver_sql("SELECT login, display_name FROM account").fetchall())
     if args.format == "json":
         print_json({"chains": [h.__dict__ for h in heads], "bundles": bundles})
         return 0
@@ -127,7 +128,7 @@ def cmd_list(args) -> int:
     print_table([_("laptop"), _("events"), _("chain head")], [[h.chain[:8], h.events, h.hash] for h in heads])
     print(_("Bundles merged into this laptop:"))
     print_table([_("SHA-256"), _("from"), _("events added"), _("merged at")],
-                [[b["sha256"], b["sender"], b["added"], b["imported_at"]] for b in bundles])
+                [[b["sha256"], names.get(b["sender"], b["sender"]), b["added"], b["imported_at"]] for b in bundles])
     return 0
 
 

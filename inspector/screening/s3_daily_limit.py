@@ -42,10 +42,11 @@ def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
     params = fee_params(cur, ctx)
     for a, b in chunks:
         ctx.progress.check()
-        yield from _leads(cur.execute(statement, {**params, "a": a, "b": b}).fetchall())
+        yield from leads(cur.execute(statement, {**params, "a": a, "b": b}).fetchall(), ctx)
 
 
-def _leads(rows) -> Iterator[LeadResult]:
+def leads(rows: list[tuple], ctx: ScreeningContext) -> Iterator[LeadResult]:
+    """The leads of the query's rows (visit, item, day, quantity, amount, limit, lines)."""
     for visit, item, day, q, total, limit, lines in rows:
         excess = q - limit                                   # scaled by 100, exact
         amount = round_cents(scaled(excess, 2) * scaled(total, 2) / scaled(q, 2))

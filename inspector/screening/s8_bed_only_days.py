@@ -54,12 +54,14 @@ def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
     params = {"s": ctx.snapshot_id, "c": ctx.fixmedins_code, "w0": ctx.w0, "w1": ctx.w1, "v": ctx.v, "k": threshold}
     for a, b in visit_chunks(cur, ctx) if ctx.sql.local else [("", "")]:
         ctx.progress.check()
-        yield from _leads(ctx, cur.execute(statement, {**params, "a": a, "b": b}).fetchall(), threshold)
+        yield from leads(cur.execute(statement, {**params, "a": a, "b": b}).fetchall(), ctx)
 
 
-def _leads(ctx: ScreeningContext, rows, threshold: int) -> Iterator[LeadResult]:
+def leads(runs_found: list[tuple], ctx: ScreeningContext) -> Iterator[LeadResult]:
+    """The leads of the query's rows (visit, first day, last day, days, amount), ordered by visit."""
+    threshold = setting_int(ctx, "bed_only_days")
     n = 0
-    for visit, rows in groupby(rows, key=lambda r: r[0]):
+    for visit, rows in groupby(runs_found, key=lambda r: r[0]):
         n += 1
         if n % 500 == 0:
             ctx.progress.check()
