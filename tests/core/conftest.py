@@ -19,3 +19,23 @@ def demo_workdir(tmp_path_factory) -> Path:
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     return work
+
+
+@pytest.fixture
+def english():
+    """Messages are matched in English; the default language is restored afterwards.
+    A module asks for it with `pytestmark = pytest.mark.usefixtures("english")`."""
+    from inspector import i18n
+
+    before = i18n.language()
+    i18n.set_language("en")
+    yield
+    i18n.set_language(before)
+
+
+@pytest.fixture
+def engine(tmp_path):
+    """A new plain store in the test's folder (a module may define its own `engine`)."""
+    from inspector.db import open_store
+
+    return open_store(tmp_path / "s.db")

@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-from inspector import i18n
 from inspector.accounts import (ARGON2_PARAMS, AuthError, PermissionDenied, authenticate, create_account,
                                 list_accounts, set_account_key, throttle_delay)
 from inspector.cli import run
@@ -17,17 +16,7 @@ from inspector.errors import UserError
 from tests.support.accounts import make_accounts, password_of, use_account
 
 
-@pytest.fixture(autouse=True)
-def english():
-    before = i18n.language()
-    i18n.set_language("en")
-    yield
-    i18n.set_language(before)
-
-
-@pytest.fixture
-def engine(tmp_path):
-    return open_store(tmp_path / "s.db")
+pytestmark = pytest.mark.usefixtures("english")   # messages are matched in English
 
 
 def test_first_account_is_a_lead_then_only_a_lead_creates(engine):

@@ -16,8 +16,6 @@ from inspector.checks.census import (
     undo_last,
     validate_certno,
 )
-from inspector import i18n
-from inspector.db import open_store
 from inspector.errors import UserError
 from inspector.events import append_event, read_events
 from inspector.evidence import list_evidence, read_evidence
@@ -26,18 +24,7 @@ V = "2026-11-02 10:00:00"
 CERT = id_number("61010219800101001")
 
 
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are matched in English here; the default language is restored afterwards."""
-    before = i18n.language()
-    i18n.set_language("en")
-    yield
-    i18n.set_language(before)
-
-
-@pytest.fixture
-def engine(tmp_path):
-    return open_store(tmp_path / "s.db")
+pytestmark = pytest.mark.usefixtures("english")   # messages are matched in English
 
 
 def _event_count(engine) -> int:

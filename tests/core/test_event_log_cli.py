@@ -15,7 +15,6 @@ import pytest
 from audit_fixtures import Hospital, id_number
 
 from inspector.cli import run
-from inspector import i18n
 from inspector.db import open_store
 from inspector.events import read_events, verify_log
 from tests.support.accounts import make_accounts, make_team, use_account
@@ -32,13 +31,7 @@ class Result:
     stderr: str
 
 
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are matched in English here; the default language is restored afterwards."""
-    before = i18n.language()
-    i18n.set_language("en")
-    yield
-    i18n.set_language(before)
+pytestmark = pytest.mark.usefixtures("english")   # messages are matched in English
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from audit_fixtures import Hospital
 
 from inspector.checks.census import record_outcome
 from inspector import i18n
-from inspector.db import open_store
 from inspector.errors import UserError
 from inspector.events import append_event
 from inspector.evidence import add_evidence
@@ -32,18 +31,7 @@ V = "2026-11-02 10:00:00"
 D = Decimal
 
 
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are matched in English here; the default language is restored afterwards."""
-    before = i18n.language()
-    i18n.set_language("en")
-    yield
-    i18n.set_language(before)
-
-
-@pytest.fixture
-def engine(tmp_path):
-    return open_store(tmp_path / "s.db")
+pytestmark = pytest.mark.usefixtures("english")   # messages are matched in English
 
 
 @pytest.fixture

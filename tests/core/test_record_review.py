@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from inspector.checks import checklists, records
-from inspector import i18n
 from inspector.cli import run
 from inspector.db import open_store
 from inspector.errors import UserError
@@ -40,12 +39,8 @@ def window_ids() -> dict[str, str]:
             if r["fixmedins_code"] == s.inst and "2026-08-01 00:00:00" <= r["dscg_time"] < "2026-11-01 00:00:00"}
 
 
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are matched in English here; Chinese is checked through the catalog."""
-    i18n.set_language("en")
-    yield
-    i18n.set_language(i18n.DEFAULT_LANGUAGE)
+pytestmark = pytest.mark.usefixtures("english")   # messages are matched in English
+
 
 @pytest.fixture
 def store(tmp_path):

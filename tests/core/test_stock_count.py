@@ -56,12 +56,8 @@ def ledger_slice() -> Slice:
     return s
 
 
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are matched in English here; Chinese is checked through the catalog."""
-    i18n.set_language("en")
-    yield
-    i18n.set_language(i18n.DEFAULT_LANGUAGE)
+pytestmark = pytest.mark.usefixtures("english")   # messages are matched in English
+
 
 @pytest.fixture
 def store(tmp_path):

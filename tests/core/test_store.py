@@ -14,15 +14,8 @@ from inspector.snapshot import NewInspection, TableFeed, write_snapshot
 from inspector.inspections import list_inspections
 
 
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are matched in English here; the default language is restored afterwards."""
-    from inspector import i18n
+pytestmark = pytest.mark.usefixtures("english")   # messages are matched in English
 
-    before = i18n.language()
-    i18n.set_language("en")
-    yield
-    i18n.set_language(before)
 
 
 

@@ -62,13 +62,7 @@ ROWS: dict[str, list[tuple]] = {
 }
 
 
-@pytest.fixture(autouse=True)
-def english():
-    """Reasons are checked in English (the message ids); Chinese is checked on its own."""
-    before = i18n.language()
-    i18n.set_language("en")
-    yield
-    i18n.set_language(before)
+pytestmark = pytest.mark.usefixtures("english")   # messages are matched in English
 
 
 def build_central(path: Path, rows: dict[str, list[tuple]] = ROWS) -> Path:
