@@ -223,6 +223,10 @@ def _end_session(args) -> None:
         end_session(engine, actor, creds[1] if creds else None)
     except UserError as exc:
         print(_("note: the event log's heads were not signed: {why}").format(why=exc), file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - never turn the command's outcome into a failure
+        _write_debug_log(exc, sys.argv[1:])
+        print(_("note: the event log's heads were not signed: {why}").format(
+            why=_("the store could not be written just now")), file=sys.stderr)
 
 
 def run(argv: Sequence[str] | None = None, extra=()) -> int:

@@ -5,7 +5,10 @@ A bundle is one UTF-8 JSON file:
     {"format": "inspector-bundle/1",
      "body": {"inspection": <uid>, "snapshot": <digest of the snapshot's table digests>,
               "sender": {"login", "name", "device"}, "created_at",
-              "events": [<every chained event of the inspection this laptop holds>]},
+              "events": [<every chained event of the inspection this laptop holds>],
+              "heads": [{"chain", "dseq", "hash"}, ...],   # where each chain ends (inspector/anchors.py)
+              "anchor": {"body", "algorithm", "signature", "certificate"} | null},  # the exporter's latest
+                                                            # signed record of this store's chain heads
      "signature": {"certificate": <PEM>, "algorithm": "sha256-pkcs1v15" | "sha256-ecdsa", "value": <base64>}}
 
 The signature covers the canonical JSON of `body` (sorted keys, no spaces, UTF-8) and is made

@@ -93,6 +93,16 @@ def test_an_edit_rehashed_after_signing_makes_upload_queue_refuse_naming_the_tot
     edit_and_rehash(world.db, world.inspection, "finding.created", lambda p: {**p, "amount": "54.26"}, nth=1)
     after = json.loads(findings_json_bytes(open_store(world.db), world.inspection))
     assert after["totals"]["total"] != before["totals"]["total"]
+    # the store's own signed heads catch the re-hashed edit first (check-store)
+    r = _cli(tmp_path, "upload", "queue", "--inspection", str(world.inspection), "--pdf", str(world.signed),
+             "--db", str(world.db))
+    assert r.returncode == 2 and "re-hashed" in r.stderr and "check-store" in r.stderr, r.stderr
+    # with the signed heads gone too, the findings JSON the PDF signed still catches it, naming the totals
+    con = sqlite3.connect(world.db)
+    con.execute("DROP TRIGGER log_anchor_no_delete")
+    con.execute("DELETE FROM log_anchor")
+    con.commit()
+    con.close()
     for lang, words in (("en", ("signed", "store", "total")), ("zh_CN", ("签名", "本机"))):
         r = _cli(tmp_path, "upload", "queue", "--inspection", str(world.inspection), "--pdf", str(world.signed),
                  "--db", str(world.db), lang=lang)
