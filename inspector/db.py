@@ -441,10 +441,23 @@ def open_store(path: Path | str | None = None, *, key: StoreKey | bytes | bytear
                 path=p, current=current, head=script.get_current_head(),
             ) from None
     if current != script.get_current_head():
-        with engine.begin() as conn:
-            cfg = alembic_config()
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            # SQLite's own procedure for rebuilding a table others refer to (ALTER TABLE, "other
+            # kinds of table schema changes"): enforcement off outside the transaction, every
+            # reference checked before the commit, enforcement back on.
+            dbapi = conn.connection.driver_connection
+            dbapi.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with conn.begin():
+                    cfg = alembic_config()
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        raise StoreError(N_("upgrading {path} would break a reference in table {table}; "
+                                            "it was not changed."), path=p, table=broken[0])
+            finally:
+                dbapi.execute("PRAGMA foreign_keys=ON")
         if current is not None and current < _PURGING_REVISION:
             _purge_free_pages(engine)
     return engine

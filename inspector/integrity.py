@@ -83,7 +83,9 @@ def check_store(engine: Engine, inspection_id: int | None = None) -> StoreCheck:
 
     mismatches: list[Mismatch] = []
     with engine.connect() as conn:
-        q = select(Snapshot.id, Snapshot.inspection_id, Snapshot.version, Snapshot.digests).order_by(Snapshot.id)
+        # a pending snapshot (a sync still copying, or one killed while copying) is no one's data yet
+        q = (select(Snapshot.id, Snapshot.inspection_id, Snapshot.version, Snapshot.digests)
+             .where(Snapshot.inspection_id.is_not(None)).order_by(Snapshot.id))
         if inspection_id is not None:
             q = q.where(Snapshot.inspection_id == inspection_id)
         snaps = conn.execute(q).all()

@@ -44,13 +44,17 @@ class Inspection(Base):
 
 
 class Snapshot(Base):
-    """A frozen copy of the contract slice for one inspection. Never changes once written."""
+    """A frozen copy of the contract slice for one inspection. Never changes once written.
+
+    While a sync still copies its rows in, the row is *pending*: `inspection_id` NULL,
+    `source_kind` 'pending', `source` the name of the sync's staging file (see
+    inspector/snapshot.py). Readers select snapshots by inspection, so they never see it."""
 
     __tablename__ = "snapshot"
     __table_args__ = (UniqueConstraint("inspection_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"))
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"))
     version: Mapped[int]
     source_kind: Mapped[str] = mapped_column(String(8))               # 'central' | 'xlsx'
     source: Mapped[str] = mapped_column(Text)                         # URL without password, or file path

@@ -3,9 +3,12 @@
 Central sync and Excel import both hand `write_snapshot` a feed per contract table
 (batches of tuples in the contract's column order, `contract_columns`, values already normalised:
 scaled integers for decimals, contract text for times). The feeds stream into a staging
-SQLite file beside the store, without touching the store; one short transaction then
-copies the staged rows in (ATTACH + INSERT ... SELECT), so on-site work goes on during a
-sync and a failed, cancelled or killed load leaves no trace in the store.
+SQLite file beside the store, without touching the store; the staged rows are then copied
+in (ATTACH + INSERT ... SELECT) in chunks of about a quarter of a second each, under a
+pending snapshot that no reader sees until one tiny final transaction publishes it (`_commit`).
+So on-site work goes on during a sync (a census tick waits at most one chunk), and a failed,
+cancelled or killed load leaves nothing visible in the store: a kill during the copy leaves
+an invisible partial snapshot that the next load removes (`drop_pending`).
 
 Data minimisation: the store keeps only what the work needs. Feeds carry rows in the
 contract's form; `psn_info` rows are reduced before they are written (`REDUCED_TABLES`):
@@ -29,6 +32,7 @@ import fcntl
 import hashlib
 import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -280,10 +284,11 @@ def write_snapshot(
     """Load one snapshot: a new inspection, or a new version of `target`.
 
     The feeds stream into a staging file beside the store (no lock on the store meanwhile,
-    so on-site work goes on); digests are computed there; then one short write transaction
-    copies the staged rows in (ATTACH + INSERT ... SELECT). A failure, a cancel or a kill at
-    any point leaves the store as it was; the staging file is removed in every case but a kill
-    (the next load removes it then).
+    so on-site work goes on); digests are computed there; then the staged rows are copied in
+    by short write transactions under a pending snapshot, published by a tiny last one
+    (`_commit`). A failure, a cancel or a kill at any point leaves the store as it was for
+    every reader; the staging file (and, after a kill, the invisible partial snapshot) is
+    removed in every case but a kill, and by the next load then.
     """
     progress = progress or Progress()
     missing = [k for k in ("extract_id", "schema_version") if k not in extract_meta]
@@ -298,6 +303,7 @@ def write_snapshot(
         raise
     try:
         try:
+            drop_pending(engine)
             row_counts, digests = _stage(staging, extract_meta, feeds, progress)
             return _commit(engine, staging, target, source_kind=source_kind, source=source, extract_meta=extract_meta,
                            row_counts=row_counts, digests=digests, progress=progress, source_sha256=source_sha256)
@@ -360,11 +366,41 @@ def _copy_table(staging: Staging, table: str, feed: TableFeed, progress: Progres
     return done
 
 
+# The copy into the store: many short write transactions, each held about COPY_HOLD seconds,
+# with a pause of COPY_PAUSE seconds between them. A writer waiting for the lock (a census
+# tick) polls every 100 ms once it has waited a little (SQLite's busy handler), so a pause
+# longer than that always lets it in: no tick waits longer than one chunk.
+COPY_HOLD = 0.25
+COPY_PAUSE = 0.12
+_FIRST_CHUNK = 2000
+_MAX_CHUNK = 200_000
+PENDING = "pending"   # source_kind of a snapshot whose rows are still being copied
+
+
+def _chunk_rows() -> int | None:
+    """A fixed chunk size from $INSPECTOR_SYNC_CHUNK_ROWS (tests: many chunks on small data)."""
+    env = os.environ.get("INSPECTOR_SYNC_CHUNK_ROWS")
+    try:
+        return max(1, int(env)) if env else None
+    except ValueError:
+        return None
+
+
 def _commit(engine: Engine, staging: Staging, target: NewInspection | int, *, source_kind: str, source: str,
             extract_meta: Mapping[str, str], row_counts: dict[str, int], digests: dict[str, str],
             progress: Progress, source_sha256: str | None) -> SnapshotResult:
-    """The short final transaction: the staged rows copied into the store's snapshot tables."""
-    fixmedins_code = target.fixmedins_code if isinstance(target, NewInspection) else None
+    """Copy the staged rows into the store without ever holding its write lock for long.
+
+    1. a pending snapshot row (no inspection: invisible to every reader) is inserted;
+    2. each table's staged rows are copied under it in key order, in chunks, each chunk its
+       own short transaction (`COPY_HOLD`), with a pause between them (`COPY_PAUSE`);
+    3. one tiny transaction gives the snapshot its inspection (created then, for a new one)
+       and version: only now does anyone see it;
+    4. the planner's statistics are refreshed in a transaction of their own.
+
+    A failure or a cancel removes the pending rows again; after a kill they stay invisible
+    until the next load removes them (`drop_pending`).
+    """
     progress.set_status(_("saving"))
     with engine.connect() as conn:
         dbapi = conn.connection.driver_connection
@@ -372,62 +408,176 @@ def _commit(engine: Engine, staging: Staging, target: NewInspection | int, *, so
             dbapi.execute(f"ATTACH DATABASE ? AS staging KEY {staging.key.sql_literal()}", (str(staging.path),))
         else:
             dbapi.execute("ATTACH DATABASE ? AS staging", (str(staging.path),))
+        snapshot_id = None
         try:
+            cur = dbapi.cursor()
+            now = datetime.now().strftime(TIMESTAMP_FORMAT)
+            counted = {t: row_counts[t] for t in COUNTED_TABLES}
             with conn.execution_options(begin="IMMEDIATE").begin():
-                cur = dbapi.cursor()
-                now = datetime.now().strftime(TIMESTAMP_FORMAT)
-                if isinstance(target, NewInspection):
-                    result = conn.execute(
-                        Inspection.__table__.insert().values(
-                            uid=str(uuid.uuid4()), fixmedins_code=target.fixmedins_code, fixmedins_name="",
-                            date_from=target.date_from, date_to=target.date_to, visit_time=target.visit_time,
-                            status="synced", team=target.team, settings=target.settings or default_settings(),
-                            created_at=now,
-                        )
-                    )
-                    inspection_id = result.inserted_primary_key[0]
-                else:
-                    inspection_id = target
-                    fixmedins_code = conn.execute(
-                        select(Inspection.fixmedins_code).where(Inspection.id == target)
-                    ).scalar_one()
-                name = cur.execute(
-                    "SELECT fixmedins_name FROM staging.stg_fixmedins WHERE fixmedins_code=?", (fixmedins_code,)
-                ).fetchone()
-                if name is None:
-                    raise UserError(_("institution {code} is not in the source").format(code=fixmedins_code))
-                version = (
-                    conn.execute(
-                        select(func.coalesce(func.max(Snapshot.version), 0)).where(Snapshot.inspection_id == inspection_id)
-                    ).scalar_one()
-                    + 1
-                )
-                counted = {t: row_counts[t] for t in COUNTED_TABLES}
-                snap = Snapshot.__table__
                 snapshot_id = conn.execute(
-                    snap.insert().values(
-                        inspection_id=inspection_id, version=version, source_kind=source_kind, source=source,
+                    Snapshot.__table__.insert().values(
+                        inspection_id=None, version=0, source_kind=PENDING, source=staging.path.name,
                         source_sha256=source_sha256, extract_id=str(extract_meta["extract_id"]),
                         schema_version=str(extract_meta["schema_version"]), synced_at=now,
                         row_counts=counted, digests=digests,
                     )
                 ).inserted_primary_key[0]
-                for table in SNAPSHOT_MODELS:
-                    progress.check()
-                    cols = ", ".join(stored_columns(table))
-                    cur.execute(f"INSERT INTO snap_{table} (snapshot_id, {cols}) "
-                                f"SELECT {int(snapshot_id)}, {cols} FROM staging.stg_{table}")
-                conn.execute(Inspection.__table__.update().where(Inspection.id == inspection_id)
-                             .values(fixmedins_name=name[0]))
-                progress.set_status(_("statistics"))
-                refresh_statistics(cur)
-                progress.check()  # last chance to cancel before the commit
+            fixed = _chunk_rows()
+            chunk = fixed or _FIRST_CHUNK
+            holds: list[float] = []
+            for table in SNAPSHOT_MODELS:
+                chunk = _copy_in(conn, cur, table, int(snapshot_id), chunk, fixed, row_counts.get(table), progress,
+                                 holds)
+            t0 = time.monotonic()
+            with conn.execution_options(begin="IMMEDIATE").begin():
+                inspection_id, version = _publish(conn, cur, target, int(snapshot_id), source_kind, source, now)
+            holds.append(time.monotonic() - t0)
+            published = True
+        except BaseException:
+            published = False
+            raise
         finally:
+            if not published and snapshot_id is not None:
+                try:
+                    _drop_snapshot_rows(conn, cur, int(snapshot_id))
+                except Exception:  # noqa: BLE001 - the next load removes what is left
+                    pass
             try:
                 dbapi.execute("DETACH DATABASE staging")
             except DBAPI_ERRORS:
                 pass
-    return SnapshotResult(inspection_id, snapshot_id, version, counted, digests)
+        progress.set_status(_("statistics"))
+        t0 = time.monotonic()
+        try:
+            with conn.execution_options(begin="IMMEDIATE").begin():
+                refresh_statistics(cur)
+        except (*DBAPI_ERRORS, SQLAlchemyError):
+            pass  # the snapshot is saved; the statistics are refreshed by the next load
+        holds.append(time.monotonic() - t0)
+    progress.set_status(_("saved in {n} short transactions; the longest held the store for {s:.2f} s").format(
+        n=len(holds), s=max(holds)))
+    return SnapshotResult(inspection_id, int(snapshot_id), version, counted, digests)
+
+
+def _copy_in(conn, cur, table: str, snapshot_id: int, chunk: int, fixed: int | None, total: int | None,
+             progress: Progress, holds: list[float]) -> int:
+    """Copy staging.stg_<table> into snap_<table> in key order, one short transaction per chunk
+    (each one's time appended to `holds`).
+
+    Returns the chunk size the next table starts with (adapted to hold the lock ~COPY_HOLD)."""
+    cols = ", ".join(stored_columns(table))
+    pk = primary_key(table)
+    keys = ", ".join(pk)
+    head = f"INSERT INTO snap_{table} (snapshot_id, {cols}) SELECT {snapshot_id}, {cols} FROM staging.stg_{table}"
+    order = f"ORDER BY {keys} LIMIT ?"
+    after = f"WHERE ({keys}) > ({', '.join('?' * len(pk))})" if len(pk) > 1 else f"WHERE {keys} > ?"
+    last_sql = f"SELECT {keys} FROM snap_{table} WHERE snapshot_id = ? ORDER BY {keys} DESC LIMIT 1"
+    last: tuple | None = None
+    done = 0
+    progress.set_progress(table, 0, total)
+    while True:
+        progress.check()
+        t0 = time.monotonic()
+        with conn.execution_options(begin="IMMEDIATE").begin():
+            if last is None:
+                cur.execute(f"{head} {order}", (chunk,))
+            else:
+                cur.execute(f"{head} {after} {order}", (*last, chunk))
+            n = cur.rowcount
+            if n > 0:
+                last = tuple(cur.execute(last_sql, (snapshot_id,)).fetchone())
+        held = time.monotonic() - t0
+        holds.append(held)
+        done += max(n, 0)
+        progress.set_progress(table, done, total)
+        if n < chunk:
+            break
+        if fixed is None:
+            chunk = max(500, min(_MAX_CHUNK, int(chunk * COPY_HOLD / max(held, 1e-3))))
+        time.sleep(COPY_PAUSE)
+    if done:
+        time.sleep(COPY_PAUSE)
+    return chunk
+
+
+def _publish(conn, cur, target: NewInspection | int, snapshot_id: int, source_kind: str, source: str,
+             now: str) -> tuple[int, int]:
+    """The tiny final step: the pending snapshot becomes its inspection's newest version."""
+    if isinstance(target, NewInspection):
+        fixmedins_code = target.fixmedins_code
+    else:
+        fixmedins_code = conn.execute(select(Inspection.fixmedins_code).where(Inspection.id == target)).scalar_one_or_none()
+        if fixmedins_code is None:
+            raise UserError(_("no inspection with id {id} in this store").format(id=target))
+    name = cur.execute(
+        "SELECT fixmedins_name FROM staging.stg_fixmedins WHERE fixmedins_code=?", (fixmedins_code,)
+    ).fetchone()
+    if name is None:
+        raise UserError(_("institution {code} is not in the source").format(code=fixmedins_code))
+    if isinstance(target, NewInspection):
+        inspection_id = conn.execute(
+            Inspection.__table__.insert().values(
+                uid=str(uuid.uuid4()), fixmedins_code=target.fixmedins_code, fixmedins_name=name[0],
+                date_from=target.date_from, date_to=target.date_to, visit_time=target.visit_time,
+                status="synced", team=target.team, settings=target.settings or default_settings(),
+                created_at=now,
+            )
+        ).inserted_primary_key[0]
+    else:
+        inspection_id = target
+        conn.execute(Inspection.__table__.update().where(Inspection.id == inspection_id)
+                     .values(fixmedins_name=name[0]))
+    version = conn.execute(
+        select(func.coalesce(func.max(Snapshot.version), 0)).where(Snapshot.inspection_id == inspection_id)
+    ).scalar_one() + 1
+    conn.execute(Snapshot.__table__.update().where(Snapshot.id == snapshot_id).values(
+        inspection_id=inspection_id, version=version, source_kind=source_kind, source=source, synced_at=now))
+    return int(inspection_id), int(version)
+
+
+def _drop_snapshot_rows(conn, cur, snapshot_id: int, chunk: int = 20_000) -> None:
+    """Delete a pending snapshot and its rows, in short transactions (never a published one)."""
+    for table in SNAPSHOT_MODELS:
+        while True:
+            with conn.execution_options(begin="IMMEDIATE").begin():
+                cur.execute(f"DELETE FROM snap_{table} WHERE rowid IN "
+                            f"(SELECT rowid FROM snap_{table} WHERE snapshot_id = ? LIMIT ?)", (snapshot_id, chunk))
+                n = cur.rowcount
+            if n < chunk:
+                break
+            time.sleep(COPY_PAUSE)
+    with conn.execution_options(begin="IMMEDIATE").begin():
+        cur.execute("DELETE FROM snapshot WHERE id = ? AND inspection_id IS NULL", (snapshot_id,))
+
+
+def drop_pending(engine: Engine) -> int:
+    """Remove the pending snapshots that no live load is writing (left by a kill); their count.
+
+    A pending snapshot names its load's staging file; a live load keeps that file flock()ed."""
+    store = _store_path(engine)
+    dropped = 0
+    with engine.connect() as conn:
+        pending = conn.execute(select(Snapshot.id, Snapshot.source).where(Snapshot.inspection_id.is_(None))).all()
+        conn.rollback()
+        cur = conn.connection.driver_connection.cursor()
+        for sid, name in pending:
+            if _staging_in_use(store.parent / str(name)):
+                continue
+            _drop_snapshot_rows(conn, cur, int(sid))
+            dropped += 1
+    return dropped
+
+
+def _staging_in_use(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return True
+    except OSError:
+        return False
+    return False
 
 
 # Rows sampled per index by ANALYZE: enough for the planner's estimates, and ANALYZE of a

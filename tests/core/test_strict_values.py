@@ -205,3 +205,21 @@ def test_cli_sync_of_a_bad_value_exits_2_with_the_message(tmp_path, store_with_o
     assert "Traceback" not in out.stderr
     assert "F_IN_TINY_PRICE" in out.stderr and "det_item_fee_sumamt" in out.stderr and "abc" in out.stderr
     assert _store_state(store_with_one_inspection) == before
+
+
+def test_postgres_text_time_that_chooses_the_slice_is_refused_by_type(tmp_path, store_with_one_inspection,
+                                                                       postgres_db):
+    """CONTRACT.md: times are `timestamp` on PostgreSQL. A text time elsewhere is checked value by value
+    (see PG_LOOSE), but one the slice is chosen by is refused up front, by its type, with a clear message."""
+    create_postgres_central(postgres_db, sd.TABLES)
+    with psycopg.connect(_conninfo(postgres_db), autocommit=True) as con:
+        con.execute("ALTER TABLE mdtrt ALTER COLUMN begntime TYPE text USING to_char(begntime, 'YYYY-MM-DD HH24:MI:SS')")
+    before = _store_state(store_with_one_inspection)
+    engine = open_store(store_with_one_inspection)
+    with pytest.raises(UserError) as info:
+        sync_central(engine, postgres_db, sd.C, sd.D0, sd.D1, sd.V)
+    engine.dispose()
+    assert str(info.value) == ("the central column mdtrt.begntime is of type text; the contract says timestamp, "
+                               "and the slice is chosen by it")
+    assert _store_state(store_with_one_inspection) == before
+    assert not list(store_with_one_inspection.parent.glob("store.db.staging-*"))

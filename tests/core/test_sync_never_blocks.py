@@ -16,6 +16,7 @@ import pytest
 
 from inspector import i18n
 from inspector.db import BUSY_TIMEOUT_MS, open_store
+from inspector.integrity import check_store
 from inspector.sync.central import sync_central
 from inspector.sync.source import GRACE, public_url
 from tests.support import slice_data as sd
@@ -46,43 +47,101 @@ def _admitted(db: Path) -> str:
         con.close()
 
 
-def test_census_tick_is_recorded_in_another_process_while_a_sync_runs(tmp_path, central, cli_account):
+def _pending_rows(db: Path) -> int:
+    """Rows already copied into the store under a pending (not yet published) snapshot; -1: none pending."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        row = con.execute("SELECT id FROM snapshot WHERE inspection_id IS NULL").fetchone()
+        if row is None:
+            return -1
+        return con.execute("SELECT count(*) FROM snap_feedetl WHERE snapshot_id = ?", (row[0],)).fetchone()[0]
+    finally:
+        con.close()
+
+
+def _lock_wait(db: Path) -> float:
+    """Seconds one write transaction waited for the store's write lock."""
+    con = sqlite3.connect(db, isolation_level=None)
+    try:
+        con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        t0 = time.monotonic()
+        con.execute("BEGIN IMMEDIATE")
+        waited = time.monotonic() - t0
+        con.execute("ROLLBACK")
+        return waited
+    finally:
+        con.close()
+
+
+def _tick(db: Path, inspection: int, mdtrt: str, note: str) -> subprocess.CompletedProcess:
+    return subprocess.run(_main("census", "--inspection", str(inspection), "--mdtrt", mdtrt, "--outcome", "present",
+                                "--note", note, "--db", str(db)), cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_census_ticks_are_recorded_in_another_process_while_a_sync_stages_and_copies(tmp_path, central, cli_account):
+    """A tick while the sync streams into its staging file, and one while it copies the staged rows
+    into the store (small chunks force a long copy phase): both recorded, the lock never held long."""
     db = tmp_path / "store.db"
     cli_account(db, "li")                     # the processes act as a logged-in account
     engine = open_store(db)
     first = sync_central(engine, str(central), INSTITUTION, *WINDOW)
     engine.dispose()
     mdtrt = _admitted(db)
+    env = {**os.environ, "INSPECTOR_SYNC_CHUNK_ROWS": "1500"}
     sync = subprocess.Popen(_main("sync", "--central", str(central), "--inspection", str(first.inspection_id),
-                                  "--db", str(db)), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                  "--db", str(db)), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    waits = []
     try:
         deadline = time.monotonic() + 120
         while not list(tmp_path.glob("store.db.staging-*")):   # the sync is streaming into its staging file
             assert sync.poll() is None, sync.communicate()
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        tick = subprocess.run(_main("census", "--inspection", str(first.inspection_id), "--mdtrt", mdtrt,
-                                    "--outcome", "present", "--note", "ID card seen", "--db", str(db)),
-                              cwd=ROOT, capture_output=True, text=True, timeout=120)
-        still_syncing = sync.poll() is None
-        assert tick.returncode == 0, tick.stderr
-        assert still_syncing, "the sync ended before the tick: use a bigger central"
+        staged = _tick(db, first.inspection_id, mdtrt, "ID card seen")
+        assert staged.returncode == 0, staged.stderr
+        assert _pending_rows(db) <= 0 and sync.poll() is None, "the sync left staging before the tick: use a bigger central"
+
+        while _pending_rows(db) <= 0:                           # the sync copies into the store now
+            assert sync.poll() is None, sync.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        copied_before = _pending_rows(db)
+        t0 = time.monotonic()
+        copying = _tick(db, first.inspection_id, mdtrt, "patient in bed")
+        tick_time = time.monotonic() - t0
+        while len(waits) < 10 and _pending_rows(db) > 0:
+            waits.append(_lock_wait(db))
+            time.sleep(0.03)
+        copied_after = _pending_rows(db)
+        assert copying.returncode == 0, copying.stderr
+        assert copied_after > copied_before, "the copy phase ended before the tick: use smaller chunks"
         out, err = sync.communicate(timeout=300)
         assert sync.returncode == 0, err
     finally:
         if sync.poll() is None:
             sync.kill()
             sync.wait()
+    # each write waited at most about one chunk (well under a second), never the whole copy
+    assert len(waits) >= 5 and max(waits) < 1.0, waits
+    assert tick_time < 30, tick_time      # a process start, not a wait for the copy to end
     con = sqlite3.connect(db)
     try:
-        kinds = [r[0] for r in con.execute("SELECT kind FROM event WHERE inspection_id = ? ORDER BY seq",
-                                           (first.inspection_id,))]
+        notes = [r[0] for r in con.execute(
+            "SELECT json_extract(payload, '$.note') FROM event WHERE inspection_id = ? AND kind LIKE 'census.%' "
+            "ORDER BY seq", (first.inspection_id,))]
         versions = con.execute("SELECT count(*) FROM snapshot WHERE inspection_id = ?", (first.inspection_id,)).fetchone()[0]
+        pending = con.execute("SELECT count(*) FROM snapshot WHERE inspection_id IS NULL").fetchone()[0]
     finally:
         con.close()
-    assert any(k.startswith("census.") for k in kinds)
-    assert versions == 2
+    assert "ID card seen" in notes and "patient in bed" in notes
+    assert versions == 2 and pending == 0
     assert not list(tmp_path.glob("store.db.staging-*"))   # removed after success
+    engine = open_store(db)
+    try:
+        check = check_store(engine)   # the chunked copy holds exactly the rows the digests were taken of
+    finally:
+        engine.dispose()
+    assert check.ok and check.snapshots == 2, check.as_dict()
 
 
 def test_a_tick_meeting_a_held_lock_says_so_clearly(tmp_path, cli_account):
