@@ -5,8 +5,8 @@ Each row is one signed statement "these were the heads of every event chain of t
 the previous anchor's body, so anchors form a chain of their own), `signature` its signature
 with the account's key, `cert_pem` the account's certificate. Rows are never changed or removed.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-04 16:15:00
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
