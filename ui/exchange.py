@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from inspector.db import StoreError
 from inspector.errors import UserError
-from inspector.exchange.conflicts import AREA_LABELS
+from inspector.exchange.conflicts import AREA_LABELS, SAMPLE_AREAS
 from inspector.i18n import _
 from ui.context import ApplicationContext
 from ui.icons import icon
@@ -145,7 +145,7 @@ class ExchangeView(QWidget):
         for c in found:
             for r in c.as_dict()["records"]:
                 value = value_text(c.area, r["value"])
-                item = _("the whole sample") if c.area.endswith("_sample") else c.item
+                item = _("the whole sample") if c.area in SAMPLE_AREAS else c.item
                 crow.append([_(AREA_LABELS[c.area]), item, names.get(r["author"], r["author"]), r["device"][:8],
                              r["at"][:19], value])
                 self._conflict_rows.append((c.area, c.item, r["event"]))

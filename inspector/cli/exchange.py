@@ -5,7 +5,7 @@ from pathlib import Path
 
 from inspector.cli.common import print_json, print_table, store
 from inspector.errors import UserError
-from inspector.exchange.conflicts import AREA_LABELS
+from inspector.exchange.conflicts import AREA_LABELS, SAMPLE_AREAS
 from inspector.i18n import _
 
 
@@ -162,7 +162,7 @@ def cmd_conflicts(args) -> int:
         ev = resolve_conflict(engine, args.inspection, area, item, args.keep or "", actor=actor,
                               is_lead=lead is not None and lead.login == actor.login)
         print(_("conflict on {item} resolved by {who}: the value of record {keep} stands")
-              .format(item=item, who=actor.display_name, keep=ev.payload["resolves"] and (args.keep or "")[:8]))
+              .format(item=_(AREA_LABELS[area]) if area in SAMPLE_AREAS else item, who=actor.display_name, keep=ev.payload["resolves"] and (args.keep or "")[:8]))
         return 0
     with engine.connect() as conn:
         found = list_conflicts(conn, args.inspection)
@@ -180,5 +180,5 @@ def cmd_conflicts(args) -> int:
             rows.append([_(AREA_LABELS[c.area]), c.item, r["event"][:8], names.get(r["author"], r["author"]),
                          r["device"][:8], r["at"][:19], value])
     print(_("{n} conflicts to resolve (the team lead, or the person who made both records):").format(n=len(found)))
-    print_table([_("kind"), _("item"), _("record"), _("by"), _("laptop"), _("at"), _("value")], rows)
+    print_table([_("kind"), _("item"), _("record (event)"), _("by"), _("laptop"), _("at"), _("value")], rows)
     return 0

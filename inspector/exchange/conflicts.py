@@ -40,6 +40,8 @@ _AREAS: dict[str, tuple[tuple[str, ...], Any, Any]] = {
 }
 UNDO_KINDS = ("census.undone",)
 
+SAMPLE_AREAS = ("stock_sample", "records_sample")    # one item each: the whole sample ("sample")
+
 # What each area's items are called, for people (translated where shown: N_ marks them).
 AREA_LABELS = {"census": N_("census entry"), "census_bed": N_("unregistered bed"), "stock": N_("drug count"),
                "records": N_("record item"), "stock_sample": N_("stock sample"), "records_sample": N_("record sample")}

@@ -202,6 +202,31 @@ def test_samples_drawn_separately_and_differently_are_a_conflict_until_the_lead_
     assert len({_digest(lap) for lap in laptops}) == 1
 
 
+def test_the_cli_lists_and_resolves_a_sample_conflict_in_words(laptops, tmp_path, monkeypatch, capsys):
+    from inspector.cli import run
+    from tests.support.accounts import use_account
+
+    lead_lap, ward, _p = laptops
+    stock.draw_sample(lead_lap[0], lead_lap[1], actor=authenticate(lead_lap[0], "zhang", password_of("zhang")))
+    stock.draw_sample(ward[0], ward[1], seed=7, actor=authenticate(ward[0], "li", password_of("li")))
+    _import(lead_lap, _export(ward, tmp_path / "w.bundle"))
+    db = str(tmp_path / "l0.db")
+    capsys.readouterr()
+    assert run(["conflicts", "--inspection", str(lead_lap[1]), "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "盘点样本" in out and "记录编号" in out and "随机种子 7：20 种药品" in out and "病历评审" not in out
+    with lead_lap[0].connect() as conn:
+        keep = next(r.id for r in list_conflicts(conn, lead_lap[1])[0].records if r.author == "li")
+    use_account(monkeypatch, tmp_path, "zhang")
+    assert run(["conflicts", "--inspection", str(lead_lap[1]), "--db", db, "--resolve", "stock_sample", "sample",
+                "--keep", keep[:8]]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("盘点样本 的冲突已由 张组长 处理")
+    with lead_lap[0].connect() as conn:
+        assert list_conflicts(conn, lead_lap[1]) == []
+        assert stock.current_sample(conn, lead_lap[1]).seed == 7
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(ops=st.lists(st.one_of(
