@@ -2,7 +2,8 @@
 data shapes (centrals cached under --data, stores made by the shipped `sync`).
 
 A child's wall time, CPU time (user + system) and peak memory (max RSS) come from
-`os.wait4` on that one child, so each figure is the process's own.
+`os.wait4` on that one child, forked by the small bench/launch.py (Linux counts the forking
+process's size in a child's peak), so each figure is the process's own.
 """
 from __future__ import annotations
 
@@ -39,17 +40,20 @@ class Run:
 
 
 def run(args: list[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT) -> Run:
-    """Run `args` to completion; its own wall time, CPU time and peak RSS."""
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as out, tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+    """Run `args` to completion; its own wall time, CPU time and peak RSS (measured by
+    bench/launch.py, so that this process's own size never counts in the child's peak)."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out, tempfile.TemporaryFile("w+", encoding="utf-8") as err, \
+            tempfile.TemporaryDirectory() as tmp:
+        usage_file = Path(tmp) / "rusage.json"
         t = time.perf_counter()
-        proc = subprocess.Popen(args, stdout=out, stderr=err, cwd=cwd, env={**os.environ, **(env or {})})
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc = subprocess.Popen([sys.executable, "-S", str(BENCH / "launch.py"), str(usage_file), *args], stdout=out,
+                                stderr=err, cwd=cwd, env={**os.environ, **(env or {})})
+        proc.wait()
         wall = time.perf_counter() - t
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        usage = json.loads(usage_file.read_text(encoding="utf-8"))
         out.seek(0)
         err.seek(0)
-        return Run(args, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, out.read(),
-                   err.read())
+        return Run(args, wall, usage["cpu"], usage["maxrss_kb"] / 1024, proc.returncode, out.read(), err.read())
 
 
 def main_py(*args: str) -> list[str]:
@@ -57,9 +61,23 @@ def main_py(*args: str) -> list[str]:
     return [sys.executable, str(ROOT / "main.py"), *args]
 
 
-def cli_env() -> dict[str, str]:
-    """Environment of the shipped commands (the store's account, when accounts exist)."""
-    return {}
+BENCH_LOGIN = "bench"
+BENCH_PASSWORD = "bench password 2026"
+
+
+def password_file(data: Path = DEFAULT_DATA) -> Path:
+    """The bench account's password file (made once under `data`)."""
+    p = data / "bench-password.txt"
+    if not p.exists():
+        data.mkdir(parents=True, exist_ok=True)
+        p.write_text(BENCH_PASSWORD + "\n", encoding="utf-8")
+    return p
+
+
+def cli_env(data: Path = DEFAULT_DATA) -> dict[str, str]:
+    """Environment of the shipped commands: the bench account's credentials, as a user sets them
+    (INSPECTOR_USER + INSPECTOR_PASSWORD_FILE) to open the encrypted store and act."""
+    return {"INSPECTOR_USER": BENCH_LOGIN, "INSPECTOR_PASSWORD_FILE": str(password_file(data))}
 
 
 # --- data shapes -----------------------------------------------------------------------------
@@ -118,18 +136,20 @@ def synced_store(w: Window, data: Path, resync: bool = False) -> tuple[Path, int
     marker = stores / f"{w.name}.inspection"
     sync_run = None
     if resync or not store.exists() or not marker.exists():
-        for p in (store, Path(f"{store}-wal"), Path(f"{store}-shm"), marker):
+        for p in (store, Path(f"{store}-wal"), Path(f"{store}-shm"), Path(f"{store}.keyslots"), marker):
             p.unlink(missing_ok=True)
-        sync_run = run(sync_args(w, store), env=cli_env()).check()
+        # What a user does on a new laptop: the first account creates the (encrypted) store,
+        # with the product's Argon2id parameters; then sync into it with that account.
+        run(main_py("account", "create", BENCH_LOGIN, "--role", "lead", "--cert-no", "BENCH-0001",
+                    "--password-file", str(password_file(data)), "--db", str(store)), env=cli_env(data)).check()
+        sync_run = run(sync_args(w, store), env=cli_env(data)).check()
         marker.write_text(sync_run.stdout.strip().splitlines()[-1])
     return store, int(marker.read_text().strip()), sync_run
 
 
 def fee_lines_of(store: Path, inspection_id: int) -> tuple[int, int]:
     """(fee lines in the snapshot, fee lines inside the window) of the inspection's latest snapshot."""
-    import sqlite3
-
-    con = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    con = open_bench_store(store)
     try:
         sid, d0, d1 = con.execute("SELECT s.id, i.date_from, i.date_to FROM snapshot s JOIN inspection i "
                                   "ON i.id = s.inspection_id WHERE i.id = ? ORDER BY s.version DESC LIMIT 1",
@@ -140,6 +160,34 @@ def fee_lines_of(store: Path, inspection_id: int) -> tuple[int, int]:
         return total, inside
     finally:
         con.close()
+
+
+def store_key_hex(store: Path, data: Path = DEFAULT_DATA) -> str | None:
+    """The raw store key (hex) of the bench account's encrypted store, unwrapped from its slot as the
+    shipped commands do; None for a plain store."""
+    sys.path.insert(0, str(ROOT))
+    from inspector import keyslots
+    from inspector.db import is_encrypted_file
+
+    if not is_encrypted_file(store):
+        return None
+    raw = keyslots.unwrap_with_password(store, BENCH_LOGIN, BENCH_PASSWORD)
+    return bytes(raw).hex()
+
+
+def open_bench_store(store: Path, key_hex: str | None = None):
+    """A read-only DB-API connection to a bench store: sqlcipher3 with the raw key for an encrypted
+    store, plain sqlite3 otherwise."""
+    import sqlite3
+
+    key_hex = key_hex or store_key_hex(store)
+    if key_hex is None:
+        return sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    from sqlcipher3 import dbapi2 as sqlcipher
+
+    con = sqlcipher.connect(f"file:{store}?mode=ro", uri=True)
+    con.execute(f"PRAGMA key = \"x'{key_hex}'\"")
+    return con
 
 
 def load() -> str:

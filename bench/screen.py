@@ -45,7 +45,8 @@ def ours(store: Path, iid: int):
 
 
 def baseline(store: Path, iid: int):
-    r = run([sys.executable, str(BENCH / "screen_baseline.py"), "--db", str(store), "--inspection", str(iid)]).check()
+    r = run([sys.executable, str(BENCH / "screen_baseline.py"), "--db", str(store), "--inspection", str(iid)],
+            env=cli_env()).check()
     out = json.loads(r.stdout)
     leads = {}
     for rule, keys in out["leads"].items():

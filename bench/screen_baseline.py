@@ -174,9 +174,31 @@ def params_of(con, inspection_id: int) -> dict:
             "tol_num": tol.numerator, "tol_den": tol.denominator}
 
 
+def _cipher_connect(db: str):
+    """A read-only sqlcipher3 connection to the encrypted store `db`, keyed from the slot of
+    $INSPECTOR_USER (password in $INSPECTOR_PASSWORD_FILE): the same Argon2id unwrapping a user pays."""
+    import os
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from sqlcipher3 import dbapi2 as sqlcipher
+
+    from inspector import keyslots
+
+    password = Path(os.environ["INSPECTOR_PASSWORD_FILE"]).read_text(encoding="utf-8").rstrip("\r\n")
+    raw = keyslots.unwrap_with_password(db, os.environ["INSPECTOR_USER"], password)
+    con = sqlcipher.connect(f"file:{db}?mode=ro", uri=True)
+    con.execute(f"PRAGMA key = \"x'{bytes(raw).hex()}'\"")
+    keyslots.wipe(raw)
+    return con
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the nine statements on a store in this process (plain sqlite3, nothing else imported);
-    print one JSON object: seconds per rule and the leads {rule: {key: cents}}."""
+    """Run the nine statements on a store in this process (the DB-API driver alone: plain sqlite3,
+    or sqlcipher3 for an encrypted store, whose key is unwrapped from the account's slot exactly as
+    the shipped commands do, with INSPECTOR_USER and INSPECTOR_PASSWORD_FILE); print one JSON
+    object: seconds per rule and the leads {rule: {key: cents}}."""
     import argparse
     import json
     import sqlite3
@@ -186,7 +208,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", required=True)
     ap.add_argument("--inspection", type=int, required=True)
     args = ap.parse_args(argv)
-    con = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
+    with open(args.db, "rb") as f:
+        plain = f.read(16) == b"SQLite format 3\x00"
+    if plain:
+        con = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
+    else:
+        con = _cipher_connect(args.db)
     params = params_of(con, args.inspection)
     seconds, leads = {}, {}
     for rule, sql in RULES.items():

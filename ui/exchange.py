@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QGroupBox,
+    QHeaderView,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -27,14 +28,13 @@ from PySide6.QtWidgets import (
 
 from inspector.db import StoreError
 from inspector.errors import UserError
+from inspector.exchange.conflicts import AREA_LABELS, SAMPLE_AREAS
 from inspector.i18n import _
 from ui.context import ApplicationContext
 from ui.icons import icon
 
 BUNDLE_SUFFIX = ".inspector-bundle"
 SNAPSHOT_SUFFIX = ".inspector-snapshot"
-AREA_LABELS = {"census": "census entry", "census_bed": "unregistered bed", "stock": "drug count",
-               "records": "record item"}
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -52,8 +52,12 @@ def _fill(t: QTableWidget, rows: list[list[object]]) -> None:
     t.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
-            t.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
+            item = QTableWidgetItem("" if value is None else str(value))
+            item.setToolTip(item.text())          # the whole text, when the cell shows it cut short
+            t.setItem(r, c, item)
     t.resizeColumnsToContents()
+    # the last column (result, value) takes the room left and cuts long texts: no sideways scroll
+    t.horizontalHeader().setSectionResizeMode(t.columnCount() - 1, QHeaderView.ResizeMode.Stretch)
 
 
 class ExchangeView(QWidget):
@@ -141,7 +145,8 @@ class ExchangeView(QWidget):
         for c in found:
             for r in c.as_dict()["records"]:
                 value = value_text(c.area, r["value"])
-                crow.append([_(AREA_LABELS[c.area]), c.item, names.get(r["author"], r["author"]), r["device"][:8],
+                item = _("the whole sample") if c.area in SAMPLE_AREAS else c.item
+                crow.append([_(AREA_LABELS[c.area]), item, names.get(r["author"], r["author"]), r["device"][:8],
                              r["at"][:19], value])
                 self._conflict_rows.append((c.area, c.item, r["event"]))
         _fill(self.conflicts, crow)

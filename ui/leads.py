@@ -230,12 +230,12 @@ class LeadsView(QWidget):
         engine = self.ctx.engine
 
         def done(result) -> None:
-            self.show_message(_("Screening done: {n} leads.").format(n=len(result.leads)))
+            self.show_message(_("Screening done: {n} leads.").format(n=result.total))
             self.reload()
 
         actor = self.ctx.actor
         self.task = self.ctx.tasks.run(lambda progress: run_screening(engine, self.inspection_id, progress=progress,
-                                                                      actor=actor),
+                                                                      actor=actor, keep_leads=False),
                                        title=_("Screening"), on_done=done, write=True, parent=self)
 
     def decide(self, status: str) -> None:

@@ -134,14 +134,22 @@ def propose_sample(conn: Any, ctx: CheckContext, seed: int | None = None) -> Sto
 
 
 def current_sample(conn: Any, inspection_id: int) -> StockSample | None:
-    """The drawn sample with the drugs added since, folded from the events; None before a draw."""
-    sample: StockSample | None = None
+    """The drawn sample with the drugs added to it, folded from the events; None before a draw.
+
+    The latest draw stands (two laptops' different draws are a conflict the lead resolves, see
+    inspector/exchange/conflicts.py); a drug added by hand stays added whichever draw stands."""
+    drawn: dict[str, Any] | None = None
+    added: list[str] = []
     for ev in read_events(conn, inspection_id, ["stock.sample_drawn", "stock.drug_added"]):
         p = ev.payload
         if ev.kind == "stock.sample_drawn":
-            sample = StockSample(int(p["seed"]), p["method"], list(p["top"]), list(p["random"]))
-        elif sample is not None and p["med_list_codg"] not in sample.drugs:
-            sample.added.append(p["med_list_codg"])
+            drawn = p
+        elif p["med_list_codg"] not in added:
+            added.append(p["med_list_codg"])
+    if drawn is None:
+        return None
+    sample = StockSample(int(drawn["seed"]), drawn["method"], list(drawn["top"]), list(drawn["random"]))
+    sample.added.extend(c for c in added if c not in sample.drugs)
     return sample
 
 

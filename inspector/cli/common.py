@@ -144,36 +144,56 @@ def _default(o: Any) -> Any:
 
 def print_json(value: Any) -> None:
     """`value` as JSON on stdout: an object's members and a list's elements one per line, each
-    encoded by the C encoder (an indenting encoder runs in Python: seconds for thousands of leads)."""
+    encoded by the C encoder (an indenting encoder runs in Python: seconds for thousands of leads).
+    A member may be an iterator (e.g. leads read from the store as they are printed): it is written
+    as a list, element by element, never held whole."""
+    from collections.abc import Iterator
+
     enc = json.JSONEncoder(ensure_ascii=False, default=_default, separators=(", ", ": "))
     out = sys.stdout
 
-    def elements(items: list[Any], pad: str) -> None:
+    def elements(items, pad: str) -> None:
         buf: list[str] = []
         for i, v in enumerate(items):
-            buf.append(f"{pad}{enc.encode(v)}{',' if i < len(items) - 1 else ''}\n")
+            buf.append(f"{',' if i else ''}\n{pad}{enc.encode(v)}")
             if len(buf) >= 1000:
                 out.write("".join(buf))
                 buf.clear()
-        out.write("".join(buf))
+        out.write("".join(buf) + "\n")
+
+    def is_list(v: Any) -> bool:
+        return isinstance(v, (list, Iterator))
+
+    def listed(v: Any):
+        """(non-empty, the elements) of a list or an iterator (whose first element is peeked)."""
+        if isinstance(v, list):
+            return bool(v), v
+        import itertools
+
+        first = next(v, _NOTHING)
+        return first is not _NOTHING, itertools.chain([first], v)
 
     if isinstance(value, dict) and value:
         out.write("{\n")
         for i, (k, v) in enumerate(value.items()):
             sep = "," if i < len(value) - 1 else ""
-            if isinstance(v, list) and v:
-                out.write(f"  {enc.encode(k)}: [\n")
-                elements(v, "    ")
+            nonempty, items = listed(v) if is_list(v) else (False, v)
+            if is_list(v) and nonempty:
+                out.write(f"  {enc.encode(k)}: [")
+                elements(items, "    ")
                 out.write(f"  ]{sep}\n")
             else:
-                out.write(f"  {enc.encode(k)}: {enc.encode(v)}{sep}\n")
+                out.write(f"  {enc.encode(k)}: {enc.encode([] if is_list(v) else v)}{sep}\n")
         out.write("}\n")
-    elif isinstance(value, list) and value:
-        out.write("[\n")
-        elements(value, "  ")
+    elif is_list(value) and (lv := listed(value))[0]:
+        out.write("[")
+        elements(lv[1], "  ")
         out.write("]\n")
     else:
-        out.write(enc.encode(value) + "\n")
+        out.write(enc.encode([] if is_list(value) else value) + "\n")
+
+
+_NOTHING = object()
 
 
 def print_table(headers: list[str], rows: list[list[Any]]) -> None:

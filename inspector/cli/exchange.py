@@ -5,10 +5,9 @@ from pathlib import Path
 
 from inspector.cli.common import print_json, print_table, store
 from inspector.errors import UserError
+from inspector.exchange.conflicts import AREA_LABELS, SAMPLE_AREAS
 from inspector.i18n import _
 
-AREA_LABELS = {"census": "census entry", "census_bed": "unregistered bed", "stock": "drug count",
-               "records": "record item"}
 
 
 def register(sub, common) -> None:
@@ -45,7 +44,8 @@ def register(sub, common) -> None:
                        help=_("items recorded differently on two laptops; resolve one (team lead)"))
     p.add_argument("--inspection", type=int, required=True, metavar="ID")
     p.add_argument("--resolve", nargs=2, metavar=("AREA", "ITEM"),
-                   help=_("resolve the conflict on ITEM of AREA (census, census_bed, stock, records)"))
+                   help=_("resolve the conflict on ITEM of AREA (census, census_bed, stock, records, stock_sample, "
+                          "records_sample)"))
     p.add_argument("--keep", metavar="EVENT", help=_("the record (event id or its first characters) whose value stands"))
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_conflicts)
@@ -120,6 +120,7 @@ def cmd_list(args) -> int:
             raise UserError(_("no inspection {id} in this store").format(id=args.inspection))
         heads = chain_heads(conn, uid)
         bundles = merged_bundles(conn, uid)
+        names = dict(conn.exec_driver_sql("SELECT login, display_name FROM account").fetchall())
     if args.format == "json":
         print_json({"chains": [h.__dict__ for h in heads], "bundles": bundles})
         return 0
@@ -127,7 +128,7 @@ def cmd_list(args) -> int:
     print_table([_("laptop"), _("events"), _("chain head")], [[h.chain[:8], h.events, h.hash] for h in heads])
     print(_("Bundles merged into this laptop:"))
     print_table([_("SHA-256"), _("from"), _("events added"), _("merged at")],
-                [[b["sha256"], b["sender"], b["added"], b["imported_at"]] for b in bundles])
+                [[b["sha256"], names.get(b["sender"], b["sender"]), b["added"], b["imported_at"]] for b in bundles])
     return 0
 
 
@@ -161,7 +162,7 @@ def cmd_conflicts(args) -> int:
         ev = resolve_conflict(engine, args.inspection, area, item, args.keep or "", actor=actor,
                               is_lead=lead is not None and lead.login == actor.login)
         print(_("conflict on {item} resolved by {who}: the value of record {keep} stands")
-              .format(item=item, who=actor.display_name, keep=ev.payload["resolves"] and (args.keep or "")[:8]))
+              .format(item=_(AREA_LABELS[area]) if area in SAMPLE_AREAS else item, who=actor.display_name, keep=ev.payload["resolves"] and (args.keep or "")[:8]))
         return 0
     with engine.connect() as conn:
         found = list_conflicts(conn, args.inspection)
@@ -179,5 +180,5 @@ def cmd_conflicts(args) -> int:
             rows.append([_(AREA_LABELS[c.area]), c.item, r["event"][:8], names.get(r["author"], r["author"]),
                          r["device"][:8], r["at"][:19], value])
     print(_("{n} conflicts to resolve (the team lead, or the person who made both records):").format(n=len(found)))
-    print_table([_("kind"), _("item"), _("record"), _("by"), _("laptop"), _("at"), _("value")], rows)
+    print_table([_("kind"), _("item"), _("record (event)"), _("by"), _("laptop"), _("at"), _("value")], rows)
     return 0

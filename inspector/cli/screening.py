@@ -77,11 +77,10 @@ def _print_leads(doc: dict, stream=None) -> None:
 def cmd_screen(args) -> int:
     engine = store(args)
     progress = TextProgress() if args.format == "table" and sys.stderr.isatty() else Progress()
-    run_screening(engine, args.inspection, progress=progress, rules=args.rule, actor=authenticated(args))
-    doc = screening_json(engine, args.inspection)
-    if args.rule:
-        wanted = {r.upper() for r in args.rule}
-        doc["leads"] = [d for d in doc["leads"] if d["rule"] in wanted]
+    run_screening(engine, args.inspection, progress=progress, rules=args.rule, actor=authenticated(args),
+                  keep_leads=False)
+    # JSON: the leads are read from the store as they are printed, never all held at once
+    doc = screening_json(engine, args.inspection, rules=args.rule, stream=args.format == "json")
     if args.format == "json":
         print_json(doc)
     else:

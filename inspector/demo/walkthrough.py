@@ -90,7 +90,7 @@ def create_demo_inspection(engine: Engine, central: Path, progress: Progress | N
     result = sync_central(engine, f"sqlite:///{central}", code, DEMO_DATE_FROM, DEMO_DATE_TO, DEMO_VISIT_TIME,
                           progress=progress)
     progress.set_status(_("Screening…"))
-    run_screening(engine, result.inspection_id, progress=progress, actor=actor)
+    run_screening(engine, result.inspection_id, progress=progress, actor=actor, keep_leads=False)
     return result
 
 

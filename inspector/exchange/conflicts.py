@@ -1,5 +1,6 @@
 """Conflicts: the same census entry, drug count or record item recorded differently on two
-laptops, neither having seen the other's record.
+laptops, neither having seen the other's record — or the stock sample or the record sample
+drawn on two laptops separately, with different results.
 
 Nothing is dropped: both records stay in the log, the item is listed here (CLI `conflicts`,
 the GUI's Exchange screen) and blocks approval until it is resolved. A record made after seeing
@@ -15,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from inspector.events import Event, happened_before, read_events
+from inspector.events import Event, canonical_json, happened_before, read_events
+from inspector.i18n import N_
 
 # Per area: the event kinds that record an item, how to name the item, and what its value is.
 _AREAS: dict[str, tuple[tuple[str, ...], Any, Any]] = {
@@ -26,8 +28,23 @@ _AREAS: dict[str, tuple[tuple[str, ...], Any, Any]] = {
     "stock": (("stock.counted",), lambda p: p["med_list_codg"], lambda p: {"counted": p.get("counted")}),
     "records": (("records.answer",), lambda p: f"{p['mdtrt_id']}/{p['item']}",
                 lambda p: {"outcome": p.get("outcome"), "amount": p.get("amount")}),
+    # A sample is one item of its inspection. Drawn with the inspection's settings (seed, sizes)
+    # on the same snapshot it comes out the same on every laptop: two such draws agree and are
+    # no conflict. Drawn with another seed, size or checklist, the two samples differ: the lead
+    # keeps one (drugs added to the sample by hand stay added either way).
+    "stock_sample": (("stock.sample_drawn",), lambda p: "sample",
+                     lambda p: {"seed": p.get("seed"), "top": p.get("top"), "random": p.get("random")}),
+    "records_sample": (("records.sample_drawn",), lambda p: "sample",
+                       lambda p: {"seed": p.get("seed"), "n": p.get("n"), "stratified": p.get("stratified"),
+                                  "ids": sorted(p.get("ids") or []), "template": p.get("template")}),
 }
 UNDO_KINDS = ("census.undone",)
+
+SAMPLE_AREAS = ("stock_sample", "records_sample")    # one item each: the whole sample ("sample")
+
+# What each area's items are called, for people (translated where shown: N_ marks them).
+AREA_LABELS = {"census": N_("census entry"), "census_bed": N_("unregistered bed"), "stock": N_("drug count"),
+               "records": N_("record item"), "stock_sample": N_("stock sample"), "records_sample": N_("record sample")}
 
 
 @dataclass(frozen=True)
@@ -56,8 +73,20 @@ def value_text(area: str, value: dict[str, Any]) -> str:
         return outcome("unregistered") + (f"；{value['note']}" if value.get("note") else "")
     if area == "stock":
         return _("counted {qty}").format(qty=value.get("counted"))
+    if area == "stock_sample":
+        drugs = list(value.get("top") or []) + list(value.get("random") or [])
+        return _("seed {seed}: {n} drugs ({codes})").format(seed=value.get("seed"), n=len(drugs),
+                                                           codes=_abbreviated(value.get("random") or drugs, 2))
+    if area == "records_sample":
+        ids = list(value.get("ids") or [])
+        return _("seed {seed}: {n} records ({ids})").format(seed=value.get("seed"), n=len(ids),
+                                                           ids=_abbreviated(ids))
     text = outcome(value.get("outcome") or "")
     return text + (f"；{value['amount']}" if value.get("amount") else "")
+
+
+def _abbreviated(codes: list[str], shown: int = 4) -> str:
+    return "、".join(codes[:shown]) + ("…" if len(codes) > shown else "")
 
 
 def _kinds() -> list[str]:
@@ -84,7 +113,7 @@ def _open_conflict(area: str, records: list[Event]) -> tuple[Event, ...] | None:
     if len(latest) < 2:
         return None
     values = _AREAS[area][2]
-    if len({repr(sorted(values(e.payload).items())) for e in latest}) < 2:
+    if len({canonical_json(values(e.payload)) for e in latest}) < 2:
         return None  # the same value recorded twice is no conflict
     return tuple(latest)
 

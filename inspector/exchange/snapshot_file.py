@@ -2,11 +2,13 @@
 
 `export_snapshot` writes one SQLite file holding the inspection (its uid, institution, window,
 visit time, settings), the snapshot's rows of every contract table with their row counts and
-digests, the team with each member's certificate, and a bundle of every event so far; the
-manifest is signed with the exporting account's key. `import_snapshot` checks the signature and
-the certificate's trust anchor, copies the rows in, recomputes every table's digest and row count
-and compares them with the manifest (all in one transaction: a mismatch leaves the store as it
-was), then merges the bundle. The file holds patient data: it goes only where the user chose.
+digests (each table WITHOUT ROWID, clustered on its key and written in key order), the team with
+each member's certificate, and a bundle of every event so far; the manifest is signed with the
+exporting account's key. `import_snapshot` checks the signature and the certificate's trust
+anchor, copies every table's rows in while recomputing its digest and row count in the same pass
+(the file read front to back, no sort), compares them with the manifest, then merges the bundle
+(all in one transaction: a refusal leaves the store as it was). The file holds patient data: it
+goes only where the user chose.
 """
 from __future__ import annotations
 
@@ -22,13 +24,15 @@ from typing import Any
 from cryptography import x509
 from sqlalchemy import Engine
 
+from inspector.db import DBAPI_ERRORS
 from inspector.errors import UserError
 from inspector.events import canonical_json
 from inspector.exchange.bundle import (BundleError, _check_signature, chains_to_anchor, export_bundle, fingerprint,
                                        merge_bundle, sign_body)
 from inspector.i18n import _
 from inspector.models import SNAPSHOT_MODELS
-from inspector.snapshot import latest_snapshot_id, table_digest
+from inspector.snapshot import (digest_line_sql, latest_snapshot_id, primary_key, refresh_statistics,
+                                stored_columns)
 
 FORMAT = "inspector-snapshot/1"
 _INSPECTION_COLS = ("uid", "fixmedins_code", "fixmedins_name", "date_from", "date_to", "visit_time", "settings",
@@ -45,10 +49,6 @@ class SnapshotFileResult:
     fixmedins_name: str
     rows: int
     events_added: int
-
-
-def _columns(conn, table: str, schema: str = "main") -> list[str]:
-    return [r[1] for r in conn.exec_driver_sql(f"PRAGMA {schema}.table_info(snap_{table})")]
 
 
 def export_snapshot(engine: Engine, inspection_id: int, out: Path, *, login: str, name: str, private_key,
@@ -72,13 +72,12 @@ def export_snapshot(engine: Engine, inspection_id: int, out: Path, *, login: str
                                        (inspection_id,)).first()
             snap = conn.exec_driver_sql(f"SELECT {', '.join(_SNAPSHOT_COLS)} FROM snapshot WHERE id = ?", (sid,)).first()
             _attach(conn, str(part))
+            # a new file, renamed into place only when complete: no rollback journal needed
+            conn.connection.driver_connection.execute("PRAGMA xfer.journal_mode = OFF")
             try:
                 with conn.begin():
                     for table in SNAPSHOT_MODELS:
-                        cols = [c for c in _columns(conn, table) if c != "snapshot_id"]
-                        conn.exec_driver_sql(f"CREATE TABLE xfer.snap_{table} AS SELECT {', '.join(cols)} "
-                                             f"FROM main.snap_{table} WHERE snapshot_id = ?", (sid,))
-                        rows += conn.exec_driver_sql(f"SELECT count(*) FROM xfer.snap_{table}").scalar()
+                        rows += _copy_out(conn, table, sid)
                     manifest = {
                         "format": FORMAT,
                         "inspection": dict(zip(_INSPECTION_COLS, [_jsonable(v) for v in ins])),
@@ -100,6 +99,78 @@ def export_snapshot(engine: Engine, inspection_id: int, out: Path, *, login: str
         bundle_part.unlink(missing_ok=True)
     return SnapshotFileResult(str(out), manifest["inspection"]["uid"], inspection_id,
                               manifest["inspection"]["fixmedins_name"], rows, 0)
+
+
+def _copy_out(conn, table: str, snapshot_id: int) -> int:
+    """Copy one table's rows of the snapshot into the file: a WITHOUT ROWID table clustered on the
+    table's key (the columns with the store's declared types), filled in key order, so that the
+    digest on arrival reads it front to back with no sort."""
+    info = [r for r in conn.exec_driver_sql(f"PRAGMA main.table_info(snap_{table})") if r[1] != "snapshot_id"]
+    key = primary_key(table)
+    decl = ", ".join(f"{name} {ctype}" for _cid, name, ctype, *_rest in info)
+    cols = ", ".join(r[1] for r in info)
+    conn.exec_driver_sql(f"CREATE TABLE xfer.snap_{table} ({decl}, PRIMARY KEY ({', '.join(key)})) WITHOUT ROWID")
+    return conn.exec_driver_sql(f"INSERT INTO xfer.snap_{table} ({cols}) SELECT {cols} FROM main.snap_{table} "
+                                f"WHERE snapshot_id = ? ORDER BY {', '.join(key)}", (snapshot_id,)).rowcount
+
+
+def _copy_in(cur, table: str, snapshot_id: int, snap: dict[str, Any]) -> int:
+    """Copy one table of the attached file into the store and check it on the way, in one pass:
+    each row's canonical line goes to the digest as the row is read (the file's table is
+    clustered on its key, so it is read in key order with no sort); a row count or digest other
+    than the manifest's refuses the file (the caller's transaction then leaves the store as it
+    was). The store's columns have the types the digest saw, so what is stored is what was checked."""
+    bad_fit = _("the snapshot file's table {table} cannot be read: the file is damaged, or another version of Inspector "
+                "wrote it").format(table=table)
+    cols = ", ".join(stored_columns(table))
+    # xfer_line is the digest's own update(): fed each row's line as UTF-8 bytes, it returns
+    # NULL, so `IS NULL` keeps every row, with no Python code run per row.
+    select = (f"SELECT ?, {cols} FROM xfer.snap_{table} "
+              f"WHERE xfer_line(CAST({digest_line_sql(table)} || char(10) AS BLOB)) IS NULL "
+              f"ORDER BY {', '.join(primary_key(table))}")
+    sha = hashlib.sha256()
+    try:
+        cur.connection.create_function("xfer_line", 1, sha.update)
+        plan = " ".join(str(r[-1]) for r in cur.execute(f"EXPLAIN QUERY PLAN {select}", (snapshot_id,)))
+        if "TEMP B-TREE" in plan.upper():     # not in key order: not a file this version wrote
+            raise BundleError(bad_fit)
+        n = cur.execute(f"INSERT INTO main.snap_{table} (snapshot_id, {cols}) {select}", (snapshot_id,)).rowcount
+    except DBAPI_ERRORS:
+        raise BundleError(bad_fit) from None
+    want_count = (snap["row_counts"] or {}).get(table)
+    if want_count is not None and want_count != n:
+        raise BundleError(_("table {table} holds {n} rows but the snapshot file says {m}: it was "
+                            "altered or damaged").format(table=table, n=n, m=want_count))
+    if sha.hexdigest() != (snap["digests"] or {}).get(table):
+        raise BundleError(_("table {table} does not match its digest: the snapshot file was altered "
+                            "or damaged").format(table=table))
+    return n
+
+
+# While a snapshot file's rows are copied in: a rollback journal instead of the WAL (rows
+# appended to the store are written once, not to the WAL and again at the checkpoint; the
+# store stays crash-safe) and a 64 MB page cache; both back to the store's own afterwards.
+# When another connection holds the store the journal cannot change and the WAL is used.
+_BULK_CACHE_KIB = 65536
+
+
+def _bulk_load(conn) -> str:
+    dbapi = conn.connection.driver_connection
+    dbapi.execute(f"PRAGMA main.cache_size = -{_BULK_CACHE_KIB}")
+    try:
+        return str(dbapi.execute("PRAGMA main.journal_mode = DELETE").fetchone()[0]).lower()
+    except DBAPI_ERRORS:
+        return "wal"
+
+
+def _end_bulk_load(conn, journal: str) -> None:
+    dbapi = conn.connection.driver_connection
+    try:
+        dbapi.execute("PRAGMA main.cache_size = -2000")
+        if journal != "wal":
+            dbapi.execute("PRAGMA main.journal_mode = WAL")
+    except DBAPI_ERRORS:
+        pass     # the next connection opening the store sets the WAL again (inspector.db)
 
 
 def _attach(conn, path: str) -> None:
@@ -172,6 +243,7 @@ def import_snapshot(engine: Engine, path: Path, *, anchors: list[x509.Certificat
             raise BundleError(_("this laptop already holds inspection {name} ({uid}); exchange bundles instead")
                               .format(name=ins["fixmedins_name"], uid=ins["uid"][:8]))
         _attach(conn, str(path))
+        journal = _bulk_load(conn)
         try:
             with conn.begin():
                 iid = conn.exec_driver_sql(
@@ -187,22 +259,8 @@ def import_snapshot(engine: Engine, path: Path, *, anchors: list[x509.Certificat
                      canonical_json(snap["digests"]))).lastrowid
                 cur = conn.connection.driver_connection.cursor()
                 for table in SNAPSHOT_MODELS:
-                    cols = [c for c in _columns(conn, table) if c != "snapshot_id"]
-                    try:
-                        n = conn.exec_driver_sql(
-                            f"INSERT INTO main.snap_{table} (snapshot_id, {', '.join(cols)}) "
-                            f"SELECT ?, {', '.join(cols)} FROM xfer.snap_{table}", (sid,)).rowcount
-                    except Exception:
-                        raise BundleError(_("the snapshot file's table {table} does not fit this version of Inspector")
-                                          .format(table=table)) from None
-                    rows += n
-                    want_count = (snap["row_counts"] or {}).get(table)
-                    if want_count is not None and want_count != n:
-                        raise BundleError(_("table {table} holds {n} rows but the snapshot file says {m}: it was "
-                                            "altered or damaged").format(table=table, n=n, m=want_count))
-                    if table_digest(cur, table, sid) != (snap["digests"] or {}).get(table):
-                        raise BundleError(_("table {table} does not match its digest: the snapshot file was altered "
-                                            "or damaged").format(table=table))
+                    rows += _copy_in(cur, table, sid, snap)
+                refresh_statistics(cur)
                 register_team(conn, manifest["team"])
                 # the events so far, a bundle of their own, checked and merged like any other
                 try:
@@ -215,4 +273,5 @@ def import_snapshot(engine: Engine, path: Path, *, anchors: list[x509.Certificat
                                       anchors=anchors, author=author, team=team)
         finally:
             _detach(conn)
+            _end_bulk_load(conn, journal)
     return SnapshotFileResult(str(path), ins["uid"], iid, ins["fixmedins_name"], rows, merged.added)

@@ -181,6 +181,35 @@ def table_bounds(cur, ctx: ScreeningContext, table: str) -> tuple[int, int]:
     return ctx.cache[key]
 
 
+# Fee lines per statement of a rule that groups them per visit (S3, S8): SQLite sorts a GROUP BY
+# in memory (temp_store=MEMORY: no temporary file may hold patient data, and an in-memory sort
+# never spills), so a statement over the whole snapshot would hold every line it groups; one
+# statement per range of visits holds at most about this many.
+CHUNK_LINES = 200_000
+
+
+def visit_chunks(cur, ctx: ScreeningContext, lines: int = CHUNK_LINES) -> list[tuple[str, str]]:
+    """Ranges [a, b] of mdtrt_id (binary order) that split the snapshot's fee lines into runs of
+    about `lines` lines, cut between visits (a visit's lines are always in one range). Walks
+    ix_snap_feedetl_mdtrt once (its entries only, no table row)."""
+    key = f"visit_chunks:{lines}"
+    if key in ctx.cache:
+        return ctx.cache[key]
+    ix = "snap_feedetl INDEXED BY ix_snap_feedetl_mdtrt WHERE snapshot_id = ?"
+    s = ctx.snapshot_id
+    a = cur.execute(f"SELECT min(mdtrt_id) FROM {ix}", (s,)).fetchone()[0]
+    hi = cur.execute(f"SELECT max(mdtrt_id) FROM {ix}", (s,)).fetchone()[0]
+    out: list[tuple[str, str]] = []
+    while a is not None:
+        row = cur.execute(f"SELECT mdtrt_id FROM {ix} AND mdtrt_id >= ? ORDER BY mdtrt_id LIMIT 1 OFFSET ?",
+                          (s, a, lines)).fetchone()
+        b = row[0] if row else hi
+        out.append((a, b))
+        a = cur.execute(f"SELECT min(mdtrt_id) FROM {ix} AND mdtrt_id > ?", (s, b)).fetchone()[0]
+    ctx.cache[key] = out
+    return out
+
+
 def fee_bounds(cur, ctx: ScreeningContext) -> tuple[int, int]:
     """`table_bounds` of snap_feedetl."""
     return table_bounds(cur, ctx, "snap_feedetl")

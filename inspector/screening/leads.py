@@ -6,6 +6,7 @@ Lead rows are computed (re-screening replaces them); a lead's status is the late
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -94,6 +95,13 @@ def last_run(conn, inspection_id: int, snapshot_id: int) -> dict[str, Any] | Non
 
 def list_leads(engine: Engine, inspection_id: int, rule: str | None = None, status: str | None = None) -> list[StoredLead]:
     """The current snapshot's leads in (rule, key) order, with their status; optionally filtered."""
+    return list(iter_leads(engine, inspection_id, rule, status))
+
+
+def iter_leads(engine: Engine, inspection_id: int, rule: str | None = None, status: str | None = None,
+               batch: int = 2000) -> Iterator[StoredLead]:
+    """`list_leads` one lead at a time, read from the store in batches: a caller that prints or
+    writes each lead never holds all of them (tens of thousands on a big hospital)."""
     if rule is not None and rule.upper() not in RULES:
         raise UserError(_('unknown rule {rule}; rules are S1..S9').format(rule=rule))
     if status is not None and status not in LEAD_STATUSES:
@@ -110,31 +118,42 @@ def list_leads(engine: Engine, inspection_id: int, rule: str | None = None, stat
             sql += " AND rule = ?"
             params.append(rule.upper())
         sql += " ORDER BY rule, key"
-        rows = conn.exec_driver_sql(sql, tuple(params)).fetchall()
-    out = []
-    for lid, r, key, severity, amount, figures, summary in rows:
-        lead = StoredLead(lid, r, json.loads(key), severity, from_scaled(amount, 2), json.loads(figures), summary)
-        d = decisions.get((r, key))
-        if d:
-            lead.status, lead.reason, lead.decided_by, lead.decided_at = d["status"], d["reason"], d["author"], d["at"]
-        no = resting.get(f"{r}:{key}")
-        if no is not None:      # a finding rests on it: confirmed, whatever was decided before
-            lead.status, lead.finding_no = "confirmed", no
-            if d is None or d["status"] != "confirmed":
-                lead.reason = None
-        if status is None or lead.status == status:
-            out.append(lead)
-    return out
+        result = conn.exec_driver_sql(sql, tuple(params))
+        while rows := result.fetchmany(batch):
+            for lid, r, key, severity, amount, figures, summary in rows:
+                lead = StoredLead(lid, r, json.loads(key), severity, from_scaled(amount, 2), json.loads(figures),
+                                  summary)
+                d = decisions.get((r, key))
+                if d:
+                    lead.status, lead.reason, lead.decided_by, lead.decided_at = (d["status"], d["reason"], d["author"],
+                                                                                  d["at"])
+                no = resting.get(f"{r}:{key}")
+                if no is not None:      # a finding rests on it: confirmed, whatever was decided before
+                    lead.status, lead.finding_no = "confirmed", no
+                    if d is None or d["status"] != "confirmed":
+                        lead.reason = None
+                if status is None or lead.status == status:
+                    yield lead
 
 
-def screening_json(engine: Engine, inspection_id: int, rule: str | None = None, status: str | None = None) -> dict[str, Any]:
-    """{"inspection": id, "settings": {...the settings the leads were computed with}, "leads": [...]}."""
-    leads = list_leads(engine, inspection_id, rule, status)
+def screening_json(engine: Engine, inspection_id: int, rule: str | None = None, status: str | None = None, *,
+                   rules: Collection[str] | None = None, stream: bool = False) -> dict[str, Any]:
+    """{"inspection": id, "settings": {...the settings the leads were computed with}, "leads": [...]}.
+
+    `rules`: only the leads of these rules. `stream`: "leads" is an iterator that reads the leads
+    as it is consumed (`inspector.cli.common.print_json` writes them one by one), not a list."""
+    if stream:
+        wanted = {r.upper() for r in rules} if rules else None
+        gen = iter_leads(engine, inspection_id, rule, status)
+        leads: Any = (lead.as_json() for lead in gen if wanted is None or lead.rule in wanted)
+    else:
+        leads = [lead.as_json() for lead in list_leads(engine, inspection_id, rule, status)
+                 if not rules or lead.rule in {r.upper() for r in rules}]
     with engine.connect() as conn:
         sid = _current_snapshot_id(conn, inspection_id)
         run = last_run(conn, inspection_id, sid)
         settings = run["settings"] if run else {k: effective_settings(conn, inspection_id)[k] for k in SCREENING_SETTINGS}
-    return {"inspection": inspection_id, "settings": settings, "leads": [lead.as_json() for lead in leads]}
+    return {"inspection": inspection_id, "settings": settings, "leads": leads}
 
 
 def is_screened(engine: Engine, inspection_id: int) -> bool:

@@ -34,7 +34,7 @@ INTENDED: dict[str, dict[str, list[str]]] = {
     ]},
     "S2": {"SQL": [f"SEARCH snap_feedetl {ROWID_RANGE}"]},
     "S3": {"SQL": [
-        f"SEARCH f {ROWID_RANGE}",
+        "SEARCH f USING INDEX ix_snap_feedetl_mdtrt (snapshot_id=? AND mdtrt_id>? AND mdtrt_id<?)",
         "SEARCH snap_med_list USING INDEX sqlite_autoindex_snap_med_list_1 (snapshot_id=?)",
         f"SEARCH m {MED_LIST_PK}",
     ]},
@@ -46,7 +46,8 @@ INTENDED: dict[str, dict[str, list[str]]] = {
     "S7": {"PURCHASES_SQL": [
         "SEARCH snap_drug_purc USING INDEX ix_snap_purc_drug "
         "(snapshot_id=? AND med_list_codg=? AND purc_time>? AND purc_time<?)"]},
-    "S8": {"SQL": [f"SEARCH m {INPATIENTS} AND begntime<?)", f"SEARCH {FEE_BY_STAY}"]},
+    "S8": {"SQL": ["SEARCH m USING INDEX sqlite_autoindex_snap_mdtrt_1 (snapshot_id=? AND mdtrt_id>? AND mdtrt_id<?)",
+                   f"SEARCH {FEE_BY_STAY}"]},
     "S9": {"SQL": [
         f"SEARCH a {INPATIENTS} AND begntime<?)",
         "SEARCH b USING INDEX ix_snap_mdtrt_psn (snapshot_id=? AND psn_no=? AND begntime>? AND begntime<?)",
@@ -91,7 +92,7 @@ class PlanCheck:
 def _params(cur, ctx: ScreeningContext) -> dict[str, Any]:
     slo, shi = table_bounds(cur, ctx, "snap_drug_sel")
     return fee_params(cur, ctx, days=int(ctx.settings.get("readmission_days", 7)), beds=0, d0=ctx.d0, k=3,
-                      d1=ctx.d1_excl, slo=slo, shi=shi, g="")
+                      d1=ctx.d1_excl, slo=slo, shi=shi, g="", a="", b="")
 
 
 def table_accesses(plan_rows) -> list[str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, select
 
 from inspector.coltypes import TIMESTAMP_FORMAT, to_scaled
-from inspector.db import OPERATIONAL_ERRORS, write_transaction
+from inspector.db import OPERATIONAL_ERRORS
 from inspector.errors import UserError
 from inspector.events import append_event
 from inspector.i18n import _
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from inspector.accounts import Actor
 
 
+PENDING = "screening_pending_lead"   # the temporary table of a run's leads (see run_screening)
+
+
 @dataclass
 class ScreeningResult:
     """The leads of one screening run, with the settings it used and the time per rule."""
@@ -34,15 +37,18 @@ class ScreeningResult:
     snapshot_id: int
     settings: dict[str, Any]
     rules: list[str]
-    leads: list[LeadResult]
+    leads: list[LeadResult]          # empty when the run was asked not to keep them (see run_screening)
     seconds: dict[str, float] = field(default_factory=dict)
     computed_at: str = ""
+    lead_counts: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
-        out = {r: 0 for r in self.rules}
-        for lead in self.leads:
-            out[lead.rule] += 1
-        return out
+        """Leads per rule (every selected rule, 0 when it found none)."""
+        return {r: self.lead_counts.get(r, 0) for r in self.rules}
+
+    @property
+    def total(self) -> int:
+        return sum(self.lead_counts.values())
 
 
 def screening_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -59,10 +65,13 @@ def screening_settings(settings: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def screen_snapshot(conn, ctx: ScreeningContext, rules: Iterable[str] | None = None) -> tuple[list[LeadResult], dict[str, float]]:
-    """Compute the leads of `rules` (default all) without storing them; seconds per rule."""
+def screen_snapshot(conn, ctx: ScreeningContext, rules: Iterable[str] | None = None,
+                    sink: Callable[[LeadResult], None] | None = None) -> tuple[list[LeadResult], dict[str, float]]:
+    """Compute the leads of `rules` (default all) without storing them; seconds per rule.
+    With `sink`, each lead is handed to it as it comes and not kept (the list returned is empty)."""
     selected = select_rules(rules)
     leads: list[LeadResult] = []
+    keep = leads.append if sink is None else sink
     seconds: dict[str, float] = {}
     label = _("Screening rules")
     for i, rule in enumerate(selected):
@@ -73,7 +82,7 @@ def screen_snapshot(conn, ctx: ScreeningContext, rules: Iterable[str] | None = N
                                                                     of=len(selected)))
         t = time.perf_counter()
         for n, lead in enumerate(RULES[rule].screen(conn, ctx)):
-            leads.append(lead)
+            keep(lead)
             if n % 1000 == 999:
                 ctx.progress.check()
         seconds[rule] = time.perf_counter() - t
@@ -82,9 +91,15 @@ def screen_snapshot(conn, ctx: ScreeningContext, rules: Iterable[str] | None = N
 
 
 def run_screening(engine: Engine, inspection_id: int, progress: Progress | None = None,
-                  rules: Iterable[str] | None = None, *, actor: Actor | None = None) -> ScreeningResult:
+                  rules: Iterable[str] | None = None, *, actor: Actor | None = None,
+                  keep_leads: bool = True) -> ScreeningResult:
     """Screen the inspection's current snapshot and replace that snapshot's leads of `rules`
-    in one transaction; a cancel (progress.cancel()) before the commit changes nothing."""
+    in one transaction; a cancel (progress.cancel()) before the commit changes nothing.
+
+    Each lead is turned into its row (JSON texts, scaled amount) as the rule yields it and stored in
+    batches in a temporary table, so a run holds no list of leads; `keep_leads=False` keeps no
+    LeadResult at all (the result then has counts only: the CLI and the GUI read the stored leads
+    back)."""
     progress = progress or Progress()
     selected = select_rules(rules)
     with engine.connect() as conn:
@@ -104,32 +119,63 @@ def run_screening(engine: Engine, inspection_id: int, progress: Progress | None 
         # the loops between them.
         dbapi = conn.connection.driver_connection
         dbapi.set_progress_handler(lambda: 1 if progress.is_cancelled() else 0, 200_000)
+        # The leads go, a batch at a time, into a temporary table of this connection (in memory:
+        # temp_store=MEMORY; SQLite pages, not Python objects), and from there into `lead` with one
+        # INSERT ... SELECT once the write transaction begins: the store's writers are only kept
+        # waiting for that, not for the rules.
+        tcur = dbapi.cursor()
+        tcur.execute(f"DROP TABLE IF EXISTS temp.{PENDING}")
+        tcur.execute(f"CREATE TEMP TABLE {PENDING} (rule TEXT, key TEXT, severity TEXT, amount INTEGER, figures TEXT, "
+                     "summary TEXT)")
+        batch: list[tuple] = []
+        kept: list[LeadResult] = []
+        counts: dict[str, int] = {}
+        dumps = json.JSONEncoder(ensure_ascii=False).encode
+        insert = f"INSERT INTO temp.{PENDING} VALUES (?, ?, ?, ?, ?, ?)"
+
+        def sink(lead: LeadResult) -> None:
+            counts[lead.rule] = counts.get(lead.rule, 0) + 1
+            batch.append((lead.rule, lead.key_json, lead.severity, to_scaled(lead.amount, 2), dumps(lead.figures),
+                          lead.summary))
+            if len(batch) >= 1000:
+                tcur.executemany(insert, batch)
+                batch.clear()
+            if keep_leads:
+                kept.append(lead)
+
         try:
-            leads, seconds = screen_snapshot(conn, ctx, selected)
-        except OPERATIONAL_ERRORS as exc:
-            if progress.is_cancelled() and "interrupt" in str(exc):
-                raise Cancelled() from None
-            raise
+            try:
+                _none, seconds = screen_snapshot(conn, ctx, selected, sink)
+                tcur.executemany(insert, batch)
+                batch.clear()
+            except OPERATIONAL_ERRORS as exc:
+                if progress.is_cancelled() and "interrupt" in str(exc):
+                    raise Cancelled() from None
+                raise
+            finally:
+                dbapi.set_progress_handler(None, 0)
+            conn.commit()       # the end of the read transaction (the temporary table is the connection's)
+            computed_at = datetime.now().strftime(TIMESTAMP_FORMAT)
+            result = ScreeningResult(inspection_id, snapshot_id, settings, selected, kept, seconds, computed_at, counts)
+            progress.check()
+            progress.set_status(_("Saving the leads"))
+            # the write transaction, on this connection: BEGIN IMMEDIATE (see inspector.db.write_transaction)
+            with conn.execution_options(begin="IMMEDIATE").begin():
+                cur = dbapi.cursor()
+                marks = ",".join("?" * len(selected))
+                cur.execute(f"DELETE FROM lead WHERE snapshot_id = ? AND rule IN ({marks})", (snapshot_id, *selected))
+                cur.execute(
+                    "INSERT INTO lead (inspection_id, snapshot_id, rule, key, severity, amount, figures, summary, "
+                    f"computed_at) SELECT ?, ?, rule, key, severity, amount, figures, summary, ? FROM temp.{PENDING} "
+                    "ORDER BY rowid", (inspection_id, snapshot_id, computed_at))
+                append_event(engine, inspection_id, "screening.run",
+                             {"snapshot_id": snapshot_id, "rules": selected, "settings": settings,
+                              "counts": result.counts(), "computed_at": computed_at}, actor=actor, conn=conn)
+                progress.check()  # last chance to cancel before the commit
         finally:
-            dbapi.set_progress_handler(None, 0)
-    computed_at = datetime.now().strftime(TIMESTAMP_FORMAT)
-    result = ScreeningResult(inspection_id, snapshot_id, settings, selected, leads, seconds, computed_at)
-    progress.check()
-    progress.set_status(_("Saving the leads"))
-    with write_transaction(engine) as wconn:
-        cur = wconn.connection.driver_connection.cursor()
-        marks = ",".join("?" * len(selected))
-        cur.execute(f"DELETE FROM lead WHERE snapshot_id = ? AND rule IN ({marks})", (snapshot_id, *selected))
-        cur.executemany(
-            "INSERT INTO lead (inspection_id, snapshot_id, rule, key, severity, amount, figures, summary, computed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(inspection_id, snapshot_id, lead.rule, lead.key_json, lead.severity, to_scaled(lead.amount, 2),
-              json.dumps(lead.figures, ensure_ascii=False), lead.summary, computed_at) for lead in leads],
-        )
-        append_event(engine, inspection_id, "screening.run",
-                     {"snapshot_id": snapshot_id, "rules": selected, "settings": settings,
-                      "counts": result.counts(), "computed_at": computed_at}, actor=actor, conn=wconn)
-        progress.check()  # last chance to cancel before the commit
+            if conn.in_transaction():
+                conn.rollback()
+            tcur.execute(f"DROP TABLE IF EXISTS temp.{PENDING}")
     return result
 
 

@@ -44,7 +44,12 @@ def screen(conn, ctx: ScreeningContext) -> Iterator[LeadResult]:
     """Inpatient visits with window lines before begntime or after a recorded endtime."""
     cur = raw_cursor(conn)
     cur.execute(sql(ctx.sql), {"s": ctx.snapshot_id, "w0": ctx.w0, "w1": ctx.w1})
-    for visit, begin, end, before, after, lines, total in cur.fetchall():
+    yield from leads(cur.fetchall(), ctx)
+
+
+def leads(rows: list[tuple], ctx: ScreeningContext) -> Iterator[LeadResult]:
+    """The leads of the query's rows (visit, begin, end, lines before, after, lines, amount)."""
+    for visit, begin, end, before, after, lines, total in rows:
         amount = round_cents(scaled(total, 2))
         yield LeadResult(
             rule="S4",

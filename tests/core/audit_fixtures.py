@@ -38,6 +38,7 @@ class Hospital:
         self.leave: list[tuple] = []
         self.fees: list[tuple] = []
         self.med_list = [(DRUG, "阿莫西林胶囊", "101", "0.25g", "粒", "01", 1, None, None)]
+        self.extra: dict[str, list[tuple]] = {}   # more tables' rows, in contract column order
 
     def ward(self, code: str, beds: int = 40, name: str | None = None) -> "Hospital":
         self.wards.append((CODE, code, name or f"病区{code}", "D1", "内科", beds))
@@ -74,6 +75,7 @@ class Hospital:
                  "psn_info": TableFeed(None, [self.psn]), "med_list": TableFeed(None, [self.med_list]),
                  "mdtrt": TableFeed(None, [self.mdtrt]), "leave_rec": TableFeed(None, [self.leave]),
                  "feedetl": TableFeed(None, [self.fees])}
+        feeds.update({table: TableFeed(None, [rows]) for table, rows in self.extra.items()})
         v = datetime.strptime(self.visit_time, "%Y-%m-%d %H:%M:%S")
         new = NewInspection(CODE, date(2026, 8, 1), date(2026, 10, 31), v)
         return write_snapshot(engine, new, source_kind="central", source="test", extract_meta=meta,

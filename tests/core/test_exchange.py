@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inspector.accounts import authenticate
-from inspector.checks import census
+from inspector.checks import census, records, stock
 from inspector.db import open_store
 from inspector.errors import UserError
 from inspector.events import verify_log
@@ -22,7 +22,7 @@ from inspector.exchange.state import state_digest
 from inspector.findings.lifecycle import create_finding, review_finding, submit_finding
 from inspector.signing.ca import create_demo_ca, issue_key
 from tests.support.accounts import password_of
-from tests.support.laptops import BEDS, CA_PASS, KEY_PASS, OWNERS, anchors as _anchors, build_laptops, key as _key
+from tests.support.laptops import BEDS, CA_PASS, DRUGS, KEY_PASS, OWNERS, anchors as _anchors, build_laptops, key as _key
 
 
 
@@ -155,12 +155,87 @@ def test_a_correction_after_seeing_the_other_record_is_no_conflict(laptops, tmp_
             assert census.census_state(conn, iid).outcomes["M3"].payload["outcome"] == "absent"
 
 
+def test_samples_drawn_separately_and_differently_are_a_conflict_until_the_lead_keeps_one(laptops, tmp_path):
+    lead_lap, ward, pharm = laptops
+    lead = authenticate(lead_lap[0], "zhang", password_of("zhang"))
+    li = authenticate(ward[0], "li", password_of("li"))
+    wang = authenticate(pharm[0], "wang", password_of("wang"))
+    # the lead and the pharmacy draw with the inspection's settings (they agree); the ward
+    # inspector, not knowing, draws with a seed of their own, and adds a drug by hand
+    mine = stock.draw_sample(lead_lap[0], lead_lap[1], actor=lead)
+    assert stock.draw_sample(pharm[0], pharm[1], actor=wang).drugs == mine.drugs
+    theirs = stock.draw_sample(ward[0], ward[1], seed=7, actor=li)
+    assert theirs.random != mine.random
+    extra = next(c for c in DRUGS if c not in theirs.drugs and c not in mine.drugs)
+    stock.add_drug(ward[0], ward[1], extra, actor=li)
+    records.draw_sample(lead_lap[0], lead_lap[1], n=3, seed=1, actor=lead)
+    records.draw_sample(ward[0], ward[1], n=3, seed=2, actor=li)
+    _exchange_all(laptops, tmp_path, "r1")
+    for e, iid, _l in laptops:
+        with e.connect() as conn:
+            found = {(c.area, c.item): c for c in list_conflicts(conn, iid)}
+        assert set(found) == {("stock_sample", "sample"), ("records_sample", "sample")}
+        assert sorted(r.author for r in found[("stock_sample", "sample")].records) == ["li", "wang", "zhang"]
+        assert sorted(r.author for r in found[("records_sample", "sample")].records) == ["li", "zhang"]
+    # the conflict blocks approval like any other
+    ev = create_finding(pharm[0], pharm[1], "manual", None, category_code="V07", amount="100.00", multiplier="1",
+                        description="对账不符", handling="追回", actor=wang)
+    submit_finding(pharm[0], pharm[1], ev.id, actor=wang)
+    _import(lead_lap, _export(pharm, tmp_path / "f.bundle"))
+    with pytest.raises(UserError, match="请先处理再审批"):
+        review_finding(lead_lap[0], lead_lap[1], ev.id, "approve", "ok", actor=lead)
+    # the lead keeps their own draws
+    with lead_lap[0].connect() as conn:
+        found = {c.area: c for c in list_conflicts(conn, lead_lap[1])}
+    for area in ("stock_sample", "records_sample"):
+        keep = next(r for r in found[area].records if r.author == "zhang")
+        resolve_conflict(lead_lap[0], lead_lap[1], area, "sample", keep.id, actor=lead, is_lead=True)
+    review_finding(lead_lap[0], lead_lap[1], ev.id, "approve", "ok", actor=lead)
+    _exchange_all(laptops, tmp_path, "r2")
+    for e, iid, _l in laptops:
+        with e.connect() as conn:
+            assert list_conflicts(conn, iid) == []
+            kept = stock.current_sample(conn, iid)
+            assert (kept.seed, kept.top, kept.random) == (mine.seed, mine.top, mine.random)
+            assert kept.added == [extra]                      # the drug added by hand stays added
+            assert records.current_sample(conn, iid).seed == 1
+    assert len({_digest(lap) for lap in laptops}) == 1
+
+
+def test_the_cli_lists_and_resolves_a_sample_conflict_in_words(laptops, tmp_path, monkeypatch, capsys):
+    from inspector.cli import run
+    from tests.support.accounts import use_account
+
+    lead_lap, ward, _p = laptops
+    stock.draw_sample(lead_lap[0], lead_lap[1], actor=authenticate(lead_lap[0], "zhang", password_of("zhang")))
+    stock.draw_sample(ward[0], ward[1], seed=7, actor=authenticate(ward[0], "li", password_of("li")))
+    _import(lead_lap, _export(ward, tmp_path / "w.bundle"))
+    db = str(tmp_path / "l0.db")
+    capsys.readouterr()
+    assert run(["conflicts", "--inspection", str(lead_lap[1]), "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "盘点样本" in out and "记录编号" in out and "随机种子 7：20 种药品" in out and "病历评审" not in out
+    with lead_lap[0].connect() as conn:
+        keep = next(r.id for r in list_conflicts(conn, lead_lap[1])[0].records if r.author == "li")
+    use_account(monkeypatch, tmp_path, "zhang")
+    assert run(["conflicts", "--inspection", str(lead_lap[1]), "--db", db, "--resolve", "stock_sample", "sample",
+                "--keep", keep[:8]]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("盘点样本 的冲突已由 张组长 处理")
+    with lead_lap[0].connect() as conn:
+        assert list_conflicts(conn, lead_lap[1]) == []
+        assert stock.current_sample(conn, lead_lap[1]).seed == 7
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(ops=st.lists(st.one_of(
            st.tuples(st.just("tick"), st.integers(0, 2), st.sampled_from(BEDS),
                      st.sampled_from(["present", "absent"])),
-           st.tuples(st.just("send"), st.integers(0, 2), st.integers(0, 2), st.just(None))),
+           st.tuples(st.just("send"), st.integers(0, 2), st.integers(0, 2), st.just(None)),
+           # a sample drawn on one laptop: with the settings' seed (1) or another one
+           st.tuples(st.sampled_from(["stock_draw", "records_draw"]), st.integers(0, 2), st.sampled_from([1, 7]),
+                     st.just(None))),
            min_size=1, max_size=14),
        order=st.permutations(range(6)))
 def test_any_operations_and_exchange_orders_end_in_the_same_state(world, tmp_path_factory, ops, order):
@@ -173,9 +248,23 @@ def test_any_operations_and_exchange_orders_end_in_the_same_state(world, tmp_pat
             laps.append((e, conn.exec_driver_sql("SELECT id FROM inspection").scalar(), login))
     try:
         actors = [authenticate(e, login, password_of(login)) for e, _i, login in laps]
+        drawn: dict[str, set[int]] = {}
         for n, (op, a, b, outcome) in enumerate(ops):
             if op == "tick":
                 census.record_outcome(laps[a][0], laps[a][1], b, outcome, note=f"op {n}", actor=actors[a])
+            elif op in ("stock_draw", "records_draw"):
+                module = stock if op == "stock_draw" else records
+                with laps[a][0].connect() as conn:
+                    fresh = module.current_sample(conn, laps[a][1]) is None
+                try:
+                    if op == "stock_draw":
+                        stock.draw_sample(laps[a][0], laps[a][1], seed=b, actor=actors[a])
+                    else:
+                        records.draw_sample(laps[a][0], laps[a][1], n=3, seed=b, actor=actors[a])
+                except UserError:
+                    assert not fresh  # this laptop already holds a sample drawn otherwise: it is kept
+                if fresh:             # a draw no other laptop had seen: it may differ from theirs
+                    drawn.setdefault(op, set()).add(b)
             elif a != b:
                 _import(laps[b], _export(laps[a], folder / f"op{n}.bundle"))
         # final exchange: every laptop's bundle into every other, in a random order
@@ -193,6 +282,9 @@ def test_any_operations_and_exchange_orders_end_in_the_same_state(world, tmp_pat
                                      for c in list_conflicts(conn, iid)))
             assert verify_log(e).ok
         assert listed[0] == listed[1] == listed[2]
+        # samples drawn separately with different seeds are listed, and only those
+        sample_conflicts = {area for area, _item, _r in listed[0] if area.endswith("_sample")}
+        assert sample_conflicts == {f"{op.split('_')[0]}_sample" for op, seeds in drawn.items() if len(seeds) > 1}
     finally:
         for e, _i, _l in laps:
             e.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ import pytest
 from inspector.cli import run
 from inspector.db import open_store
 from inspector.demo.central import build_demo_central
-from inspector.ranking import rank_region, ranking_json
+from inspector.ranking import rank_region
 from inspector.ranking.region import per_10k
 from inspector.screening import run_screening, screening_json
 from inspector.sync.central import sync_central
@@ -83,6 +84,11 @@ def test_ranking_on_postgresql_equals_sync_and_screen(region, postgres_db):
     ranking = rank_region(postgres_db, *window)
     assert ranking.dialect == "postgresql"
     _check(ranking, expected)
+    # a choice of rules, region-wide ones alone or with others, finds the same leads of those rules
+    for rules in (["S8"], ["S6", "S7"], ["S1", "S3", "S7"]):
+        part = rank_region(postgres_db, *window, rules=rules)
+        assert _found(part) == {code: {x for x in leads if x[0] in rules} for code, leads in _found(ranking).items()}
+        assert all(set(inst.rules) == set(rules) for inst in part.institutions)
 
 
 def test_json_interface_fund_paid_and_last_inspection(region, tmp_path, capsys):
@@ -146,3 +152,53 @@ def test_xlsx_reads_back(region, tmp_path):
     assert values[0][:3] == ("排名", "机构编码", "机构名称")
     assert len(values) == 1 + len(expected)
     assert {v[1] for v in values[1:]} == set(expected)
+
+
+def test_region_wide_queries_equal_the_rules_own_per_institution(region, postgres_db):
+    """On PostgreSQL S3, S4, S8 and the drug ledger run once for the region (`region_rules`): every
+    institution's S3, S4 and S8 rows and every drug's walk (opening, lowest balance and when, counts with
+    their expected balances) equal what the rules' own queries give under the slice's CTEs,
+    also with openings long before W0 (movements between an opening and W0 enter the ledger)."""
+    import psycopg
+
+    from inspector.demo.pgcopy import conninfo_from_url, copy_to_postgres
+    from inspector.ranking.central_sql import RegionConnection, window_params
+    from inspector.ranking.region_rules import region_ledgers, region_s3, region_s4, region_s8
+    from inspector.screening import s3_daily_limit, s4_outside_stay, s8_bed_only_days
+    from inspector.screening.base import RuleSQL, context_for, raw_cursor
+    from inspector.screening.ledger import walk_drugs
+    from inspector.settings import default_settings
+    from inspector.sync.slice import SliceWindow
+    from inspector.sync.source import CentralSource
+
+    central, (d0, d1, v), _expected = region
+    copy_to_postgres(central, postgres_db)
+    with psycopg.connect(conninfo_from_url(postgres_db)) as pg:
+        pg.execute("UPDATE drug_inv SET invdate = invdate - 20 WHERE invdate <= %s", (d0,))
+    settings = default_settings()
+    with CentralSource(postgres_db) as source:
+        source.fetchall("SELECT set_config('DateStyle', 'ISO, YMD', true)")
+        base = window_params(SliceWindow("", d0, d1, v), prefix="")
+        cur = source.connection.cursor()
+        ledgers, s8 = region_ledgers(cur, base, "64MB"), region_s8(cur, base, int(settings["bed_only_days"]))
+        s4, s3 = region_s4(cur, base), region_s3(cur, base)
+        codes = [r[0] for r in source.fetchall("SELECT fixmedins_code FROM fixmedins")]
+        walked = short = early = 0
+        for code in codes:
+            window = SliceWindow(code, d0, d1, v)
+            conn = RegionConnection(source.connection, "postgresql", window, source._errors(), source._fail)
+            ctx = replace(context_for(1, code, d0, d1, v, settings), sql=RuleSQL("postgresql"))
+            own = {w.code: w for w in walk_drugs(conn, ctx)}
+            assert {w.code: w for w in ledgers.get(code, [])} == own, code
+            walked += len(own)
+            short += sum(w.lowest < 0 for w in own.values())
+            early += sum(bool(w.opening_date and w.opening_date < d0.isoformat()) for w in own.values())
+            rows = raw_cursor(conn).execute(s8_bed_only_days.sql(ctx.sql), {
+                "s": 1, "c": code, "w0": ctx.w0, "w1": ctx.w1, "v": ctx.v, "k": int(settings["bed_only_days"])}).fetchall()
+            assert s8.get(code, []) == rows, code
+            rows = raw_cursor(conn).execute(s4_outside_stay.sql(ctx.sql), {"s": 1, "w0": ctx.w0, "w1": ctx.w1}).fetchall()
+            assert s4.get(code, []) == rows, code
+            rows = raw_cursor(conn).execute(s3_daily_limit.sql(ctx.sql), {"s": 1, "w0": ctx.w0, "w1": ctx.w1}).fetchall()
+            assert s3.get(code, []) == rows, code
+        assert walked > 20 and short > 0 and early > 0 and sum(len(r) for r in s8.values()) > 0
+        assert sum(len(r) for r in s4.values()) > 0 and sum(len(r) for r in s3.values()) > 0

@@ -255,3 +255,23 @@ def test_db_option_is_kept_before_or_after_the_subcommand(tmp_path, capsys):
     open_store(db).dispose()
     assert run(["upload", "--db", str(db), "status", "--format", "json"]) == 0
     assert run(["upload", "status", "--db", str(db), "--format", "json"]) == 0
+
+
+def test_credit_command_prints_the_uploads_credit(world, capsys):
+    """`credit --inspection ID --format json` is the upload's `credit` key; the text form is Chinese."""
+    from inspector.credit import credit_for_inspection, credit_json
+
+    engine, iid, _pdf = world
+    db = engine.url.database
+    assert run(["credit", "--inspection", str(iid), "--db", db, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc == json.loads(json.dumps(credit_json(credit_for_inspection(engine, iid)), default=str))
+    assert [(d["finding_no"], d["rule"], d["points"]) for d in doc["institution"]["deductions"]] == \
+        [(1, "R19", "3"), (2, "R20", "2")]
+    assert doc["institution"]["score"] == "95" and doc["institution"]["grade"] == "A"
+    assert run(["credit", "--inspection", str(iid), "--db", db]) == 0
+    text = capsys.readouterr().out
+    assert f"扣分标准表 deductions-v1（SHA-256 {doc['table']['sha256']}）" in text
+    assert "基础分 100，扣分 5，得分 95，信用等级 A（优秀）" in text
+    assert "R19 分解住院、挂床住院" in text and "1234.57" in text
+    assert not any(w in text for w in ("Institution", "Doctors", "grade", "score", "None."))

@@ -13,7 +13,7 @@ from inspector.exchange.people import register_team, team_for_export
 from inspector.exchange.snapshot_file import export_snapshot, import_snapshot
 from inspector.signing.ca import create_demo_ca, issue_key
 from inspector.signing.trust import add_anchor, anchor_certificates
-from tests.core.audit_fixtures import Hospital
+from tests.core.audit_fixtures import CODE, Hospital
 from tests.support.accounts import make_accounts, make_team, password_of
 
 CA_PASS = b"test-ca-passphrase"
@@ -22,10 +22,23 @@ OWNERS = ("zhang", "li", "wang")       # laptop 0 the lead's, then two inspector
 BEDS = [f"M{i}" for i in range(1, 5)]
 
 
+DRUGS = ["X" + str(n).zfill(22) for n in range(1, 26)]     # more than the stock sample's top 10 + random 10
+RECORDS = [f"R{n:03d}" for n in range(1, 9)]
+
+
 def hospital() -> Hospital:
+    """Four inpatients on ward W1, a pharmacy of 25 drugs with their opening counts, and eight
+    medical records discharged in the window (for the stock and record samples)."""
     h = Hospital().ward("W1")
     for i, m in enumerate(BEDS, start=1):
         h.stay(m, f"P{i}", "2026-10-20 09:00:00", None, bed=str(i))
+    for code in DRUGS:
+        h.med_list.append((code, f"药品{code[-2:]}", "101", "10mg", "盒", "01", 0, None, None))
+        h.extra.setdefault("drug_inv", []).append((CODE, code, "2026-07-31", 10000))      # 100.00 boxes
+    for n, rec in enumerate(RECORDS, start=1):
+        h.extra.setdefault("medrcd", []).append(
+            (rec, CODE, f"PR{n}", None, "2026-09-01 08:00:00", f"2026-09-{10 + n:02d} 10:00:00", 5, "J18.9", "肺炎",
+             None, "D1", None, 100000))
     return h
 
 

@@ -81,3 +81,42 @@ def test_export_import_and_resolve_from_the_exchange_screen(qtbot, two_laptops, 
     with ctx.engine.connect() as c1, ward.connect() as c2:
         assert state_digest(c1, 1) == state_digest(c2, ward_iid)
     assert view.digest.text().endswith(state_digest(ctx.engine.connect(), 1)[:16])
+
+
+def test_samples_drawn_differently_show_as_one_conflict_the_lead_settles(qtbot, two_laptops, tmp_path):
+    from tests.support.laptops import key
+    from inspector.checks import stock
+    from inspector.exchange.bundle import export_bundle
+    from ui.exchange import ExchangeView
+    from ui.workspace import load_inspection_info
+
+    ctx, ward = two_laptops
+    li = authenticate(ward, "li", password_of("li"))
+    with ward.connect() as conn:
+        ward_iid = conn.exec_driver_sql("SELECT id FROM inspection").scalar()
+    theirs = stock.draw_sample(ward, ward_iid, seed=7, actor=li)
+    mine = stock.draw_sample(ctx.engine, 1, actor=ctx.actor)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    me = key(ward, "li")
+    export_bundle(ward, ward_iid, usb / "li.inspector-bundle", login="li", name=me.display_name,
+                  private_key=me.key.private_key, certificate=me.key.certificate)
+    view = ExchangeView(ctx, load_inspection_info(ctx, 1))
+    qtbot.addWidget(view)
+    view.resize(1024, 600)
+    view.show()
+    view.import_from(usb)
+    assert view.conflicts.rowCount() == 2
+    assert {view.conflicts.item(r, 0).text() for r in range(2)} == {"盘点样本"}
+    assert {view.conflicts.item(r, 1).text() for r in range(2)} == {"整个样本"}     # no raw key
+    values = {view.conflicts.item(r, 2).text(): view.conflicts.item(r, 5).text() for r in range(2)}
+    assert values[me.display_name].startswith("随机种子 7：") and theirs.random[0] in values[me.display_name]
+    # the value column takes the room left: no sideways scrolling to read it
+    assert not view.conflicts.horizontalScrollBar().isVisible()
+    row = next(r for r in range(2) if view.conflicts.item(r, 2).text() != me.display_name)
+    view.conflicts.selectRow(row)
+    view.keep_selected()
+    assert view.conflicts.rowCount() == 0
+    with ctx.engine.connect() as conn:
+        assert list_conflicts(conn, 1) == []
+        assert stock.current_sample(conn, 1).random == mine.random
