@@ -185,3 +185,16 @@ def test_a_bundle_carries_the_signed_heads(world, tmp_path):
     forged["body"]["heads"][0]["dseq"] += 1
     assert not anchor_holds(forged)
     engine.dispose()
+
+
+def test_a_signed_head_record_removed_between_two_is_caught(world, cli):
+    db, made = world
+    con = sqlite3.connect(db)
+    con.execute("DROP TRIGGER log_anchor_no_delete")
+    con.execute("DELETE FROM log_anchor WHERE id = (SELECT min(id) + 1 FROM log_anchor)")
+    con.commit()
+    con.close()
+    r = cli("verify-log", "--db", str(db))
+    assert r.returncode == 1 and "the record before it was removed or changed" in r.stdout, r.stdout
+    r = cli("verify-log", "--db", str(db), lang="zh_CN")
+    assert r.returncode == 1 and "其前一条记录被删除或改动" in r.stdout, r.stdout
