@@ -425,6 +425,20 @@ def unlock_key(engine: Engine, login: str, password: str) -> Actor:
     return actor
 
 
+def with_own_key(engine: Engine, actor: Actor, password: str) -> Actor | None:
+    """`actor` with their signing key unlocked by `password` (already checked at login), or None when
+    the account has no key."""
+    with engine.connect() as conn:
+        r = _fetch(conn, actor.login)
+    if r is None or r.key_blob is None:
+        return None
+    return Actor(actor.account_id, actor.login, actor.display_name, actor.role, actor.cert_no, _decrypt_key(r, password))
+
+
+def has_key(conn: Connection, login: str) -> bool:
+    return conn.exec_driver_sql("SELECT key_blob IS NOT NULL FROM account WHERE login = ?", (login,)).scalar() == 1
+
+
 def recover_with_key(engine: Engine, login: str | None, new_password: str | None) -> None:
     """After the store was opened with its recovery key: record it ('store.recovered') and, given a
     login, set that account's new password (hash and key slot; 'account.password_reset'). The

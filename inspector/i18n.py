@@ -54,7 +54,26 @@ def set_language(lang: str) -> None:
 
 
 def language() -> str:
-    return _language
+    return getattr(_local, "lang", None) or _language
+
+
+_local = threading.local()
+
+
+class fixed_language:
+    """`with fixed_language("zh_CN"):` text made in this thread is in that language (an interface
+    such as the findings JSON must not depend on the UI language); listeners are not called."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __enter__(self):
+        self.before = getattr(_local, "lang", None)
+        _local.lang = self.lang
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _local.lang = self.before
 
 
 def on_language_changed(listener: Callable[[str], None]) -> None:
@@ -69,7 +88,7 @@ def remove_language_listener(listener: Callable[[str], None]) -> None:
 
 def gettext(message: str, lang: str | None = None) -> str:
     """`message` in the current (or given) language; the English id when untranslated."""
-    return catalog(lang or _language).get(message, message)
+    return catalog(lang or getattr(_local, "lang", None) or _language).get(message, message)
 
 
 _ = gettext

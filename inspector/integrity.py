@@ -44,6 +44,8 @@ class Mismatch:
                          "no digest was recorded").format(**self.__dict__)
             return _("inspection {inspection}, snapshot {snapshot} (version {version}), table {table}: "
                      "the rows differ from the digest recorded at sync").format(**self.__dict__)
+        if self.seq is None:
+            return _("event log: {reason}").format(reason=self.reason)
         return _("event log: event {seq}: {reason}").format(seq=self.seq, reason=self.reason)
 
 
@@ -100,6 +102,15 @@ def check_store(engine: Engine, inspection_id: int | None = None) -> StoreCheck:
     log = verify_log(engine)
     if not log.ok:
         mismatches.append(Mismatch("event_log", seq=log.broken_seq, reason=log.reason))
+    else:   # the chains hold on their own: do they still hold what their signed heads say?
+        from inspector.anchors import check_log
+        from inspector.events import inspection_uid as uid_of
+
+        with engine.connect() as conn:
+            uid = uid_of(conn, inspection_id) if inspection_id is not None else None
+            for p in check_log(conn, uid):
+                if p.kind != "unsigned":          # a session still open has unsigned events: no damage
+                    mismatches.append(Mismatch("event_log", inspection=inspection_id, reason=p.message))
     return StoreCheck(not mismatches, len(snaps), tables, log.count, mismatches)
 
 

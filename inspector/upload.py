@@ -101,9 +101,13 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def findings_document(engine: Engine, inspection_id: int) -> dict[str, Any]:
-    """The findings JSON of the inspection (the form documented in this module's docstring)."""
-    from inspector.findings.lifecycle import findings_totals, fold_findings
+def findings_document(engine: Engine, inspection_id: int, *, approved_only: bool = True) -> dict[str, Any]:
+    """The findings JSON of the inspection (the form documented in this module's docstring); a finding
+    not approved yet is refused unless `approved_only` is False (a draft report embeds it as it is).
+    Its words are in Simplified Chinese whatever the program's language, so the JSON a report embeds
+    is the JSON the store gives later."""
+    from inspector.findings.lifecycle import fold_findings
+    from inspector.i18n import DEFAULT_LANGUAGE, fixed_language
     from inspector.inspections import current_snapshot, get_inspection
 
     with session_factory(engine)() as session:
@@ -112,19 +116,26 @@ def findings_document(engine: Engine, inspection_id: int) -> dict[str, Any]:
         findings = fold_findings(session.connection(), inspection_id)
         current = [f for f in findings if not f.superseded]
         pending = [f for f in current if f.status != "approved"]
-        if pending:
+        if pending and approved_only:
             raise UserError(_("inspection {id} has findings not approved yet (no. {nos}): approve them before "
                               "queueing the upload").format(id=inspection_id, nos=", ".join(str(f.no) for f in pending)))
-        return {
-            "inspection": insp.uid, "fixmedins_code": insp.fixmedins_code,
-            "window": {"date_from": insp.date_from.strftime(DATE_FORMAT), "date_to": insp.date_to.strftime(DATE_FORMAT)},
-            "visit_time": insp.visit_time.strftime(TIMESTAMP_FORMAT),
-            "snapshot": {"version": snap.version, "extract_id": snap.extract_id, "digests": dict(snap.digests or {}),
-                         "row_counts": dict(snap.row_counts or {})},
-            "findings": [f.as_dict() for f in findings],
-            "totals": findings_totals(findings).as_dict(),
-            "credit": _credit(session.connection(), insp.fixmedins_code, snap.id, inspection_id),
-        }
+        with fixed_language(DEFAULT_LANGUAGE):
+            return _document(session, insp, snap, findings, inspection_id)
+
+
+def _document(session, insp, snap, findings, inspection_id: int) -> dict[str, Any]:
+    from inspector.findings.lifecycle import findings_totals
+
+    return {
+        "inspection": insp.uid, "fixmedins_code": insp.fixmedins_code,
+        "window": {"date_from": insp.date_from.strftime(DATE_FORMAT), "date_to": insp.date_to.strftime(DATE_FORMAT)},
+        "visit_time": insp.visit_time.strftime(TIMESTAMP_FORMAT),
+        "snapshot": {"version": snap.version, "extract_id": snap.extract_id, "digests": dict(snap.digests or {}),
+                     "row_counts": dict(snap.row_counts or {})},
+        "findings": [f.as_dict() for f in findings],
+        "totals": findings_totals(findings).as_dict(),
+        "credit": _credit(session.connection(), insp.fixmedins_code, snap.id, inspection_id),
+    }
 
 
 def _credit(conn, code: str, snapshot_id: int, inspection_id: int) -> dict[str, Any]:
@@ -134,6 +145,13 @@ def _credit(conn, code: str, snapshot_id: int, inspection_id: int) -> dict[str, 
     name = conn.exec_driver_sql("SELECT fixmedins_name FROM snap_fixmedins WHERE snapshot_id = ? AND fixmedins_code = ?",
                                 (snapshot_id, code)).scalar() or ""
     return credit_appendix_data(conn, code, name, snapshot_id, inspection_id)
+
+
+def findings_json_bytes(engine: Engine, inspection_id: int, *, approved_only: bool = True) -> bytes:
+    """The findings JSON as it is sent (sorted keys, UTF-8; its words in Simplified Chinese whatever the
+    language of the program, so the JSON a report embeds is the JSON the store gives later)."""
+    doc = findings_document(engine, inspection_id, approved_only=approved_only)
+    return _json_text(doc).encode("utf-8")
 
 
 def _json_text(doc: dict[str, Any]) -> str:
@@ -160,6 +178,9 @@ def queue_package(engine: Engine, inspection_id: int, signed_pdf: Path, *, actor
                   trust: Sequence[Path] | None = None) -> Package:
     """Check the signed PDF and the findings, store both, choose the upload_id once, record 'upload.queued'.
 
+    The findings JSON sent is the one the report embeds (in the revision its first signature
+    signed); the store's findings must still say exactly that, or nothing is queued.
+
     The PDF must pass the same verification as `verify` (inspector/signing/verify.py) against the
     store's trust anchors (plus `trust`, extra CA certificates, if given).
     """
@@ -181,8 +202,13 @@ def queue_package(engine: Engine, inspection_id: int, signed_pdf: Path, *, actor
         why = "; ".join(p.message for p in report.problems) or _("no valid signature")
         raise UserError(_("{file}: the signatures do not verify ({why}); only a signed, intact report is uploaded")
                         .format(file=signed_pdf, why=why))
-    doc = findings_document(engine, inspection_id)
-    findings_json = _json_text(doc).encode("utf-8")
+    findings_json = signed_findings_json(pdf, signed_pdf.name)
+    doc = json.loads(findings_json)
+    store_json = findings_json_bytes(engine, inspection_id)
+    if store_json != findings_json:
+        raise UserError(_("{file}: the store's findings differ from the signed report's ({diff}); only what was "
+                          "signed is uploaded: find out what changed, then produce and sign the report again")
+                        .format(file=signed_pdf.name, diff=describe_difference(doc, json.loads(store_json))))
     upload_id = str(uuid.uuid4())
     with write_transaction(engine) as conn:
         again = _queued_for(engine, sha256_hex(pdf), conn)
@@ -195,6 +221,63 @@ def queue_package(engine: Engine, inspection_id: int, signed_pdf: Path, *, actor
             "uploaded_by": author_of(actor), "filename": signed_pdf.name, "report_sha256": pdf_sha, "findings_sha256": json_sha,
         }, actor=actor, conn=conn)
     return _package(ev)
+
+
+def signed_findings_json(pdf: bytes, label: str) -> bytes:
+    """The findings JSON the signed report embeds, from the revision its first signature signed."""
+    from inspector.reports.embedded import FINDINGS_FILE, signed_files
+
+    found = signed_files(pdf, label).get(FINDINGS_FILE)
+    if found is None:
+        raise UserError(_("{file} carries no findings JSON (made before reports embedded it): produce the report "
+                          "again and sign it").format(file=label))
+    try:
+        json.loads(found)
+    except ValueError:
+        raise UserError(_("{file}: its embedded findings JSON is not JSON").format(file=label)) from None
+    return found
+
+
+def _money(v: Any) -> str:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return format(Decimal(str(v)), ",f")
+    except (InvalidOperation, ValueError):
+        return str(v)
+
+
+def describe_difference(signed: dict[str, Any], now: dict[str, Any], limit: int = 6) -> str:
+    """What differs between the signed findings JSON and the store's, in words (totals first)."""
+    labels = {"total": _("total"), "fund_recovery": _("fund recovery"), "fines": _("fines"), "amount": _("amount"),
+              "count": _("number of findings")}
+    out: list[str] = []
+    st, nt = signed.get("totals") or {}, now.get("totals") or {}
+    for key in ("total", "fund_recovery", "fines", "amount", "count"):
+        if st.get(key) != nt.get(key):
+            out.append(_("{what}: signed {a}, store {b}").format(what=labels[key], a=_money(st.get(key)),
+                                                                b=_money(nt.get(key))))
+    sf = {f.get("no"): f for f in signed.get("findings") or []}
+    nf = {f.get("no"): f for f in now.get("findings") or []}
+    for no in sorted(set(sf) | set(nf), key=lambda x: (x is None, x)):
+        a, b = sf.get(no), nf.get(no)
+        if a == b:
+            continue
+        if a is None:
+            out.append(_("finding {no}: not in the signed report").format(no=no))
+        elif b is None:
+            out.append(_("finding {no}: no longer in the store").format(no=no))
+        else:
+            keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+            shown = [k for k in keys if k in ("amount", "total", "fine", "recovery", "category", "status",
+                                               "multiplier")]
+            out.append(_("finding {no}: {fields} differ").format(no=no, fields=", ".join(shown or keys)))
+    for key in sorted(k for k in set(signed) | set(now) if k not in ("totals", "findings")):
+        if signed.get(key) != now.get(key):
+            out.append(_("{what} differs").format(what=key))
+    if len(out) > limit:
+        out = out[:limit] + [_("{n} more").format(n=len(out) - limit)]
+    return "; ".join(out)
 
 
 def _queued_for(engine: Engine, report_sha256: str, conn=None) -> Package | None:

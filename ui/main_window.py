@@ -267,7 +267,18 @@ class MainWindow(QMainWindow):
                 w, h = min(w, screen.width()), min(h, screen.height())
             self.resize(w, h)
 
+    def end_session(self) -> None:
+        """The GUI session ends when the window closes: the logged-in account signs the heads of the
+        event chains with its key if they moved (inspector/anchors.py); a refusal is shown."""
+        from inspector.anchors import sign_session_end
+
+        try:
+            sign_session_end(self.ctx.engine, self.ctx.actor)
+        except UserError as exc:
+            QMessageBox.warning(self, _("Event log"), str(exc))
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.end_session()
         self.idle_lock.stop()
         self.ctx.settings.set_geometry("main", self.saveGeometry())
         self.ctx.settings.sync()

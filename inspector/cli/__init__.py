@@ -208,6 +208,27 @@ def _store_error(exc: BaseException) -> UserError | None:
     return store_write_error(exc, opened_store_path())
 
 
+def _end_session(args) -> None:
+    """A command run is a session (its credentials are asked once): when it acted as an account
+    with a signing key and the event chains moved, the account signs their heads
+    (inspector/anchors.py). Never changes the command's outcome; a refusal is printed."""
+    actor = getattr(args, "_actor", None)
+    engine = getattr(args, "_engine", None)
+    if actor is None or engine is None:
+        return
+    from inspector.anchors import end_session
+
+    creds = getattr(args, "_credentials", None)
+    try:
+        end_session(engine, actor, creds[1] if creds else None)
+    except UserError as exc:
+        print(_("note: the event log's heads were not signed: {why}").format(why=exc), file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - never turn the command's outcome into a failure
+        _write_debug_log(exc, sys.argv[1:])
+        print(_("note: the event log's heads were not signed: {why}").format(
+            why=_("the store could not be written just now")), file=sys.stderr)
+
+
 def run(argv: Sequence[str] | None = None, extra=()) -> int:
     """Parse `argv`, run the command; the one place errors become messages and exit codes.
 
@@ -234,7 +255,10 @@ def run(argv: Sequence[str] | None = None, extra=()) -> int:
         exit_cleanly_on_signals()  # temporary files are removed on SIGTERM / SIGHUP too
         if not hasattr(args, "db"):
             args.db = None
-        code = int(args.func(args) or 0)
+        try:
+            code = int(args.func(args) or 0)
+        finally:
+            _end_session(args)
         sys.stdout.flush()
         return code
     except UserError as exc:

@@ -142,7 +142,11 @@ def register(sub, common) -> None:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_team)
 
-    p = sub.add_parser("verify-log", parents=[common], help=_("check the event log's hash chain"))
+    p = sub.add_parser("verify-log", parents=[common],
+                       help=_("check the event log's hash chains against the heads signed by the accounts"))
+    p.add_argument("--pdf", type=Path, action="append", default=[], metavar="SIGNED.pdf",
+                   help=_("also check against the event-log heads a signed report carries (repeatable)"))
+    p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_verify_log)
 
 
@@ -502,12 +506,48 @@ def cmd_team(args) -> int:
 
 
 def cmd_verify_log(args) -> int:
+    """Each chain recomputed, then compared with every signed head the store keeps and with the heads
+    the signed reports given with --pdf carry; exit 1 naming every problem."""
+    from inspector.anchors import check_against_pdf, check_log, valid_anchors
     from inspector.events import verify_log
 
-    check = verify_log(store(args))
-    if check.ok:
+    engine = store(args)
+    pdfs = []
+    for path in args.pdf:
+        try:
+            pdfs.append((path, path.read_bytes()))
+        except OSError as exc:
+            raise UserError(_("{file}: {why}").format(file=path, why=exc.strerror)) from None
+    check = verify_log(engine)
+    problems: list[str] = []
+    kinds: list[dict[str, Any]] = []
+    if not check.ok:
+        problems.append(_("event log broken at seq {seq}, event {id}: {reason}").format(
+            seq=check.broken_seq, id=check.broken_id, reason=check.reason))
+        kinds.append({"kind": "broken", "seq": check.broken_seq, "id": check.broken_id, "message": problems[-1]})
+    with engine.connect() as conn:
+        found = check_log(conn)
+        for path, data in pdfs:
+            found += check_against_pdf(conn, data, path.name)
+        anchors, _bad = valid_anchors(conn)
+    for p in found:
+        problems.append(p.message)
+        kinds.append(p.as_dict())
+    if args.format == "json":
+        print_json({"ok": not problems, "events": check.count, "signed_heads": len(anchors),
+                    "pdfs": [str(p) for p, _d in pdfs], "problems": kinds})
+        return 0 if not problems else 1
+    if not problems:
         print(f"ok, {check.count} events")      # an interface: never translated
+        if anchors or pdfs:
+            last = anchors[-1] if anchors else None
+            print(_("checked against {n} signed heads{latest}{pdfs}").format(
+                n=len(anchors),
+                latest=_(" (the latest by {who}, {at})").format(who=last.get("login"), at=str(last.get("at"))[:19].replace("T", " "))
+                if last else "",
+                pdfs=_(" and the heads of {n} signed reports").format(n=len(pdfs)) if pdfs else ""))
         return 0
-    print(_("event log broken at seq {seq}, event {id}: {reason}").format(
-        seq=check.broken_seq, id=check.broken_id, reason=check.reason))
+    for text in problems:
+        print(text)
+    print(_("the event log does not hold what was signed: {n} problems").format(n=len(problems)))
     return 1

@@ -334,6 +334,13 @@ def upload_demo_package(engine: Engine, inspection_id: int, report: SignedReport
     """Queue the signed package and send it to the demo central's insp_upload (read back, checked)."""
     from inspector.upload import queue_package, upload_packages
 
+    from inspector.accounts import authenticate, read_password_file
+    from inspector.anchors import sign_session_end
+
     package = queue_package(engine, inspection_id, report.signed_pdf, actor=actor)
     statuses = upload_packages(engine, f"sqlite:///{central}", inspection_id=inspection_id, actor=actor)
+    # the lead's session ends: they sign the heads of the event chains (as the CLI does after a command)
+    pw_file = report.pdf.parent / "passwords" / f"{actor.login}.txt"
+    if pw_file.exists():
+        sign_session_end(engine, authenticate(engine, actor.login, read_password_file(pw_file), with_key=True))
     return next(s for s in statuses if s.package.upload_id == package.upload_id)

@@ -5,7 +5,10 @@ A bundle is one UTF-8 JSON file:
     {"format": "inspector-bundle/1",
      "body": {"inspection": <uid>, "snapshot": <digest of the snapshot's table digests>,
               "sender": {"login", "name", "device"}, "created_at",
-              "events": [<every chained event of the inspection this laptop holds>]},
+              "events": [<every chained event of the inspection this laptop holds>],
+              "heads": [{"chain", "dseq", "hash"}, ...],   # where each chain ends (inspector/anchors.py)
+              "anchor": {"body", "algorithm", "signature", "certificate"} | null},  # the exporter's latest
+                                                            # signed record of this store's chain heads
      "signature": {"certificate": <PEM>, "algorithm": "sha256-pkcs1v15" | "sha256-ecdsa", "value": <base64>}}
 
 The signature covers the canonical JSON of `body` (sorted keys, no spaces, UTF-8) and is made
@@ -154,7 +157,19 @@ def fingerprint(cert: x509.Certificate) -> str:
 
 def export_bundle(engine: Engine, inspection_id: int, out: Path, *, login: str, name: str, private_key,
                   certificate: x509.Certificate) -> BundleResult:
-    """Write every chained event of the inspection this laptop holds, signed by the exporting account."""
+    """Write every chained event of the inspection this laptop holds, signed by the exporting account.
+
+    The exporting account first signs the heads of every chain of this store (inspector/anchors.py,
+    refused when the log no longer agrees with the heads signed before); the bundle carries the
+    inspection's heads and that signed record."""
+    from inspector.accounts import Actor, SigningKey
+    from inspector.anchors import inspection_heads, latest_anchor, sign_heads
+    from inspector.signing.lines import cert_identity
+
+    from asn1crypto import x509 as asn1_x509
+
+    cert_no = cert_identity(asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER)))[1]
+    sign_heads(engine, Actor(0, login, name, "", cert_no or "", SigningKey(private_key, certificate)), "bundle")
     with engine.connect() as conn:
         uid, _name = _inspection(conn, inspection_id)
         body = {
@@ -163,6 +178,8 @@ def export_bundle(engine: Engine, inspection_id: int, out: Path, *, login: str, 
             "sender": {"login": login, "name": name, "device": device_id(conn)},
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "events": chained_events(conn, uid),
+            "heads": inspection_heads(conn, uid),
+            "anchor": latest_anchor(conn),
         }
     doc = {"format": FORMAT, "body": body, "signature": sign_body(body, private_key, certificate)}
     data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -224,6 +241,31 @@ def _check_chains(events: list[dict[str, Any]], uid: str, team_logins: set[str])
             prev = e["hash"]
 
 
+def _check_heads(body: dict[str, Any], events: list[dict[str, Any]]) -> None:
+    """A bundle that carries its sender's signed heads (bundles made before that carry none) ends
+    every chain exactly at them, and the signed record it carries holds."""
+    heads = body.get("heads")
+    if heads is None:
+        return
+    last: dict[str, tuple[int, str]] = {}
+    for e in events:
+        if e["dseq"] > last.get(e["chain"], (0, ""))[0]:
+            last[e["chain"]] = (e["dseq"], e["hash"])
+    try:
+        signed = {h["chain"]: (int(h["dseq"]), h["hash"]) for h in heads}
+    except (KeyError, TypeError, ValueError):
+        raise BundleError(_("the bundle's signed heads are unreadable")) from None
+    if signed != last:
+        raise BundleError(_("the bundle's events do not end at the heads its sender signed: events were removed "
+                            "or added"))
+    anchor = body.get("anchor")
+    if anchor is not None:
+        from inspector.anchors import anchor_holds
+
+        if not anchor_holds(anchor):
+            raise BundleError(_("the signed event-log heads the bundle carries do not hold: they were altered"))
+
+
 def import_bundle(engine: Engine, path: Path, *, anchors: list[x509.Certificate], author: str | None = None) -> BundleResult:
     """Check the bundle whole, then add the events this laptop does not have (see the module doc)."""
     doc, sha = read_bundle(path)
@@ -267,6 +309,7 @@ def merge_bundle(conn: Connection, doc: dict[str, Any], sha: str, source: str, *
         raise BundleError(_("the bundle was signed by {who}, who is not on this inspection's team with that "
                             "certificate").format(who=sender.get("name") or sender.get("login")))
     _check_chains(events, uid, set(team))
+    _check_heads(body, events)
     have = {r[0]: (r[1], r[2], r[3]) for r in conn.exec_driver_sql(
         "SELECT id, hash, chain, dseq FROM event WHERE inspection_uid = ?", (uid,))}
     positions = {(c, d) for (_h, c, d) in have.values()}

@@ -79,6 +79,11 @@ FUND_SQL = {
 }
 
 
+def _step(rule: str) -> str:
+    """A rule's id and translated name for the progress line, e.g. "S8 疑似挂床"."""
+    return f"{rule} {_(RULES[rule].TITLE)}"
+
+
 def per_10k(lead_amount: Decimal, fund_paid: Decimal) -> Decimal | None:
     """lead_amount per 10,000 yuan of fund paid, half-up to cents; None when nothing was paid."""
     if not fund_paid:
@@ -145,19 +150,19 @@ def rank_region(central_url: str, date_from: date, date_to: date, visit_time: da
             cur = source.connection.cursor()
             try:
                 if "S3" in selected:
-                    progress.set_status("S3")
+                    progress.set_status(_step("S3"))
                     region_wide["S3"] = region_s3(cur, base)
                     progress.check()
                 if "S4" in selected:
-                    progress.set_status("S4")
+                    progress.set_status(_step("S4"))
                     region_wide["S4"] = region_s4(cur, base)
                     progress.check()
                 if "S8" in selected:
-                    progress.set_status("S8")
+                    progress.set_status(_step("S8"))
                     region_wide["S8"] = region_s8(cur, base, int(used["bed_only_days"]))
                     progress.check()
                 if "S6" in selected or "S7" in selected:
-                    progress.set_status("S6/S7")
+                    progress.set_status(_step("S6") + " / " + _step("S7"))
                     region_wide["ledger"] = region_ledgers(cur, base, WORK_MEM)
                     progress.check()
             except source._errors() as exc:

@@ -31,8 +31,12 @@ from inspector.signing.lines import LINES_KEY, encode_lines, plan_lines
 SIGNATURE_LINES_KEY = LINES_KEY
 
 
-def render_report(data: ReportData, out: Path, progress: Progress | None = None) -> RenderInfo:
-    """Write the PDF of `data` to `out` (atomically) and return its pages and signature fields."""
+def render_report(data: ReportData, out: Path, progress: Progress | None = None,
+                  files: dict[str, bytes] | None = None) -> RenderInfo:
+    """Write the PDF of `data` to `out` (atomically) and return its pages and signature fields.
+
+    `files` (name -> bytes) are embedded in the same revision as the signature fields, before any
+    signature (inspector/reports/embedded.py: the findings JSON and the event-chain heads)."""
     if data.approved and data.unfinished:
         from inspector.errors import UserError
 
@@ -59,19 +63,25 @@ def render_report(data: ReportData, out: Path, progress: Progress | None = None)
     if progress:
         progress.check()
         progress.set_status(_("Adding signature fields"))
-    pdf = add_signature_fields(buf.getvalue(), registry, issuers=data.trust_anchors)
+    pdf = add_signature_fields(buf.getvalue(), registry, issuers=data.trust_anchors, files=files)
     write_atomically(Path(out), pdf)
     return RenderInfo(pages=doc.page, signature_fields=list(registry))
 
 
-def add_signature_fields(pdf: bytes, fields: list[SignatureField], issuers: tuple[bytes, ...] = ()) -> bytes:
+def add_signature_fields(pdf: bytes, fields: list[SignatureField], issuers: tuple[bytes, ...] = (),
+                         files: dict[str, bytes] | None = None) -> bytes:
     """Append the empty signature fields (seed values, locks) and the catalog entry naming who signs which.
 
     `issuers` are the DER certificates of the store's trust anchors: a signer's certificate must
     chain to one of them (seed value /Issuer); none given leaves the issuer unconstrained.
     """
     if not fields:
+        if files:
+            from inspector.reports.embedded import add_files
+
+            return add_files(pdf, files)
         return pdf
+    from inspector.reports.embedded import embed_files
     from inspector.signing.fields import line_field_spec
 
     lines = plan_lines([(f.name, f.role, f.signer_name, f.cert_no) for f in fields])
@@ -81,6 +91,8 @@ def add_signature_fields(pdf: bytes, fields: list[SignatureField], issuers: tupl
         append_signature_field(writer, line_field_spec(line, lines, page=f.page, box=box, issuers=issuers))
     writer.root[generic.NameObject(LINES_KEY)] = generic.TextStringObject(encode_lines(lines))
     writer.update_root()
+    if files:
+        embed_files(writer, files)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

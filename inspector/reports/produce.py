@@ -33,7 +33,19 @@ def produce_report(engine: Engine, inspection_id: int, out: Path, *, hand_png: b
         data = with_hand_signature(data, hand_png)
     elif refused_note is not None:
         data = with_refusal(data, refused_note)
-    info = render_report(data, Path(out), progress=progress)
+    info = render_report(data, Path(out), progress=progress, files=report_files(engine, inspection_id))
     record_rendered(engine, inspection_id, Path(out).read_bytes(), Path(out).name,
                     [f.name for f in info.signature_fields], data.approved, actor=actor)
     return data, info
+
+
+def report_files(engine: Engine, inspection_id: int) -> dict[str, bytes]:
+    """What the report embeds before anyone signs it: the findings JSON `upload` sends and the heads of
+    the inspection's event chains (inspector/reports/embedded.py)."""
+    from inspector.anchors import heads_json
+    from inspector.reports.embedded import FINDINGS_FILE, HEADS_FILE
+    from inspector.upload import findings_json_bytes
+
+    with engine.connect() as conn:
+        heads = heads_json(conn, inspection_id)
+    return {FINDINGS_FILE: findings_json_bytes(engine, inspection_id, approved_only=False), HEADS_FILE: heads}

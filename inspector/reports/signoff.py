@@ -148,7 +148,8 @@ def record_rendered(engine: Engine, inspection_id: int, pdf: bytes, filename: st
 
 def note_signature(engine: Engine, signed_pdf: bytes, field: str, signer: str, *,
                    actor: Actor | None = None) -> Event | None:
-    """Record a signature added to a report this store produced; None for a PDF from elsewhere."""
+    """Record a signature added to a report this store produced; None for a PDF from elsewhere.
+    When `actor` carries their unlocked key, they sign the event chains' heads too (inspector/anchors.py)."""
     import json
 
     with engine.connect() as conn:
@@ -159,9 +160,14 @@ def note_signature(engine: Engine, signed_pdf: bytes, field: str, signer: str, *
         p = json.loads(payload)
         size = int(p["size"])
         if len(signed_pdf) >= size and hashlib.sha256(signed_pdf[:size]).hexdigest() == p["sha256"]:
-            return append_event(engine, inspection_id, "documents.signed", {
+            ev = append_event(engine, inspection_id, "documents.signed", {
                 "rendered_sha256": p["sha256"], "field": field, "signer": signer,
                 "sha256": hashlib.sha256(signed_pdf).hexdigest()}, actor=actor)
+            # the signer also signs the heads of the event chains, this signature's record included
+            from inspector.anchors import sign_heads
+
+            sign_heads(engine, actor, "sign", ref=ev.payload["sha256"])
+            return ev
     return None
 
 

@@ -84,6 +84,11 @@ def test_ranking_on_postgresql_equals_sync_and_screen(region, postgres_db):
     ranking = rank_region(postgres_db, *window)
     assert ranking.dialect == "postgresql"
     _check(ranking, expected)
+    # a choice of rules, region-wide ones alone or with others, finds the same leads of those rules
+    for rules in (["S8"], ["S6", "S7"], ["S1", "S3", "S7"]):
+        part = rank_region(postgres_db, *window, rules=rules)
+        assert _found(part) == {code: {x for x in leads if x[0] in rules} for code, leads in _found(ranking).items()}
+        assert all(set(inst.rules) == set(rules) for inst in part.institutions)
 
 
 def test_json_interface_fund_paid_and_last_inspection(region, tmp_path, capsys):

@@ -41,41 +41,18 @@ def english():
     i18n.set_language(before)
 
 
-@pytest.fixture(scope="module")
-def signed(tmp_path_factory):
-    """A demo CA and a report signed by both inspectors and the lead: (signed pdf, ca.pem)."""
-    root = tmp_path_factory.mktemp("upload-sign")
-    ca = create_demo_ca(root / "ca", PASS)
-    data = sample_report_data(findings=3, census=2, stock=1, records=1, leads=2, photos=0)
-    pdf = root / "report.pdf"
-    render_report(data, pdf)
-    for n, m in enumerate(data.team):
-        key = issue_key(root / "ca", m.name, root / f"{n}.p12", PASS, cert_no=m.cert_no, ca_passphrase=PASS).path
-        sign_pdf(pdf if n == 0 else root / "signed.pdf", key, PASS, out=root / "signed.pdf")
-    return root / "signed.pdf", ca
-
-
 @pytest.fixture
-def world(tmp_path, signed, cli_account):
-    """A store with one inspection whose two findings are approved, the CA trusted: (engine, iid, pdf)."""
-    db = tmp_path / "store.db"
-    engine = open_store(db)
-    add_anchor(engine, signed[1])
-    h = Hospital().ward("W1")
-    h.stay("M1", "P1", "2026-10-30 08:00:00").fee("M1", "2026-10-31 08:00:00", "1000.01")
-    iid = h.write(engine)
-    people = cli_account(db, "zhang")              # the CLI acts as the lead zhang
-    make_team(engine, iid, people)
-    li = people["li"]
-    create_finding(engine, iid, "manual", category_code="V01", amount="500.00", description="挂床", handling="追回",
-                   actor=li)
-    create_finding(engine, iid, "manual", category_code="V02", amount="1234.57", description="串换", handling="追回",
-                   actor=li)
-    for n in (1, 2):
-        submit_finding(engine, iid, n, actor=li)
-        review_finding(engine, iid, n, "approve", "", actor=people["zhang"])
-    engine.people = people
-    return engine, iid, signed[0]
+def world(tmp_path, monkeypatch):
+    """A store with one inspection whose two findings are approved, the CA trusted, and the report
+    produced from it and signed by li, wang and the lead zhang (the CLI acts as zhang): (engine, iid, pdf)."""
+    from tests.support.accounts import use_account
+    from tests.support.signed_store import signed_store
+
+    s = signed_store(tmp_path / "w")
+    use_account(monkeypatch, tmp_path, "zhang")
+    engine = s.engine
+    engine.people = s.people
+    return engine, s.inspection, s.signed
 
 
 def _pg_central(url: str) -> str:

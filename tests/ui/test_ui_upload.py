@@ -5,8 +5,7 @@ import sqlite3
 
 from PySide6.QtCore import Qt
 
-from inspector.reports.pdf import render_report
-from inspector.reports.sample import sample_report_data
+from inspector.reports.produce import produce_report
 from inspector.resources import central_schema_sql
 from inspector.signing.ca import create_demo_ca, issue_key
 from inspector.signing.sign import sign_pdf
@@ -18,11 +17,12 @@ def test_queue_and_upload_from_the_documents_screen(qtbot, ctx, tmp_path):
     pw = b"ui-upload-passphrase"
     ca = create_demo_ca(tmp_path / "ca", pw)
     add_anchor(ctx.engine, ca, actor=ctx.people["zhang"])     # trust anchors: the lead
-    data = sample_report_data(findings=2, census=1, stock=1, records=1, leads=1, photos=0)
     pdf = tmp_path / "r.pdf"
-    render_report(data, pdf)
-    for n, m in enumerate(data.team):       # both inspectors, then the lead
-        key = issue_key(tmp_path / "ca", m.name, tmp_path / f"k{n}.p12", pw, cert_no=m.cert_no, ca_passphrase=pw).path
+    produce_report(ctx.engine, 1, pdf, actor=ctx.people["zhang"])   # from the store: it embeds the findings JSON
+    for n, login in enumerate(("li", "wang", "zhang")):               # both inspectors, then the lead
+        m = ctx.people[login]
+        key = issue_key(tmp_path / "ca", m.display_name, tmp_path / f"k{n}.p12", pw, cert_no=m.cert_no,
+                        ca_passphrase=pw).path
         sign_pdf(pdf, key, pw)
     central = tmp_path / "central.db"
     con = sqlite3.connect(central)
