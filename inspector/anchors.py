@@ -26,17 +26,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine
 
 from inspector.errors import UserError
-from inspector.events import GENESIS
+from inspector.events import GENESIS, canonical_json
 from inspector.i18n import _
+from inspector.signing.detached import sign_bytes, signature_holds
 
 if TYPE_CHECKING:
     from inspector.accounts import Actor
 
 HEADS_VERSION = 1
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def inspection_heads(conn: Connection, inspection_uid: str) -> list[dict[str, Any]]:
@@ -52,7 +49,7 @@ def heads_json(conn: Connection, inspection_id: int) -> bytes:
 
     uid = inspection_uid(conn, inspection_id)
     doc = {"version": HEADS_VERSION, "inspection": uid, "heads": inspection_heads(conn, uid)}
-    return _canonical(doc).encode("utf-8")
+    return canonical_json(doc).encode("utf-8")
 
 
 # --- signed heads ---------------------------------------------------------------------------
@@ -117,35 +114,6 @@ def latest_anchor(conn: Connection) -> dict[str, Any] | None:
             "signature": base64.b64encode(bytes(r.signature)).decode("ascii"), "certificate": r.cert_pem}
 
 
-def _sign(data: bytes, private_key) -> tuple[bytes, str]:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-
-    if isinstance(private_key, rsa.RSAPrivateKey):
-        return private_key.sign(data, padding.PKCS1v15(), hashes.SHA256()), "sha256-pkcs1v15"
-    if isinstance(private_key, ec.EllipticCurvePrivateKey):
-        return private_key.sign(data, ec.ECDSA(hashes.SHA256())), "sha256-ecdsa"
-    raise UserError(_("this kind of key cannot sign the event log's heads"))
-
-
-def _verify(data: bytes, signature: bytes, algorithm: str, cert) -> bool:
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-
-    key = cert.public_key()
-    try:
-        if algorithm == "sha256-pkcs1v15" and isinstance(key, rsa.RSAPublicKey):
-            key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
-        elif algorithm == "sha256-ecdsa" and isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(signature, data, ec.ECDSA(hashes.SHA256()))
-        else:
-            return False
-    except (InvalidSignature, ValueError, TypeError):
-        return False
-    return True
-
-
 def anchor_holds(anchor: dict[str, Any]) -> bool:
     """Whether a signed head record as it travels (`latest_anchor`) carries a signature that holds."""
     from cryptography import x509
@@ -153,7 +121,7 @@ def anchor_holds(anchor: dict[str, Any]) -> bool:
     try:
         cert = x509.load_pem_x509_certificate(anchor["certificate"].encode("ascii"))
         signature = base64.b64decode(anchor["signature"], validate=True)
-        return _verify(_canonical(anchor["body"]).encode("utf-8"), signature, anchor["algorithm"], cert)
+        return signature_holds(canonical_json(anchor["body"]).encode("utf-8"), signature, anchor["algorithm"], cert)
     except (KeyError, TypeError, ValueError, AttributeError):
         return False
 
@@ -175,9 +143,7 @@ def sign_heads(engine: Engine, actor: Actor | None, reason: str, *, ref: str | N
     with write_transaction(engine) as conn:
         heads = all_heads(conn)
         last = latest_anchor_row(conn)
-        if only_if_changed and last is not None and json.loads(last.body).get("heads") == heads:
-            return None
-        if only_if_changed and last is None and not heads:
+        if only_if_changed and not _moved(last, heads):
             return None
         problems = [p for p in check_log(conn) if p.kind != "unsigned"]
         if problems:
@@ -188,8 +154,11 @@ def sign_heads(engine: Engine, actor: Actor | None, reason: str, *, ref: str | N
         body = {"type": ANCHOR_TYPE, "store": device_id(conn), "login": actor.login, "name": actor.display_name,
                 "cert_no": actor.cert_no, "reason": reason, "at": at, "ref": ref,
                 "prev": _body_sha(last.body) if last is not None else GENESIS, "heads": heads}
-        text = _canonical(body)
-        signature, algorithm = _sign(text.encode("utf-8"), actor.key.private_key)
+        text = canonical_json(body)
+        signed = sign_bytes(text.encode("utf-8"), actor.key.private_key)
+        if signed is None:
+            raise UserError(_("this kind of key cannot sign the event log's heads"))
+        signature, algorithm = signed
         pem = cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
         new_id = conn.exec_driver_sql(
             "INSERT INTO log_anchor (at, login, reason, body, algorithm, signature, cert_pem) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -208,8 +177,11 @@ def heads_moved(engine: Engine) -> bool:
     with engine.connect() as conn:
         if not _has_table(conn, "log_anchor"):
             return False
-        last = latest_anchor_row(conn)
-        heads = all_heads(conn)
+        return _moved(latest_anchor_row(conn), all_heads(conn))
+
+
+def _moved(last, heads: list[dict[str, Any]]) -> bool:
+    """Whether `heads` differ from the ones the signed record `last` (None: no record yet) holds."""
     if last is None:
         return bool(heads)
     return json.loads(last.body).get("heads") != heads
@@ -284,7 +256,7 @@ def valid_anchors(conn: Connection) -> tuple[list[dict[str, Any]], list[LogProbl
         except ValueError:
             problems.append(LogProblem("anchor", _("signed head record {id} is unreadable").format(id=r.id)))
             continue
-        if not _verify(r.body.encode("utf-8"), bytes(r.signature), r.algorithm, cert):
+        if not signature_holds(r.body.encode("utf-8"), bytes(r.signature), r.algorithm, cert):
             problems.append(LogProblem("anchor", _("signed head record {id}: its signature does not hold (the "
                                                    "record was altered)").format(id=r.id)))
             continue

@@ -1,8 +1,10 @@
 """Shared helpers of the CLI modules: opening the store, parsing dates, printing JSON."""
 from __future__ import annotations
 
+import itertools
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from datetime import date, datetime
 from decimal import Decimal
@@ -11,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from inspector.coltypes import DATE_FORMAT, TIMESTAMP_FORMAT
-from inspector.db import default_store_path, open_store
+from inspector.db import default_store_path
 from inspector.errors import UserError
 from inspector.i18n import _
 
@@ -50,10 +52,6 @@ def opened_store_path() -> Path | None:
 
 
 def store_path(args):
-    from pathlib import Path
-
-    from inspector.db import default_store_path
-
     return Path(args.db) if getattr(args, "db", None) else default_store_path()
 
 
@@ -147,50 +145,37 @@ def print_json(value: Any) -> None:
     encoded by the C encoder (an indenting encoder runs in Python: seconds for thousands of leads).
     A member may be an iterator (e.g. leads read from the store as they are printed): it is written
     as a list, element by element, never held whole."""
-    from collections.abc import Iterator
-
     enc = json.JSONEncoder(ensure_ascii=False, default=_default, separators=(", ", ": "))
     out = sys.stdout
 
-    def elements(items, pad: str) -> None:
+    def write(v: Any, pad: str, tail: str) -> None:
+        """`v` at indentation `pad`, then `tail`; a non-empty list or iterator one element a line."""
+        if isinstance(v, Iterator):
+            first = next(v, _NOTHING)
+            v = [] if first is _NOTHING else itertools.chain([first], v)
+        elif not isinstance(v, list):
+            out.write(enc.encode(v) + tail)
+            return
+        if isinstance(v, list) and not v:
+            out.write("[]" + tail)
+            return
+        out.write("[")
         buf: list[str] = []
-        for i, v in enumerate(items):
-            buf.append(f"{',' if i else ''}\n{pad}{enc.encode(v)}")
+        for i, element in enumerate(v):
+            buf.append(f"{',' if i else ''}\n{pad}  {enc.encode(element)}")
             if len(buf) >= 1000:
                 out.write("".join(buf))
                 buf.clear()
-        out.write("".join(buf) + "\n")
-
-    def is_list(v: Any) -> bool:
-        return isinstance(v, (list, Iterator))
-
-    def listed(v: Any):
-        """(non-empty, the elements) of a list or an iterator (whose first element is peeked)."""
-        if isinstance(v, list):
-            return bool(v), v
-        import itertools
-
-        first = next(v, _NOTHING)
-        return first is not _NOTHING, itertools.chain([first], v)
+        out.write("".join(buf) + f"\n{pad}]{tail}")
 
     if isinstance(value, dict) and value:
         out.write("{\n")
         for i, (k, v) in enumerate(value.items()):
-            sep = "," if i < len(value) - 1 else ""
-            nonempty, items = listed(v) if is_list(v) else (False, v)
-            if is_list(v) and nonempty:
-                out.write(f"  {enc.encode(k)}: [")
-                elements(items, "    ")
-                out.write(f"  ]{sep}\n")
-            else:
-                out.write(f"  {enc.encode(k)}: {enc.encode([] if is_list(v) else v)}{sep}\n")
+            out.write(f"  {enc.encode(k)}: ")
+            write(v, "  ", ("," if i < len(value) - 1 else "") + "\n")
         out.write("}\n")
-    elif is_list(value) and (lv := listed(value))[0]:
-        out.write("[")
-        elements(lv[1], "  ")
-        out.write("]\n")
     else:
-        out.write(enc.encode([] if is_list(value) else value) + "\n")
+        write(value, "", "\n")
 
 
 _NOTHING = object()
@@ -214,12 +199,9 @@ def print_table(headers: list[str], rows: list[list[Any]]) -> None:
 def actor_if_accounts(args):
     """The logged-in Actor when the store of --db (or the default one) exists and has accounts; None on a
     store without accounts yet (signing with a key file, trust anchors set up before the first account)."""
-    from pathlib import Path
-
     from inspector.accounts import has_accounts
-    from inspector.db import default_store_path
 
-    path = Path(args.db) if getattr(args, "db", None) else default_store_path()
+    path = store_path(args)
     if not path.is_file() or path.stat().st_size == 0:
         return None
     with store(args).connect() as conn:

@@ -175,7 +175,7 @@ def run_walkthrough(engine: Engine, central: Path, inspection_id: int, actors: d
 
     # Record review: a reproducible sample, every checklist item answered.
     n, seed = DEMO_RECORD_SAMPLE
-    sample = records.draw_sample(engine, inspection_id, n=n, seed=seed, actor=second)
+    records.draw_sample(engine, inspection_id, n=n, seed=seed, actor=second)
     with engine.connect() as conn:
         summary = records.records_summary(conn, inspection_id)
     for rec in summary.records:

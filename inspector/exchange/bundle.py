@@ -33,12 +33,12 @@ from typing import Any
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from sqlalchemy import Connection, Engine
 
 from inspector.db import write_transaction
 from inspector.errors import UserError
 from inspector.events import GENESIS, canonical_json, chain_hash, device_id
+from inspector.signing.detached import sign_bytes, signature_holds
 from inspector.i18n import _
 from inspector.models import Event as EventRow
 
@@ -102,13 +102,10 @@ def chained_events(conn: Connection, inspection_uid: str) -> list[dict[str, Any]
 # --- signatures -----------------------------------------------------------------------------
 
 def sign_body(body: dict[str, Any], private_key, certificate: x509.Certificate) -> dict[str, Any]:
-    data = canonical_json(body).encode("utf-8")
-    if isinstance(private_key, rsa.RSAPrivateKey):
-        value, algorithm = private_key.sign(data, padding.PKCS1v15(), hashes.SHA256()), "sha256-pkcs1v15"
-    elif isinstance(private_key, ec.EllipticCurvePrivateKey):
-        value, algorithm = private_key.sign(data, ec.ECDSA(hashes.SHA256())), "sha256-ecdsa"
-    else:
+    signed = sign_bytes(canonical_json(body).encode("utf-8"), private_key)
+    if signed is None:
         raise UserError(_("this kind of key cannot sign a bundle"))
+    value, algorithm = signed
     pem = certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
     return {"certificate": pem, "algorithm": algorithm, "value": base64.b64encode(value).decode("ascii")}
 
@@ -117,16 +114,11 @@ def _check_signature(body: dict[str, Any], sig: dict[str, Any]) -> x509.Certific
     try:
         cert = x509.load_pem_x509_certificate(sig["certificate"].encode("ascii"))
         value = base64.b64decode(sig["value"], validate=True)
-        data = canonical_json(body).encode("utf-8")
-        key = cert.public_key()
-        if sig["algorithm"] == "sha256-pkcs1v15" and isinstance(key, rsa.RSAPublicKey):
-            key.verify(value, data, padding.PKCS1v15(), hashes.SHA256())
-        elif sig["algorithm"] == "sha256-ecdsa" and isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(value, data, ec.ECDSA(hashes.SHA256()))
-        else:
-            raise InvalidSignature()
-    except (KeyError, TypeError, ValueError, InvalidSignature):
-        raise BundleError(_("the bundle's signature does not hold: it was altered or damaged")) from None
+        holds = signature_holds(canonical_json(body).encode("utf-8"), value, sig["algorithm"], cert)
+    except (KeyError, TypeError, ValueError):
+        holds = False
+    if not holds:
+        raise BundleError(_("the bundle's signature does not hold: it was altered or damaged"))
     return cert
 
 

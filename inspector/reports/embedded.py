@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import logging
 
-from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.embed import EmbeddedFileObject, FileSpec, embed_file
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -103,15 +102,4 @@ def signed_files(pdf: bytes, label: str = "PDF") -> dict[str, bytes]:
     return files
 
 
-def add_files(pdf: bytes, files: dict[str, bytes]) -> bytes:
-    """`pdf` with `files` embedded (an incremental update; used for a report without signature lines)."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    embed_files(writer, files)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-__all__ = ["FINDINGS_FILE", "HEADS_FILE", "add_files", "current_files", "embed_files", "signed_files", "generic"]
+__all__ = ["FINDINGS_FILE", "HEADS_FILE", "current_files", "embed_files", "signed_files"]

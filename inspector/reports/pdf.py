@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+from pyhanko.sign.fields import append_signature_field
 from reportlab.platypus import PageBreak, SimpleDocTemplate
 
 from inspector.i18n import _
@@ -75,22 +75,19 @@ def add_signature_fields(pdf: bytes, fields: list[SignatureField], issuers: tupl
     `issuers` are the DER certificates of the store's trust anchors: a signer's certificate must
     chain to one of them (seed value /Issuer); none given leaves the issuer unconstrained.
     """
-    if not fields:
-        if files:
-            from inspector.reports.embedded import add_files
-
-            return add_files(pdf, files)
+    if not fields and not files:
         return pdf
     from inspector.reports.embedded import embed_files
     from inspector.signing.fields import line_field_spec
 
-    lines = plan_lines([(f.name, f.role, f.signer_name, f.cert_no) for f in fields])
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    for f, line in zip(fields, lines):
-        box = tuple(int(round(v)) for v in f.rect)
-        append_signature_field(writer, line_field_spec(line, lines, page=f.page, box=box, issuers=issuers))
-    writer.root[generic.NameObject(LINES_KEY)] = generic.TextStringObject(encode_lines(lines))
-    writer.update_root()
+    if fields:
+        lines = plan_lines([(f.name, f.role, f.signer_name, f.cert_no) for f in fields])
+        for f, line in zip(fields, lines):
+            box = tuple(int(round(v)) for v in f.rect)
+            append_signature_field(writer, line_field_spec(line, lines, page=f.page, box=box, issuers=issuers))
+        writer.root[generic.NameObject(LINES_KEY)] = generic.TextStringObject(encode_lines(lines))
+        writer.update_root()
     if files:
         embed_files(writer, files)
     out = io.BytesIO()

@@ -19,7 +19,6 @@ from sqlalchemy import Connection, Engine
 from inspector.coltypes import TIMESTAMP_FORMAT
 from inspector.db import write_transaction
 from inspector.errors import UserError
-from inspector.i18n import _
 from inspector.events import Event, append_event, read_events
 from inspector.i18n import _
 from inspector.reports.handsig import check_signature_png

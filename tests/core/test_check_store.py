@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from audit_fixtures import Hospital
 
-from inspector import i18n
 from inspector.db import open_store
 from inspector.integrity import StoreDamaged, check_store
 from inspector.reports.produce import produce_report
@@ -22,12 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PASS = b"pass-phrase-1"
 
 
-@pytest.fixture(autouse=True)
-def english():
-    previous = i18n.language()
-    i18n.set_language("en")
-    yield
-    i18n.set_language(previous)
+pytestmark = pytest.mark.usefixtures("english")   # messages are matched in English
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:

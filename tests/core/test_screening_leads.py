@@ -17,15 +17,6 @@ from inspector.screening.rules import RULES
 from tests.core.slice_builder import SliceBuilder
 
 
-@pytest.fixture
-def english():
-    """Messages are matched in English here; the default language is restored afterwards."""
-    from inspector import i18n
-
-    before = i18n.language()
-    i18n.set_language("en")
-    yield
-    i18n.set_language(before)
 
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from inspector import i18n
 from inspector.db import open_store
 from inspector.errors import UserError
 from inspector.reports.embedded import FINDINGS_FILE, HEADS_FILE, current_files, signed_files
@@ -23,12 +22,7 @@ from tests.support.tamper import edit_and_rehash
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def english():
-    previous = i18n.language()
-    i18n.set_language("en")
-    yield
-    i18n.set_language(previous)
+pytestmark = pytest.mark.usefixtures("english")   # messages are matched in English
 
 
 @pytest.fixture

@@ -21,15 +21,7 @@ from inspector.reports.sample import sample_report_data
 from inspector.signing.verify import validation_context
 
 
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are matched in English here; the default language is restored afterwards."""
-    from inspector import i18n
-
-    before = i18n.language()
-    i18n.set_language("en")
-    yield
-    i18n.set_language(before)
+pytestmark = pytest.mark.usefixtures("english")   # messages are matched in English
 
 
 TEAM = [("张伟", "医保执字 3201-0012"), ("李娜", "医保执字 3201-0047"), ("王建国", "医保执字 3201-0003")]

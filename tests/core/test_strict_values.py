@@ -10,7 +10,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from inspector import i18n
 from inspector.db import open_store
 from inspector.errors import UserError
 from inspector.sync.central import sync_central
@@ -21,12 +20,7 @@ from tests.support.central_db import _conninfo, create_postgres_central, create_
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def english():
-    previous = i18n.language()
-    i18n.set_language("en")
-    yield
-    i18n.set_language(previous)
+pytestmark = pytest.mark.usefixtures("english")   # messages are matched in English
 
 
 def _no_pk(table: str) -> list[str]:

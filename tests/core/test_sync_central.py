@@ -28,13 +28,7 @@ from tests.support.reference_slice import reference_slice
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are matched in English (the catalogs' ids)."""
-    previous = i18n.language()
-    i18n.set_language("en")
-    yield
-    i18n.set_language(previous)
+pytestmark = pytest.mark.usefixtures("english")   # messages are matched in English
 
 
 @pytest.fixture(scope="module")

@@ -11,34 +11,19 @@ import time
 
 import psycopg
 import pytest
-from audit_fixtures import Hospital
 
-from inspector import i18n
 from inspector.cli import run
-from tests.support.accounts import make_team
 from inspector.db import open_store
 from inspector.errors import UserError
 from inspector.progress import Progress
-from inspector.findings import create_finding, review_finding, submit_finding
-from inspector.reports.pdf import render_report
-from inspector.reports.sample import sample_report_data
+from inspector.findings import create_finding
 from inspector.resources import central_schema_sql
-from inspector.signing.ca import create_demo_ca, issue_key
-from inspector.signing.sign import sign_pdf
-from inspector.signing.trust import add_anchor
 from inspector.upload import APPLICATION_NAME, list_packages, queue_package, upload_packages
 
 PASS = b"upload-test-passphrase"
 LEAD = "张伟"
 
 
-@pytest.fixture
-def english():
-    """Messages matched in English; the default language restored afterwards."""
-    before = i18n.language()
-    i18n.set_language("en")
-    yield
-    i18n.set_language(before)
 
 
 @pytest.fixture
@@ -245,7 +230,6 @@ def test_db_option_is_kept_before_or_after_the_subcommand(tmp_path, capsys):
     """`upload --db X status` and `upload status --db X` read the same store."""
     from inspector.cli import run
 
-    from inspector.db import open_store
 
     db = tmp_path / "elsewhere.db"
     # a store that does not exist is refused (a read command creates nothing) in both places
