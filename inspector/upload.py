@@ -259,6 +259,8 @@ def describe_difference(signed: dict[str, Any], now: dict[str, Any], limit: int 
                                                                 b=_money(nt.get(key))))
     sf = {f.get("no"): f for f in signed.get("findings") or []}
     nf = {f.get("no"): f for f in now.get("findings") or []}
+    field_labels = {"amount": _("amount"), "total": _("total"), "fine": _("fine"), "recovery": _("recovery"),
+                    "category": _("category"), "status": _("status"), "multiplier": _("multiplier")}
     for no in sorted(set(sf) | set(nf), key=lambda x: (x is None, x)):
         a, b = sf.get(no), nf.get(no)
         if a == b:
@@ -269,15 +271,19 @@ def describe_difference(signed: dict[str, Any], now: dict[str, Any], limit: int 
             out.append(_("finding {no}: no longer in the store").format(no=no))
         else:
             keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
-            shown = [k for k in keys if k in ("amount", "total", "fine", "recovery", "category", "status",
-                                               "multiplier")]
-            out.append(_("finding {no}: {fields} differ").format(no=no, fields=", ".join(shown or keys)))
+            named = [field_labels[k] for k in keys if k in field_labels]
+            if len(named) < len(keys):
+                named.append(_("other details"))
+            out.append(_("finding {no}: {fields} differ").format(no=no, fields=_(", ").join(named)))
+    part_labels = {"inspection": _("the inspection"), "fixmedins_code": _("the institution"),
+                   "window": _("the inspection period"), "visit_time": _("the visit time"),
+                   "snapshot": _("the data snapshot"), "credit": _("the credit appendix")}
     for key in sorted(k for k in set(signed) | set(now) if k not in ("totals", "findings")):
         if signed.get(key) != now.get(key):
-            out.append(_("{what} differs").format(what=key))
+            out.append(_("{what} differs").format(what=part_labels.get(key, _("other details"))))
     if len(out) > limit:
         out = out[:limit] + [_("{n} more").format(n=len(out) - limit)]
-    return "; ".join(out)
+    return _("; ").join(out)
 
 
 def _queued_for(engine: Engine, report_sha256: str, conn=None) -> Package | None:
