@@ -136,9 +136,14 @@ class ExchangeView(QWidget):
             found = list_conflicts(conn, self.inspection_id)
             names = dict(conn.exec_driver_sql("SELECT login, display_name FROM account").fetchall())
         self.digest.setText(_("State digest (compare it between laptops): {d}").format(d=digest[:16]))
-        rows = [[r["file"], r["from"], r["events"], r["added"], r["result"]] for r in self.last_results]
-        rows += [[b["sha256"][:16], names.get(b["sender"], b["sender"]), b["events"], b["added"],
-                  _("merged {at}").format(at=b["imported_at"])] for b in reversed(merged)]
+        # one row per bundle: a bundle merged in this session is in the store's list too, and shows
+        # once, under its file name; files that brought nothing new or were refused come first
+        merged_now = {r["sha256"]: r["file"] for r in self.last_results if r.get("sha256")}
+        kept = {b["sha256"] for b in merged}
+        rows = [[r["file"], r["from"], r["events"], r["added"], r["result"]] for r in self.last_results
+                if r.get("sha256") not in kept]
+        rows += [[merged_now.get(b["sha256"], b["sha256"][:16]), names.get(b["sender"], b["sender"]), b["events"],
+                  b["added"], _("merged {at}").format(at=b["imported_at"])] for b in reversed(merged)]
         _fill(self.came, rows)
         self._conflict_rows = []
         crow = []
@@ -206,7 +211,8 @@ class ExchangeView(QWidget):
         for f in sorted(Path(folder).glob(f"*{BUNDLE_SUFFIX}")):
             try:
                 r = import_bundle(self.ctx.engine, f, anchors=anchors, author=actor.login if actor else None)
-                results.append({"file": f.name, "from": r.sender_name or r.sender, "events": r.events, "added": r.added,
+                results.append({"file": f.name, "sha256": r.sha256, "from": r.sender_name or r.sender,
+                                "events": r.events, "added": r.added,
                                 "result": _("merged") if r.added else _("nothing new")})
             except (UserError, StoreError) as exc:
                 results.append({"file": f.name, "from": "", "events": "", "added": 0, "result": str(exc)})

@@ -59,7 +59,11 @@ def test_export_import_and_resolve_from_the_exchange_screen(qtbot, two_laptops, 
     view.show()
     results = view.import_from(usb)
     assert [r["added"] for r in results] == [1] and results[0]["from"] == me.display_name
-    assert view.came.rowCount() >= 1 and view.came.item(0, 1).text() == me.display_name
+    # the bundle shows once, under its file name (not once for this import and once from the store's list)
+    assert view.came.rowCount() == 1
+    assert view.came.item(0, 0).text() == "li.inspector-bundle" and view.came.item(0, 1).text() == me.display_name
+    assert view.import_from(usb)[0]["added"] == 0          # the same folder again: nothing new, still one row
+    assert view.came.rowCount() == 1
     assert view.conflicts.rowCount() == 2                    # both records of M1 shown
     assert view.keep_button.isEnabled()
 
