@@ -33,7 +33,7 @@ pytestmark = [
 def installed(tmp_path_factory) -> Path:
     """`make package`'s script run into a temporary folder, the .deb unpacked with dpkg -x."""
     out = tmp_path_factory.mktemp("package")
-    env = dict(os.environ, PACKAGE_OUT=str(out))
+    env = dict(os.environ, PACKAGE_OUT=str(out), PACKAGE_GZIP_LEVEL="1")
     subprocess.run(["bash", "packaging/build.sh"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=1400)
     debs = list(out.glob("inspector_*.deb"))
