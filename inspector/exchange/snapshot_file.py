@@ -1,20 +1,27 @@
 """Joining on site: an inspection's snapshot carried to a laptop that never reached the central.
 
 `export_snapshot` writes one SQLite file holding the inspection (its uid, institution, window,
-visit time, settings), the snapshot's rows of every contract table with their row counts and
-digests (each table WITHOUT ROWID, clustered on its key and written in key order), the team with
-each member's certificate, and a bundle of every event so far; the manifest is signed with the
-exporting account's key. `import_snapshot` checks the signature and the certificate's trust
-anchor, copies every table's rows in while recomputing its digest and row count in the same pass
-(the file read front to back, no sort), compares them with the manifest, then merges the bundle
-(all in one transaction: a refusal leaves the store as it was). The file holds patient data: it
-goes only where the user chose.
+visit time, settings), the snapshot's rows of every contract table in the store's own table
+layout (columns, key and indexes as the store declares them, rows in key order) with their row
+counts and digests, the team with each member's certificate, and a bundle of every event so far;
+the manifest is signed with the exporting account's key. `import_snapshot` checks the signature
+and the certificate's trust anchor, recomputes every table's digest and row count from the file
+in key order, compares them with the manifest and copies the rows in within the same transaction,
+then merges the bundle (all in one transaction: a refusal leaves the store as it was).
+
+Because the file's tables have the store's layout, both copies are SQLite's transfer
+optimisation (records and index entries copied as they are, no row decoded or re-indexed)
+whenever the source holds only this snapshot and the destination is empty: exporting from a store
+that holds one snapshot, joining a laptop that holds none. Otherwise rows are copied one by one,
+which gives the same file and the same store, more slowly. The file holds patient data: it goes
+only where the user chose.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -34,7 +41,7 @@ from inspector.models import SNAPSHOT_MODELS
 from inspector.snapshot import (digest_line_sql, latest_snapshot_id, primary_key, refresh_statistics,
                                 stored_columns)
 
-FORMAT = "inspector-snapshot/1"
+FORMAT = "inspector-snapshot/2"
 _INSPECTION_COLS = ("uid", "fixmedins_code", "fixmedins_name", "date_from", "date_to", "visit_time", "settings",
                     "created_at")
 _SNAPSHOT_COLS = ("version", "source_kind", "source", "source_sha256", "extract_id", "schema_version", "synced_at",
@@ -71,17 +78,24 @@ def export_snapshot(engine: Engine, inspection_id: int, out: Path, *, login: str
             ins = conn.exec_driver_sql(f"SELECT {', '.join(_INSPECTION_COLS)} FROM inspection WHERE id = ?",
                                        (inspection_id,)).first()
             snap = conn.exec_driver_sql(f"SELECT {', '.join(_SNAPSHOT_COLS)} FROM snapshot WHERE id = ?", (sid,)).first()
+            # the store holds this snapshot only: each table is copied whole (the transfer optimisation)
+            whole = conn.exec_driver_sql("SELECT count(*) FROM snapshot").scalar() == 1
             _attach(conn, str(part))
-            # a new file, renamed into place only when complete: no rollback journal needed
-            conn.connection.driver_connection.execute("PRAGMA xfer.journal_mode = OFF")
+            dbapi = conn.connection.driver_connection
+            # a new file, renamed into place only when complete: no rollback journal needed; the
+            # file's tables name no snapshot table, and SQLite copies whole tables only with
+            # foreign keys off (back on below, before the connection serves anyone else)
+            dbapi.execute("PRAGMA xfer.journal_mode = OFF")
+            dbapi.execute("PRAGMA foreign_keys = OFF")
             try:
                 with conn.begin():
                     for table in SNAPSHOT_MODELS:
-                        rows += _copy_out(conn, table, sid)
+                        rows += _copy_out(conn, table, sid, whole)
                     manifest = {
                         "format": FORMAT,
                         "inspection": dict(zip(_INSPECTION_COLS, [_jsonable(v) for v in ins])),
                         "snapshot": dict(zip(_SNAPSHOT_COLS, [_jsonable(v) for v in snap])),
+                        "snapshot_id": sid,      # the value the file's rows carry in snapshot_id
                         "team": team,
                         "sender": {"login": login, "name": name},
                         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -93,6 +107,7 @@ def export_snapshot(engine: Engine, inspection_id: int, out: Path, *, login: str
                                          (canonical_json(manifest), canonical_json(signature), bundle_doc))
             finally:
                 _detach(conn)
+                dbapi.execute("PRAGMA foreign_keys = ON")
         os.replace(part, out)
     finally:
         part.unlink(missing_ok=True)
@@ -101,40 +116,87 @@ def export_snapshot(engine: Engine, inspection_id: int, out: Path, *, login: str
                               manifest["inspection"]["fixmedins_name"], rows, 0)
 
 
-def _copy_out(conn, table: str, snapshot_id: int) -> int:
-    """Copy one table's rows of the snapshot into the file: a WITHOUT ROWID table clustered on the
-    table's key (the columns with the store's declared types), filled in key order, so that the
-    digest on arrival reads it front to back with no sort."""
-    info = [r for r in conn.exec_driver_sql(f"PRAGMA main.table_info(snap_{table})") if r[1] != "snapshot_id"]
-    key = primary_key(table)
-    decl = ", ".join(f"{name} {ctype}" for _cid, name, ctype, *_rest in info)
-    cols = ", ".join(r[1] for r in info)
-    conn.exec_driver_sql(f"CREATE TABLE xfer.snap_{table} ({decl}, PRIMARY KEY ({', '.join(key)})) WITHOUT ROWID")
-    return conn.exec_driver_sql(f"INSERT INTO xfer.snap_{table} ({cols}) SELECT {cols} FROM main.snap_{table} "
-                                f"WHERE snapshot_id = ? ORDER BY {', '.join(key)}", (snapshot_id,)).rowcount
+def _table_ddl(conn, table: str) -> tuple[str, list[str]]:
+    """The store's CREATE TABLE of snap_<table> and its CREATE INDEX statements, as the store declares them."""
+    name = f"snap_{table}"
+    ddl = conn.exec_driver_sql("SELECT sql FROM main.sqlite_master WHERE type = 'table' AND name = ?", (name,)).scalar()
+    indexes = [r[0] for r in conn.exec_driver_sql(
+        "SELECT sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
+        (name,))]
+    return ddl, indexes
 
 
-def _copy_in(cur, table: str, snapshot_id: int, snap: dict[str, Any]) -> int:
-    """Copy one table of the attached file into the store and check it on the way, in one pass:
-    each row's canonical line goes to the digest as the row is read (the file's table is
-    clustered on its key, so it is read in key order with no sort); a row count or digest other
-    than the manifest's refuses the file (the caller's transaction then leaves the store as it
-    was). The store's columns have the types the digest saw, so what is stored is what was checked."""
+def _in_file(ddl: str, kind: str) -> str:
+    """A CREATE TABLE/INDEX statement of the store made to create its object in the attached file
+    (`xfer`); a table loses its foreign key (the file has no snapshot table)."""
+    out = re.sub(rf"^CREATE {kind}\s+", f"CREATE {kind} xfer.", ddl.strip(), count=1)
+    return re.sub(r",\s*FOREIGN KEY\s*\(\s*snapshot_id\s*\)\s*REFERENCES\s*\"?snapshot\"?\s*\(\s*id\s*\)", "", out)
+
+
+def _copy_out(conn, table: str, snapshot_id: int, whole: bool) -> int:
+    """Copy one table's rows of the snapshot into the file, in the store's own layout.
+
+    `whole` (the store holds this snapshot only): the indexes first, then one INSERT of the whole
+    table, which SQLite does by copying records and index entries as they are. Otherwise the
+    snapshot's rows in key order, and the indexes built after them."""
+    ddl, indexes = _table_ddl(conn, table)
+    conn.exec_driver_sql(_in_file(ddl, "TABLE"))
+    if whole:
+        for sql in indexes:
+            conn.exec_driver_sql(_in_file(sql, "INDEX"))
+        return conn.exec_driver_sql(f"INSERT INTO xfer.snap_{table} SELECT * FROM main.snap_{table}").rowcount
+    n = conn.exec_driver_sql(f"INSERT INTO xfer.snap_{table} SELECT * FROM main.snap_{table} WHERE snapshot_id = ? "
+                             f"ORDER BY {', '.join(primary_key(table))}", (snapshot_id,)).rowcount
+    for sql in indexes:
+        conn.exec_driver_sql(_in_file(sql, "INDEX"))
+    return n
+
+
+def _copy_in(cur, table: str, snapshot_id: int, file_snapshot_id: int, snap: dict[str, Any]) -> int:
+    """Check one table of the attached file and copy it into the store, in one transaction.
+
+    The digest is taken of the file's rows in key order (read through the table's key, no sort)
+    as the rows are read; a row count or digest other than the manifest's refuses the file (the
+    caller's transaction then leaves the store as it was). When the file's rows already carry this
+    store's snapshot id (`snapshot_id == file_snapshot_id`, a laptop joining with no snapshot
+    under that id) the table is copied whole, records as they are (the transfer optimisation);
+    otherwise row by row under the new id. The table's columns are the store's, with the same
+    declared types, so what is stored is what was checked."""
     bad_fit = _("the snapshot file's table {table} cannot be read: the file is damaged, or another version of Inspector "
                 "wrote it").format(table=table)
+    columns = ["snapshot_id", *stored_columns(table)]
     cols = ", ".join(stored_columns(table))
-    # xfer_line is the digest's own update(): fed each row's line as UTF-8 bytes, it returns
-    # NULL, so `IS NULL` keeps every row, with no Python code run per row.
-    select = (f"SELECT ?, {cols} FROM xfer.snap_{table} "
-              f"WHERE xfer_line(CAST({digest_line_sql(table)} || char(10) AS BLOB)) IS NULL "
-              f"ORDER BY {', '.join(primary_key(table))}")
+    keys = ", ".join(primary_key(table))
+    line = f"xfer_line(CAST({digest_line_sql(table)} || char(10) AS BLOB))"
     sha = hashlib.sha256()
     try:
         cur.connection.create_function("xfer_line", 1, sha.update)
-        plan = " ".join(str(r[-1]) for r in cur.execute(f"EXPLAIN QUERY PLAN {select}", (snapshot_id,)))
+        if [(r[1], r[2].upper()) for r in cur.execute(f"PRAGMA xfer.table_info(snap_{table})")] != \
+                [(r[1], r[2].upper()) for r in cur.execute(f"PRAGMA main.table_info(snap_{table})")] or \
+                [r[1] for r in cur.execute(f"PRAGMA main.table_info(snap_{table})")] != columns:
+            raise BundleError(bad_fit)
+        if cur.execute(f"SELECT 1 FROM xfer.snap_{table} WHERE snapshot_id IS NOT ? LIMIT 1",
+                       (file_snapshot_id,)).fetchone():
+            raise BundleError(bad_fit)
+        # xfer_line is the digest's own update(): fed each row's line as UTF-8 bytes, it returns
+        # NULL, so `IS NULL` keeps every row, with no Python code run per row.
+        ordered = f"FROM xfer.snap_{table} WHERE snapshot_id = ? AND {line} IS NULL ORDER BY {keys}"
+        as_is = snapshot_id == file_snapshot_id
+        if as_is:   # LIMIT -1 keeps the ordered subquery as it is (not flattened into the count)
+            check, params = f"SELECT count(*) FROM (SELECT 1 {ordered} LIMIT -1)", (file_snapshot_id,)
+        else:
+            check = f"INSERT INTO main.snap_{table} (snapshot_id, {cols}) SELECT ?, {cols} {ordered}"
+            params = (snapshot_id, file_snapshot_id)
+        plan = " ".join(str(r[-1]) for r in cur.execute(f"EXPLAIN QUERY PLAN {check}", params))
         if "TEMP B-TREE" in plan.upper():     # not in key order: not a file this version wrote
             raise BundleError(bad_fit)
-        n = cur.execute(f"INSERT INTO main.snap_{table} (snapshot_id, {cols}) {select}", (snapshot_id,)).rowcount
+        if as_is:
+            checked = cur.execute(check, params).fetchone()[0]
+            n = cur.execute(f"INSERT INTO main.snap_{table} SELECT * FROM xfer.snap_{table}").rowcount
+            if n != checked:
+                raise BundleError(bad_fit)
+        else:
+            n = cur.execute(check, params).rowcount
     except DBAPI_ERRORS:
         raise BundleError(bad_fit) from None
     want_count = (snap["row_counts"] or {}).get(table)
@@ -214,6 +276,9 @@ def read_manifest(path: Path) -> tuple[dict[str, Any], dict[str, Any], str]:
         raise BundleError(bad) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BundleError(bad)
+    sid = manifest.get("snapshot_id")
+    if not isinstance(sid, int) or isinstance(sid, bool) or sid <= 0:
+        raise BundleError(bad)
     return manifest, signature, row[2]
 
 
@@ -244,6 +309,8 @@ def import_snapshot(engine: Engine, path: Path, *, anchors: list[x509.Certificat
                               .format(name=ins["fixmedins_name"], uid=ins["uid"][:8]))
         _attach(conn, str(path))
         journal = _bulk_load(conn)
+        dbapi = conn.connection.driver_connection
+        dbapi.execute("PRAGMA foreign_keys = OFF")     # see _copy_in; every row's snapshot id is checked there
         try:
             with conn.begin():
                 iid = conn.exec_driver_sql(
@@ -251,15 +318,19 @@ def import_snapshot(engine: Engine, path: Path, *, anchors: list[x509.Certificat
                     "team, settings, created_at) VALUES (?, ?, ?, ?, ?, ?, 'synced', '[]', ?, ?)",
                     (ins["uid"], ins["fixmedins_code"], ins["fixmedins_name"], ins["date_from"], ins["date_to"],
                      ins["visit_time"], canonical_json(ins["settings"]), ins["created_at"])).lastrowid
+                # the snapshot takes the id the file's rows carry when it is free here (a laptop that
+                # joins holds no snapshot yet): the rows are then copied as they are
+                file_sid = manifest["snapshot_id"]
+                free = conn.exec_driver_sql("SELECT 1 FROM snapshot WHERE id = ?", (file_sid,)).first() is None
                 sid = conn.exec_driver_sql(
-                    "INSERT INTO snapshot (inspection_id, version, source_kind, source, source_sha256, extract_id, "
-                    "schema_version, synced_at, row_counts, digests) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (iid, snap["version"], snap["source_kind"], snap["source"], snap["source_sha256"], snap["extract_id"],
-                     snap["schema_version"], snap["synced_at"], canonical_json(snap["row_counts"]),
-                     canonical_json(snap["digests"]))).lastrowid
-                cur = conn.connection.driver_connection.cursor()
+                    "INSERT INTO snapshot (id, inspection_id, version, source_kind, source, source_sha256, extract_id, "
+                    "schema_version, synced_at, row_counts, digests) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (file_sid if free else None, iid, snap["version"], snap["source_kind"], snap["source"],
+                     snap["source_sha256"], snap["extract_id"], snap["schema_version"], snap["synced_at"],
+                     canonical_json(snap["row_counts"]), canonical_json(snap["digests"]))).lastrowid
+                cur = dbapi.cursor()
                 for table in SNAPSHOT_MODELS:
-                    rows += _copy_in(cur, table, sid, snap)
+                    rows += _copy_in(cur, table, sid, file_sid, snap)
                 refresh_statistics(cur)
                 register_team(conn, manifest["team"])
                 # the events so far, a bundle of their own, checked and merged like any other
@@ -273,5 +344,6 @@ def import_snapshot(engine: Engine, path: Path, *, anchors: list[x509.Certificat
                                       anchors=anchors, author=author, team=team)
         finally:
             _detach(conn)
+            dbapi.execute("PRAGMA foreign_keys = ON")
             _end_bulk_load(conn, journal)
     return SnapshotFileResult(str(path), ins["uid"], iid, ins["fixmedins_name"], rows, merged.added)
