@@ -15,7 +15,8 @@ and `exchange import` of its file on a new laptop, against a plain file copy plu
    product's Argon2id parameters, as a person joining would meet them.
 3. Baseline, its own process (`bench/snapshot_copy_baseline.py`): a plain copy of the exported
    file (`shutil.copyfile`) plus the same digests (inspector.snapshot's canonical digest of every
-   table) computed on the copy, compared with the manifest's.
+   table, read through each table's key) computed on the copy, opened with its transfer code (the
+   file is encrypted), compared with the manifest's.
 
 Prints each process's figures and the ratio (export + import) / baseline, CPU time (the machine is
 shared) and wall. Goal: ratio <= 1.5, peak memory <= 300 MB. The last line is one JSON object.
@@ -120,16 +121,17 @@ def main(argv: list[str] | None = None) -> int:
     best: dict[str, object] = {}
     for _round in range(args.rounds):
         out.unlink(missing_ok=True)
-        exp = run(main_py("exchange", "export-snapshot", "--inspection", str(iid), "--out", str(out), "--db", str(store)),
-                  env=_env(args.work, "zhang")).check()
+        code = args.work / "transfer-code.txt"
+        exp = run(main_py("exchange", "export-snapshot", "--inspection", str(iid), "--out", str(out), "--db", str(store),
+                          "--code-file", str(code)), env=_env(args.work, "zhang")).check()
         newdir = args.work / "joiner"
         shutil.rmtree(newdir, ignore_errors=True)
         imp = run(main_py("exchange", "import", str(out), "--trust", str(args.work / "ca" / "ca.pem"),
-                          "--format", "json", "--db", str(newdir / "inspector.db")),
+                          "--code-file", str(code), "--format", "json", "--db", str(newdir / "inspector.db")),
                   env=_env(args.work, "li")).check()
         joined = json.loads(imp.stdout)
         copy = args.work / "copy.inspector-snapshot"
-        base = run([sys.executable, str(BENCH / "snapshot_copy_baseline.py"), str(out), str(copy)]).check()
+        base = run([sys.executable, str(BENCH / "snapshot_copy_baseline.py"), str(out), str(copy), str(code)]).check()
         copy.unlink(missing_ok=True)
         b = json.loads(base.stdout)
         if not b["digests_match"]:

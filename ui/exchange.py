@@ -186,7 +186,8 @@ class ExchangeView(QWidget):
                       private_key=actor.key.private_key, certificate=actor.key.certificate)
         return out
 
-    def export_snapshot_to(self, folder: Path) -> Path:
+    def export_snapshot_to(self, folder: Path) -> tuple[Path, str]:
+        """Write the snapshot file for a laptop that joins into `folder`; returns it and its transfer code."""
         from inspector.exchange.people import team_for_export
         from inspector.exchange.snapshot_file import export_snapshot
 
@@ -194,9 +195,9 @@ class ExchangeView(QWidget):
         with self.ctx.engine.connect() as conn:
             team = team_for_export(conn, self.inspection_id)
         out = Path(folder) / self._name(SNAPSHOT_SUFFIX)
-        export_snapshot(self.ctx.engine, self.inspection_id, out, login=actor.login, name=actor.display_name,
-                        private_key=actor.key.private_key, certificate=actor.key.certificate, team=team)
-        return out
+        r = export_snapshot(self.ctx.engine, self.inspection_id, out, login=actor.login, name=actor.display_name,
+                            private_key=actor.key.private_key, certificate=actor.key.certificate, team=team)
+        return out, r.transfer_code
 
     def import_from(self, folder: Path) -> list[dict[str, object]]:
         """Merge every bundle in `folder` (oldest name first); one result row per file."""
@@ -233,9 +234,12 @@ class ExchangeView(QWidget):
         folder = QFileDialog.getExistingDirectory(self, _("Export for a laptop that joins"))
         if folder:
             try:
-                out = self.export_snapshot_to(Path(folder))
-                self._say(_("Exported"), _("The inspection's data and work so far were written to {path}. It holds "
-                                           "patient data: hand it over in person.").format(path=out))
+                out, code = self.export_snapshot_to(Path(folder))
+                self._say(_("Exported"), _("The inspection's data and work so far were written to {path}, encrypted. "
+                                           "The person who joins needs its transfer code, shown only now: give it "
+                                           "to them in person (read it out or on paper), never with the file.")
+                          .format(path=out) + f"\n\n{code}")
+                self.last_box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             except (UserError, StoreError) as exc:
                 self._say(_("Not exported"), str(exc), error=True)
 

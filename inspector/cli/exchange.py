@@ -18,6 +18,8 @@ def register(sub, common) -> None:
                       help=_("write the inspection's snapshot, team and work so far for a laptop that joins"))
     q.add_argument("--inspection", type=int, required=True, metavar="ID")
     q.add_argument("--out", required=True, metavar="FILE")
+    q.add_argument("--code-file", metavar="FILE",
+                   help=_("also write the transfer code that opens the file into FILE (for scripts)"))
     q.set_defaults(func=cmd_export_snapshot)
     q = xs.add_parser("export", parents=[common], help=_("write this laptop's events as a bundle signed by you"))
     q.add_argument("--inspection", type=int, required=True, metavar="ID")
@@ -27,6 +29,8 @@ def register(sub, common) -> None:
     q.add_argument("file", metavar="FILE")
     q.add_argument("--trust", metavar="CA.pem",
                    help=_("joining a new laptop: the bureau's CA certificate to trust (added to the store)"))
+    q.add_argument("--code-file", metavar="FILE",
+                   help=_("joining: a file holding the snapshot file's transfer code (asked for when left out)"))
     q.add_argument("--format", choices=["table", "json"], default="table")
     q.set_defaults(func=cmd_import)
     q = xs.add_parser("list", parents=[common], help=_("the bundles merged into this laptop and its chains"))
@@ -79,8 +83,15 @@ def cmd_export_snapshot(args) -> int:
         team = team_for_export(conn, args.inspection)
     r = export_snapshot(engine, args.inspection, Path(args.out), login=actor.login, name=actor.display_name,
                         private_key=actor.key.private_key, certificate=actor.key.certificate, team=team)
+    if args.code_file:
+        from inspector.exchange.transfer_code import write_code_file
+
+        write_code_file(args.code_file, r.transfer_code)
     print(_("snapshot of {name} written to {path}: {rows} rows, {n} team members, signed by {who}")
           .format(name=r.fixmedins_name, path=r.path, rows=f"{r.rows:,}", n=len(team), who=actor.display_name))
+    print(_("The file is encrypted. Its transfer code, shown only now: give it to the person who joins in person "
+            "(read it out or on paper), never with the file:"))
+    print(f"  {r.transfer_code}")
     return 0
 
 

@@ -49,6 +49,7 @@ def run_laptops_demo(workdir: Path, n: int = 3, progress: Progress | None = None
     from inspector.exchange.conflicts import list_conflicts, resolve_conflict
     from inspector.exchange.people import register_team, team_for_export
     from inspector.exchange.snapshot_file import export_snapshot, import_snapshot, read_manifest
+    from inspector.exchange.transfer_code import write_code_file
     from inspector.exchange.state import state_digest
     from inspector.signing.ca import create_demo_ca, issue_key
     from inspector.signing.trust import add_anchor
@@ -98,13 +99,16 @@ def run_laptops_demo(workdir: Path, n: int = 3, progress: Progress | None = None
     with engine1.connect() as conn:
         team = team_for_export(conn, iid)
     snap = bundles / "join.inspector-snapshot"
-    export_snapshot(engine1, iid, snap, login=lead_k.login, name=lead_k.display_name,
-                    private_key=lead_k.key.private_key, certificate=lead_k.key.certificate, team=team)
+    exported = export_snapshot(engine1, iid, snap, login=lead_k.login, name=lead_k.display_name,
+                               private_key=lead_k.key.private_key, certificate=lead_k.key.certificate, team=team)
+    # the transfer code, which the lead reads out to each joining person; with the demo's passwords
+    code = exported.transfer_code
+    write_code_file(workdir / "passwords" / "transfer-code.txt", code)
 
     # laptops 2 and 3 join from the snapshot file, each as their owner
     engines = [engine1]
     ids = [iid]
-    manifest = read_manifest(snap)[0]
+    manifest = read_manifest(snap, code)[0]
     for k, login in enumerate(LAPTOP_OWNERS[1:], start=2):
         progress.set_status(_("Laptop {k}: {who} joins from the snapshot file…").format(k=k, who=login))
         stores[k - 1].parent.mkdir(parents=True)
@@ -113,7 +117,8 @@ def run_laptops_demo(workdir: Path, n: int = 3, progress: Progress | None = None
         member = next(m for m in manifest["team"] if m["login"] == login)
         me = create_member_account(eng, login, pw(login), member["account_role"], member["cert_no"],
                                    member["display_name"], member["certificate"])
-        joined = import_snapshot(eng, snap, anchors=_anchors(eng), author=login, register_team=register_team)
+        joined = import_snapshot(eng, snap, code=code, anchors=_anchors(eng), author=login,
+                                 register_team=register_team)
         set_account_key(eng, me, pw(login), p12s[login], DEMO_PASSPHRASE)
         engines.append(eng)
         ids.append(joined.inspection_id)

@@ -9,6 +9,8 @@ accounts known by their certificates only. Then `account set-key` stores their o
 """
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +19,21 @@ from cryptography import x509
 from inspector.errors import UserError
 from inspector.i18n import _
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
 def is_snapshot_file(path: Path) -> bool:
+    """A snapshot file (encrypted: random bytes, or an unencrypted one of an earlier version), not a
+    bundle (a bundle is a JSON object; a snapshot file is never valid JSON)."""
     try:
         with open(path, "rb") as f:
-            return f.read(16) == SQLITE_MAGIC
+            head = f.read(1)
+            if head != b"{":
+                return True
+            if os.fstat(f.fileno()).st_size > 256 * 1024 * 1024:
+                return True
+            f.seek(0)
+            json.loads(f.read().decode("utf-8"))
+            return False
+    except (UnicodeDecodeError, ValueError):
+        return True
     except OSError:
         return False
 
@@ -65,7 +75,8 @@ def _join(args, path: Path) -> dict[str, Any]:
     from inspector.exchange.snapshot_file import import_snapshot, read_manifest
     from inspector.signing.trust import add_anchor
 
-    manifest, _sig, _bundle = read_manifest(path)
+    code = _transfer_code(args)
+    manifest, _sig, _bundle = read_manifest(path, code)
     db = Path(args.db) if getattr(args, "db", None) else None
     recovery = None
     from inspector.db import default_store_path
@@ -81,7 +92,7 @@ def _join(args, path: Path) -> dict[str, Any]:
         try:
             add_anchor(engine, Path(args.trust), actor=None)
             actor = _create_member_account(engine, member, password)
-            r = import_snapshot(engine, path, anchors=_anchors(engine), author=actor.login,
+            r = import_snapshot(engine, path, code=code, anchors=_anchors(engine), author=actor.login,
                                 register_team=register_team)
         except BaseException:
             _discard_new_store(engine, store_path)   # a refused join leaves no store behind
@@ -104,8 +115,28 @@ def _join(args, path: Path) -> dict[str, Any]:
                 from inspector.signing.trust import add_anchor as add
 
                 add(engine, Path(args.trust), actor=actor)
-    r = import_snapshot(engine, path, anchors=_anchors(engine), author=actor.login, register_team=register_team)
+    r = import_snapshot(engine, path, code=code, anchors=_anchors(engine), author=actor.login,
+                        register_team=register_team)
     return _joined(r, recovery)
+
+
+def _transfer_code(args) -> str:
+    """The snapshot file's transfer code: --code-file, else asked for on a terminal."""
+    import sys
+
+    from inspector.exchange.transfer_code import normalise, read_code_file
+
+    if getattr(args, "code_file", None):
+        code = read_code_file(args.code_file)
+    elif sys.stdin.isatty():
+        import getpass
+
+        code = getpass.getpass(_("Transfer code of the snapshot file (shown to the person who exported it): "))
+    else:
+        raise UserError(_("joining from a snapshot file needs its transfer code, which the person who exported it "
+                          "was shown: give it with --code-file FILE"))
+    normalise(code)            # a clear message for a mistyped code, before anything is created
+    return code
 
 
 def _joined(r, recovery: str | None) -> dict[str, Any]:

@@ -13,16 +13,19 @@ Because the file's tables have the store's layout, both copies are SQLite's tran
 optimisation (records and index entries copied as they are, no row decoded or re-indexed)
 whenever the source holds only this snapshot and the destination is empty: exporting from a store
 that holds one snapshot, joining a laptop that holds none. Otherwise rows are copied one by one,
-which gives the same file and the same store, more slowly. The file holds patient data: it goes
-only where the user chose.
+which gives the same file and the same store, more slowly.
+
+The file holds patient data: it is encrypted whole (manifest included) with the key of a transfer
+code shown once to the exporting person (`inspector.exchange.transfer_code`); without the code the
+file is random bytes.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,11 +34,12 @@ from typing import Any
 from cryptography import x509
 from sqlalchemy import Engine
 
-from inspector.db import DBAPI_ERRORS
+from inspector.db import DBAPI_ERRORS, StoreKey, cipher_connect
 from inspector.errors import UserError
 from inspector.events import canonical_json
 from inspector.exchange.bundle import (BundleError, _check_signature, chains_to_anchor, export_bundle, fingerprint,
                                        merge_bundle, sign_body)
+from inspector.exchange.transfer_code import file_key, new_transfer_code
 from inspector.i18n import _
 from inspector.models import SNAPSHOT_MODELS
 from inspector.snapshot import (digest_line_sql, latest_snapshot_id, primary_key, refresh_statistics,
@@ -56,12 +60,16 @@ class SnapshotFileResult:
     fixmedins_name: str
     rows: int
     events_added: int
+    transfer_code: str | None = None     # export: the code that opens the file, shown once
 
 
 def export_snapshot(engine: Engine, inspection_id: int, out: Path, *, login: str, name: str, private_key,
                     certificate: x509.Certificate, team: list[dict[str, Any]]) -> SnapshotFileResult:
-    """Write the inspection's snapshot file (see the module doc); `team` as `exchange.people.team_for_export`."""
+    """Write the inspection's snapshot file (see the module doc); `team` as `exchange.people.team_for_export`.
+
+    The result carries the transfer code that opens the file: show it to the person exporting."""
     out = Path(out)
+    code = new_transfer_code()
     part = out.with_name(out.name + ".part")
     bundle_part = out.with_name(out.name + ".bundle.part")
     for p in (part, bundle_part):
@@ -78,49 +86,65 @@ def export_snapshot(engine: Engine, inspection_id: int, out: Path, *, login: str
             ins = conn.exec_driver_sql(f"SELECT {', '.join(_INSPECTION_COLS)} FROM inspection WHERE id = ?",
                                        (inspection_id,)).first()
             snap = conn.exec_driver_sql(f"SELECT {', '.join(_SNAPSHOT_COLS)} FROM snapshot WHERE id = ?", (sid,)).first()
-            # the store holds this snapshot only: each table is copied whole (the transfer optimisation)
-            whole = conn.exec_driver_sql("SELECT count(*) FROM snapshot").scalar() == 1
-            _attach(conn, str(part))
-            dbapi = conn.connection.driver_connection
-            # a new file, renamed into place only when complete: no rollback journal needed; the
-            # file's tables name no snapshot table, and SQLite copies whole tables only with
-            # foreign keys off (back on below, before the connection serves anyone else)
-            dbapi.execute("PRAGMA xfer.journal_mode = OFF")
-            dbapi.execute("PRAGMA foreign_keys = OFF")
+        # A connection of its own, always SQLCipher's (a plain store's own driver would ignore the
+        # file's key and write it unencrypted), reading the store in one transaction; the file is
+        # new and renamed into place only when complete: no rollback journal. Foreign keys stay off
+        # on it: the file's tables name no snapshot table, and SQLite copies whole tables only so.
+        src = _store_reader(engine)
+        try:
+            key = file_key(code)
             try:
-                with conn.begin():
-                    for table in SNAPSHOT_MODELS:
-                        rows += _copy_out(conn, table, sid, whole)
-                    manifest = {
-                        "format": FORMAT,
-                        "inspection": dict(zip(_INSPECTION_COLS, [_jsonable(v) for v in ins])),
-                        "snapshot": dict(zip(_SNAPSHOT_COLS, [_jsonable(v) for v in snap])),
-                        "snapshot_id": sid,      # the value the file's rows carry in snapshot_id
-                        "team": team,
-                        "sender": {"login": login, "name": name},
-                        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    }
-                    signature = sign_body(manifest, private_key, certificate)
-                    conn.exec_driver_sql("CREATE TABLE xfer.manifest (doc TEXT NOT NULL, signature TEXT NOT NULL, "
-                                         "bundle TEXT NOT NULL)")
-                    conn.exec_driver_sql("INSERT INTO xfer.manifest VALUES (?, ?, ?)",
-                                         (canonical_json(manifest), canonical_json(signature), bundle_doc))
+                src.execute(f"ATTACH DATABASE ? AS xfer KEY {key.sql_literal()}", (str(part),))
             finally:
-                _detach(conn)
-                dbapi.execute("PRAGMA foreign_keys = ON")
+                key.wipe()
+            src.execute("PRAGMA xfer.journal_mode = OFF")
+            src.execute("BEGIN")
+            # the store holds this snapshot only: each table is copied whole (the transfer optimisation)
+            whole = src.execute("SELECT count(*) FROM main.snapshot").fetchone()[0] == 1
+            for table in SNAPSHOT_MODELS:
+                rows += _copy_out(src, table, sid, whole)
+            manifest = {
+                "format": FORMAT,
+                "inspection": dict(zip(_INSPECTION_COLS, [_jsonable(v) for v in ins])),
+                "snapshot": dict(zip(_SNAPSHOT_COLS, [_jsonable(v) for v in snap])),
+                "snapshot_id": sid,      # the value the file's rows carry in snapshot_id
+                "team": team,
+                "sender": {"login": login, "name": name},
+                "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            }
+            signature = sign_body(manifest, private_key, certificate)
+            src.execute("CREATE TABLE xfer.manifest (doc TEXT NOT NULL, signature TEXT NOT NULL, bundle TEXT NOT NULL)")
+            src.execute("INSERT INTO xfer.manifest VALUES (?, ?, ?)",
+                        (canonical_json(manifest), canonical_json(signature), bundle_doc))
+            src.execute("COMMIT")
+        finally:
+            src.close()
         os.replace(part, out)
     finally:
         part.unlink(missing_ok=True)
         bundle_part.unlink(missing_ok=True)
     return SnapshotFileResult(str(out), manifest["inspection"]["uid"], inspection_id,
-                              manifest["inspection"]["fixmedins_name"], rows, 0)
+                              manifest["inspection"]["fixmedins_name"], rows, 0, code)
 
 
-def _table_ddl(conn, table: str) -> tuple[str, list[str]]:
+def _store_reader(engine: Engine):
+    """A SQLCipher DB-API connection of its own on the store (keyed when the store is encrypted), in
+    autocommit mode: the caller says BEGIN and COMMIT."""
+    from inspector.db import BUSY_TIMEOUT_MS, engine_key, sqlcipher
+    from inspector.storecrypt import store_path_of
+
+    path, key = store_path_of(engine), engine_key(engine)
+    con = cipher_connect(path, key) if key is not None else sqlcipher.connect(str(path))
+    con.isolation_level = None
+    con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return con
+
+
+def _table_ddl(con, table: str) -> tuple[str, list[str]]:
     """The store's CREATE TABLE of snap_<table> and its CREATE INDEX statements, as the store declares them."""
     name = f"snap_{table}"
-    ddl = conn.exec_driver_sql("SELECT sql FROM main.sqlite_master WHERE type = 'table' AND name = ?", (name,)).scalar()
-    indexes = [r[0] for r in conn.exec_driver_sql(
+    ddl = con.execute("SELECT sql FROM main.sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()[0]
+    indexes = [r[0] for r in con.execute(
         "SELECT sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
         (name,))]
     return ddl, indexes
@@ -133,22 +157,22 @@ def _in_file(ddl: str, kind: str) -> str:
     return re.sub(r",\s*FOREIGN KEY\s*\(\s*snapshot_id\s*\)\s*REFERENCES\s*\"?snapshot\"?\s*\(\s*id\s*\)", "", out)
 
 
-def _copy_out(conn, table: str, snapshot_id: int, whole: bool) -> int:
+def _copy_out(con, table: str, snapshot_id: int, whole: bool) -> int:
     """Copy one table's rows of the snapshot into the file, in the store's own layout.
 
     `whole` (the store holds this snapshot only): the indexes first, then one INSERT of the whole
     table, which SQLite does by copying records and index entries as they are. Otherwise the
     snapshot's rows in key order, and the indexes built after them."""
-    ddl, indexes = _table_ddl(conn, table)
-    conn.exec_driver_sql(_in_file(ddl, "TABLE"))
+    ddl, indexes = _table_ddl(con, table)
+    con.execute(_in_file(ddl, "TABLE"))
     if whole:
         for sql in indexes:
-            conn.exec_driver_sql(_in_file(sql, "INDEX"))
-        return conn.exec_driver_sql(f"INSERT INTO xfer.snap_{table} SELECT * FROM main.snap_{table}").rowcount
-    n = conn.exec_driver_sql(f"INSERT INTO xfer.snap_{table} SELECT * FROM main.snap_{table} WHERE snapshot_id = ? "
-                             f"ORDER BY {', '.join(primary_key(table))}", (snapshot_id,)).rowcount
+            con.execute(_in_file(sql, "INDEX"))
+        return con.execute(f"INSERT INTO xfer.snap_{table} SELECT * FROM main.snap_{table}").rowcount
+    n = con.execute(f"INSERT INTO xfer.snap_{table} SELECT * FROM main.snap_{table} WHERE snapshot_id = ? "
+                    f"ORDER BY {', '.join(primary_key(table))}", (snapshot_id,)).rowcount
     for sql in indexes:
-        conn.exec_driver_sql(_in_file(sql, "INDEX"))
+        con.execute(_in_file(sql, "INDEX"))
     return n
 
 
@@ -235,10 +259,33 @@ def _end_bulk_load(conn, journal: str) -> None:
         pass     # the next connection opening the store sets the WAL again (inspector.db)
 
 
-def _attach(conn, path: str) -> None:
-    """Attach the transfer file as `xfer`, outside any transaction, unencrypted (KEY '')."""
+def _attach(conn, path: str, key: StoreKey | None) -> None:
+    """Attach the transfer file as `xfer`, outside any transaction, with its key (None: a plain copy)."""
     conn.commit()  # end the transaction the reads before began
-    conn.connection.driver_connection.execute("ATTACH DATABASE ? AS xfer KEY ''", (path,))
+    literal = key.sql_literal() if key is not None else "''"
+    conn.connection.driver_connection.execute(f"ATTACH DATABASE ? AS xfer KEY {literal}", (path,))
+
+
+def _is_sqlcipher(dbapi) -> bool:
+    return type(dbapi).__module__.split(".")[0] == "sqlcipher3"
+
+
+def _decrypt(path: Path, code: str, out: Path) -> None:
+    """A plain copy of the snapshot file at `out` (every page's HMAC checked on the way)."""
+    key = file_key(code)
+    try:
+        con = cipher_connect(path, key)
+    finally:
+        key.wipe()
+    try:
+        con.execute("ATTACH DATABASE ? AS plain KEY ''", (str(out),))
+        con.execute("SELECT sqlcipher_export('plain')").fetchall()
+        con.execute("DETACH DATABASE plain")
+    except DBAPI_ERRORS:
+        raise BundleError(_("{path} is not an Inspector snapshot file, or it is damaged or cut short")
+                          .format(path=path)) from None
+    finally:
+        con.close()
 
 
 def _detach(conn) -> None:
@@ -259,20 +306,35 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-def read_manifest(path: Path) -> tuple[dict[str, Any], dict[str, Any], str]:
-    """The signed manifest, its signature and the embedded bundle; a clear refusal for anything else."""
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def read_manifest(path: Path, code: str) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """The signed manifest, its signature and the embedded bundle, read with the file's transfer
+    code; a clear refusal for anything else."""
     path = Path(path)
     bad = _("{path} is not an Inspector snapshot file, or it is damaged or cut short").format(path=path)
     if not path.is_file():
         raise BundleError(_("cannot read {path}: {why}").format(path=path, why=_("no such file")))
+    with open(path, "rb") as f:
+        if f.read(16) == SQLITE_MAGIC:
+            raise BundleError(_("{path} was written by an earlier version of Inspector, unencrypted: export it again "
+                                "with this version").format(path=path))
+    key = file_key(code)
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = cipher_connect(f"file:{path}?mode=ro", key, uri=True)
         try:
             row = con.execute("SELECT doc, signature, bundle FROM manifest").fetchone()
         finally:
             con.close()
+    except DBAPI_ERRORS:
+        raise BundleError(_("the transfer code does not open {path}: check the code with the person who exported "
+                            "the file (or the file is damaged)").format(path=path)) from None
+    finally:
+        key.wipe()
+    try:
         manifest, signature = json.loads(row[0]), json.loads(row[1])
-    except (sqlite3.Error, TypeError, ValueError):
+    except (TypeError, ValueError):
         raise BundleError(bad) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BundleError(bad)
@@ -282,14 +344,14 @@ def read_manifest(path: Path) -> tuple[dict[str, Any], dict[str, Any], str]:
     return manifest, signature, row[2]
 
 
-def import_snapshot(engine: Engine, path: Path, *, anchors: list[x509.Certificate], author: str,
+def import_snapshot(engine: Engine, path: Path, *, code: str, anchors: list[x509.Certificate], author: str,
                     register_team) -> SnapshotFileResult:
     """Join the inspection of a snapshot file (see the module doc).
 
     `register_team(conn, team)` makes the team's accounts known to this store (certificates only;
     each person keeps logging in with their own password on their own laptop)."""
     path = Path(path)
-    manifest, signature, bundle_doc = read_manifest(path)
+    manifest, signature, bundle_doc = read_manifest(path, code)
     cert = _check_signature(manifest, signature)
     if not anchors:
         raise BundleError(_("no trust anchor is configured in this store: add the bureau's CA certificate first"))
@@ -307,7 +369,22 @@ def import_snapshot(engine: Engine, path: Path, *, anchors: list[x509.Certificat
         if conn.exec_driver_sql("SELECT 1 FROM inspection WHERE uid = ?", (ins["uid"],)).first():
             raise BundleError(_("this laptop already holds inspection {name} ({uid}); exchange bundles instead")
                               .format(name=ins["fixmedins_name"], uid=ins["uid"][:8]))
-        _attach(conn, str(path))
+        plain_copy = contextlib.ExitStack()
+        if _is_sqlcipher(conn.connection.driver_connection):
+            key = file_key(code)
+            try:
+                _attach(conn, str(path), key)
+            finally:
+                key.wipe()
+        else:
+            # a plain store (its driver cannot open an encrypted file): the file decrypted next to
+            # it into a private folder that goes when the join ends; no more readable than the store
+            from inspector.storecrypt import store_path_of
+            from inspector.tempfiles import private_tempdir
+
+            folder = plain_copy.enter_context(private_tempdir("join", store_path_of(engine).parent))
+            _decrypt(path, code, folder / "snapshot.db")
+            _attach(conn, str(folder / "snapshot.db"), None)
         journal = _bulk_load(conn)
         dbapi = conn.connection.driver_connection
         dbapi.execute("PRAGMA foreign_keys = OFF")     # see _copy_in; every row's snapshot id is checked there
@@ -346,4 +423,5 @@ def import_snapshot(engine: Engine, path: Path, *, anchors: list[x509.Certificat
             _detach(conn)
             dbapi.execute("PRAGMA foreign_keys = ON")
             _end_bulk_load(conn, journal)
+            plain_copy.close()
     return SnapshotFileResult(str(path), ins["uid"], iid, ins["fixmedins_name"], rows, merged.added)

@@ -1,7 +1,7 @@
 """The embedded-inspection walkthrough through the CLI, as separate processes: `demo --laptops 3`
 leaves three encrypted stores in the same state; each laptop's owner reads its digest with their
-own login; a bundle imported twice adds nothing; a laptop joining with an unrelated CA is refused
-and left without a store."""
+own login; a bundle imported twice adds nothing; a laptop joining with an unrelated CA, without the
+snapshot file's transfer code or with another code is refused and left without a store."""
 from __future__ import annotations
 
 import os
@@ -19,7 +19,7 @@ def cli(*args: str, user: str | None = None, work: Path | None = None) -> subpro
         env["INSPECTOR_USER"] = user
         env["INSPECTOR_PASSWORD_FILE"] = str(work / "passwords" / f"{user}.txt")
     return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=900)
+                          text=True, timeout=900, stdin=subprocess.DEVNULL)
 
 
 def test_three_laptops_end_in_the_same_state(tmp_path):
@@ -55,8 +55,22 @@ def test_three_laptops_end_in_the_same_state(tmp_path):
     assert k.returncode == 0, k.stdout + k.stderr
     snapshot = work / "bundles" / "join.inspector-snapshot"
     new_store = tmp_path / "laptop-4" / "inspector.db"
-    j = cli("exchange", "import", str(snapshot), "--trust", str(other / "ca.pem"), "--db", str(new_store),
-            user="lixm", work=work)
+    code = work / "passwords" / "transfer-code.txt"
+    j = cli("exchange", "import", str(snapshot), "--trust", str(other / "ca.pem"), "--code-file", str(code),
+            "--db", str(new_store), user="lixm", work=work)
     assert j.returncode == 2 and "Traceback" not in j.stdout + j.stderr
     assert "信任根" in j.stderr + j.stdout
+    assert not new_store.exists()
+
+    # the snapshot file is encrypted: without its transfer code, or with another one, nobody joins
+    no_code = cli("exchange", "import", str(snapshot), "--trust", str(work / "demo-ca" / "ca.pem"),
+                  "--db", str(new_store), user="lixm", work=work)
+    assert no_code.returncode == 2 and "--code-file" in no_code.stderr and "Traceback" not in no_code.stderr
+    wrong = tmp_path / "wrong-code.txt"
+    from inspector.exchange.transfer_code import new_transfer_code
+
+    wrong.write_text(new_transfer_code() + "\n", encoding="utf-8")
+    w = cli("exchange", "import", str(snapshot), "--trust", str(work / "demo-ca" / "ca.pem"), "--code-file", str(wrong),
+            "--db", str(new_store), user="lixm", work=work)
+    assert w.returncode == 2 and "传输码" in w.stderr and "Traceback" not in w.stderr
     assert not new_store.exists()

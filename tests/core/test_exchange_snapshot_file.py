@@ -6,7 +6,6 @@ ways of copying (whole tables as they are, and row by row) give the same file an
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -24,14 +23,16 @@ from tests.support.laptops import anchors, build_laptops
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> dict:
-    return build_laptops(tmp_path_factory.mktemp("laptops"))
+    w = build_laptops(tmp_path_factory.mktemp("laptops"))
+    CODE[:] = [w["code"]]
+    return w
 
 
 def _joiner(world, folder: Path):
     """A laptop about to join as `li`: its store with the CA and li's own account."""
     e = open_store(folder / "joiner.db")
     add_anchor(e, world["ca"] / "ca.pem")
-    m = next(m for m in read_manifest(world["snap"])[0]["team"] if m["login"] == "li")
+    m = next(m for m in read_manifest(world["snap"], world["code"])[0]["team"] if m["login"] == "li")
     create_member_account(e, "li", password_of("li"), m["account_role"], m["cert_no"], m["display_name"],
                           m["certificate"])
     return e
@@ -44,14 +45,25 @@ def _contents(e) -> tuple:
                      for t in ("inspection", "snapshot", "snap_mdtrt", "snap_feedetl", "event", "account"))
 
 
-def _join(e, path: Path):
-    return import_snapshot(e, path, anchors=anchors(e), author="li", register_team=register_team)
+def _join(e, path: Path, code: str | None = None):
+    return import_snapshot(e, path, code=code or CODE[0], anchors=anchors(e), author="li", register_team=register_team)
+
+
+CODE: list[str] = []      # the world's transfer code (set by the first test's fixture use)
+
+
+def _open(path: Path, code: str):
+    """The snapshot file opened with its transfer code, as someone altering it would."""
+    from inspector.db import cipher_connect
+    from inspector.exchange.transfer_code import file_key
+
+    return cipher_connect(path, file_key(code))
 
 
 def _altered(world, folder: Path, name: str, sql: str) -> Path:
     out = folder / name
     shutil.copy(world["snap"], out)
-    con = sqlite3.connect(out)
+    con = _open(out, world["code"])
     with con:
         con.execute(sql)
     con.close()
@@ -91,19 +103,33 @@ def test_an_altered_snapshot_file_is_refused_and_the_store_holds_nothing(world, 
             _join(e, cut)
         assert _contents(e) == before
 
-        # one byte of a stored value flipped in place (the file still opens)
+        # one byte flipped in a page of each table's rows, of the manifest, and in the last page
+        # (the manifest's bundle): every page carries its own HMAC, checked when it is read
+        with _open(world["snap"], world["code"]) as con:
+            pages = [r[0] for r in con.execute("SELECT rootpage FROM sqlite_master WHERE type = 'table'")]
+        pages.append(len(data) // 4096)
         flipped = tmp_path / "flipped.snap"
-        bed = b"2026-10-20 09:00:00"
-        i = data.index(bed)
-        flipped.write_bytes(data[:i] + b"1" + data[i + 1:])
-        with pytest.raises(BundleError):
-            _join(e, flipped)
+        for page in pages:
+            i = (page - 1) * 4096 + 100
+            flipped.write_bytes(data[:i] + bytes([data[i] ^ 1]) + data[i + 1:])
+            with pytest.raises(BundleError):
+                _join(e, flipped)
+        assert len(pages) > 13 and _contents(e) == before
+
+        # the right file with another transfer code, or something that is no code at all
+        from inspector.errors import UserError
+        from inspector.exchange.transfer_code import new_transfer_code
+
+        with pytest.raises(BundleError, match="传输码|transfer code"):
+            _join(e, world["snap"], new_transfer_code())
+        with pytest.raises(UserError):
+            _join(e, world["snap"], "1234")
         assert _contents(e) == before
 
         # a table rebuilt without its key order (as an older writer made them): refused, not misread
         unordered = tmp_path / "unordered.snap"
         shutil.copy(world["snap"], unordered)
-        con = sqlite3.connect(unordered)
+        con = _open(unordered, world["code"])
         with con:
             con.execute("CREATE TABLE t AS SELECT * FROM snap_mdtrt ORDER BY mdtrt_id DESC")
             con.execute("DROP TABLE snap_mdtrt")
@@ -115,7 +141,7 @@ def test_an_altered_snapshot_file_is_refused_and_the_store_holds_nothing(world, 
 
         # the intact file joins, and the stored rows have the snapshot's own digests
         r = _join(e, world["snap"])
-        manifest = read_manifest(world["snap"])[0]
+        manifest = read_manifest(world["snap"], world["code"])[0]
         with e.connect() as conn:
             sid = conn.exec_driver_sql("SELECT id FROM snapshot WHERE inspection_id = ?", (r.inspection_id,)).scalar()
             cur = conn.connection.driver_connection.cursor()
@@ -126,10 +152,10 @@ def test_an_altered_snapshot_file_is_refused_and_the_store_holds_nothing(world, 
         e.dispose()
 
 
-def _file_rows(path: Path) -> dict[str, list[tuple]]:
+def _file_rows(path: Path, code: str) -> dict[str, list[tuple]]:
     from inspector.models import SNAPSHOT_MODELS
 
-    con = sqlite3.connect(path)
+    con = _open(path, code)
     try:
         return {t: con.execute(f"SELECT * FROM snap_{t} ORDER BY rowid").fetchall() for t in SNAPSHOT_MODELS}
     finally:
@@ -155,13 +181,16 @@ def test_whole_table_and_row_by_row_copies_give_the_same_file_and_rows(world, tm
             team = team_for_export(conn, world["iid"])
         lead = key(a, "zhang")
         by_rows = tmp_path / "by-rows.snap"
-        export_snapshot(a, world["iid"], by_rows, login="zhang", name=lead.display_name,
-                        private_key=lead.key.private_key, certificate=lead.key.certificate, team=team)
+        by_rows_code = export_snapshot(a, world["iid"], by_rows, login="zhang", name=lead.display_name,
+                                       private_key=lead.key.private_key, certificate=lead.key.certificate,
+                                       team=team).transfer_code
     finally:
         a.dispose()
-    whole_manifest, by_rows_manifest = read_manifest(world["snap"])[0], read_manifest(by_rows)[0]
+    assert by_rows_code != world["code"]            # each file its own code
+    whole_manifest = read_manifest(world["snap"], world["code"])[0]
+    by_rows_manifest = read_manifest(by_rows, by_rows_code)[0]
     assert whole_manifest["snapshot"]["digests"] == by_rows_manifest["snapshot"]["digests"]
-    assert _file_rows(world["snap"]) == _file_rows(by_rows)
+    assert _file_rows(world["snap"], world["code"]) == _file_rows(by_rows, by_rows_code)
 
     (tmp_path / "fresh").mkdir()
     fresh = _joiner(world, tmp_path / "fresh")     # holds no snapshot: rows taken as they are
@@ -170,7 +199,7 @@ def test_whole_table_and_row_by_row_copies_give_the_same_file_and_rows(world, tm
     hospital().write(busy)                          # already holds a snapshot under the file's id
     try:
         for e, same_id in ((fresh, True), (busy, False)):
-            r = _join(e, by_rows)
+            r = _join(e, by_rows, by_rows_code)
             with e.connect() as conn:
                 sid = conn.exec_driver_sql("SELECT id FROM snapshot WHERE inspection_id = ?",
                                            (r.inspection_id,)).scalar()
@@ -186,3 +215,19 @@ def test_whole_table_and_row_by_row_copies_give_the_same_file_and_rows(world, tm
     finally:
         fresh.dispose()
         busy.dispose()
+
+
+def test_the_snapshot_file_holds_no_readable_patient_data(world):
+    """The file on the USB stick is random bytes without its transfer code: no SQLite header, no
+    name, diagnosis, drug, identifier or amount of the hospital in any encoding."""
+    from tests.support.laptops import DRUGS, RECORDS
+
+    data = world["snap"].read_bytes()
+    assert not data.startswith(b"SQLite format 3")
+    with _open(world["snap"], world["code"]) as con:
+        names = [r[0] for r in con.execute("SELECT DISTINCT dscg_maindiag_name FROM snap_medrcd")]
+        names += [r[0] for r in con.execute("SELECT DISTINCT item_name FROM snap_med_list")]
+    assert names
+    for text in [*names, DRUGS[0], RECORDS[0], "2026-10-20 09:00:00", "inspection", "zhang", "BEGIN CERTIFICATE"]:
+        for encoding in ("utf-8", "utf-16-le", "gb18030"):
+            assert text.encode(encoding) not in data, text

@@ -70,8 +70,8 @@ def build_laptops(base: Path, owners: tuple[str, ...] = OWNERS, people: dict | N
         team = team_for_export(conn, iid)
     lead = key(a, "zhang")
     snap = base / "join.inspector-snapshot"
-    export_snapshot(a, iid, snap, login="zhang", name=lead.display_name, private_key=lead.key.private_key,
-                    certificate=lead.key.certificate, team=team)
+    code = export_snapshot(a, iid, snap, login="zhang", name=lead.display_name, private_key=lead.key.private_key,
+                           certificate=lead.key.certificate, team=team).transfer_code
     a.dispose()
     for k, login in enumerate(owners[1:], start=1):
         e = open_store(base / f"l{k}.db")
@@ -79,7 +79,7 @@ def build_laptops(base: Path, owners: tuple[str, ...] = OWNERS, people: dict | N
         m = next(m for m in team if m["login"] == login)
         me = create_member_account(e, login, password_of(login), m["account_role"], m["cert_no"], m["display_name"],
                                    m["certificate"])
-        import_snapshot(e, snap, anchors=anchors(e), author=login, register_team=register_team)
+        import_snapshot(e, snap, code=code, anchors=anchors(e), author=login, register_team=register_team)
         set_account_key(e, me, password_of(login), p12[login], KEY_PASS)
         e.dispose()
-    return {"base": base, "ca": ca, "snap": snap, "p12": p12, "iid": iid}
+    return {"base": base, "ca": ca, "snap": snap, "code": code, "p12": p12, "iid": iid}
