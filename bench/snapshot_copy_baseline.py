@@ -19,8 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from inspector.db import cipher_connect  # noqa: E402
-from inspector.exchange.transfer_code import file_key, read_code_file  # noqa: E402
+from inspector.exchange.transfer_code import open_file, read_code_file  # noqa: E402
 from inspector.models import SNAPSHOT_MODELS  # noqa: E402
 from inspector.snapshot import digest_line_sql, primary_key  # noqa: E402
 
@@ -31,7 +30,7 @@ def main() -> int:
     shutil.copyfile(src, dst)
     copy_s = time.perf_counter() - t
     t = time.perf_counter()
-    con = cipher_connect(dst, file_key(code))
+    con = open_file(dst, code)
     manifest = json.loads(con.execute("SELECT doc FROM manifest").fetchone()[0])
     want_digests, want_counts = manifest["snapshot"]["digests"], manifest["snapshot"]["row_counts"] or {}
     ok = True

@@ -39,7 +39,7 @@ from inspector.errors import UserError
 from inspector.events import canonical_json
 from inspector.exchange.bundle import (BundleError, _check_signature, chains_to_anchor, export_bundle, fingerprint,
                                        merge_bundle, sign_body)
-from inspector.exchange.transfer_code import file_key, new_transfer_code
+from inspector.exchange.transfer_code import file_key, new_transfer_code, open_file
 from inspector.i18n import _
 from inspector.models import SNAPSHOT_MODELS
 from inspector.snapshot import (digest_line_sql, latest_snapshot_id, primary_key, refresh_statistics,
@@ -272,11 +272,7 @@ def _is_sqlcipher(dbapi) -> bool:
 
 def _decrypt(path: Path, code: str, out: Path) -> None:
     """A plain copy of the snapshot file at `out` (every page's HMAC checked on the way)."""
-    key = file_key(code)
-    try:
-        con = cipher_connect(path, key)
-    finally:
-        key.wipe()
+    con = open_file(path, code)
     try:
         con.execute("ATTACH DATABASE ? AS plain KEY ''", (str(out),))
         con.execute("SELECT sqlcipher_export('plain')").fetchall()
@@ -320,9 +316,8 @@ def read_manifest(path: Path, code: str) -> tuple[dict[str, Any], dict[str, Any]
         if f.read(16) == SQLITE_MAGIC:
             raise BundleError(_("{path} was written by an earlier version of Inspector, unencrypted: export it again "
                                 "with this version").format(path=path))
-    key = file_key(code)
     try:
-        con = cipher_connect(f"file:{path}?mode=ro", key, uri=True)
+        con = open_file(f"file:{path}?mode=ro", code, uri=True)
         try:
             row = con.execute("SELECT doc, signature, bundle FROM manifest").fetchone()
         finally:
@@ -330,8 +325,6 @@ def read_manifest(path: Path, code: str) -> tuple[dict[str, Any], dict[str, Any]
     except DBAPI_ERRORS:
         raise BundleError(_("the transfer code does not open {path}: check the code with the person who exported "
                             "the file (or the file is damaged)").format(path=path)) from None
-    finally:
-        key.wipe()
     try:
         manifest, signature = json.loads(row[0]), json.loads(row[1])
     except (TypeError, ValueError):

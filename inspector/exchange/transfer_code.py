@@ -49,6 +49,18 @@ def file_key(code: str) -> StoreKey:
     return StoreKey(hkdf.derive(normalise(code).encode("ascii")))
 
 
+def open_file(path: Path | str, code: str, **kwargs):
+    """A SQLCipher connection to the snapshot file at `path`, keyed with `code` (nothing read yet)."""
+    from inspector.db import cipher_connect
+
+    key = file_key(code)
+    try:
+        con = cipher_connect(path, key, **kwargs)
+    finally:
+        key.wipe()
+    return con
+
+
 def read_code_file(path: Path | str) -> str:
     p = Path(path)
     try:

@@ -54,10 +54,9 @@ CODE: list[str] = []      # the world's transfer code (set by the first test's f
 
 def _open(path: Path, code: str):
     """The snapshot file opened with its transfer code, as someone altering it would."""
-    from inspector.db import cipher_connect
-    from inspector.exchange.transfer_code import file_key
+    from inspector.exchange.transfer_code import open_file
 
-    return cipher_connect(path, file_key(code))
+    return open_file(path, code)
 
 
 def _altered(world, folder: Path, name: str, sql: str) -> Path:
