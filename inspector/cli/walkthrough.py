@@ -121,6 +121,8 @@ def _laptops(work: Path, n: int) -> int:
     for k, store in enumerate(r.stores, start=1):
         print(f"  {store}  {r.recovery_keys.get(f'laptop-{k}', '')}")
     print(_("bundles exchanged: {n} in {dir}").format(n=len(r.bundles), dir=work / "bundles"))
+    print(_("the snapshot file laptops 2 and 3 joined from: {path}; its transfer code (DEMO ONLY) is in {code}")
+          .format(path=work / "bundles" / "join.inspector-snapshot", code=work / "passwords" / "transfer-code.txt"))
     print(_("conflicts found: {seen}; left after the lead resolved them: {left}").format(
         seen=r.conflicts_seen, left=r.conflicts_left))
     print_table([_("laptop"), _("events"), _("state digest")],
