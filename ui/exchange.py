@@ -7,6 +7,7 @@ laptops, and the team lead (or the author of both records) keeps one. Core calls
 """
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from pathlib import Path
 
@@ -235,10 +236,13 @@ class ExchangeView(QWidget):
         if folder:
             try:
                 out, code = self.export_snapshot_to(Path(folder))
-                self._say(_("Exported"), _("The inspection's data and work so far were written to {path}, encrypted. "
-                                           "The person who joins needs its transfer code, shown only now: give it "
-                                           "to them in person (read it out or on paper), never with the file.")
-                          .format(path=out) + f"\n\n{code}")
+                text = _("The inspection's data and work so far were written to {path}, encrypted. The person who "
+                         "joins needs its transfer code, shown only now: give it to them in person (read it out or "
+                         "on paper), never with the file.").format(path=out)
+                # the code large, in a fixed-width font, selectable: it is read out or copied by hand
+                self._say(_("Exported"), f"<p>{html.escape(text)}</p><p style='font-family: monospace; "
+                                         f"font-size: 14pt; font-weight: 600; white-space: nowrap'>{code}</p>")
+                self.last_box.setTextFormat(Qt.TextFormat.RichText)
                 self.last_box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             except (UserError, StoreError) as exc:
                 self._say(_("Not exported"), str(exc), error=True)

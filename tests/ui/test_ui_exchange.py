@@ -124,3 +124,31 @@ def test_samples_drawn_differently_show_as_one_conflict_the_lead_settles(qtbot, 
     with ctx.engine.connect() as conn:
         assert list_conflicts(conn, 1) == []
         assert stock.current_sample(conn, 1).random == mine.random
+
+
+def test_exporting_for_a_joining_laptop_shows_the_transfer_code_that_opens_the_file(qtbot, two_laptops, tmp_path,
+                                                                                   monkeypatch):
+    import re
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from inspector.exchange.snapshot_file import read_manifest
+    from ui.exchange import ExchangeView
+    from ui.workspace import load_inspection_info
+
+    ctx, _ward = two_laptops
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    view = ExchangeView(ctx, load_inspection_info(ctx, 1))
+    qtbot.addWidget(view)
+    view.show()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(usb))
+    view.choose_and_export_snapshot()
+    text = view.last_box.text()
+    codes = re.findall(r"\b(?:[A-Z2-7]{4}-){7}[A-Z2-7]{4}\b", text)
+    files = list(usb.glob("*.inspector-snapshot"))
+    assert len(codes) == 1 and len(files) == 1, text
+    assert "传输码" in text and str(files[0]) in text
+    assert not files[0].read_bytes().startswith(b"SQLite format 3")      # encrypted on the stick
+    manifest = read_manifest(files[0], codes[0])[0]                       # and the shown code opens it
+    assert manifest["inspection"]["fixmedins_code"] == view.info.fixmedins_code
