@@ -115,6 +115,18 @@ class FirstAccountDialog(QDialog):
         form.addRow(_("Password again"), self.confirm)
         layout.addLayout(form)
         self.message = _add_message_and_buttons(self, layout, _("Create and log in"), self.create)
+        # or: an inspector whose teammate exported the inspection for this laptop
+        self.join_button = QPushButton(_("Join a teammate's inspection from a snapshot file…"))
+        self.join_button.clicked.connect(self.open_join)
+        layout.addWidget(self.join_button)
+        self.join_dialog = None
+
+    def open_join(self) -> None:
+        from ui.join import JoinDialog
+
+        self.join_dialog = JoinDialog(self.ctx, self)
+        self.join_dialog.accepted.connect(self.accept)
+        self.join_dialog.open()
 
     def create(self) -> bool:
         if self.password.text() != self.confirm.text():

@@ -87,16 +87,7 @@ def _join(args, path: Path) -> dict[str, Any]:
         if not args.trust:
             raise UserError(_("joining a new laptop: give the bureau's CA certificate with --trust CA.pem"))
         login, password = cached_credentials(args)
-        member = joining_member(manifest["team"], login)
-        engine, recovery = _new_store(store_path, member, password)
-        try:
-            add_anchor(engine, Path(args.trust), actor=None)
-            actor = _create_member_account(engine, member, password)
-            r = import_snapshot(engine, path, code=code, anchors=_anchors(engine), author=actor.login,
-                                register_team=register_team)
-        except BaseException:
-            _discard_new_store(engine, store_path)   # a refused join leaves no store behind
-            raise
+        _engine, r, recovery = join_new_laptop(store_path, path, code, Path(args.trust), login, password)
         return _joined(r, recovery)
     else:
         engine = store(args)
@@ -118,6 +109,45 @@ def _join(args, path: Path) -> dict[str, Any]:
     r = import_snapshot(engine, path, code=code, anchors=_anchors(engine), author=actor.login,
                         register_team=register_team)
     return _joined(r, recovery)
+
+
+def join_new_laptop(store_path: Path, snapshot: Path, code: str, trust: Path, login: str, password: str,
+                    progress=None):
+    """A laptop without accounts joins from a snapshot file (the CLI's `exchange import` on a new
+    laptop, the GUI's first start): its store is created encrypted (an empty plain store there is
+    converted) with the person's account from their signed team entry and `password`, the CA at
+    `trust` is added as its trust anchor, and the snapshot file is checked and imported. Returns
+    (engine, result, recovery key); a refused or cancelled join leaves no store behind."""
+    from inspector.accounts import check_password_policy, has_accounts
+    from inspector.db import open_store
+    from inspector.exchange.people import joining_member, register_team
+    from inspector.exchange.snapshot_file import import_snapshot, read_manifest
+    from inspector.signing.trust import add_anchor
+
+    check_password_policy(password)
+    manifest, _sig, _bundle = read_manifest(snapshot, code)
+    member = joining_member(manifest["team"], login)
+    if store_path.exists() and store_path.stat().st_size > 0:
+        existing = open_store(store_path)
+        try:
+            with existing.connect() as conn:
+                if has_accounts(conn):
+                    raise UserError(_("this laptop already has accounts: log in, and import the snapshot file as "
+                                      "one of them"))
+                if conn.exec_driver_sql("SELECT count(*) FROM inspection").scalar():
+                    raise UserError(_("this store already holds inspections: join from a store of its own"))
+        finally:
+            existing.dispose()
+    engine, recovery = _new_store(store_path, member, password)
+    try:
+        add_anchor(engine, Path(trust), actor=None)
+        actor = _create_member_account(engine, member, password)
+        r = import_snapshot(engine, snapshot, code=code, anchors=_anchors(engine), author=actor.login,
+                            register_team=register_team, progress=progress)
+    except BaseException:
+        _discard_new_store(engine, store_path)   # a refused join leaves no store behind
+        raise
+    return engine, r, recovery
 
 
 def _transfer_code(args) -> str:

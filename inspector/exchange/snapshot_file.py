@@ -42,6 +42,7 @@ from inspector.exchange.bundle import (BundleError, _check_signature, chains_to_
 from inspector.exchange.transfer_code import file_key, new_transfer_code, open_file
 from inspector.i18n import _
 from inspector.models import SNAPSHOT_MODELS
+from inspector.progress import Progress
 from inspector.snapshot import (digest_line_sql, latest_snapshot_id, primary_key, refresh_statistics,
                                 stored_columns)
 
@@ -338,7 +339,7 @@ def read_manifest(path: Path, code: str) -> tuple[dict[str, Any], dict[str, Any]
 
 
 def import_snapshot(engine: Engine, path: Path, *, code: str, anchors: list[x509.Certificate], author: str,
-                    register_team) -> SnapshotFileResult:
+                    register_team, progress: Progress | None = None) -> SnapshotFileResult:
     """Join the inspection of a snapshot file (see the module doc).
 
     `register_team(conn, team)` makes the team's accounts known to this store (certificates only;
@@ -399,7 +400,10 @@ def import_snapshot(engine: Engine, path: Path, *, code: str, anchors: list[x509
                      snap["source_sha256"], snap["extract_id"], snap["schema_version"], snap["synced_at"],
                      canonical_json(snap["row_counts"]), canonical_json(snap["digests"]))).lastrowid
                 cur = dbapi.cursor()
-                for table in SNAPSHOT_MODELS:
+                for n, table in enumerate(SNAPSHOT_MODELS):
+                    if progress is not None:   # a cancel rolls the whole join back
+                        progress.set_progress(_("checking and copying the snapshot's tables"), n, len(SNAPSHOT_MODELS))
+                        progress.check()
                     rows += _copy_in(cur, table, sid, file_sid, snap)
                 refresh_statistics(cur)
                 register_team(conn, manifest["team"])
