@@ -62,10 +62,11 @@ def main() -> int:
         lead = open_store(base / "l0.db")
         a = anchors(lead)
         t0 = time.perf_counter()
-        added = sum(import_bundle(lead, b, anchors=a, author="zhang").added for b in bundles)
+        reader = key(lead, "zhang")
+        added = sum(import_bundle(lead, b, anchors=a, author="zhang", reader=reader).added for b in bundles)
         merge = time.perf_counter() - t0
         t0 = time.perf_counter()
-        docs = [read_bundle(b)[0] for b in bundles]
+        docs = [read_bundle(b, reader)[0] for b in bundles]
         parse = time.perf_counter() - t0
         # baseline: the same events inserted as they are, no signature, chain or team checks
         plain = open_store(base / "plain.db")

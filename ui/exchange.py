@@ -212,7 +212,8 @@ class ExchangeView(QWidget):
         results = []
         for f in sorted(Path(folder).glob(f"*{BUNDLE_SUFFIX}")):
             try:
-                r = import_bundle(self.ctx.engine, f, anchors=anchors, author=actor.login if actor else None)
+                r = import_bundle(self.ctx.engine, f, anchors=anchors, author=actor.login if actor else None,
+                                  reader=actor)
                 results.append({"file": f.name, "sha256": r.sha256, "from": r.sender_name or r.sender,
                                 "events": r.events, "added": r.added,
                                 "result": _("merged") if r.added else _("nothing new")})

@@ -12,7 +12,9 @@ A bundle is one UTF-8 JSON file:
      "signature": {"certificate": <PEM>, "algorithm": "sha256-pkcs1v15" | "sha256-ecdsa", "value": <base64>}}
 
 The signature covers the canonical JSON of `body` (sorted keys, no spaces, UTF-8) and is made
-with the logged-in account's key. On import the bundle is checked whole before anything is
+with the logged-in account's key. The file on the USB stick is that document sealed for the
+team (inspector/exchange/sealing.py): only a member opens it, with their own key; its SHA-256,
+the bundle's identity everywhere (merged-bundle list, PDF appendix), is that of the signed document. On import the bundle is checked whole before anything is
 written: the signature; the signer's certificate chaining to a trust anchor and valid when it
 signed; the signer and every event's author on the team; the inspection and its snapshot the
 ones this laptop holds; every chain complete from its first event, each link and hash holding,
@@ -148,12 +150,13 @@ def fingerprint(cert: x509.Certificate) -> str:
 # --- export ---------------------------------------------------------------------------------
 
 def export_bundle(engine: Engine, inspection_id: int, out: Path, *, login: str, name: str, private_key,
-                  certificate: x509.Certificate) -> BundleResult:
+                  certificate: x509.Certificate, seal: bool = True) -> BundleResult:
     """Write every chained event of the inspection this laptop holds, signed by the exporting account.
 
     The exporting account first signs the heads of every chain of this store (inspector/anchors.py,
     refused when the log no longer agrees with the heads signed before); the bundle carries the
-    inspection's heads and that signed record."""
+    inspection's heads and that signed record. `seal`: sealed for the team members' certificates
+    and the sender's (False only inside a snapshot file, which is encrypted whole)."""
     from inspector.accounts import Actor, SigningKey
     from inspector.anchors import inspection_heads, latest_anchor, sign_heads
     from inspector.signing.lines import cert_identity
@@ -173,21 +176,45 @@ def export_bundle(engine: Engine, inspection_id: int, out: Path, *, login: str, 
             "heads": inspection_heads(conn, uid),
             "anchor": latest_anchor(conn),
         }
+        recipients = [certificate, *team_recipients(conn, inspection_id)] if seal else []
     doc = {"format": FORMAT, "body": body, "signature": sign_body(body, private_key, certificate)}
     data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     out = Path(out)
     tmp = out.with_name(out.name + ".part")
-    tmp.write_bytes(data)
+    if seal:
+        from inspector.exchange.sealing import seal as seal_for
+
+        tmp.write_bytes(seal_for(data, recipients))
+    else:
+        tmp.write_bytes(data)
     tmp.replace(out)
     return BundleResult(str(out), hashlib.sha256(data).hexdigest(), uid, login, name, body["sender"]["device"],
                         len(body["events"]), 0)
 
 
+def team_recipients(conn: Connection, inspection_id: int) -> list[x509.Certificate]:
+    """The certificates of the inspection's team members that hold one: who a bundle is sealed for."""
+    from inspector.exchange.people import team_for_export
+
+    out = []
+    for m in team_for_export(conn, inspection_id):
+        if m.get("certificate"):
+            try:
+                out.append(x509.load_pem_x509_certificate(m["certificate"].encode("ascii")))
+            except ValueError:
+                continue
+    return out
+
+
 # --- import ---------------------------------------------------------------------------------
 
-def read_bundle(path: Path) -> tuple[dict[str, Any], str]:
-    """The bundle document and the SHA-256 of its bytes; a clear refusal for anything else."""
+def read_bundle(path: Path, reader=None) -> tuple[dict[str, Any], str]:
+    """The bundle document and the SHA-256 of the signed document's bytes; a clear refusal for
+    anything else. A sealed bundle is opened with `reader`'s key (an Actor with its key unlocked)."""
+    from inspector.exchange import sealing
+
     path = Path(path)
+    bad = _("{path} is not an Inspector bundle, or it is damaged or cut short").format(path=path)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -195,7 +222,22 @@ def read_bundle(path: Path) -> tuple[dict[str, Any], str]:
     try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise BundleError(_("{path} is not an Inspector bundle, or it is damaged or cut short").format(path=path)) from None
+        raise BundleError(bad) from None
+    if sealing.is_sealed(doc):
+        key = getattr(reader, "key", None)
+        if key is None:
+            raise BundleError(_("{path} is sealed for the team: open it logged in with your signing key").format(path=path))
+        try:
+            data = sealing.unseal(doc, key.private_key, key.certificate)
+        except sealing.NotARecipient:
+            raise BundleError(_("{path} was not sealed for your certificate: it is for the team members its sender "
+                                "knew; ask them to export it again").format(path=path)) from None
+        except sealing.Damaged:
+            raise BundleError(bad) from None
+        try:
+            doc = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise BundleError(bad) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("body"), dict) \
             or not isinstance(doc.get("signature"), dict):
         raise BundleError(_("{path} is not an Inspector bundle, or it is damaged or cut short").format(path=path))
@@ -258,9 +300,11 @@ def _check_heads(body: dict[str, Any], events: list[dict[str, Any]]) -> None:
             raise BundleError(_("the signed event-log heads the bundle carries do not hold: they were altered"))
 
 
-def import_bundle(engine: Engine, path: Path, *, anchors: list[x509.Certificate], author: str | None = None) -> BundleResult:
-    """Check the bundle whole, then add the events this laptop does not have (see the module doc)."""
-    doc, sha = read_bundle(path)
+def import_bundle(engine: Engine, path: Path, *, anchors: list[x509.Certificate], author: str | None = None,
+                  reader=None) -> BundleResult:
+    """Check the bundle whole, then add the events this laptop does not have (see the module doc).
+    `reader`: the logged-in Actor with its key unlocked, who opens a sealed bundle."""
+    doc, sha = read_bundle(path, reader)
     with write_transaction(engine) as conn:
         return merge_bundle(conn, doc, sha, str(path), anchors=anchors, author=author)
 

@@ -59,8 +59,8 @@ def _merge(args, path: Path) -> dict[str, Any]:
     from inspector.exchange.bundle import import_bundle
 
     engine = store(args)
-    actor = authenticated(args)
-    r = import_bundle(engine, path, anchors=_anchors(engine), author=actor.login)
+    actor = authenticated(args, with_key=True)     # a bundle is sealed for the team: opened with your key
+    r = import_bundle(engine, path, anchors=_anchors(engine), author=actor.login, reader=actor)
     message = (_("merged {added} new events of {n} from {who}'s bundle").format(added=r.added, n=r.events,
                                                                               who=r.sender_name or r.sender)
                if r.added else _("nothing new in {who}'s bundle: this laptop already had all {n} events")

@@ -77,7 +77,7 @@ def export_snapshot(engine: Engine, inspection_id: int, out: Path, *, login: str
         p.unlink(missing_ok=True)
     try:
         export_bundle(engine, inspection_id, bundle_part, login=login, name=name, private_key=private_key,
-                      certificate=certificate)
+                      certificate=certificate, seal=False)     # inside a file encrypted whole
         bundle_doc = bundle_part.read_text(encoding="utf-8")
         rows = 0
         with engine.connect() as conn:

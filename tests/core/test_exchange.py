@@ -57,7 +57,17 @@ def _export(lap, path: Path) -> Path:
 
 def _import(lap, path: Path):
     e, _iid, login = lap
-    return import_bundle(e, path, anchors=_anchors(e), author=login)
+    return import_bundle(e, path, anchors=_anchors(e), author=login, reader=_reader(e, login))
+
+
+_READERS: dict = {}
+
+
+def _reader(e, login: str):
+    """`login` with their key unlocked, once per store (bundles are sealed for the team)."""
+    if (id(e), login) not in _READERS:
+        _READERS[(id(e), login)] = (e, _key(e, login))
+    return _READERS[(id(e), login)][1]
 
 
 def _digest(lap) -> str:
@@ -303,17 +313,38 @@ def test_bad_bundles_are_refused_and_change_nothing(laptops, world, tmp_path):
     lead_lap, ward, _p = laptops
     census.record_outcome(ward[0], ward[1], "M4", "present", note="wristband",
                           actor=authenticate(ward[0], "li", password_of("li")))
-    good = _export(ward, tmp_path / "good.bundle")
-    data = good.read_bytes()
+    from inspector.exchange.sealing import seal, unseal
 
-    flipped = tmp_path / "flipped.bundle"
+    good = _export(ward, tmp_path / "good.bundle")
+    sealed = good.read_bytes()
+    # sealed for the team: nothing of the events or of who wrote them shows
+    assert set(json.loads(sealed)) == {"format", "recipients", "nonce", "ciphertext"}
+    for text in (b"wristband", b"outcome", b"census", b"BEGIN CERTIFICATE", b"inspection"):
+        assert text not in sealed
+    lead = _reader(lead_lap[0], lead_lap[2])
+    data = unseal(json.loads(sealed), lead.key.private_key, lead.key.certificate)   # the signed document
+
+    def for_lead(doc_bytes: bytes) -> bytes:
+        return seal(doc_bytes, [lead.key.certificate])
+
+    flipped = tmp_path / "flipped.bundle"      # a byte of the signed document, sealed again
     i = data.index(b'"outcome":"present"') + 12
-    flipped.write_bytes(data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1:])
+    flipped.write_bytes(for_lead(data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1:]))
     _refused(lead_lap, flipped, "签名无效|不是 Inspector 交换包")
+    envelope = json.loads(sealed)             # a byte of the sealed ciphertext
+    c = envelope["ciphertext"]
+    envelope["ciphertext"] = c[:40] + ("A" if c[40] != "A" else "B") + c[41:]
+    (tmp_path / "flipped-seal.bundle").write_text(json.dumps(envelope))
+    _refused(lead_lap, tmp_path / "flipped-seal.bundle", "不是 Inspector 交换包")
 
     cut = tmp_path / "cut.bundle"
-    cut.write_bytes(data[: len(data) // 2])
+    cut.write_bytes(sealed[: len(sealed) // 2])
     _refused(lead_lap, cut, "不是 Inspector 交换包")
+
+    # sealed for someone else only: the lead cannot open it
+    ward_key = _reader(ward[0], ward[2])
+    (tmp_path / "not-mine.bundle").write_bytes(seal(data, [ward_key.key.certificate]))
+    _refused(lead_lap, tmp_path / "not-mine.bundle", "证书")
 
     # another inspection: a re-signed body naming another uid
     doc = json.loads(data)

@@ -79,7 +79,7 @@ def test_export_import_and_resolve_from_the_exchange_screen(qtbot, two_laptops, 
     # export to the folder: a bundle the ward laptop takes, ending in the same state
     out = view.export_to(usb)
     assert out.exists() and out.suffix == ".inspector-bundle"
-    assert import_bundle(ward, out, anchors=anchors(ward), author="li").added >= 2
+    assert import_bundle(ward, out, anchors=anchors(ward), author="li", reader=key(ward, "li")).added >= 2
     from inspector.exchange.state import state_digest
 
     with ctx.engine.connect() as c1, ward.connect() as c2:
