@@ -164,7 +164,7 @@ def test_a_cli_command_ends_a_session_that_signs_the_heads_it_moved(world, cli):
 
 def test_a_bundle_carries_the_signed_heads(world, tmp_path):
     from inspector.accounts import authenticate
-    from inspector.exchange.bundle import export_bundle
+    from inspector.exchange.bundle import export_bundle, read_bundle
 
     db, made = world
     engine = open_store(db)
@@ -172,7 +172,7 @@ def test_a_bundle_carries_the_signed_heads(world, tmp_path):
     out = tmp_path / "li.inspector-bundle"
     export_bundle(engine, made.inspection, out, login="li", name=li.display_name, private_key=li.key.private_key,
                   certificate=li.key.certificate)
-    body = json.loads(out.read_text(encoding="utf-8"))["body"]
+    body = read_bundle(out, li)[0]["body"]       # sealed for the team: li opens it with his key
     with engine.connect() as conn:
         heads = inspection_heads(conn, uid_of(db, made.inspection))
     assert body["heads"] == heads
