@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ def _money(d) -> str:
 
 
 class RankingModel(QAbstractTableModel):
-    """The ranked institutions (a region has at most a few thousand)."""
+    """The ranked institutions (a region has at most a few thousand): the very table `rank` prints
+    and writes to Excel (inspector/ranking/output.py), per-rule amounts included."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -41,27 +43,32 @@ class RankingModel(QAbstractTableModel):
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt override
         return 0 if parent.isValid() else len(self.rows())
 
+    def _headers(self) -> list[str]:
+        from inspector.ranking.output import headers
+
+        return headers(self.ranking) if self.rows() else [
+            _("Rank"), _("Institution code"), _("Institution name"), _("Lead amount"), _("Fund paid"),
+            _("Leads per 10,000 yuan paid"), _("Last inspected")]
+
     def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt override
-        return 0 if parent.isValid() else 7
+        return 0 if parent.isValid() else len(self._headers())
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt override
         if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
             return None
-        return [_("Rank"), _("Institution code"), _("Institution name"), _("Lead amount"), _("Fund paid"),
-                _("Leads per 10,000 yuan paid"), _("Last inspected")][section]
+        return self._headers()[section]      # in the language of the moment
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole) -> Any:
+        from inspector.ranking.output import row
+
         if not index.isValid():
             return None
-        r = self.rows()[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 3, 4, 5):
+        value = row(index.row() + 1, self.rows()[index.row()])[index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, (int, Decimal)):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        return [index.row() + 1, r.fixmedins_code, r.fixmedins_name, _money(r.lead_amount), _money(r.fund_paid),
-                _money(r.per_10k) if r.per_10k is not None else _("none (no fund paid)"),
-                r.last_inspected or _("never")][col]
+        return _money(value) if isinstance(value, Decimal) else value
 
 
 class PlanModel(QAbstractTableModel):

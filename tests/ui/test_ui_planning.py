@@ -64,8 +64,16 @@ def test_rank_publish_draw_and_save(qtbot, ctx, tmp_path):
     assert [d["fixmedins_code"] for d in saved["draws"]] == [view.plan_model.index(i, 1).data() for i in range(3)]
     # the language switch retranslates the screen
     w.set_language("en")
-    assert view.tabs.tabText(0) == "Risk ranking" and view.rank_model.headerData(
-        6, Qt.Orientation.Horizontal) == "Last inspected"
+    model, across = view.rank_model, Qt.Orientation.Horizontal
+    assert view.tabs.tabText(0) == "Risk ranking" and model.headerData(model.columnCount() - 1, across) == "Last inspected"
+    # the per-rule columns of `rank`'s table, in the language of the moment, with the same amounts
+    from inspector.ranking.output import headers
+
+    assert [model.headerData(c, across) for c in range(model.columnCount())] == headers(model.ranking)
+    assert model.columnCount() == 7 + 9 and model.headerData(6, across).startswith("S1 ")
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in model.headerData(6, across))
+    first = model.ranking.institutions[0]
+    assert [model.index(0, 6 + k).data() for k in range(9)] == [f"{v['amount']:,.2f}" for v in first.rules.values()]
 
 
 def test_documents_screen_shows_the_credit_appendix(qtbot, ctx):
