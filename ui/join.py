@@ -154,24 +154,11 @@ class JoinDialog(QDialog):
 
     def _show_recovery_key(self) -> None:
         """What was joined and the store's recovery key, shown this once; closes on 'written down'."""
-        for i in reversed(range(self.layout().count())):
-            item = self.layout().itemAt(i)
-            if item.widget() is not None:
-                item.widget().hide()
-            elif item.layout() is not None:
-                for j in range(item.layout().count()):
-                    w = item.layout().itemAt(j).widget()
-                    if w is not None:
-                        w.hide()
+        from ui.login import show_recovery_key
+
         info = self.result_info
-        note = QLabel(_("You joined inspection {name}: {rows} rows checked against their digests, {added} events of "
-                        "the team merged. This laptop's store is encrypted; its recovery key opens it when every "
-                        "password is lost. It is shown only now: write it down and keep it apart from the laptop.")
-                      .format(name=info.fixmedins_name, rows=f"{info.rows:,}", added=info.events_added))
-        note.setWordWrap(True)
-        self.recovery_field = QLineEdit(self.recovery_key)
-        self.recovery_field.setReadOnly(True)
-        done = QPushButton(_("I have written it down"))
-        done.clicked.connect(self.accept)
-        for w in (note, self.recovery_field, done):
-            self.layout().addWidget(w)
+        self.recovery_field = show_recovery_key(self, _(
+            "You joined inspection {name}: {rows} rows checked against their digests, {added} events of the team "
+            "merged. This laptop's store is encrypted; its recovery key opens it when every password is lost. It is "
+            "shown only now: write it down and keep it apart from the laptop.").format(
+                name=info.fixmedins_name, rows=f"{info.rows:,}", added=info.events_added), self.recovery_key)

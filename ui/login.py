@@ -162,19 +162,32 @@ class FirstAccountDialog(QDialog):
 
     def show_recovery_key(self) -> None:
         """The recovery key, shown this once in place of the form; the dialog closes on 'written down'."""
-        for i in reversed(range(self.layout().count())):
-            w = self.layout().itemAt(i).widget()
-            if w is not None:
-                w.hide()
-        note = QLabel(_("The store is encrypted. Its recovery key opens it when every password is lost. It is "
-                        "shown only now: write it down and keep it apart from the laptop."))
-        note.setWordWrap(True)
-        self.recovery_field = QLineEdit(self.recovery_key)
-        self.recovery_field.setReadOnly(True)
-        done = QPushButton(_("I have written it down"))
-        done.clicked.connect(self.accept)
-        for w in (note, self.recovery_field, done):
-            self.layout().addWidget(w)
+        self.recovery_field = show_recovery_key(self, _(
+            "The store is encrypted. Its recovery key opens it when every password is lost. It is shown only now: "
+            "write it down and keep it apart from the laptop."), self.recovery_key)
+
+
+def show_recovery_key(dialog: QDialog, text: str, key: str) -> QLineEdit:
+    """Replace the dialog's form by `text`, the recovery key (read-only, selectable) and an
+    'I have written it down' button that accepts the dialog; returns the key's field."""
+    def hide(layout) -> None:
+        for i in reversed(range(layout.count())):
+            item = layout.itemAt(i)
+            if item.widget() is not None:
+                item.widget().hide()
+            elif item.layout() is not None:
+                hide(item.layout())
+
+    hide(dialog.layout())
+    note = QLabel(text)
+    note.setWordWrap(True)
+    field = QLineEdit(key)
+    field.setReadOnly(True)
+    done = QPushButton(_("I have written it down"))
+    done.clicked.connect(dialog.accept)
+    for w in (note, field, done):
+        dialog.layout().addWidget(w)
+    return field
 
 
 def login_dialog(ctx: ApplicationContext, parent: QWidget | None = None) -> QDialog:
