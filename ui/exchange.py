@@ -187,8 +187,9 @@ class ExchangeView(QWidget):
                       private_key=actor.key.private_key, certificate=actor.key.certificate)
         return out
 
-    def export_snapshot_to(self, folder: Path) -> tuple[Path, str]:
-        """Write the snapshot file for a laptop that joins into `folder`; returns it and its transfer code."""
+    def export_snapshot_to(self, folder: Path, progress=None) -> tuple[Path, str]:
+        """Write the snapshot file for a laptop that joins into `folder`; returns it and its transfer code.
+        No widget is touched: `choose_and_export_snapshot` runs it in the background."""
         from inspector.exchange.people import team_for_export
         from inspector.exchange.snapshot_file import export_snapshot
 
@@ -197,7 +198,8 @@ class ExchangeView(QWidget):
             team = team_for_export(conn, self.inspection_id)
         out = Path(folder) / self._name(SNAPSHOT_SUFFIX)
         r = export_snapshot(self.ctx.engine, self.inspection_id, out, login=actor.login, name=actor.display_name,
-                            private_key=actor.key.private_key, certificate=actor.key.certificate, team=team)
+                            private_key=actor.key.private_key, certificate=actor.key.certificate, team=team,
+                            progress=progress)
         return out, r.transfer_code
 
     def import_from(self, folder: Path) -> list[dict[str, object]]:
@@ -233,20 +235,39 @@ class ExchangeView(QWidget):
                 self._say(_("Not exported"), str(exc), error=True)
 
     def choose_and_export_snapshot(self) -> None:
+        """Choose a folder, then write the snapshot file in the background (progress, cancel)."""
         folder = QFileDialog.getExistingDirectory(self, _("Export for a laptop that joins"))
-        if folder:
-            try:
-                out, code = self.export_snapshot_to(Path(folder))
-                text = _("The inspection's data and work so far were written to {path}, encrypted. The person who "
-                         "joins needs its transfer code, shown only now: give it to them in person (read it out or "
-                         "on paper), never with the file.").format(path=out)
-                # the code large, in a fixed-width font, selectable: it is read out or copied by hand
-                self._say(_("Exported"), f"<p>{html.escape(text)}</p><p style='font-family: monospace; "
-                                         f"font-size: 14pt; font-weight: 600; white-space: nowrap'>{code}</p>")
-                self.last_box.setTextFormat(Qt.TextFormat.RichText)
-                self.last_box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            except (UserError, StoreError) as exc:
-                self._say(_("Not exported"), str(exc), error=True)
+        if not folder:
+            return
+        try:
+            self._actor_with_key()
+        except UserError as exc:
+            self._say(_("Not exported"), str(exc), error=True)
+            return
+        self.export_task = self.ctx.tasks.run(lambda progress: self.export_snapshot_to(Path(folder), progress),
+                                              title=_("Export for a laptop that joins"), write=True, parent=self,
+                                              on_done=self._snapshot_exported, on_error=self._snapshot_not_exported)
+
+    def _snapshot_exported(self, result: tuple[Path, str]) -> None:
+        out, code = result
+        text = _("The inspection's data and work so far were written to {path}, encrypted. The person who "
+                 "joins needs its transfer code, shown only now: give it to them in person (read it out or "
+                 "on paper), never with the file.").format(path=out)
+        # the code large, in a fixed-width font, selectable: it is read out or copied by hand
+        self._say(_("Exported"), f"<p>{html.escape(text)}</p><p style='font-family: monospace; "
+                                 f"font-size: 14pt; font-weight: 600; white-space: nowrap'>{code}</p>")
+        self.last_box.setTextFormat(Qt.TextFormat.RichText)
+        self.last_box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+    def _snapshot_not_exported(self, exc: BaseException) -> None:
+        from inspector.progress import Cancelled
+
+        if isinstance(exc, Cancelled):
+            self._say(_("Not exported"), _("Cancelled; nothing was changed."))
+        elif isinstance(exc, (UserError, StoreError)):
+            self._say(_("Not exported"), str(exc), error=True)
+        else:
+            self.ctx.tasks.show_error(exc, self, _("Export for a laptop that joins"))
 
     def choose_and_import(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, _("Import the team's work from a folder"))

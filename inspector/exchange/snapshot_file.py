@@ -65,7 +65,8 @@ class SnapshotFileResult:
 
 
 def export_snapshot(engine: Engine, inspection_id: int, out: Path, *, login: str, name: str, private_key,
-                    certificate: x509.Certificate, team: list[dict[str, Any]]) -> SnapshotFileResult:
+                    certificate: x509.Certificate, team: list[dict[str, Any]],
+                    progress: Progress | None = None) -> SnapshotFileResult:
     """Write the inspection's snapshot file (see the module doc); `team` as `exchange.people.team_for_export`.
 
     The result carries the transfer code that opens the file: show it to the person exporting."""
@@ -102,7 +103,10 @@ def export_snapshot(engine: Engine, inspection_id: int, out: Path, *, login: str
             src.execute("BEGIN")
             # the store holds this snapshot only: each table is copied whole (the transfer optimisation)
             whole = src.execute("SELECT count(*) FROM main.snapshot").fetchone()[0] == 1
-            for table in SNAPSHOT_MODELS:
+            for n, table in enumerate(SNAPSHOT_MODELS):
+                if progress is not None:   # a cancel leaves no file
+                    progress.set_progress(_("writing the snapshot's tables"), n, len(SNAPSHOT_MODELS))
+                    progress.check()
                 rows += _copy_out(src, table, sid, whole)
             manifest = {
                 "format": FORMAT,

@@ -143,7 +143,8 @@ def test_exporting_for_a_joining_laptop_shows_the_transfer_code_that_opens_the_f
     qtbot.addWidget(view)
     view.show()
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(usb))
-    view.choose_and_export_snapshot()
+    view.choose_and_export_snapshot()          # in the background
+    assert ctx.tasks.wait_idle(60000)
     text = view.last_box.text()
     codes = re.findall(r"\b(?:[A-Z2-7]{4}-){7}[A-Z2-7]{4}\b", text)
     files = list(usb.glob("*.inspector-snapshot"))
