@@ -153,3 +153,5 @@ def test_exporting_for_a_joining_laptop_shows_the_transfer_code_that_opens_the_f
     assert not files[0].read_bytes().startswith(b"SQLite format 3")      # encrypted on the stick
     manifest = read_manifest(files[0], codes[0])[0]                       # and the shown code opens it
     assert manifest["inspection"]["fixmedins_code"] == view.info.fixmedins_code
+    view.last_box.done(0)        # the person closes the message (a modal box left open takes later key presses)
+    assert not view.last_box.isVisible()
