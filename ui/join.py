@@ -1,15 +1,19 @@
-"""Joining a teammate's inspection on a laptop of one's own (first start, no account yet).
+"""Joining a teammate's inspection from the snapshot file they exported.
 
-The person chooses the snapshot file the exporting teammate gave them (a USB stick), types the
-transfer code they were told, chooses the bureau's CA certificate, and gives their login (as on
-the team list) and a new password. The core's `join_new_laptop` does the rest off the GUI thread
-(the store encrypted with their account, the file checked and imported); the store's recovery key
-is shown once at the end. A refused or cancelled join leaves an empty store, as before.
+On a laptop of one's own at first start (no account yet): the person chooses the snapshot file
+(a USB stick), types the transfer code they were told, chooses the bureau's CA certificate, and
+gives their login (as on the team list) and a new password. The core's `join_new_laptop` does the
+rest off the GUI thread (the store encrypted with their account, the file checked and imported);
+the store's recovery key is shown once at the end. A refused or cancelled join leaves an empty
+store, as before. Logged in on a laptop that has accounts (`for_account`): the file and the code,
+the CA only when the store does not trust it yet; `join_with_account` imports it as that account,
+and the new inspection opens.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -43,19 +47,25 @@ def _file_row(placeholder: str, choose) -> tuple[QWidget, QLineEdit]:
 
 
 class JoinDialog(QDialog):
-    """The form, then the join in the background, then the recovery key."""
+    """The form, then the join in the background, then the recovery key (a new laptop) or the
+    inspection (`joined`, a laptop with accounts)."""
 
-    def __init__(self, ctx: ApplicationContext, parent: QWidget | None = None) -> None:
+    joined = Signal(int)
+
+    def __init__(self, ctx: ApplicationContext, parent: QWidget | None = None, *, for_account: bool = False) -> None:
         super().__init__(parent)
         from ui.login import _add_message_and_buttons, _password_field
 
         self.ctx = ctx
+        self.for_account = for_account
         self.recovery_key = ""
         self.result_info = None
         self.setWindowTitle(_("Join a teammate's inspection"))
         self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
-        intro = QLabel(_("Your teammate exported the inspection for you and told you its transfer code. This laptop "
+        intro = QLabel(_("Your teammate exported the inspection for you and told you its transfer code. It is "
+                         "added to this laptop's inspections as yours (you must be on its team).") if for_account else
+                       _("Your teammate exported the inspection for you and told you its transfer code. This laptop "
                          "gets a store of its own, encrypted with your account: your login as on the team list and "
                          "a new password."))
         intro.setWordWrap(True)
@@ -71,9 +81,12 @@ class JoinDialog(QDialog):
         form.addRow(_("Snapshot file"), snap_row)
         form.addRow(_("Transfer code"), self.code)
         form.addRow(_("CA certificate"), ca_row)
-        form.addRow(_("Login"), self.login)
-        form.addRow(_("Password (at least 10 characters)"), self.password)
-        form.addRow(_("Password again"), self.confirm)
+        if for_account:
+            self.ca.setPlaceholderText(_("only when this laptop does not trust the bureau's CA yet"))
+        else:
+            form.addRow(_("Login"), self.login)
+            form.addRow(_("Password (at least 10 characters)"), self.password)
+            form.addRow(_("Password again"), self.confirm)
         layout.addLayout(form)
         self.message = _add_message_and_buttons(self, layout, _("Join"), self.join)
         from PySide6.QtWidgets import QDialogButtonBox
@@ -98,19 +111,24 @@ class JoinDialog(QDialog):
         from inspector.exchange.transfer_code import normalise
 
         self.message.setText("")
-        if self.password.text() != self.confirm.text():
+        if not self.for_account and self.password.text() != self.confirm.text():
             self.message.setText(_("The two passwords differ."))
             return False
         snapshot, ca = Path(self.snapshot.text().strip()), Path(self.ca.text().strip())
+        ca_given = bool(self.ca.text().strip())
         try:
-            for what, p in ((_("Snapshot file"), snapshot), (_("CA certificate"), ca)):
-                if not str(p) or str(p) == "." or not p.is_file():
+            for what, p, needed in ((_("Snapshot file"), snapshot, True),
+                                    (_("CA certificate"), ca, not self.for_account or ca_given)):
+                if needed and (not str(p) or str(p) == "." or not p.is_file()):
                     raise UserError(_("{what}: choose the file").format(what=what))
             normalise(self.code.text())
-            check_password_policy(self.password.text())
+            if not self.for_account:
+                check_password_policy(self.password.text())
         except UserError as exc:
             self.message.setText(str(exc))
             return False
+        if self.for_account:
+            return self._join_as_account(snapshot, ca if ca_given else None)
         login, password, code = self.login.text().strip(), self.password.text(), self.code.text()
         self.ctx.engine.dispose()        # the empty store is converted, or replaced when the join is refused
         store = self.ctx.db_path
@@ -123,6 +141,33 @@ class JoinDialog(QDialog):
         self.setEnabled(False)
         self.task = self.ctx.tasks.run(work, title=_("Joining the inspection"), on_done=self._joined,
                                        on_error=self._refused, write=True, parent=self)
+        return True
+
+    def _join_as_account(self, snapshot: Path, ca: Path | None) -> bool:
+        actor, code, engine = self.ctx.actor, self.code.text(), self.ctx.engine
+
+        def work(progress):
+            from inspector.exchange.join import join_with_account
+
+            return join_with_account(engine, snapshot, code, actor, ca, progress)
+
+        def done(info) -> None:
+            self.setEnabled(True)
+            self.accept()
+            self.joined.emit(info.inspection_id)
+
+        def refused(exc: BaseException) -> None:
+            self.setEnabled(True)
+            if isinstance(exc, Cancelled):
+                self.message.setText(_("Cancelled; nothing was changed."))
+            elif isinstance(exc, (UserError, StoreError)):
+                self.message.setText(str(exc))
+            else:
+                self.ctx.tasks.show_error(exc, self, _("Joining the inspection"))
+
+        self.setEnabled(False)
+        self.task = self.ctx.tasks.run(work, title=_("Joining the inspection"), on_done=done, on_error=refused,
+                                       write=True, parent=self)
         return True
 
     def _joined(self, result) -> None:

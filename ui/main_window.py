@@ -61,11 +61,13 @@ class MainWindow(QMainWindow):
         self.home.add_action_button(a["import_xlsx"])
         a["planning"] = make_action("planning", self, self.show_planning, icon=icon("leads"))
         self.home.add_action_button(a["planning"])
+        # in the File menu and on Ctrl+J only: the home row stays readable at 1024 px in English
+        a["join_snapshot"] = make_action("join_snapshot", self, self.join_from_snapshot, icon=icon("import"))
         self.planning = None
 
         bar = self.menuBar()
         self.file_menu = QMenu(self)
-        for key in ("new_sync", "import_xlsx", "demo", "planning"):
+        for key in ("new_sync", "import_xlsx", "join_snapshot", "demo", "planning"):
             if key in a:
                 self.file_menu.addAction(a[key])
         self.file_menu.addAction(a["home"])
@@ -125,6 +127,16 @@ class MainWindow(QMainWindow):
 
         dlg = NewInspectionDialog(self.ctx, mode, self)
         dlg.created.connect(self._created)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.show()
+        return dlg
+
+    def join_from_snapshot(self):
+        """Join a teammate's inspection from the snapshot file they exported (as the logged-in account)."""
+        from ui.join import JoinDialog
+
+        dlg = JoinDialog(self.ctx, self, for_account=True)
+        dlg.joined.connect(self._created)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.show()
         return dlg

@@ -41,6 +41,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("demo", ("Ctrl+Shift+D",), N_("Create the demo inspection"), _HOME),
     Shortcut("open", ("Return",), N_("Open the selected inspection"), _HOME),
     Shortcut("planning", ("Ctrl+Shift+P",), N_("Planning: risk ranking and random draw"), _HOME),
+    Shortcut("join_snapshot", ("Ctrl+J",), N_("Join a teammate's inspection from a snapshot file"), _HOME),
     Shortcut("refresh", ("F5",), N_("Refresh"), _APP),
     Shortcut("page_1", ("Ctrl+1",), N_("First screen of the sidebar"), _WS),
     Shortcut("page_next", ("Ctrl+PgDown",), N_("Next screen of the sidebar"), _WS),

@@ -101,11 +101,8 @@ def _join(args, path: Path) -> dict[str, Any]:
             actor = _create_member_account(engine, member, password)
         else:
             actor = authenticated(args)
-            joining_member(manifest["team"], actor.login)
-            if args.trust:
-                from inspector.signing.trust import add_anchor as add
-
-                add(engine, Path(args.trust), actor=actor)
+            return _joined(join_with_account(engine, path, code, actor, Path(args.trust) if args.trust else None),
+                           recovery)
     r = import_snapshot(engine, path, code=code, anchors=_anchors(engine), author=actor.login,
                         register_team=register_team)
     return _joined(r, recovery)
@@ -148,6 +145,22 @@ def join_new_laptop(store_path: Path, snapshot: Path, code: str, trust: Path, lo
         _discard_new_store(engine, store_path)   # a refused join leaves no store behind
         raise
     return engine, r, recovery
+
+
+def join_with_account(engine, snapshot: Path, code: str, actor, trust: Path | None = None, progress=None):
+    """A laptop whose store has accounts joins another inspection (the CLI's `exchange import` as a
+    logged-in account, the GUI's home screen): `actor` must be on the snapshot file's team; `trust`,
+    when given, is added as a trust anchor first."""
+    from inspector.exchange.people import joining_member, register_team
+    from inspector.exchange.snapshot_file import import_snapshot, read_manifest
+    from inspector.signing.trust import add_anchor
+
+    manifest, _sig, _bundle = read_manifest(snapshot, code)
+    joining_member(manifest["team"], actor.login)
+    if trust is not None:
+        add_anchor(engine, Path(trust), actor=actor)
+    return import_snapshot(engine, snapshot, code=code, anchors=_anchors(engine), author=actor.login,
+                           register_team=register_team, progress=progress)
 
 
 def _transfer_code(args) -> str:
