@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from inspector.db import open_store, session_factory
+from inspector.db import session_factory
 from ui.language import LanguageManager
 from ui.settings import UiSettings
 from ui.tasks import TaskRunner
