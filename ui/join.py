@@ -156,17 +156,8 @@ class JoinDialog(QDialog):
             self.accept()
             self.joined.emit(info.inspection_id)
 
-        def refused(exc: BaseException) -> None:
-            self.setEnabled(True)
-            if isinstance(exc, Cancelled):
-                self.message.setText(_("Cancelled; nothing was changed."))
-            elif isinstance(exc, (UserError, StoreError)):
-                self.message.setText(str(exc))
-            else:
-                self.ctx.tasks.show_error(exc, self, _("Joining the inspection"))
-
         self.setEnabled(False)
-        self.task = self.ctx.tasks.run(work, title=_("Joining the inspection"), on_done=done, on_error=refused,
+        self.task = self.ctx.tasks.run(work, title=_("Joining the inspection"), on_done=done, on_error=self._say,
                                        write=True, parent=self)
         return True
 
@@ -189,6 +180,10 @@ class JoinDialog(QDialog):
 
         self.ctx.engine = open_store(self.ctx.db_path)      # the laptop's empty store again
         self.ctx.sessions = session_factory(self.ctx.engine)
+        self._say(exc)
+
+    def _say(self, exc: BaseException) -> None:
+        """Why the join did not happen, in the dialog (a bug in a box with its details)."""
         self.setEnabled(True)
         if isinstance(exc, Cancelled):
             self.message.setText(_("Cancelled; nothing was changed."))
