@@ -246,7 +246,7 @@ class ExchangeView(QWidget):
             return
         self.export_task = self.ctx.tasks.run(lambda progress: self.export_snapshot_to(Path(folder), progress),
                                               title=_("Export for a laptop that joins"), write=True, parent=self,
-                                              on_done=self._snapshot_exported, on_error=self._snapshot_not_exported)
+                                              on_done=self._snapshot_exported)   # errors: the runner's box
 
     def _snapshot_exported(self, result: tuple[Path, str]) -> None:
         out, code = result
@@ -258,16 +258,6 @@ class ExchangeView(QWidget):
                                  f"font-size: 14pt; font-weight: 600; white-space: nowrap'>{code}</p>")
         self.last_box.setTextFormat(Qt.TextFormat.RichText)
         self.last_box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-    def _snapshot_not_exported(self, exc: BaseException) -> None:
-        from inspector.progress import Cancelled
-
-        if isinstance(exc, Cancelled):
-            self._say(_("Not exported"), _("Cancelled; nothing was changed."))
-        elif isinstance(exc, (UserError, StoreError)):
-            self._say(_("Not exported"), str(exc), error=True)
-        else:
-            self.ctx.tasks.show_error(exc, self, _("Export for a laptop that joins"))
 
     def choose_and_import(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, _("Import the team's work from a folder"))

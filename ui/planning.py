@@ -31,11 +31,21 @@ class RankingModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
         self.ranking = None
+        self._table: tuple[str, list[list[Any]]] | None = None    # (language, rows): made once per language
 
     def set_ranking(self, ranking) -> None:
         self.beginResetModel()
         self.ranking = ranking
+        self._table = None
         self.endResetModel()
+
+    def _rows(self) -> list[list[Any]]:
+        from inspector import i18n
+        from inspector.ranking.output import rows
+
+        if self._table is None or self._table[0] != i18n.language():
+            self._table = (i18n.language(), rows(self.ranking) if self.ranking else [])
+        return self._table[1]
 
     def rows(self) -> list:
         return self.ranking.institutions if self.ranking else []
@@ -59,11 +69,9 @@ class RankingModel(QAbstractTableModel):
         return self._headers()[section]      # in the language of the moment
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole) -> Any:
-        from inspector.ranking.output import row
-
         if not index.isValid():
             return None
-        value = row(index.row() + 1, self.rows()[index.row()])[index.column()]
+        value = self._rows()[index.row()][index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, (int, Decimal)):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role != Qt.ItemDataRole.DisplayRole:

@@ -34,12 +34,13 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import Connection, Engine
 
 from inspector.db import write_transaction
 from inspector.errors import UserError
 from inspector.events import GENESIS, canonical_json, chain_hash, device_id
+from inspector.exchange.sealing import fingerprint
 from inspector.signing.detached import sign_bytes, signature_holds
 from inspector.i18n import _
 from inspector.models import Event as EventRow
@@ -141,10 +142,6 @@ def chains_to_anchor(cert: x509.Certificate, anchors: list[x509.Certificate], at
         return True
     return False
 
-
-def fingerprint(cert: x509.Certificate) -> str:
-    """SHA-256 fingerprint of a certificate, hex."""
-    return cert.fingerprint(hashes.SHA256()).hex()
 
 
 # --- export ---------------------------------------------------------------------------------

@@ -9,8 +9,6 @@ accounts known by their certificates only. Then `account set-key` stores their o
 """
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +17,25 @@ from cryptography import x509
 from inspector.errors import UserError
 from inspector.i18n import _
 
+
 def is_snapshot_file(path: Path) -> bool:
     """A snapshot file (encrypted: random bytes, or an unencrypted one of an earlier version), not a
-    bundle (a bundle is a JSON object; a snapshot file is never valid JSON)."""
+    bundle. A bundle is a JSON object in UTF-8: it opens with `{`, ends with `}` and its first 4 KiB
+    decode; random bytes pass all three about never. Only the ends are read (the bundle's import
+    reads it whole)."""
     try:
         with open(path, "rb") as f:
-            head = f.read(1)
-            if head != b"{":
-                return True
-            if os.fstat(f.fileno()).st_size > 256 * 1024 * 1024:
-                return True
-            f.seek(0)
-            json.loads(f.read().decode("utf-8"))
-            return False
-    except (UnicodeDecodeError, ValueError):
-        return True
+            head = f.read(4096)
+            f.seek(max(0, f.seek(0, 2) - 64))
+            tail = f.read().rstrip()
     except OSError:
         return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:      # not just a character cut at the 4 KiB edge
+            return True
+    return not (head.lstrip()[:1] == b"{" and tail.endswith(b"}"))
 
 
 def _anchors(engine) -> list[x509.Certificate]:
@@ -71,41 +71,34 @@ def _merge(args, path: Path) -> dict[str, Any]:
 def _join(args, path: Path) -> dict[str, Any]:
     from inspector.accounts import has_accounts
     from inspector.cli.common import authenticated, cached_credentials, store
+    from inspector.db import default_store_path
     from inspector.exchange.people import joining_member, register_team
     from inspector.exchange.snapshot_file import import_snapshot, read_manifest
     from inspector.signing.trust import add_anchor
 
     code = _transfer_code(args)
-    manifest, _sig, _bundle = read_manifest(path, code)
-    db = Path(args.db) if getattr(args, "db", None) else None
-    recovery = None
-    from inspector.db import default_store_path
-
-    store_path = db or default_store_path()
-    fresh = not store_path.exists() or store_path.stat().st_size == 0
-    if fresh:
+    store_path = Path(args.db) if getattr(args, "db", None) else default_store_path()
+    if not store_path.exists() or store_path.stat().st_size == 0:
         if not args.trust:
             raise UserError(_("joining a new laptop: give the bureau's CA certificate with --trust CA.pem"))
         login, password = cached_credentials(args)
         _engine, r, recovery = join_new_laptop(store_path, path, code, Path(args.trust), login, password)
         return _joined(r, recovery)
-    else:
-        engine = store(args)
-        with engine.connect() as conn:
-            empty = not has_accounts(conn)
-        if empty:
-            login, password = cached_credentials(args)
-            member = joining_member(manifest["team"], login)
-            if args.trust:
-                add_anchor(engine, Path(args.trust), actor=None)
-            actor = _create_member_account(engine, member, password)
-        else:
-            actor = authenticated(args)
-            return _joined(join_with_account(engine, path, code, actor, Path(args.trust) if args.trust else None),
-                           recovery)
+    engine = store(args)
+    with engine.connect() as conn:
+        empty = not has_accounts(conn)
+    if not empty:
+        actor = authenticated(args)
+        return _joined(join_with_account(engine, path, code, actor, Path(args.trust) if args.trust else None), None)
+    # a store made before any account (plain): the person's account is created in it
+    login, password = cached_credentials(args)
+    member = joining_member(read_manifest(path, code)[0]["team"], login)
+    if args.trust:
+        add_anchor(engine, Path(args.trust), actor=None)
+    actor = _create_member_account(engine, member, password)
     r = import_snapshot(engine, path, code=code, anchors=_anchors(engine), author=actor.login,
                         register_team=register_team)
-    return _joined(r, recovery)
+    return _joined(r, None)
 
 
 def join_new_laptop(store_path: Path, snapshot: Path, code: str, trust: Path, login: str, password: str,

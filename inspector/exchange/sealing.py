@@ -55,6 +55,7 @@ def _unb64(s: Any) -> bytes:
 
 
 def fingerprint(cert: x509.Certificate) -> str:
+    """SHA-256 fingerprint of a certificate, hex: how a team member's certificate is named."""
     return cert.fingerprint(hashes.SHA256()).hex()
 
 

@@ -34,12 +34,12 @@ from typing import Any
 from cryptography import x509
 from sqlalchemy import Engine
 
-from inspector.db import DBAPI_ERRORS, StoreKey, cipher_connect
+from inspector.db import DBAPI_ERRORS, cipher_connect, engine_key
 from inspector.errors import UserError
 from inspector.events import canonical_json
 from inspector.exchange.bundle import (BundleError, _check_signature, chains_to_anchor, export_bundle, fingerprint,
                                        merge_bundle, sign_body)
-from inspector.exchange.transfer_code import file_key, new_transfer_code, open_file
+from inspector.exchange.transfer_code import attach_file, new_transfer_code, open_file
 from inspector.i18n import _
 from inspector.models import SNAPSHOT_MODELS
 from inspector.progress import Progress
@@ -94,11 +94,7 @@ def export_snapshot(engine: Engine, inspection_id: int, out: Path, *, login: str
         # on it: the file's tables name no snapshot table, and SQLite copies whole tables only so.
         src = _store_reader(engine)
         try:
-            key = file_key(code)
-            try:
-                src.execute(f"ATTACH DATABASE ? AS xfer KEY {key.sql_literal()}", (str(part),))
-            finally:
-                key.wipe()
+            attach_file(src, part, code)
             src.execute("PRAGMA xfer.journal_mode = OFF")
             src.execute("BEGIN")
             # the store holds this snapshot only: each table is copied whole (the transfer optimisation)
@@ -264,15 +260,8 @@ def _end_bulk_load(conn, journal: str) -> None:
         pass     # the next connection opening the store sets the WAL again (inspector.db)
 
 
-def _attach(conn, path: str, key: StoreKey | None) -> None:
-    """Attach the transfer file as `xfer`, outside any transaction, with its key (None: a plain copy)."""
-    conn.commit()  # end the transaction the reads before began
-    literal = key.sql_literal() if key is not None else "''"
-    conn.connection.driver_connection.execute(f"ATTACH DATABASE ? AS xfer KEY {literal}", (path,))
-
-
-def _is_sqlcipher(dbapi) -> bool:
-    return type(dbapi).__module__.split(".")[0] == "sqlcipher3"
+def _damaged(path: Path) -> BundleError:
+    return BundleError(_("{path} is not an Inspector snapshot file, or it is damaged or cut short").format(path=path))
 
 
 def _decrypt(path: Path, code: str, out: Path) -> None:
@@ -283,8 +272,7 @@ def _decrypt(path: Path, code: str, out: Path) -> None:
         con.execute("SELECT sqlcipher_export('plain')").fetchall()
         con.execute("DETACH DATABASE plain")
     except DBAPI_ERRORS:
-        raise BundleError(_("{path} is not an Inspector snapshot file, or it is damaged or cut short")
-                          .format(path=path)) from None
+        raise _damaged(path) from None
     finally:
         con.close()
 
@@ -314,7 +302,6 @@ def read_manifest(path: Path, code: str) -> tuple[dict[str, Any], dict[str, Any]
     """The signed manifest, its signature and the embedded bundle, read with the file's transfer
     code; a clear refusal for anything else."""
     path = Path(path)
-    bad = _("{path} is not an Inspector snapshot file, or it is damaged or cut short").format(path=path)
     if not path.is_file():
         raise BundleError(_("cannot read {path}: {why}").format(path=path, why=_("no such file")))
     with open(path, "rb") as f:
@@ -333,12 +320,12 @@ def read_manifest(path: Path, code: str) -> tuple[dict[str, Any], dict[str, Any]
     try:
         manifest, signature = json.loads(row[0]), json.loads(row[1])
     except (TypeError, ValueError):
-        raise BundleError(bad) from None
+        raise _damaged(path) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise BundleError(bad)
+        raise _damaged(path)
     sid = manifest.get("snapshot_id")
     if not isinstance(sid, int) or isinstance(sid, bool) or sid <= 0:
-        raise BundleError(bad)
+        raise _damaged(path)
     return manifest, signature, row[2]
 
 
@@ -368,21 +355,21 @@ def import_snapshot(engine: Engine, path: Path, *, code: str, anchors: list[x509
             raise BundleError(_("this laptop already holds inspection {name} ({uid}); exchange bundles instead")
                               .format(name=ins["fixmedins_name"], uid=ins["uid"][:8]))
         plain_copy = contextlib.ExitStack()
-        if _is_sqlcipher(conn.connection.driver_connection):
-            key = file_key(code)
-            try:
-                _attach(conn, str(path), key)
-            finally:
-                key.wipe()
-        else:
-            # a plain store (its driver cannot open an encrypted file): the file decrypted next to
-            # it into a private folder that goes when the join ends; no more readable than the store
-            from inspector.storecrypt import store_path_of
-            from inspector.tempfiles import private_tempdir
+        with plain_copy:
+            if engine_key(engine) is not None:      # an encrypted store: SQLCipher attaches the file itself
+                conn.commit()
+                attach_file(conn.connection.driver_connection, path, code)
+            else:
+                # a plain store (its driver cannot open an encrypted file): the file decrypted next to
+                # it into a private folder that goes when the join ends; no more readable than the store
+                from inspector.storecrypt import store_path_of
+                from inspector.tempfiles import private_tempdir
 
-            folder = plain_copy.enter_context(private_tempdir("join", store_path_of(engine).parent))
-            _decrypt(path, code, folder / "snapshot.db")
-            _attach(conn, str(folder / "snapshot.db"), None)
+                folder = plain_copy.enter_context(private_tempdir("join", store_path_of(engine).parent))
+                _decrypt(path, code, folder / "snapshot.db")
+                conn.commit()
+                conn.connection.driver_connection.execute("ATTACH DATABASE ? AS xfer", (str(folder / "snapshot.db"),))
+            plain_copy = plain_copy.pop_all()   # the folder stays until the copy below is done
         journal = _bulk_load(conn)
         dbapi = conn.connection.driver_connection
         dbapi.execute("PRAGMA foreign_keys = OFF")     # see _copy_in; every row's snapshot id is checked there
@@ -415,8 +402,7 @@ def import_snapshot(engine: Engine, path: Path, *, code: str, anchors: list[x509
                 try:
                     bundle = json.loads(bundle_doc)
                 except ValueError:
-                    raise BundleError(_("{path} is not an Inspector snapshot file, or it is damaged or cut short")
-                                      .format(path=path)) from None
+                    raise _damaged(path) from None
                 team = {m["login"]: (m["display_name"], m["fingerprint"]) for m in manifest["team"]}
                 merged = merge_bundle(conn, bundle, hashlib.sha256(bundle_doc.encode("utf-8")).hexdigest(), str(path),
                                       anchors=anchors, author=author, team=team)

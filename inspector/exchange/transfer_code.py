@@ -9,15 +9,15 @@ derivation (HKDF-SHA256) suffices: there is no password to guess.
 from __future__ import annotations
 
 import base64
-import secrets
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from inspector.db import StoreKey
+from inspector.db import StoreKey, cipher_connect
 from inspector.errors import UserError
 from inspector.i18n import _
+from inspector.keyslots import new_recovery_key, normalise_recovery_key, read_secret_file
 
 _CODE_BYTES = 20                      # 160 bits: 32 base32 characters in 8 groups of 4
 _SALT = b"inspector-snapshot-file/2"
@@ -25,13 +25,13 @@ _INFO = b"sqlcipher raw key"
 
 
 def new_transfer_code() -> str:
-    raw = base64.b32encode(secrets.token_bytes(_CODE_BYTES)).decode("ascii")
-    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+    """A new code, in the recovery key's form (160 random bits, 8 groups of 4 base32 characters)."""
+    return new_recovery_key()
 
 
 def normalise(code: str) -> str:
     """The code's 32 characters, whatever the person typed around them (dashes, spaces, lower case)."""
-    text = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    text = normalise_recovery_key(code)
     text = text.replace("0", "O").replace("1", "I").replace("8", "B")   # read aloud or off paper
     try:
         ok = len(text) == 32 and len(base64.b32decode(text)) == _CODE_BYTES
@@ -51,30 +51,31 @@ def file_key(code: str) -> StoreKey:
 
 def open_file(path: Path | str, code: str, **kwargs):
     """A SQLCipher connection to the snapshot file at `path`, keyed with `code` (nothing read yet)."""
-    from inspector.db import cipher_connect
-
     key = file_key(code)
     try:
-        con = cipher_connect(path, key, **kwargs)
+        return cipher_connect(path, key, **kwargs)
     finally:
         key.wipe()
-    return con
+
+
+def attach_file(dbapi, path: Path | str, code: str, schema: str = "xfer") -> None:
+    """Attach the snapshot file at `path` to a SQLCipher connection as `schema`, keyed with `code`
+    (outside any transaction; a new file is created encrypted)."""
+    key = file_key(code)
+    try:
+        dbapi.execute(f"ATTACH DATABASE ? AS {schema} KEY {key.sql_literal()}", (str(path),))
+    finally:
+        key.wipe()
 
 
 def read_code_file(path: Path | str) -> str:
-    p = Path(path)
-    try:
-        return p.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(_("the transfer code: cannot read {path} ({why})").format(path=p, why=exc.__class__.__name__)) \
-            from None
+    return read_secret_file(path, _("the transfer code"))
 
 
 def write_code_file(path: Path | str, code: str) -> None:
     """The code in a file readable by its owner only (for scripts; a person reads it off the screen)."""
     import os
 
-    p = Path(path)
-    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(Path(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(code + "\n")

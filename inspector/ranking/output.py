@@ -15,15 +15,13 @@ def headers(ranking: Ranking) -> list[str]:
              _("Leads per 10,000 yuan paid")] + [f"{r} {_(rule_title(r))}" for r in rules] + [_("Last inspected")])
 
 
-def row(n: int, r) -> list[Any]:
-    """Institution `r` ranked `n`, as one row under `headers`."""
-    return ([n, r.fixmedins_code, r.fixmedins_name, r.lead_amount, r.fund_paid,
-             r.per_10k if r.per_10k is not None else _("none (no fund paid)")]
-            + [v["amount"] for v in r.rules.values()] + [r.last_inspected or _("never")])
-
-
 def rows(ranking: Ranking) -> list[list[Any]]:
-    return [row(n, r) for n, r in enumerate(ranking.institutions, 1)]
+    out = []
+    for n, r in enumerate(ranking.institutions, 1):
+        out.append([n, r.fixmedins_code, r.fixmedins_name, r.lead_amount, r.fund_paid,
+                    r.per_10k if r.per_10k is not None else _("none (no fund paid)")]
+                   + [v["amount"] for v in r.rules.values()] + [r.last_inspected or _("never")])
+    return out
 
 
 def write_ranking_xlsx(ranking: Ranking, out: Path) -> Path:

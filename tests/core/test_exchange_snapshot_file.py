@@ -114,6 +114,7 @@ def test_an_altered_snapshot_file_is_refused_and_the_store_holds_nothing(world, 
             with pytest.raises(BundleError):
                 _join(e, flipped)
         assert len(pages) > 13 and _contents(e) == before
+        assert not list(tmp_path.glob("inspector-join-*"))      # no decrypted copy left beside the store
 
         # the right file with another transfer code, or something that is no code at all
         from inspector.errors import UserError

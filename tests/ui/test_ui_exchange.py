@@ -35,28 +35,47 @@ def two_laptops(qapp, world, tmp_path):
     ctx.close()
 
 
-def test_export_import_and_resolve_from_the_exchange_screen(qtbot, two_laptops, tmp_path):
-    from tests.support.laptops import anchors, key
-    from inspector.exchange.bundle import export_bundle, import_bundle
-    from ui.exchange import ExchangeView
-    from ui.workspace import load_inspection_info
-
-    ctx, ward = two_laptops
-    li = authenticate(ward, "li", password_of("li"))
+def _ward_inspection(ward) -> int:
     with ward.connect() as conn:
-        ward_iid = conn.exec_driver_sql("SELECT id FROM inspection").scalar()
-    census.record_outcome(ward, ward_iid, "M1", "present", note="wristband", actor=li)
-    census.record_outcome(ctx.engine, 1, "M1", "absent", note="empty bed", actor=ctx.actor)
-    usb = tmp_path / "usb"
+        return conn.exec_driver_sql("SELECT id FROM inspection").scalar()
+
+
+def _li_exports(ward, ward_iid: int, usb) -> None:
+    """The ward inspector li writes his bundle onto the USB stick (the folder `usb`, made here)."""
+    from inspector.exchange.bundle import export_bundle
+    from tests.support.laptops import key
+
     usb.mkdir()
     me = key(ward, "li")
     export_bundle(ward, ward_iid, usb / "li.inspector-bundle", login="li", name=me.display_name,
                   private_key=me.key.private_key, certificate=me.key.certificate)
 
+
+def _exchange_view(qtbot, ctx):
+    from ui.exchange import ExchangeView
+    from ui.workspace import load_inspection_info
+
     view = ExchangeView(ctx, load_inspection_info(ctx, 1))
     qtbot.addWidget(view)
     view.resize(1024, 600)
     view.show()
+    return view
+
+
+def test_export_import_and_resolve_from_the_exchange_screen(qtbot, two_laptops, tmp_path):
+    from tests.support.laptops import anchors, key
+    from inspector.exchange.bundle import import_bundle
+
+    ctx, ward = two_laptops
+    li = authenticate(ward, "li", password_of("li"))
+    ward_iid = _ward_inspection(ward)
+    census.record_outcome(ward, ward_iid, "M1", "present", note="wristband", actor=li)
+    census.record_outcome(ctx.engine, 1, "M1", "absent", note="empty bed", actor=ctx.actor)
+    usb = tmp_path / "usb"
+    _li_exports(ward, ward_iid, usb)
+    me = key(ward, "li")
+
+    view = _exchange_view(qtbot, ctx)
     results = view.import_from(usb)
     assert [r["added"] for r in results] == [1] and results[0]["from"] == me.display_name
     # the bundle shows once, under its file name (not once for this import and once from the store's list)
@@ -90,25 +109,16 @@ def test_export_import_and_resolve_from_the_exchange_screen(qtbot, two_laptops, 
 def test_samples_drawn_differently_show_as_one_conflict_the_lead_settles(qtbot, two_laptops, tmp_path):
     from tests.support.laptops import key
     from inspector.checks import stock
-    from inspector.exchange.bundle import export_bundle
-    from ui.exchange import ExchangeView
-    from ui.workspace import load_inspection_info
 
     ctx, ward = two_laptops
     li = authenticate(ward, "li", password_of("li"))
-    with ward.connect() as conn:
-        ward_iid = conn.exec_driver_sql("SELECT id FROM inspection").scalar()
+    ward_iid = _ward_inspection(ward)
     theirs = stock.draw_sample(ward, ward_iid, seed=7, actor=li)
     mine = stock.draw_sample(ctx.engine, 1, actor=ctx.actor)
     usb = tmp_path / "usb"
-    usb.mkdir()
+    _li_exports(ward, ward_iid, usb)
     me = key(ward, "li")
-    export_bundle(ward, ward_iid, usb / "li.inspector-bundle", login="li", name=me.display_name,
-                  private_key=me.key.private_key, certificate=me.key.certificate)
-    view = ExchangeView(ctx, load_inspection_info(ctx, 1))
-    qtbot.addWidget(view)
-    view.resize(1024, 600)
-    view.show()
+    view = _exchange_view(qtbot, ctx)
     view.import_from(usb)
     assert view.conflicts.rowCount() == 2
     assert {view.conflicts.item(r, 0).text() for r in range(2)} == {"盘点样本"}
