@@ -19,7 +19,7 @@ and `exchange import` of its file on a new laptop, against a plain file copy plu
    file is encrypted), compared with the manifest's.
 
 Prints each process's figures and the ratio (export + import) / baseline, CPU time (the machine is
-shared) and wall. Goal: ratio <= 1.5, peak memory <= 300 MB. The last line is one JSON object.
+shared) and wall, each side's fastest round. Goal: ratio <= 1.5, peak memory <= 300 MB. The last line is one JSON object.
 """
 from __future__ import annotations
 
@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     store, iid = lead_store(args.work, args.data, args.resync)
     out = args.work / "join.inspector-snapshot"
     best: dict[str, object] = {}
+    base_best = None
     for _round in range(args.rounds):
         out.unlink(missing_ok=True)
         code = args.work / "transfer-code.txt"
@@ -143,16 +144,22 @@ def main(argv: list[str] | None = None) -> int:
               f"{joined['events_added']} events merged", flush=True)
         print(f"baseline (copy {b['copy_s']:.1f} s + digests {b['digest_s']:.1f} s): {base.wall:.1f} s wall, "
               f"{base.cpu:.1f} s CPU, {base.peak_mb:.0f} MB", flush=True)
+        # each side's fastest round counts on its own (the plain copy's time swings with the page
+        # cache's dirty pages: 0.1 to 3.8 s for the same file), so a slow baseline round never helps
+        if base_best is None or base.cpu < base_best[0].cpu:
+            base_best = (base, b)
         ours_cpu = exp.cpu + imp.cpu
         if not best or ours_cpu < best["ours_cpu"]:
             best = {"export_wall_s": round(exp.wall, 1), "export_cpu_s": round(exp.cpu, 1),
                     "export_mb": round(exp.peak_mb), "import_wall_s": round(imp.wall, 1),
                     "import_cpu_s": round(imp.cpu, 1), "import_mb": round(imp.peak_mb),
-                    "baseline_wall_s": round(base.wall, 1), "baseline_cpu_s": round(base.cpu, 1),
-                    "baseline_copy_s": round(b["copy_s"], 2), "baseline_digest_s": round(b["digest_s"], 1),
-                    "ours_cpu": round(ours_cpu, 1), "rows": joined["rows"], "file_mb": round(size / 1e6),
-                    "ratio_cpu": round(ours_cpu / base.cpu, 2),
-                    "ratio_wall": round((exp.wall + imp.wall) / base.wall, 2)}
+                    "ours_cpu": round(ours_cpu, 1), "ours_wall": exp.wall + imp.wall, "rows": joined["rows"],
+                    "file_mb": round(size / 1e6)}
+    base, b = base_best
+    best.update({"baseline_wall_s": round(base.wall, 1), "baseline_cpu_s": round(base.cpu, 1),
+                 "baseline_copy_s": round(b["copy_s"], 2), "baseline_digest_s": round(b["digest_s"], 1),
+                 "ratio_cpu": round(best["ours_cpu"] / base.cpu, 2),
+                 "ratio_wall": round(best.pop("ours_wall") / base.wall, 2)})
     shutil.rmtree(args.work / "joiner", ignore_errors=True)
     out.unlink(missing_ok=True)
     la = load()
