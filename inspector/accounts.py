@@ -20,7 +20,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -88,6 +88,11 @@ class Actor:
     role: str
     cert_no: str
     key: SigningKey | None = field(default=None, compare=False, repr=False)
+    # Where the session began: this laptop's chain heads when the account logged in, as
+    # (inspection uid, chain, position); None for an actor that did not come from a login. Every
+    # head the session signs says so, so events added after the signature before and before the
+    # login are told apart from the session's own (inspector/anchors.py `adopted_events`).
+    session_from: tuple[tuple[str, str, int], ...] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -306,10 +311,13 @@ def authenticate(engine: Engine, login: str, password: str, *, with_key: bool = 
         with write_transaction(engine) as conn:
             conn.exec_driver_sql("UPDATE account SET failed_attempts = 0, last_failed_at = NULL WHERE id = ?",
                                  (int(r.id),))
-    actor = _row_actor(r)
+    from inspector.anchors import own_heads
+
+    with engine.connect() as conn:
+        start = own_heads(conn)
+    actor = replace(_row_actor(r), session_from=start)
     if with_key and r.key_blob is not None:
-        actor = Actor(actor.account_id, actor.login, actor.display_name, actor.role, actor.cert_no,
-                      _decrypt_key(r, password))
+        actor = replace(actor, key=_decrypt_key(r, password))
     return actor
 
 
@@ -432,7 +440,7 @@ def with_own_key(engine: Engine, actor: Actor, password: str) -> Actor | None:
         r = _fetch(conn, actor.login)
     if r is None or r.key_blob is None:
         return None
-    return Actor(actor.account_id, actor.login, actor.display_name, actor.role, actor.cert_no, _decrypt_key(r, password))
+    return replace(actor, key=_decrypt_key(r, password))     # the same session: it began at the login
 
 
 def has_key(conn: Connection, login: str) -> bool:

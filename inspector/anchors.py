@@ -96,6 +96,14 @@ def all_heads(conn: Connection) -> list[dict[str, Any]]:
             for h in chain_heads(conn)]
 
 
+def own_heads(conn: Connection) -> tuple[tuple[str, str, int], ...]:
+    """This laptop's chain heads as (inspection uid, chain, position): where a session begins."""
+    if not (_has_table(conn, "event") and _has_table(conn, "store_identity")):
+        return ()
+    mine = conn.exec_driver_sql("SELECT value FROM store_identity WHERE key = 'device_id'").scalar()
+    return tuple((h["inspection"], h["chain"], h["dseq"]) for h in all_heads(conn) if h["chain"] == mine)
+
+
 def _body_sha(body_text: str) -> str:
     return hashlib.sha256(body_text.encode("utf-8")).hexdigest()
 
@@ -154,6 +162,9 @@ def sign_heads(engine: Engine, actor: Actor | None, reason: str, *, ref: str | N
         body = {"type": ANCHOR_TYPE, "store": device_id(conn), "login": actor.login, "name": actor.display_name,
                 "cert_no": actor.cert_no, "reason": reason, "at": at, "ref": ref,
                 "prev": _body_sha(last.body) if last is not None else GENESIS, "heads": heads}
+        if actor.session_from is not None:     # where the signing session began (see adopted_events)
+            body["from"] = [{"inspection": uid, "chain": chain, "dseq": dseq}
+                            for uid, chain, dseq in actor.session_from]
         text = canonical_json(body)
         signed = sign_bytes(text.encode("utf-8"), actor.key.private_key)
         if signed is None:
@@ -342,6 +353,43 @@ def check_log(conn: Connection, inspection_uid: str | None = None) -> list[LogPr
                 "Inspector, or written by a session that has not ended (or ended without a signing key, or was "
                 "killed)").format(chain=_chain_label(*key), k=extra, who=_who(latest)), *key))
     return problems
+
+
+def adopted_events(conn: Connection, inspection_uid: str | None = None) -> list[LogProblem]:
+    """Events of this laptop's chains that a session signed without having written them: added
+    after the signature before it and before its login (the heads a session signs say where it
+    began). They were written by a session that ended without signing (no signing key, killed),
+    or outside Inspector; a signature over them proves only that they were there. The store's
+    first signed record has nothing before it and is not looked at (the events of a new store come
+    from account creation and keys being set, before any key signed). One note per chain and
+    signing session, oldest first (kind `adopted`: a note, not damage)."""
+    from inspector.events import device_id
+
+    bodies, _problems = valid_anchors(conn)
+    mine = device_id(conn)
+    signed: dict[tuple[str, str], int] = {}
+    notes: list[LogProblem] = []
+    for body in bodies:
+        if body.get("store") != mine:
+            continue
+        for f in (body.get("from") or []) if signed else []:
+            key = (f.get("inspection", ""), f.get("chain", ""))
+            if key[1] != mine or (inspection_uid is not None and key[0] != inspection_uid):
+                continue
+            before = signed.get(key, 0)
+            if int(f.get("dseq", 0)) > before:
+                first, last = before + 1, int(f["dseq"])
+                what = (_("event {n} was").format(n=first) if first == last
+                        else _("events {first}–{last} were").format(first=first, last=last))
+                notes.append(LogProblem("adopted", _(
+                    "{chain}: {what} already there when the session began in which {who} signed them, and no "
+                    "signature before covers them: written by a session that ended without signing (no signing "
+                    "key, or killed), or outside Inspector").format(chain=_chain_label(*key), what=what,
+                                                                    who=_who(body)), *key))
+        for h in body.get("heads", []):
+            key = (h.get("inspection", ""), h.get("chain", ""))
+            signed[key] = max(signed.get(key, 0), int(h.get("dseq", 0)))
+    return notes
 
 
 def pdf_heads(pdf: bytes, label: str) -> dict[str, Any]:

@@ -184,7 +184,8 @@ class ExchangeView(QWidget):
         actor = self._actor_with_key()
         out = Path(folder) / self._name(BUNDLE_SUFFIX)
         export_bundle(self.ctx.engine, self.inspection_id, out, login=actor.login, name=actor.display_name,
-                      private_key=actor.key.private_key, certificate=actor.key.certificate)
+                      private_key=actor.key.private_key, certificate=actor.key.certificate,
+                      session_from=actor.session_from)
         return out
 
     def export_snapshot_to(self, folder: Path, progress=None) -> tuple[Path, str]:
@@ -199,7 +200,7 @@ class ExchangeView(QWidget):
         out = Path(folder) / self._name(SNAPSHOT_SUFFIX)
         r = export_snapshot(self.ctx.engine, self.inspection_id, out, login=actor.login, name=actor.display_name,
                             private_key=actor.key.private_key, certificate=actor.key.certificate, team=team,
-                            progress=progress)
+                            progress=progress, session_from=actor.session_from)
         return out, r.transfer_code
 
     def import_from(self, folder: Path) -> list[dict[str, object]]:

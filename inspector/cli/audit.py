@@ -505,10 +505,15 @@ def cmd_team(args) -> int:
     return 0
 
 
+def _print_notes(notes) -> None:
+    for n in notes:
+        print(_("note: {what}").format(what=n.message))
+
+
 def cmd_verify_log(args) -> int:
     """Each chain recomputed, then compared with every signed head the store keeps and with the heads
     the signed reports given with --pdf carry; exit 1 naming every problem."""
-    from inspector.anchors import check_against_pdf, check_log, valid_anchors
+    from inspector.anchors import adopted_events, check_against_pdf, check_log, valid_anchors
     from inspector.events import verify_log
 
     engine = store(args)
@@ -530,12 +535,14 @@ def cmd_verify_log(args) -> int:
         for path, data in pdfs:
             found += check_against_pdf(conn, data, path.name)
         anchors, _bad = valid_anchors(conn)
+        notes = adopted_events(conn)
     for p in found:
         problems.append(p.message)
         kinds.append(p.as_dict())
     if args.format == "json":
         print_json({"ok": not problems, "events": check.count, "signed_heads": len(anchors),
-                    "pdfs": [str(p) for p, _d in pdfs], "problems": kinds})
+                    "pdfs": [str(p) for p, _d in pdfs], "problems": kinds,
+                    "notes": [n.as_dict() for n in notes]})
         return 0 if not problems else 1
     if not problems:
         print(f"ok, {check.count} events")      # an interface: never translated
@@ -546,8 +553,10 @@ def cmd_verify_log(args) -> int:
                 latest=_(" (the latest by {who}, {at})").format(who=last.get("login"), at=str(last.get("at"))[:19].replace("T", " "))
                 if last else "",
                 pdfs=_(" and the heads of {n} signed reports").format(n=len(pdfs)) if pdfs else ""))
+        _print_notes(notes)
         return 0
     for text in problems:
         print(text)
+    _print_notes(notes)
     print(_("the event log does not hold what was signed: {n} problems").format(n=len(problems)))
     return 1

@@ -82,7 +82,8 @@ def cmd_export_snapshot(args) -> int:
         _require_member(conn, args.inspection, actor)
         team = team_for_export(conn, args.inspection)
     r = export_snapshot(engine, args.inspection, Path(args.out), login=actor.login, name=actor.display_name,
-                        private_key=actor.key.private_key, certificate=actor.key.certificate, team=team)
+                        private_key=actor.key.private_key, certificate=actor.key.certificate, team=team,
+                        session_from=actor.session_from)
     if args.code_file:
         from inspector.exchange.transfer_code import write_code_file
 
@@ -103,7 +104,8 @@ def cmd_export(args) -> int:
     with engine.connect() as conn:
         _require_member(conn, args.inspection, actor)
     r = export_bundle(engine, args.inspection, Path(args.out), login=actor.login, name=actor.display_name,
-                      private_key=actor.key.private_key, certificate=actor.key.certificate)
+                      private_key=actor.key.private_key, certificate=actor.key.certificate,
+                      session_from=actor.session_from)
     print(_("bundle written to {path}: {n} events, signed by {who} (SHA-256 {sha})")
           .format(path=r.path, n=r.events, who=actor.display_name, sha=r.sha256))
     return 0

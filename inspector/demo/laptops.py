@@ -41,7 +41,8 @@ def _anchors(engine) -> list[x509.Certificate]:
 
 def run_laptops_demo(workdir: Path, n: int = 3, progress: Progress | None = None) -> LaptopsResult:
     """The walkthrough above; returns where everything landed and the digests."""
-    from inspector.accounts import authenticate, create_member_account, read_password_file, set_account_key
+    from inspector.accounts import (authenticate, create_member_account, read_password_file, set_account_key,
+                                    with_own_key)
     from inspector.checks import census, records, stock
     from inspector.demo.walkthrough import (DEMO_CA_PASSPHRASE, DEMO_LOGINS, DEMO_PASSPHRASE, DEMO_TEAM,
                                             create_demo_inspection, demo_accounts, demo_actor)
@@ -95,7 +96,7 @@ def run_laptops_demo(workdir: Path, n: int = 3, progress: Progress | None = None
         add_member(engine1, iid, DEMO_LOGINS[name], role, actor=lead)
     stock.draw_sample(engine1, iid, actor=lead)
     records.draw_sample(engine1, iid, n=6, seed=20261204, actor=lead)
-    lead_k = authenticate(engine1, "chenzq", pw("chenzq"), with_key=True)
+    lead_k = with_own_key(engine1, lead, pw("chenzq"))       # within the session the lead worked in
     with engine1.connect() as conn:
         team = team_for_export(conn, iid)
     snap = bundles / "join.inspector-snapshot"
@@ -152,13 +153,15 @@ def run_laptops_demo(workdir: Path, n: int = 3, progress: Progress | None = None
         for item in rec.items:
             records.answer(engines[0], ids[0], rec.mdtrt_id, item.id, "pass", actor=lead2)
 
+    sessions = [lead2, wang, li]                 # each laptop owner's session, since their login
+
     def round_trip(tag: str) -> None:
         made = []
         for k, (eng, i, login) in enumerate(zip(engines, ids, LAPTOP_OWNERS), start=1):
-            who = authenticate(eng, login, pw(login), with_key=True)
+            who = with_own_key(eng, sessions[k - 1], pw(login))
             out = bundles / f"laptop-{k}-{tag}.inspector-bundle"
             export_bundle(eng, i, out, login=who.login, name=who.display_name, private_key=who.key.private_key,
-                          certificate=who.key.certificate)
+                          certificate=who.key.certificate, session_from=who.session_from)
             made.append((k, out))
             result.bundles.append(out)
         for k, (eng, login) in enumerate(zip(engines, LAPTOP_OWNERS), start=1):

@@ -279,7 +279,7 @@ def sign_demo_report(engine: Engine, inspection_id: int, workdir: Path, actors: 
     signature, the PDF (approved: the lead approved every finding), then each inspector's and the
     lead's PAdES signature, each with their own key unlocked by their own login, and the verification
     of the result against the store's anchors."""
-    from inspector.accounts import authenticate, read_password_file
+    from inspector.accounts import read_password_file, with_own_key
     from inspector.onsite import read_onsite
     from inspector.reports.produce import produce_report
     from inspector.reports.signoff import note_signature, record_hand_signature, set_representative
@@ -303,8 +303,8 @@ def sign_demo_report(engine: Engine, inspection_id: int, workdir: Path, actors: 
     # inspectors first, the team lead countersigns last; each logs in to unlock their own key
     for name, _cert_no, _role in sorted(DEMO_TEAM, key=lambda m: m[2] == "lead"):
         login = DEMO_LOGINS[name]
-        person = authenticate(engine, login, read_password_file(workdir / "passwords" / f"{login}.txt"),
-                              with_key=True)
+        # their key unlocked within the session they worked in (since the demo's login)
+        person = with_own_key(engine, actors[login], read_password_file(workdir / "passwords" / f"{login}.txt"))
         signer = person.key.signer()
         result = sign_as(current, signer, identity_for_key(current, signer), out=signed)
         note_signature(engine, signed.read_bytes(), result.field, result.signer, actor=person)
@@ -334,7 +334,7 @@ def upload_demo_package(engine: Engine, inspection_id: int, report: SignedReport
     """Queue the signed package and send it to the demo central's insp_upload (read back, checked)."""
     from inspector.upload import queue_package, upload_packages
 
-    from inspector.accounts import authenticate, read_password_file
+    from inspector.accounts import read_password_file, with_own_key
     from inspector.anchors import sign_session_end
 
     package = queue_package(engine, inspection_id, report.signed_pdf, actor=actor)
@@ -342,5 +342,5 @@ def upload_demo_package(engine: Engine, inspection_id: int, report: SignedReport
     # the lead's session ends: they sign the heads of the event chains (as the CLI does after a command)
     pw_file = report.pdf.parent / "passwords" / f"{actor.login}.txt"
     if pw_file.exists():
-        sign_session_end(engine, authenticate(engine, actor.login, read_password_file(pw_file), with_key=True))
+        sign_session_end(engine, with_own_key(engine, actor, read_password_file(pw_file)))
     return next(s for s in statuses if s.package.upload_id == package.upload_id)

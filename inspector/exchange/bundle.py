@@ -147,13 +147,15 @@ def chains_to_anchor(cert: x509.Certificate, anchors: list[x509.Certificate], at
 # --- export ---------------------------------------------------------------------------------
 
 def export_bundle(engine: Engine, inspection_id: int, out: Path, *, login: str, name: str, private_key,
-                  certificate: x509.Certificate, seal: bool = True) -> BundleResult:
+                  certificate: x509.Certificate, seal: bool = True,
+                  session_from: tuple[tuple[str, str, int], ...] | None = None) -> BundleResult:
     """Write every chained event of the inspection this laptop holds, signed by the exporting account.
 
     The exporting account first signs the heads of every chain of this store (inspector/anchors.py,
     refused when the log no longer agrees with the heads signed before); the bundle carries the
     inspection's heads and that signed record. `seal`: sealed for the team members' certificates
-    and the sender's (False only inside a snapshot file, which is encrypted whole)."""
+    and the sender's (False only inside a snapshot file, which is encrypted whole). `session_from`:
+    where the exporting person's session began (`Actor.session_from`), said by the signed heads."""
     from inspector.accounts import Actor, SigningKey
     from inspector.anchors import inspection_heads, latest_anchor, sign_heads
     from inspector.signing.lines import cert_identity
@@ -161,7 +163,8 @@ def export_bundle(engine: Engine, inspection_id: int, out: Path, *, login: str, 
     from asn1crypto import x509 as asn1_x509
 
     cert_no = cert_identity(asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER)))[1]
-    sign_heads(engine, Actor(0, login, name, "", cert_no or "", SigningKey(private_key, certificate)), "bundle")
+    sign_heads(engine, Actor(0, login, name, "", cert_no or "", SigningKey(private_key, certificate),
+                             session_from=session_from), "bundle")
     with engine.connect() as conn:
         uid, _name = _inspection(conn, inspection_id)
         body = {

@@ -66,7 +66,8 @@ class SnapshotFileResult:
 
 def export_snapshot(engine: Engine, inspection_id: int, out: Path, *, login: str, name: str, private_key,
                     certificate: x509.Certificate, team: list[dict[str, Any]],
-                    progress: Progress | None = None) -> SnapshotFileResult:
+                    progress: Progress | None = None,
+                    session_from: tuple[tuple[str, str, int], ...] | None = None) -> SnapshotFileResult:
     """Write the inspection's snapshot file (see the module doc); `team` as `exchange.people.team_for_export`.
 
     The result carries the transfer code that opens the file: show it to the person exporting."""
@@ -78,7 +79,8 @@ def export_snapshot(engine: Engine, inspection_id: int, out: Path, *, login: str
         p.unlink(missing_ok=True)
     try:
         export_bundle(engine, inspection_id, bundle_part, login=login, name=name, private_key=private_key,
-                      certificate=certificate, seal=False)     # inside a file encrypted whole
+                      certificate=certificate, seal=False,     # inside a file encrypted whole
+                      session_from=session_from)
         bundle_doc = bundle_part.read_text(encoding="utf-8")
         rows = 0
         with engine.connect() as conn:

@@ -198,3 +198,37 @@ def test_a_signed_head_record_removed_between_two_is_caught(world, cli):
     assert r.returncode == 1 and "the record before it was removed or changed" in r.stdout, r.stdout
     r = cli("verify-log", "--db", str(db), lang="zh_CN")
     assert r.returncode == 1 and "其前一条记录被删除或改动" in r.stdout, r.stdout
+
+
+def test_an_event_added_between_sessions_is_named_when_the_next_session_signs_over_it(world, cli):
+    """An event appended with a good hash after the last signature and before a login is signed by that
+    session's end like its own work; the signed heads say where the session began, so verify-log
+    names the event and who signed over it (a note: a killed session looks the same)."""
+    db, made = world
+    r = cli("census", "--inspection", str(made.inspection), "--mdtrt", "M1", "--outcome", "present", "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(cli("verify-log", "--db", str(db), "--format", "json").stdout)
+    assert doc["ok"] is True and doc["notes"] == []          # a session's own events: nothing to say
+    con = sqlite3.connect(db)
+    uid = uid_of(db, made.inspection)
+    forged_at = con.execute("SELECT max(dseq) FROM event WHERE inspection_uid = ?", (uid,)).fetchone()[0] + 1
+    con.close()
+    append_forged(db, made.inspection)
+    r = cli("census", "--inspection", str(made.inspection), "--mdtrt", "M1", "--outcome", "absent", "--db", str(db),
+            login="zhang")
+    assert r.returncode == 0, r.stderr
+    assert _anchors(db)[-1] == ("session", "zhang")           # the next session signed over the forged event
+    r = cli("verify-log", "--db", str(db))
+    assert r.returncode == 0 and r.stdout.startswith("ok, "), r.stdout
+    assert f"event {forged_at} was already there when the session began in which 张组长 (zhang" in r.stdout, r.stdout
+    assert "outside Inspector" in r.stdout
+    doc = json.loads(cli("verify-log", "--db", str(db), "--format", "json").stdout)
+    assert [(n["kind"], n["inspection"]) for n in doc["notes"]] == [("adopted", uid)]
+    r = cli("verify-log", "--db", str(db), lang="zh_CN")
+    assert "注意" in r.stdout and f"第 {forged_at} 条事件" in r.stdout and "Inspector 之外" in r.stdout, r.stdout
+    # the record itself says where the session began, under its signature
+    con = sqlite3.connect(db)
+    body = json.loads(con.execute("SELECT body FROM log_anchor ORDER BY id DESC LIMIT 1").fetchone()[0])
+    con.close()
+    mine = [f for f in body["from"] if f["inspection"] == uid]
+    assert mine and mine[0]["dseq"] == forged_at

@@ -39,6 +39,7 @@ def test_three_laptops_end_in_the_same_state(tmp_path):
         digests.add(d.stdout.strip())
         v = cli("verify-log", "--db", str(stores[laptop]), user=user, work=work)
         assert v.returncode == 0, v.stdout + v.stderr
+        assert "注意" not in v.stdout and "note:" not in v.stdout, v.stdout   # each session signed its own events
         c = cli("conflicts", "--inspection", "1", "--format", "json", "--db", str(stores[laptop]), user=user,
                 work=work)
         assert c.returncode == 0 and '"conflicts": []' in c.stdout
