@@ -30,7 +30,7 @@ from argon2.low_level import hash_secret_raw
 from sqlalchemy import Connection, Engine
 
 from inspector.db import write_transaction
-from inspector.errors import UserError
+from inspector.errors import UserError, os_reason
 from inspector.i18n import _
 
 ROLES = ("inspector", "lead", "deputy")
@@ -142,7 +142,7 @@ def read_password_file(path) -> str:
     try:
         text = Path(path).read_bytes().decode("utf-8")
     except OSError as exc:
-        raise UserError(_("password file {path}: {reason}").format(path=path, reason=exc.strerror)) from None
+        raise UserError(_("password file {path}: {reason}").format(path=path, reason=os_reason(exc))) from None
     except UnicodeDecodeError:
         raise UserError(_("password file {path}: not UTF-8 text").format(path=path)) from None
     text = text.rstrip("\r\n")

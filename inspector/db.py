@@ -14,7 +14,7 @@ from platformdirs import user_data_dir
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from inspector.errors import StoreBusy, UserError
+from inspector.errors import StoreBusy, UserError, os_reason
 from inspector.i18n import N_
 
 if TYPE_CHECKING:
@@ -285,7 +285,7 @@ def _check_sqlite_file(path: Path, key: StoreKey | None) -> None:
         encrypted = is_encrypted_file(path)
     except OSError as exc:
         raise StoreError(N_("{path} cannot be read ({reason}); nothing was changed."),
-                         path=path, reason=exc.strerror) from None
+                         path=path, reason=os_reason(exc)) from None
     if key is None and encrypted:
         from inspector.keyslots import has_keyfile
 
@@ -398,7 +398,7 @@ def open_store(path: Path | str | None = None, *, key: StoreKey | bytes | bytear
             p.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(N_("the folder of {path} cannot be created ({reason}); nothing was changed."),
-                             path=p, reason=exc.strerror) from None
+                             path=p, reason=os_reason(exc)) from None
     skey = key if isinstance(key, StoreKey) or key is None else StoreKey(key)
     if skey is None and is_encrypted_file(p):
         skey = registered_key(p)

@@ -41,7 +41,7 @@ from sqlalchemy.pool import NullPool
 
 from inspector.coltypes import DATE_FORMAT, TIMESTAMP_FORMAT
 from inspector.db import session_factory, write_transaction
-from inspector.errors import UserError
+from inspector.errors import UserError, os_reason
 from inspector.events import Event, append_event, author_of
 from inspector.i18n import N_, _
 from inspector.integrity import require_intact
@@ -191,7 +191,7 @@ def queue_package(engine: Engine, inspection_id: int, signed_pdf: Path, *, actor
     try:
         pdf = signed_pdf.read_bytes()
     except OSError as exc:
-        raise UserError(_('{signed_pdf}: {strerror}').format(signed_pdf=signed_pdf, strerror=exc.strerror)) from None
+        raise UserError(_('{signed_pdf}: {strerror}').format(signed_pdf=signed_pdf, strerror=os_reason(exc))) from None
     existing = _queued_for(engine, sha256_hex(pdf))
     if existing is not None:
         return existing

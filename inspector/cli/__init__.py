@@ -280,9 +280,14 @@ def run(argv: Sequence[str] | None = None, extra=()) -> int:
             return EXIT_USER_ERROR
         return _bug(exc, raw)
     except OSError as exc:
+        from inspector.errors import ENVIRONMENT_ERRNOS, os_reason
+
         if exc.filename is not None:
-            _say(_("error: {message}").format(
-                message=_("{file}: {reason}").format(file=exc.filename, reason=exc.strerror or exc)))
+            _say(_("error: {message}").format(message=_("{file}: {reason}").format(file=exc.filename,
+                                                                                   reason=os_reason(exc))))
+            return EXIT_USER_ERROR
+        if exc.errno in ENVIRONMENT_ERRNOS:     # the disk or the medium refused, not a bug
+            _say(_("error: {message}").format(message=os_reason(exc)))
             return EXIT_USER_ERROR
         return _bug(exc, raw)
     except Exception as exc:  # noqa: BLE001 - the boundary: anything else is a bug

@@ -98,9 +98,9 @@ def cmd_account_set_key(args) -> int:
     try:
         p12 = args.file.read_bytes()
     except OSError as exc:
-        from inspector.errors import UserError
+        from inspector.errors import UserError, os_reason
 
-        raise UserError(f"{args.file}: {exc.strerror}") from None
+        raise UserError(f"{args.file}: {os_reason(exc)}") from None
     subject = set_account_key(engine, actor, password, p12, read_password_file(args.passphrase_file).encode("utf-8"))
     print(_("signing key of {login} stored in the store, encrypted with the account's password ({subject})")
           .format(login=actor.login, subject=subject))

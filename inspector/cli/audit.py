@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from inspector.cli.common import authenticated, print_json, print_table, store
-from inspector.errors import UserError
+from inspector.errors import UserError, os_reason
 from inspector.events import Event
 from inspector.i18n import N_, _
 from inspector.reports.checks_data import source_text
@@ -473,7 +473,9 @@ def cmd_evidence_export(args) -> int:
 
     with store(args).connect() as conn:
         content = read_evidence(conn, args.sha256)
-    Path(args.out).write_bytes(content)
+    from inspector.outputs import write_atomically
+
+    write_atomically(Path(args.out), content)
     print(_("wrote {n} bytes to {out}; SHA-256 verified").format(n=len(content), out=args.out))
     return 0
 
@@ -522,7 +524,7 @@ def cmd_verify_log(args) -> int:
         try:
             pdfs.append((path, path.read_bytes()))
         except OSError as exc:
-            raise UserError(_("{file}: {why}").format(file=path, why=exc.strerror)) from None
+            raise UserError(_("{file}: {why}").format(file=path, why=os_reason(exc))) from None
     check = verify_log(engine)
     problems: list[str] = []
     kinds: list[dict[str, Any]] = []

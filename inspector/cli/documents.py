@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from inspector.cli.common import print_json, print_table
-from inspector.errors import UserError
+from inspector.errors import UserError, os_reason
 from inspector.i18n import _
 
 
@@ -86,7 +86,7 @@ def cmd_report(args) -> int:
             png = args.hand_signature.read_bytes()
         except OSError as exc:
             raise UserError(_("{hand_signature}: {strerror}").format(hand_signature=args.hand_signature,
-                                                                    strerror=exc.strerror)) from None
+                                                                    strerror=os_reason(exc))) from None
     if args.out.suffix.lower() == ".xlsx":
         from inspector.db import session_factory
         from inspector.reports.data import build_report_data

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from inspector.errors import UserError
+from inspector.errors import UserError, os_reason
 from inspector.i18n import _, language
 from inspector.resources import resource_path
 
@@ -145,7 +145,7 @@ def load_table(path: Path | None = None) -> DeductionTable:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise UserError(_("cannot read {file}: {reason}").format(file=path, reason=exc.strerror or exc)) from None
+        raise UserError(_("cannot read {file}: {reason}").format(file=path, reason=os_reason(exc))) from None
     try:
         doc = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -25,6 +25,7 @@ any order gives the same events, hence the same folded state.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -38,12 +39,13 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import Connection, Engine
 
 from inspector.db import write_transaction
-from inspector.errors import UserError
+from inspector.errors import UserError, os_reason
 from inspector.events import GENESIS, canonical_json, chain_hash, device_id
 from inspector.exchange.sealing import fingerprint
 from inspector.signing.detached import sign_bytes, signature_holds
 from inspector.i18n import _
 from inspector.models import Event as EventRow
+from inspector.outputs import write_atomically
 
 FORMAT = "inspector-bundle/1"
 EVENT_FIELDS = ("id", "at", "author", "device", "chain", "dseq", "clock", "vv", "kind", "payload", "prev_hash", "hash")
@@ -147,15 +149,28 @@ def chains_to_anchor(cert: x509.Certificate, anchors: list[x509.Certificate], at
 # --- export ---------------------------------------------------------------------------------
 
 def export_bundle(engine: Engine, inspection_id: int, out: Path, *, login: str, name: str, private_key,
-                  certificate: x509.Certificate, seal: bool = True,
-                  session_from: tuple[tuple[str, str, int], ...] | None = None) -> BundleResult:
-    """Write every chained event of the inspection this laptop holds, signed by the exporting account.
+                  certificate: x509.Certificate, session_from: tuple[tuple[str, str, int], ...] | None = None
+                  ) -> BundleResult:
+    """Write every chained event of the inspection this laptop holds, signed by the exporting account
+    and sealed for the team members' certificates and the sender's (see `signed_bundle`)."""
+    from inspector.exchange.sealing import seal
+
+    data, result, recipients = signed_bundle(engine, inspection_id, login=login, name=name, private_key=private_key,
+                                             certificate=certificate, session_from=session_from)
+    write_atomically(Path(out), seal(data, recipients))
+    return dataclasses.replace(result, path=str(out))
+
+
+def signed_bundle(engine: Engine, inspection_id: int, *, login: str, name: str, private_key,
+                  certificate: x509.Certificate, session_from: tuple[tuple[str, str, int], ...] | None = None
+                  ) -> tuple[bytes, BundleResult, list[x509.Certificate]]:
+    """The signed bundle document (UTF-8 JSON, not sealed: a snapshot file carries it inside its own
+    encryption; nothing is written here), what it holds, and whom it is sealed for when written.
 
     The exporting account first signs the heads of every chain of this store (inspector/anchors.py,
     refused when the log no longer agrees with the heads signed before); the bundle carries the
-    inspection's heads and that signed record. `seal`: sealed for the team members' certificates
-    and the sender's (False only inside a snapshot file, which is encrypted whole). `session_from`:
-    where the exporting person's session began (`Actor.session_from`), said by the signed heads."""
+    inspection's heads and that signed record. `session_from`: where the exporting person's session
+    began (`Actor.session_from`), said by the signed heads."""
     from inspector.accounts import Actor, SigningKey
     from inspector.anchors import inspection_heads, latest_anchor, sign_heads
     from inspector.signing.lines import cert_identity
@@ -176,20 +191,11 @@ def export_bundle(engine: Engine, inspection_id: int, out: Path, *, login: str, 
             "heads": inspection_heads(conn, uid),
             "anchor": latest_anchor(conn),
         }
-        recipients = [certificate, *team_recipients(conn, inspection_id)] if seal else []
+        recipients = [certificate, *team_recipients(conn, inspection_id)]
     doc = {"format": FORMAT, "body": body, "signature": sign_body(body, private_key, certificate)}
     data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    out = Path(out)
-    tmp = out.with_name(out.name + ".part")
-    if seal:
-        from inspector.exchange.sealing import seal as seal_for
-
-        tmp.write_bytes(seal_for(data, recipients))
-    else:
-        tmp.write_bytes(data)
-    tmp.replace(out)
-    return BundleResult(str(out), hashlib.sha256(data).hexdigest(), uid, login, name, body["sender"]["device"],
-                        len(body["events"]), 0)
+    return data, BundleResult("", hashlib.sha256(data).hexdigest(), uid, login, name, body["sender"]["device"],
+                              len(body["events"]), 0), recipients
 
 
 def team_recipients(conn: Connection, inspection_id: int) -> list[x509.Certificate]:
@@ -218,7 +224,7 @@ def read_bundle(path: Path, reader=None) -> tuple[dict[str, Any], str]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise BundleError(_("cannot read {path}: {why}").format(path=path, why=exc.strerror or exc)) from None
+        raise BundleError(_("cannot read {path}: {why}").format(path=path, why=os_reason(exc))) from None
     try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):

@@ -22,6 +22,7 @@ file is random bytes.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -35,10 +36,10 @@ from cryptography import x509
 from sqlalchemy import Engine
 
 from inspector.db import DBAPI_ERRORS, cipher_connect, engine_key
-from inspector.errors import UserError
+from inspector.errors import UserError, cannot_write
 from inspector.events import canonical_json
-from inspector.exchange.bundle import (BundleError, _check_signature, chains_to_anchor, export_bundle, fingerprint,
-                                       merge_bundle, sign_body)
+from inspector.exchange.bundle import (BundleError, _check_signature, chains_to_anchor, fingerprint, merge_bundle,
+                                       sign_body, signed_bundle)
 from inspector.exchange.transfer_code import attach_file, new_transfer_code, open_file
 from inspector.i18n import _
 from inspector.models import SNAPSHOT_MODELS
@@ -74,14 +75,15 @@ def export_snapshot(engine: Engine, inspection_id: int, out: Path, *, login: str
     out = Path(out)
     code = new_transfer_code()
     part = out.with_name(out.name + ".part")
-    bundle_part = out.with_name(out.name + ".bundle.part")
-    for p in (part, bundle_part):
-        p.unlink(missing_ok=True)
     try:
-        export_bundle(engine, inspection_id, bundle_part, login=login, name=name, private_key=private_key,
-                      certificate=certificate, seal=False,     # inside a file encrypted whole
-                      session_from=session_from)
-        bundle_doc = bundle_part.read_text(encoding="utf-8")
+        part.unlink(missing_ok=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise cannot_write(out, exc) from None
+    try:
+        # the events so far, carried inside the file's own encryption (never written on their own)
+        bundle_doc = signed_bundle(engine, inspection_id, login=login, name=name, private_key=private_key,
+                                   certificate=certificate, session_from=session_from)[0].decode("utf-8")
         rows = 0
         with engine.connect() as conn:
             sid = latest_snapshot_id(conn, inspection_id)
@@ -120,14 +122,31 @@ def export_snapshot(engine: Engine, inspection_id: int, out: Path, *, login: str
             src.execute("INSERT INTO xfer.manifest VALUES (?, ?, ?)",
                         (canonical_json(manifest), canonical_json(signature), bundle_doc))
             src.execute("COMMIT")
+        except DBAPI_ERRORS as exc:
+            failed = _write_failure(exc)
+            if failed is None:
+                raise
+            raise cannot_write(out, failed) from None
         finally:
             src.close()
         os.replace(part, out)
+    except OSError as exc:
+        raise cannot_write(out, exc) from None
     finally:
         part.unlink(missing_ok=True)
-        bundle_part.unlink(missing_ok=True)
     return SnapshotFileResult(str(out), manifest["inspection"]["uid"], inspection_id,
                               manifest["inspection"]["fixmedins_name"], rows, 0, code)
+
+
+def _write_failure(exc: Exception) -> OSError | None:
+    """The operating system's refusal behind SQLite's error while the file was written (a full or
+    failing disk), or None for anything else."""
+    text = str(exc).lower()
+    if "disk is full" in text:
+        return OSError(errno.ENOSPC, "disk full")
+    if "disk i/o error" in text or "unable to open database" in text:
+        return OSError(errno.EIO, "I/O error")
+    return None
 
 
 def _store_reader(engine: Engine):

@@ -15,7 +15,8 @@ from inspector.reports.fonts import FONT_NAME, styles
 from inspector.reports.layout import (MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZE, PageDecor, SignatureLine,
                                       data_table, numbered_canvas, para)
 from inspector.reports.model import SignatureField
-from inspector.reports.pdf import add_signature_fields, write_atomically
+from inspector.outputs import write_atomically
+from inspector.reports.pdf import add_signature_fields
 
 REASON_TEXT = {
     "last_inspection": N_("inspected this institution last time"),

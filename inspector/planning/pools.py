@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from inspector.coltypes import TIMESTAMP_FORMAT
-from inspector.errors import UserError
+from inspector.errors import UserError, os_reason
 from inspector.i18n import _
 
 PUBLISHED = "published_at"
@@ -94,7 +94,7 @@ def read_pool(path: Path, kind: str) -> Pool:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise UserError(_("cannot read {file}: {reason}").format(file=path, reason=exc.strerror or exc)) from None
+        raise UserError(_("cannot read {file}: {reason}").format(file=path, reason=os_reason(exc))) from None
     digest = hashlib.sha256(raw).hexdigest()
     suffix = path.suffix.lower()
     if kind == "ranking":

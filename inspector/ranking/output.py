@@ -28,7 +28,7 @@ def write_ranking_xlsx(ranking: Ranking, out: Path) -> Path:
     """The ranking as a workbook: one sheet, frozen header, money as numbers with two places."""
     from openpyxl import Workbook
 
-    from inspector.reports.pdf import write_atomically
+    from inspector.outputs import write_atomically
     from inspector.reports.xlsx import _sheet
 
     wb = Workbook(write_only=True)

@@ -9,8 +9,6 @@ finds the signer's line and `verify` checks the signatures against the declarati
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 
 from pyhanko.pdf_utils import generic
@@ -19,6 +17,7 @@ from pyhanko.sign.fields import append_signature_field
 from reportlab.platypus import PageBreak, SimpleDocTemplate
 
 from inspector.i18n import _
+from inspector.outputs import write_atomically
 from inspector.progress import Progress
 from inspector.reports.appendices import appendices_story
 from inspector.reports.findings_list import findings_story
@@ -95,16 +94,3 @@ def add_signature_fields(pdf: bytes, fields: list[SignatureField], issuers: tupl
     return out.getvalue()
 
 
-def write_atomically(path: Path, content: bytes) -> None:
-    """Write `content` to `path` through a temporary file in the same folder, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -83,7 +83,7 @@ def _d(v: Decimal | None) -> Decimal | None:
 
 def write_report_xlsx(data: ReportData, out: Path) -> Path:
     """Write the findings list (with separate totals and settings) and the appendices to `out`."""
-    from inspector.reports.pdf import write_atomically
+    from inspector.outputs import write_atomically
 
     from inspector.reports.appendices import lead_outcome
     from inspector.reports.wording import settings_rows

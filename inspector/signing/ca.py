@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from inspector.errors import UserError
+from inspector.errors import UserError, os_reason
 from inspector.i18n import _
 
 CA_CERT_FILE = "ca.pem"
@@ -159,7 +159,7 @@ def read_passphrase_file(path: Path) -> bytes:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise UserError(_("passphrase file {file}: cannot read ({why})").format(file=path, why=exc.strerror)) from None
+        raise UserError(_("passphrase file {file}: cannot read ({why})").format(file=path, why=os_reason(exc))) from None
     data = data.rstrip(b"\r\n")
     if not data:
         raise UserError(_("passphrase file {file} is empty").format(file=path))

@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from inspector.errors import UserError
+from inspector.errors import UserError, os_reason
 from inspector.i18n import _
 
 
@@ -45,7 +45,7 @@ def read_key_info(p12_path: Path, passphrase: bytes) -> KeyInfo:
     try:
         data = Path(p12_path).read_bytes()
     except OSError as exc:
-        raise UserError(_("{file}: cannot read ({why})").format(file=p12_path, why=exc.strerror)) from None
+        raise UserError(_("{file}: cannot read ({why})").format(file=p12_path, why=os_reason(exc))) from None
     try:
         key, cert, _extra = pkcs12.load_key_and_certificates(data, passphrase)
     except ValueError:

@@ -33,9 +33,9 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
 from pyhanko_certvalidator import ValidationContext
 
-from inspector.errors import UserError
+from inspector.errors import UserError, os_reason
 from inspector.i18n import _
-from inspector.reports.pdf import write_atomically
+from inspector.outputs import write_atomically
 from inspector.signing.debuglog import route_library_logs
 from inspector.signing.lines import ROLE_INSPECTOR, ROLE_LEAD, SignatureLine, SignerIdentity, cert_identity, cert_matches, read_lines
 from inspector.signing.stamp import stamp_style
@@ -66,7 +66,7 @@ def load_signer(key: Path | bytes, passphrase: bytes) -> signers.SimpleSigner:
         try:
             data = Path(key).read_bytes()
         except OSError as exc:
-            raise UserError(_("{file}: cannot read ({why})").format(file=label, why=exc.strerror)) from None
+            raise UserError(_("{file}: cannot read ({why})").format(file=label, why=os_reason(exc))) from None
     try:
         signer = signers.SimpleSigner.load_pkcs12_data(data, other_certs=None, passphrase=passphrase)
     except (OSError, ValueError, TypeError) as exc:
@@ -86,7 +86,7 @@ def _open(pdf: Path) -> tuple[bytes, IncrementalPdfFileWriter]:
     try:
         data = Path(pdf).read_bytes()
     except OSError as exc:
-        raise UserError(_("{file}: cannot read ({why})").format(file=pdf, why=exc.strerror)) from None
+        raise UserError(_("{file}: cannot read ({why})").format(file=pdf, why=os_reason(exc))) from None
     try:
         return data, IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     except (PdfReadError, ValueError) as exc:

@@ -19,7 +19,7 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import Connection, Engine, delete, select
 
 from inspector.db import write_transaction
-from inspector.errors import UserError
+from inspector.errors import UserError, os_reason
 from inspector.events import append_event, author_of
 from inspector.i18n import _
 from inspector.models import TrustAnchor
@@ -94,7 +94,7 @@ def add_anchor(engine: Engine, certificate: Path | bytes, *, actor: Actor | None
         try:
             data = Path(certificate).read_bytes()
         except OSError as exc:
-            raise UserError(_("{file}: cannot read ({why})").format(file=source, why=exc.strerror)) from None
+            raise UserError(_("{file}: cannot read ({why})").format(file=source, why=os_reason(exc))) from None
     cert = read_ca_certificate(data, source)
     der = cert.public_bytes(serialization.Encoding.DER)
     digest = hashlib.sha256(der).hexdigest()

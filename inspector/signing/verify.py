@@ -45,7 +45,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from inspector.errors import UserError
+from inspector.errors import UserError, os_reason
 from inspector.i18n import _
 from inspector.signing.debuglog import route_library_logs
 from inspector.signing.lines import ROLE_LEAD, SignatureLine, cert_identity, cert_matches, read_lines
@@ -120,7 +120,7 @@ def load_anchors(trust: Sequence[Path | bytes]) -> list[asn1_x509.Certificate]:
             try:
                 data = Path(item).read_bytes()
             except OSError as exc:
-                raise UserError(_("{file}: cannot read ({why})").format(file=item, why=exc.strerror)) from None
+                raise UserError(_("{file}: cannot read ({why})").format(file=item, why=os_reason(exc))) from None
             from cryptography.hazmat.primitives import serialization
 
             der = read_certificate(data, str(item)).public_bytes(serialization.Encoding.DER)
@@ -165,7 +165,7 @@ def verify_pdf(path: Path, trust: Sequence[Path | bytes]) -> VerifyReport:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise UserError(_("{file}: cannot read ({why})").format(file=path, why=exc.strerror)) from None
+        raise UserError(_("{file}: cannot read ({why})").format(file=path, why=os_reason(exc))) from None
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         pages = _page_count(reader.root)

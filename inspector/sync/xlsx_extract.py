@@ -157,8 +157,13 @@ def write_central_xlsx(
                     done += len(part)
                     progress.set_progress(name, done, max(total, done))
                 progress.set_progress(name, done, done)
-        wb.save(tmp)
-        tmp.replace(out)
+        try:
+            wb.save(tmp)
+            tmp.replace(out)
+        except OSError as exc:
+            from inspector.errors import cannot_write
+
+            raise cannot_write(out, exc) from None
     finally:
         engine.dispose()
         if tmp.exists():

@@ -16,6 +16,7 @@ from inspector.db import open_store
 from inspector.sync.central import sync_central
 from tests.support import slice_data as sd
 from tests.support.central_db import INSTITUTION, build_synthetic_central, create_sqlite_central
+from tests.support.disks import tiny_disk  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,20 +27,6 @@ def _logical(path: Path) -> str:
         return hashlib.sha256("\n".join(con.iterdump()).encode()).hexdigest()
     finally:
         con.close()
-
-
-@pytest.fixture
-def tiny_disk(tmp_path):
-    """A 2 MB tmpfs (the tests run as root in the project's sandbox, where mount is allowed)."""
-    mnt = tmp_path / "tiny"
-    mnt.mkdir()
-    out = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2M", "tmpfs", str(mnt)], capture_output=True, text=True)
-    if out.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here ({out.stderr.strip()}): the full-disk case needs one")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
 def test_full_disk_during_sync_is_a_message_and_the_store_is_unchanged(tmp_path, tiny_disk, cli_account):
