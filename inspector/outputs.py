@@ -33,3 +33,10 @@ def write_atomically(path: Path, content: bytes) -> None:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_json(path: Path, doc) -> None:
+    """`doc` as indented UTF-8 JSON (Chinese as it is), written as `write_atomically` does."""
+    import json
+
+    write_atomically(Path(path), (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))

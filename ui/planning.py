@@ -2,7 +2,6 @@
 (双随机) with a preview of the plan. It calls the same core functions as `rank` and `plan draw`."""
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -305,13 +304,20 @@ class PlanningView(QWidget):
             return None
         path, _f = QFileDialog.getSaveFileName(self, _("Publish the ranking"), str(self.ctx.db_path.parent / "ranking.json"),
                                                "JSON (*.json)")
-        return self.write_ranking(Path(path)) if path else None
+        if not path:
+            return None
+        try:
+            return self.write_ranking(Path(path))
+        except UserError as exc:        # a full or removed disk: said, nothing half-written
+            self._failed(exc)
+            return None
 
     def write_ranking(self, path: Path) -> Path:
+        from inspector.outputs import write_json
         from inspector.ranking import ranking_json
 
         doc = {"published_at": datetime.now().strftime("%Y-%m-%d %H:%M:%S"), **ranking_json(self.ranking)}
-        path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_json(path, doc)
         self.units_path.setText(str(path))
         self.weighted.setChecked(True)
         self.show_message(_("Ranking published to {path} at {time}").format(path=path, time=doc["published_at"]))
@@ -358,18 +364,23 @@ class PlanningView(QWidget):
 
     def save_plan(self) -> Path | None:
         folder = QFileDialog.getExistingDirectory(self, _("Save the plan"), str(self.ctx.db_path.parent))
-        return self.write_plan(Path(folder)) if folder else None
+        if not folder:
+            return None
+        try:
+            return self.write_plan(Path(folder))
+        except UserError as exc:
+            self._failed(exc)
+            return None
 
     def write_plan(self, folder: Path) -> Path:
         """plan.pdf (signable with the `sign` command), plan.xlsx and plan.json into `folder`."""
         from inspector.planning.documents import render_plan_pdf, write_plan_xlsx
+        from inspector.outputs import write_json
         from inspector.planning.draw import plan_json
 
-        folder.mkdir(parents=True, exist_ok=True)
         render_plan_pdf(self.plan, folder / "plan.pdf")
         write_plan_xlsx(self.plan, folder / "plan.xlsx")
-        (folder / "plan.json").write_text(json.dumps(plan_json(self.plan), ensure_ascii=False, indent=2) + "\n",
-                                          encoding="utf-8")
+        write_json(folder / "plan.json", plan_json(self.plan))
         self.show_message(_("plan written to {dir} (plan.pdf, plan.xlsx, plan.json)").format(dir=folder))
         return folder
 

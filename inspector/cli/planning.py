@@ -67,11 +67,12 @@ def cmd_rank(args) -> int:
     if args.format == "json":
         import json
 
-        text = json.dumps(ranking_json(ranking), ensure_ascii=False, indent=2)
+        from inspector.outputs import write_json
+
         if args.out:
-            Path(args.out).write_text(text + "\n", encoding="utf-8")
+            write_json(Path(args.out), ranking_json(ranking))
         else:
-            print(text)
+            print(json.dumps(ranking_json(ranking), ensure_ascii=False, indent=2))
         return 0
     table = [[money(c) if hasattr(c, "quantize") else c for c in r] for r in rows(ranking)]
     print(_("Risk ranking, window {start} to {end}, visit time {v}").format(
@@ -81,8 +82,7 @@ def cmd_rank(args) -> int:
 
 
 def cmd_plan(args) -> int:
-    import json
-
+    from inspector.outputs import write_json
     from inspector.planning.documents import REASON_TEXT, RULE_TEXT, algorithm_text, render_plan_pdf, write_plan_xlsx
     from inspector.planning.draw import draw_plan, plan_json
 
@@ -92,10 +92,9 @@ def cmd_plan(args) -> int:
     doc = plan_json(plan)
     if args.out:
         out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
         render_plan_pdf(plan, out / "plan.pdf", {"plan_drawer": args.drawn_by, "plan_witness": args.witness})
         write_plan_xlsx(plan, out / "plan.xlsx")
-        (out / "plan.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_json(out / "plan.json", doc)
     if args.format == "json":
         print_json(doc)
         return 0
