@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from inspector.errors import UserError
 from inspector.i18n import _
 from inspector.models import SNAPSHOT_MODELS, Snapshot
+from inspector.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,9 @@ class StoreDamaged(UserError):
         super().__init__(text + _("; run check-store"))
 
 
-def check_store(engine: Engine, inspection_id: int | None = None) -> StoreCheck:
-    """Recompute the digests of every snapshot (of one inspection) and the event chain."""
+def check_store(engine: Engine, inspection_id: int | None = None, progress: Progress | None = None) -> StoreCheck:
+    """Recompute the digests of every snapshot (of one inspection) and the event chain (`progress`:
+    one step a table, cancellable)."""
     from inspector.events import verify_log
     from inspector.snapshot import table_digest
 
@@ -91,14 +93,20 @@ def check_store(engine: Engine, inspection_id: int | None = None) -> StoreCheck:
         snaps = conn.execute(q).all()
         cur = conn.connection.driver_connection.cursor()
         tables = 0
+        total = len(snaps) * len(SNAPSHOT_MODELS)
         for sid, insp, version, digests in snaps:
             recorded = dict(digests or {})
             for table in SNAPSHOT_MODELS:
+                if progress is not None:
+                    progress.set_progress(_("checking the snapshots against their digests"), tables, total)
+                    progress.check()
                 tables += 1
                 now = table_digest(cur, table, sid)
                 if recorded.get(table) != now:
                     mismatches.append(Mismatch("snapshot", insp, sid, version, table, recorded.get(table), now))
         cur.close()
+    if progress is not None:
+        progress.set_progress(_("checking the event log"), tables, tables or None)
     log = verify_log(engine)
     if not log.ok:
         mismatches.append(Mismatch("event_log", seq=log.broken_seq, reason=log.reason))
@@ -120,6 +128,52 @@ def require_intact(engine: Engine, inspection_id: int) -> StoreCheck:
     if not check.ok:
         raise StoreDamaged(check, inspection_id)
     return check
+
+
+@dataclass
+class IntegrityReport:
+    """Everything this laptop can check of itself: `check_store` (snapshots, chains, damage against
+    signed heads), events no one has signed yet, and the notes `verify-log` gives."""
+
+    store: StoreCheck
+    unsigned: list = field(default_factory=list)     # inspector.anchors.LogProblem, kind "unsigned"
+    notes: list = field(default_factory=list)        # kind "adopted"
+    signed_heads: int = 0
+    latest: dict[str, Any] | None = None             # the latest signed head record's body
+
+    def lines(self) -> list[tuple[str, str]]:
+        """(level, text), in the words of `check-store` and `verify-log`; level is "ok", "damage",
+        "warning" (signed by no one yet), "note" or "info"."""
+        s = self.store
+        out: list[tuple[str, str]] = []
+        if s.ok:
+            out.append(("ok", _("ok: {snapshots} snapshots ({tables} tables) match their digests, {events} events "
+                                "chained").format(snapshots=s.snapshots, tables=s.tables, events=s.events)))
+        else:
+            out.append(("damage", _("NOT OK: {n} differences").format(n=len(s.mismatches))))
+            out += [("damage", m.describe()) for m in s.mismatches]
+        out += [("warning", p.message) for p in self.unsigned]
+        out += [("note", _("note: {what}").format(what=p.message)) for p in self.notes]
+        if self.latest is not None:
+            out.append(("info", _("checked against {n} signed heads{latest}{pdfs}").format(
+                n=self.signed_heads, pdfs="", latest=_(" (the latest by {who}, {at})").format(
+                    who=self.latest.get("login"), at=str(self.latest.get("at"))[:19].replace("T", " ")))))
+        else:
+            out.append(("info", _("no account has signed the event log's heads yet: the chains are checked against "
+                                  "themselves only")))
+        return out
+
+
+def integrity_report(engine: Engine, progress: Progress | None = None) -> IntegrityReport:
+    """`check_store` of the whole store, then the event log against its signed heads (see IntegrityReport)."""
+    from inspector.anchors import adopted_events, check_log, valid_anchors
+
+    store = check_store(engine, progress=progress)
+    with engine.connect() as conn:
+        unsigned = [p for p in check_log(conn) if p.kind == "unsigned"]
+        notes = adopted_events(conn)
+        anchors, _bad = valid_anchors(conn)
+    return IntegrityReport(store, unsigned, notes, len(anchors), anchors[-1] if anchors else None)
 
 
 def inspection_of_pdf(engine: Engine, pdf: bytes) -> int | None:

@@ -260,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         dialog_shot("dialog-first-account", lambda: FirstAccountDialog(ctx))
         shot("home")
         dialog_shot("help-shortcuts", window.show_shortcuts)
+        dialog_shot("dialog-check-records", window.check_store)
         _dialog_shots(ctx, window, dialog_shot, tmp)
         ws = window.open_inspection(window.home.selected_id())
         assert ws is not None

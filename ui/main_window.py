@@ -63,11 +63,12 @@ class MainWindow(QMainWindow):
         self.home.add_action_button(a["planning"])
         # in the File menu and on Ctrl+J only: the home row stays readable at 1024 px in English
         a["join_snapshot"] = make_action("join_snapshot", self, self.join_from_snapshot, icon=icon("import"))
+        a["check_store"] = make_action("check_store", self, self.check_store, icon=icon("check"))
         self.planning = None
 
         bar = self.menuBar()
         self.file_menu = QMenu(self)
-        for key in ("new_sync", "import_xlsx", "join_snapshot", "demo", "planning"):
+        for key in ("new_sync", "import_xlsx", "join_snapshot", "demo", "planning", "check_store"):
             if key in a:
                 self.file_menu.addAction(a[key])
         self.file_menu.addAction(a["home"])
@@ -139,6 +140,16 @@ class MainWindow(QMainWindow):
         dlg.joined.connect(self._created)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.show()
+        return dlg
+
+    def check_store(self):
+        """Check this laptop's records (snapshots, event chains, signed heads) in the background."""
+        from ui.integrity import IntegrityDialog
+
+        dlg = IntegrityDialog(self.ctx, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.show()
+        dlg.start()
         return dlg
 
     def create_demo(self):

@@ -42,6 +42,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("open", ("Return",), N_("Open the selected inspection"), _HOME),
     Shortcut("planning", ("Ctrl+Shift+P",), N_("Planning: risk ranking and random draw"), _HOME),
     Shortcut("join_snapshot", ("Ctrl+J",), N_("Join a teammate's inspection from a snapshot file"), _HOME),
+    Shortcut("check_store", ("Ctrl+Shift+K",), N_("Check this laptop's records"), _APP),
     Shortcut("refresh", ("F5",), N_("Refresh"), _APP),
     Shortcut("page_1", ("Ctrl+1",), N_("First screen of the sidebar"), _WS),
     Shortcut("page_next", ("Ctrl+PgDown",), N_("Next screen of the sidebar"), _WS),

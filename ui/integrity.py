@@ -1,0 +1,84 @@
+"""Checking this laptop's records (the GUI's `check-store` and `verify-log`).
+
+The core's `integrity_report` runs off the GUI thread (progress, cancel): every snapshot against
+the digests recorded at sync, every event chain, the chains against the heads the accounts signed,
+the events no one has signed yet and the events a session signed without having written them. The
+lines are the CLI's own words; damage shows red, what is not signed yet amber, notes as notes.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.i18n import _
+from inspector.integrity import IntegrityReport, integrity_report
+from ui.context import ApplicationContext
+
+_COLOURS = {"ok": "#1e7a34", "damage": "#b3261e", "warning": "#8a5a00", "note": "#5f6368"}
+
+
+class IntegrityDialog(QDialog):
+    """The check's lines; "Check again" runs it anew."""
+
+    def __init__(self, ctx: ApplicationContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.report: IntegrityReport | None = None
+        self.task = None
+        self.setWindowTitle(_("Check this laptop's records"))
+        self.setMinimumSize(720, 360)
+        layout = QVBoxLayout(self)
+        intro = QLabel(_("Every snapshot is checked against the digests recorded when it was synced, and the event log "
+                         "against the heads the accounts signed. Nothing is changed."))
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.lines = QListWidget()
+        self.lines.setWordWrap(True)
+        layout.addWidget(self.lines, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.again = QPushButton(_("Check again"))
+        buttons.addButton(self.again, QDialogButtonBox.ButtonRole.ActionRole)
+        self.again.clicked.connect(self.start)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def start(self):
+        """Run the check in the background; the lines appear when it ends."""
+        self.again.setEnabled(False)
+        self.lines.clear()
+        self.lines.addItem(_("Checking…"))
+
+        def failed(exc: BaseException) -> None:
+            self.again.setEnabled(True)
+            self.lines.clear()
+            self.ctx.tasks.show_error(exc, self, _("Check this laptop's records"))
+
+        self.task = self.ctx.tasks.run(lambda progress: integrity_report(self.ctx.engine, progress),
+                                       title=_("Check this laptop's records"), on_done=self.show_report,
+                                       on_error=failed, parent=self)
+        return self.task
+
+    def show_report(self, report: IntegrityReport) -> None:
+        self.report = report
+        self.again.setEnabled(True)
+        self.lines.clear()
+        for n, (level, text) in enumerate(report.lines()):
+            item = QListWidgetItem(text)
+            if level in _COLOURS:
+                item.setForeground(QBrush(QColor(_COLOURS[level])))
+            if n == 0:               # the verdict
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.lines.addItem(item)
