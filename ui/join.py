@@ -130,7 +130,7 @@ class JoinDialog(QDialog):
         if self.for_account:
             return self._join_as_account(snapshot, ca if ca_given else None)
         login, password, code = self.login.text().strip(), self.password.text(), self.code.text()
-        self.ctx.engine.dispose()        # the empty store is converted, or replaced when the join is refused
+        self.ctx.engine.dispose()        # the empty store is replaced once the join is complete, else left as it is
         store = self.ctx.db_path
 
         def work(progress):

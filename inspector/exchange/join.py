@@ -9,13 +9,17 @@ accounts known by their certificates only. Then `account set-key` stores their o
 """
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 
+from inspector.db import lock_store
 from inspector.errors import UserError
 from inspector.i18n import _
+from inspector.storecrypt import create_encrypted_store
 
 
 def is_snapshot_file(path: Path) -> bool:
@@ -76,20 +80,26 @@ def _join(args, path: Path) -> dict[str, Any]:
     from inspector.exchange.snapshot_file import import_snapshot, read_manifest
     from inspector.signing.trust import add_anchor
 
+    import sys
+
+    from inspector.progress import TextProgress
+
     code = _transfer_code(args)
+    progress = TextProgress() if sys.stderr.isatty() else None     # the file's tables, on a terminal
     store_path = Path(args.db) if getattr(args, "db", None) else default_store_path()
     if not store_path.exists() or store_path.stat().st_size == 0:
         if not args.trust:
             raise UserError(_("joining a new laptop: give the bureau's CA certificate with --trust CA.pem"))
         login, password = cached_credentials(args)
-        _engine, r, recovery = join_new_laptop(store_path, path, code, Path(args.trust), login, password)
+        _engine, r, recovery = join_new_laptop(store_path, path, code, Path(args.trust), login, password, progress)
         return _joined(r, recovery)
     engine = store(args)
     with engine.connect() as conn:
         empty = not has_accounts(conn)
     if not empty:
         actor = authenticated(args)
-        return _joined(join_with_account(engine, path, code, actor, Path(args.trust) if args.trust else None), None)
+        return _joined(join_with_account(engine, path, code, actor, Path(args.trust) if args.trust else None,
+                                         progress), None)
     # a store made before any account (plain): the person's account is created in it
     login, password = cached_credentials(args)
     member = joining_member(read_manifest(path, code)[0]["team"], login)
@@ -97,7 +107,7 @@ def _join(args, path: Path) -> dict[str, Any]:
         add_anchor(engine, Path(args.trust), actor=None)
     actor = _create_member_account(engine, member, password)
     r = import_snapshot(engine, path, code=code, anchors=_anchors(engine), author=actor.login,
-                        register_team=register_team)
+                        register_team=register_team, progress=progress)
     return _joined(r, None)
 
 
@@ -107,12 +117,18 @@ def join_new_laptop(store_path: Path, snapshot: Path, code: str, trust: Path, lo
     laptop, the GUI's first start): its store is created encrypted (an empty plain store there is
     converted) with the person's account from their signed team entry and `password`, the CA at
     `trust` is added as its trust anchor, and the snapshot file is checked and imported. Returns
-    (engine, result, recovery key); a refused or cancelled join leaves no store behind."""
+    (engine, result, recovery key).
+
+    The new store is made in a private folder beside `store_path` and moved into place (with its
+    key file) only once the join is complete: a refused, cancelled or killed join (SIGKILL, a
+    battery that dies) leaves the laptop as it was, and the next join sweeps the folder away."""
     from inspector.accounts import check_password_policy, has_accounts
     from inspector.db import open_store
     from inspector.exchange.people import joining_member, register_team
     from inspector.exchange.snapshot_file import import_snapshot, read_manifest
+    from inspector.keyslots import has_keyfile, keyfile_path
     from inspector.signing.trust import add_anchor
+    from inspector.tempfiles import private_tempdir
 
     check_password_policy(password)
     manifest, _sig, _bundle = read_manifest(snapshot, code)
@@ -128,14 +144,27 @@ def join_new_laptop(store_path: Path, snapshot: Path, code: str, trust: Path, lo
                     raise UserError(_("this store already holds inspections: join from a store of its own"))
         finally:
             existing.dispose()
-    engine, recovery = _new_store(store_path, member, password)
+    elif has_keyfile(store_path):
+        keyfile_path(store_path).unlink()        # a key file whose store never arrived (killed in the move)
+    made_folder = not store_path.parent.exists()
+    store_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        add_anchor(engine, Path(trust), actor=None)
-        actor = _create_member_account(engine, member, password)
-        r = import_snapshot(engine, snapshot, code=code, anchors=_anchors(engine), author=actor.login,
-                            register_team=register_team, progress=progress)
+        with private_tempdir("joining", store_path.parent) as work:
+            building = work / store_path.name
+            engine, recovery = create_encrypted_store(building, member["login"], password)
+            try:
+                add_anchor(engine, Path(trust), actor=None)
+                actor = _create_member_account(engine, member, password)
+                r = import_snapshot(engine, snapshot, code=code, anchors=_anchors(engine), author=actor.login,
+                                    register_team=register_team, progress=progress)
+                engine = _move_into_place(engine, building, store_path)
+            except BaseException:
+                lock_store(path=building, engine=engine)     # the folder goes with its `with`
+                raise
     except BaseException:
-        _discard_new_store(engine, store_path)   # a refused join leaves no store behind
+        if made_folder:
+            with contextlib.suppress(OSError):
+                store_path.parent.rmdir()        # the laptop's folder too, when this join made it
         raise
     return engine, r, recovery
 
@@ -150,10 +179,24 @@ def join_with_account(engine, snapshot: Path, code: str, actor, trust: Path | No
 
     manifest, _sig, _bundle = read_manifest(snapshot, code)
     joining_member(manifest["team"], actor.login)
-    if trust is not None:
-        add_anchor(engine, Path(trust), actor=actor)
+    if trust is not None and not _trusted_already(engine, Path(trust)):
+        add_anchor(engine, Path(trust), actor=actor)      # a new anchor: the team lead's to add
     return import_snapshot(engine, snapshot, code=code, anchors=_anchors(engine), author=actor.login,
                            register_team=register_team, progress=progress)
+
+
+def _trusted_already(engine, ca: Path) -> bool:
+    """Whether the CA certificate at `ca` is a trust anchor of the store already (naming it again is
+    no change, which any member may make)."""
+    from cryptography.hazmat.primitives import serialization
+
+    from inspector.signing.trust import anchor_certificates, read_ca_certificate
+
+    try:
+        der = read_ca_certificate(ca.read_bytes(), str(ca)).public_bytes(serialization.Encoding.DER)
+    except OSError:
+        return False            # add_anchor says why it cannot be read
+    return der in {bytes(d) for d in anchor_certificates(engine)}
 
 
 def _transfer_code(args) -> str:
@@ -186,26 +229,43 @@ def _joined(r, recovery: str | None) -> dict[str, Any]:
             "rows": r.rows, "events_added": r.events_added, "recovery_key": recovery}
 
 
-def _discard_new_store(engine, path: Path) -> None:
-    """Remove a store this command created (and its key file) after the join was refused."""
-    from inspector.db import lock_store
+def _move_into_place(engine, building: Path, store_path: Path):
+    """The joined store, complete, replaces what was at `store_path` (nothing, or an empty plain
+    store): closed (SQLite folds its log into it), its files fsynced, the key file moved first and
+    the store last, the folder fsynced. Returns the engine of the store in its place."""
+    from inspector.db import StoreKey, engine_key, open_store, register_key
     from inspector.keyslots import keyfile_path
 
-    lock_store(path=path, engine=engine)
-    for f in [path, keyfile_path(path), *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))]:
-        f.unlink(missing_ok=True)
+    key = engine_key(engine)
+    raw = key.copy()
     try:
-        path.parent.rmdir()       # the folder too, when this command made it and it is empty
-    except OSError:
-        pass
+        lock_store(path=building, engine=engine)
+        # a log left beside it (another connection kept it open) travels with the store
+        carried = [(building.with_name(building.name + "-wal"), store_path.with_name(store_path.name + "-wal"))]
+        carried = [(a, b) for a, b in carried if a.exists() and a.stat().st_size > 0]
+        for f in (building, keyfile_path(building), *(a for a, _b in carried)):
+            _fsync(f)
+        for suffix in ("-wal", "-shm", "-journal"):
+            store_path.with_name(store_path.name + suffix).unlink(missing_ok=True)
+        os.replace(keyfile_path(building), keyfile_path(store_path))
+        for a, b in carried:
+            os.replace(a, b)
+        os.replace(building, store_path)
+        _fsync(store_path.parent)
+        placed = StoreKey(raw)
+        register_key(store_path, placed)
+        return open_store(store_path, key=placed)
+    finally:
+        for i in range(len(raw)):
+            raw[i] = 0
 
 
-def _new_store(path: Path, member: dict[str, Any], password: str):
-    """A new store for the joining person (encrypted, with their key slot and a recovery key)."""
-    from inspector.storecrypt import create_encrypted_store
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return create_encrypted_store(path, member["login"], password)
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _create_member_account(engine, member: dict[str, Any], password: str):

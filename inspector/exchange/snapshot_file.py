@@ -417,6 +417,9 @@ def import_snapshot(engine: Engine, path: Path, *, code: str, anchors: list[x509
                         progress.set_progress(_("checking and copying the snapshot's tables"), n, len(SNAPSHOT_MODELS))
                         progress.check()
                     rows += _copy_in(cur, table, sid, file_sid, snap)
+                if progress is not None:
+                    progress.set_progress(_("checking and copying the snapshot's tables"), len(SNAPSHOT_MODELS),
+                                          len(SNAPSHOT_MODELS))
                 refresh_statistics(cur)
                 register_team(conn, manifest["team"])
                 # the events so far, a bundle of their own, checked and merged like any other

@@ -61,7 +61,7 @@ def test_three_laptops_end_in_the_same_state(tmp_path):
             "--db", str(new_store), user="lixm", work=work)
     assert j.returncode == 2 and "Traceback" not in j.stdout + j.stderr
     assert "信任根" in j.stderr + j.stdout
-    assert not new_store.exists()
+    assert not new_store.exists() and not new_store.parent.exists()      # nor the folder it would have made
 
     # the snapshot file is encrypted: without its transfer code, or with another one, nobody joins
     no_code = cli("exchange", "import", str(snapshot), "--trust", str(work / "demo-ca" / "ca.pem"),

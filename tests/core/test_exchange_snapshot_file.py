@@ -49,7 +49,8 @@ def _join(e, path: Path, code: str | None = None):
     return import_snapshot(e, path, code=code or CODE[0], anchors=anchors(e), author="li", register_team=register_team)
 
 
-CODE: list[str] = []      # the world's transfer code (set by the first test's fixture use)
+CODE: list[str] = []
+ROOT = Path(__file__).resolve().parents[2]      # the world's transfer code (set by the first test's fixture use)
 
 
 def _open(path: Path, code: str):
@@ -231,3 +232,101 @@ def test_the_snapshot_file_holds_no_readable_patient_data(world):
     for text in [*names, DRUGS[0], RECORDS[0], "2026-10-20 09:00:00", "inspection", "zhang", "BEGIN CERTIFICATE"]:
         for encoding in ("utf-8", "utf-16-le", "gb18030"):
             assert text.encode(encoding) not in data, text
+
+
+def _join_and_kill(world, store: Path, env: dict, should_kill) -> tuple[int, str]:
+    """`main.py exchange import` joining a new laptop with its progress on a terminal; SIGKILL when
+    `should_kill(line)`."""
+    import os
+    import pty
+    import re
+    import select
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code_file = store.parent.parent / "code.txt"
+    code_file.write_text(world["code"] + "\n", encoding="utf-8")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "main.py", "exchange", "import", str(world["snap"]), "--trust",
+                             str(world["ca"] / "ca.pem"), "--code-file", str(code_file), "--db", str(store)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL,
+                            env={**os.environ, **env})
+    os.close(slave)
+    seen, buffer = "", ""
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(master, 4096).decode(errors="replace")
+            except OSError:
+                break
+            buffer += chunk
+            *lines, buffer = re.split(r"[\r\n]", buffer)
+            for line in [*lines, buffer]:          # a progress bar is redrawn in place: its line stays open
+                seen += line + "\n"
+                if should_kill(line.strip()):
+                    os.kill(proc.pid, signal.SIGKILL)
+                    proc.wait(timeout=30)
+                    return proc.returncode, seen
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+    proc.wait(timeout=30)
+    return proc.returncode, seen
+
+
+def test_a_join_killed_while_copying_leaves_no_store_and_the_next_one_joins(world, tmp_path):
+    """SIGKILL (a battery that dies) while a new laptop joins: no half-made store, no key file, and
+    the same command run again joins (it sweeps the killed one's work folder)."""
+    import signal
+    import subprocess
+    import sys
+
+    store = tmp_path / "laptop" / "inspector.db"
+    pw = tmp_path / "li-password.txt"
+    pw.write_text(password_of("li") + "\n", encoding="utf-8")
+    env = {"INSPECTOR_USER": "li", "INSPECTOR_PASSWORD_FILE": str(pw), "INSPECTOR_LANG": "en",
+           "INSPECTOR_TEST_ARGON2": "fast"}
+    code, seen = _join_and_kill(world, store, env, lambda line: "checking and copying" in line)
+    assert code == -signal.SIGKILL, f"the join ended by itself ({code}) before the kill:\n{seen}"
+    assert not store.exists() and not (store.parent / "inspector.db.keyslots").exists()
+    left = [p.name for p in store.parent.iterdir()]
+    assert all(name.startswith("inspector-joining-") for name in left), left      # its private work folder only
+    again = subprocess.run([sys.executable, "main.py", "exchange", "import", str(world["snap"]), "--trust",
+                            str(world["ca"] / "ca.pem"), "--code-file", str(tmp_path / "code.txt"), "--db", str(store),
+                            "--format", "json"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                           env={**__import__("os").environ, **env}, stdin=subprocess.DEVNULL)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert sorted(p.name for p in store.parent.iterdir() if not p.name.endswith(("-wal", "-shm"))) == \
+        ["inspector.db", "inspector.db.keyslots"]                                    # the killed one's folder swept
+    check = subprocess.run([sys.executable, "main.py", "check-store", "--db", str(store), "--format", "json"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300, env={**__import__("os").environ, **env})
+    assert check.returncode == 0 and '"ok": true' in check.stdout, check.stdout + check.stderr
+
+
+def test_an_inspector_naming_the_ca_the_store_trusts_already_joins(world, tmp_path):
+    """Joining as a logged-in inspector with --trust of the CA the store already has is no change to
+    the anchors (no lead needed); a CA it does not trust yet is the lead's to add."""
+    from inspector.accounts import authenticate
+    from inspector.errors import UserError
+    from inspector.exchange.join import join_with_account
+    from inspector.signing.ca import create_demo_ca
+
+    e = _joiner(world, tmp_path)
+    li = authenticate(e, "li", password_of("li"))
+    other = create_demo_ca(tmp_path / "other-ca", b"other-ca-passphrase")
+    with pytest.raises(UserError) as refused:
+        join_with_account(e, world["snap"], world["code"], li, other)
+    assert "may not do this" in str(refused.value) or "无权" in str(refused.value)
+    assert _contents(e)[0] == 0
+    r = join_with_account(e, world["snap"], world["code"], li, world["ca"] / "ca.pem")
+    assert r.rows > 0 and _contents(e)[0] == 1
+    e.dispose()
