@@ -7,7 +7,6 @@ Creating a CA trusts nothing: `trust add ca.pem` does that, explicitly.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -20,6 +19,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from inspector.errors import UserError, os_reason
 from inspector.i18n import _
+from inspector.outputs import write_atomically
 
 CA_CERT_FILE = "ca.pem"
 CA_KEY_FILE = "ca-key.pem"
@@ -50,10 +50,8 @@ class IssuedKey:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
+    """Key material, readable by its owner only (0600), written whole or not at all."""
+    write_atomically(path, data)
 
 
 def create_demo_ca(out_dir: Path, passphrase: bytes, name: str = "Demo Medical Security Bureau CA",
@@ -82,10 +80,10 @@ def create_demo_ca(out_dir: Path, passphrase: bytes, name: str = "Demo Medical S
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
+    # the certificate first: a CA is its key file, so a key without its certificate is never left
+    write_atomically(out_dir / CA_CERT_FILE, cert.public_bytes(serialization.Encoding.PEM))
     _write_private(out_dir / CA_KEY_FILE, key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(passphrase)))
-    (out_dir / CA_CERT_FILE).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return out_dir / CA_CERT_FILE
 
 
