@@ -198,7 +198,8 @@ def _copy_out(con, table: str, snapshot_id: int, whole: bool) -> int:
     return n
 
 
-def _copy_in(cur, table: str, snapshot_id: int, file_snapshot_id: int, snap: dict[str, Any]) -> int:
+def _copy_in(cur, table: str, snapshot_id: int, file_snapshot_id: int, snap: dict[str, Any],
+             digested_apart: bool = False) -> int:
     """Check one table of the attached file and copy it into the store, in one transaction.
 
     The digest is taken of the file's rows in key order (read through the table's key, no sort)
@@ -207,7 +208,9 @@ def _copy_in(cur, table: str, snapshot_id: int, file_snapshot_id: int, snap: dic
     store's snapshot id (`snapshot_id == file_snapshot_id`, a laptop joining with no snapshot
     under that id) the table is copied whole, records as they are (the transfer optimisation);
     otherwise row by row under the new id. The table's columns are the store's, with the same
-    declared types, so what is stored is what was checked."""
+    declared types, so what is stored is what was checked. `digested_apart`: the whole-table copy
+    only; its count and digest come from `_FileDigests`, which reads the same file meanwhile, and
+    the caller compares them."""
     bad_fit = _("the snapshot file's table {table} cannot be read: the file is damaged, or another version of Inspector "
                 "wrote it").format(table=table)
     columns = ["snapshot_id", *stored_columns(table)]
@@ -228,6 +231,8 @@ def _copy_in(cur, table: str, snapshot_id: int, file_snapshot_id: int, snap: dic
         # NULL, so `IS NULL` keeps every row, with no Python code run per row.
         ordered = f"FROM xfer.snap_{table} WHERE snapshot_id = ? AND {line} IS NULL ORDER BY {keys}"
         as_is = snapshot_id == file_snapshot_id
+        if as_is and digested_apart:
+            return cur.execute(f"INSERT INTO main.snap_{table} SELECT * FROM xfer.snap_{table}").rowcount
         if as_is:   # LIMIT -1 keeps the ordered subquery as it is (not flattened into the count)
             check, params = f"SELECT count(*) FROM (SELECT 1 {ordered} LIMIT -1)", (file_snapshot_id,)
         else:
@@ -245,14 +250,86 @@ def _copy_in(cur, table: str, snapshot_id: int, file_snapshot_id: int, snap: dic
             n = cur.execute(check, params).rowcount
     except DBAPI_ERRORS:
         raise BundleError(bad_fit) from None
+    _check_table(table, n, sha.hexdigest(), snap)
+    return n
+
+
+def _check_table(table: str, n: int, digest: str, snap: dict[str, Any]) -> None:
+    """A table's row count and digest, as read from the file, against the signed manifest's."""
     want_count = (snap["row_counts"] or {}).get(table)
     if want_count is not None and want_count != n:
         raise BundleError(_("table {table} holds {n} rows but the snapshot file says {m}: it was "
                             "altered or damaged").format(table=table, n=n, m=want_count))
-    if sha.hexdigest() != (snap["digests"] or {}).get(table):
+    if digest != (snap["digests"] or {}).get(table):
         raise BundleError(_("table {table} does not match its digest: the snapshot file was altered "
                             "or damaged").format(table=table))
-    return n
+
+
+class _FileDigests:
+    """Every table's row count and digest, computed from the file on a connection of its own in a
+    thread of its own, while the store copies the same tables (SQLite releases the interpreter
+    while it works: the two passes run side by side on two cores). Read in key order through each
+    table's key (a plan that would sort refuses the file, as `_copy_in` does)."""
+
+    def __init__(self, open_connection, file_snapshot_id: int) -> None:
+        import threading
+
+        self._open = open_connection
+        self._sid = file_snapshot_id
+        self.results: dict[str, tuple[int, str]] = {}
+        self.error: BaseException | None = None
+        self._con = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="snapshot-digests", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._con = self._open()
+            for table in SNAPSHOT_MODELS:
+                if self._stop.is_set():
+                    return
+                self.results[table] = _file_digest(self._con, table, self._sid)
+        except BaseException as exc:          # delivered to the importing thread by `wait`
+            self.error = exc
+        finally:
+            if self._con is not None:
+                self._con.close()
+
+    def stop(self) -> None:
+        """Stop early (the import was refused or cancelled)."""
+        self._stop.set()
+        con = self._con
+        if con is not None:
+            try:
+                con.interrupt()
+            except DBAPI_ERRORS:
+                pass
+        self._thread.join()
+
+    def wait(self) -> dict[str, tuple[int, str]]:
+        self._thread.join()
+        if self.error is not None:
+            if isinstance(self.error, BundleError):
+                raise self.error
+            raise BundleError(_("the snapshot file cannot be read: it is damaged, or another version of Inspector "
+                                "wrote it")) from None
+        return self.results
+
+
+def _file_digest(con, table: str, file_snapshot_id: int) -> tuple[int, str]:
+    """The row count and digest of one table of the file (rows in key order)."""
+    keys = ", ".join(primary_key(table))
+    sha = hashlib.sha256()
+    con.create_function("xfer_line", 1, sha.update)
+    sql = (f"SELECT count(*) FROM (SELECT 1 FROM snap_{table} WHERE snapshot_id = ? AND "
+           f"xfer_line(CAST({digest_line_sql(table)} || char(10) AS BLOB)) IS NULL ORDER BY {keys} LIMIT -1)")
+    plan = " ".join(str(r[-1]) for r in con.execute(f"EXPLAIN QUERY PLAN {sql}", (file_snapshot_id,)))
+    if "TEMP B-TREE" in plan.upper():        # not in key order: not a file this version wrote
+        raise BundleError(_("the snapshot file's table {table} cannot be read: the file is damaged, or another "
+                            "version of Inspector wrote it").format(table=table))
+    n = con.execute(sql, (file_snapshot_id,)).fetchone()[0]
+    return int(n), sha.hexdigest()
 
 
 # While a snapshot file's rows are copied in: a rollback journal instead of the WAL (rows
@@ -380,6 +457,9 @@ def import_snapshot(engine: Engine, path: Path, *, code: str, anchors: list[x509
             if engine_key(engine) is not None:      # an encrypted store: SQLCipher attaches the file itself
                 conn.commit()
                 attach_file(conn.connection.driver_connection, path, code)
+
+                def reader():
+                    return open_file(f"file:{path}?mode=ro", code, uri=True)
             else:
                 # a plain store (its driver cannot open an encrypted file): the file decrypted next to
                 # it into a private folder that goes when the join ends; no more readable than the store
@@ -390,6 +470,11 @@ def import_snapshot(engine: Engine, path: Path, *, code: str, anchors: list[x509
                 _decrypt(path, code, folder / "snapshot.db")
                 conn.commit()
                 conn.connection.driver_connection.execute("ATTACH DATABASE ? AS xfer", (str(folder / "snapshot.db"),))
+
+                def reader(plain=folder / "snapshot.db"):
+                    import sqlite3
+
+                    return sqlite3.connect(f"file:{plain}?mode=ro", uri=True)
             plain_copy = plain_copy.pop_all()   # the folder stays until the copy below is done
         journal = _bulk_load(conn)
         dbapi = conn.connection.driver_connection
@@ -412,11 +497,30 @@ def import_snapshot(engine: Engine, path: Path, *, code: str, anchors: list[x509
                      snap["source_sha256"], snap["extract_id"], snap["schema_version"], snap["synced_at"],
                      canonical_json(snap["row_counts"]), canonical_json(snap["digests"]))).lastrowid
                 cur = dbapi.cursor()
-                for n, table in enumerate(SNAPSHOT_MODELS):
-                    if progress is not None:   # a cancel rolls the whole join back
-                        progress.set_progress(_("checking and copying the snapshot's tables"), n, len(SNAPSHOT_MODELS))
-                        progress.check()
-                    rows += _copy_in(cur, table, sid, file_sid, snap)
+                # whole tables copied as they are: their counts and digests are read from the file by
+                # a second reader meanwhile (`_FileDigests`), then compared before anything commits
+                apart = _FileDigests(reader, file_sid) if sid == file_sid else None
+                try:
+                    copied: dict[str, int] = {}
+                    for n, table in enumerate(SNAPSHOT_MODELS):
+                        if progress is not None:   # a cancel rolls the whole join back
+                            progress.set_progress(_("checking and copying the snapshot's tables"), n,
+                                                  len(SNAPSHOT_MODELS))
+                            progress.check()
+                        copied[table] = _copy_in(cur, table, sid, file_sid, snap, digested_apart=apart is not None)
+                        rows += copied[table]
+                    if apart is not None:
+                        read = apart.wait()
+                        for table in SNAPSHOT_MODELS:
+                            n_file, digest = read.get(table, (-1, ""))
+                            if n_file != copied[table]:
+                                raise BundleError(_("the snapshot file's table {table} cannot be read: the file is "
+                                                    "damaged, or another version of Inspector wrote it")
+                                                  .format(table=table))
+                            _check_table(table, n_file, digest, snap)
+                finally:
+                    if apart is not None:
+                        apart.stop()
                 if progress is not None:
                     progress.set_progress(_("checking and copying the snapshot's tables"), len(SNAPSHOT_MODELS),
                                           len(SNAPSHOT_MODELS))

@@ -330,3 +330,27 @@ def test_an_inspector_naming_the_ca_the_store_trusts_already_joins(world, tmp_pa
     r = join_with_account(e, world["snap"], world["code"], li, world["ca"] / "ca.pem")
     assert r.rows > 0 and _contents(e)[0] == 1
     e.dispose()
+
+
+def test_a_join_cancelled_midway_changes_nothing_and_leaves_no_reader_running(world, tmp_path):
+    """Cancelled while the tables are copied (the file's digests being read beside the copy): the
+    store holds nothing of the inspection and the second reader has stopped."""
+    import threading
+
+    from inspector.progress import Cancelled, Progress
+
+    class CancelAtTable(Progress):
+        def on_progress(self) -> None:
+            if self.done == 5:
+                self.cancel()
+
+    e = _joiner(world, tmp_path)
+    before = _contents(e)
+    with pytest.raises(Cancelled):
+        import_snapshot(e, world["snap"], code=world["code"], anchors=anchors(e), author="li",
+                        register_team=register_team, progress=CancelAtTable())
+    assert _contents(e) == before
+    assert not [t for t in threading.enumerate() if t.name == "snapshot-digests"]
+    r = _join(e, world["snap"])                     # and the same file joins afterwards
+    assert r.rows > 0 and _contents(e)[0] == 1
+    e.dispose()
