@@ -213,11 +213,9 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    from inspector.outputs import fsync_path
+
+    fsync_path(folder)
 
 
 # --- operations ---------------------------------------------------------------------------

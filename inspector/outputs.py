@@ -11,6 +11,15 @@ import tempfile
 from pathlib import Path
 
 
+def fsync_path(path: Path) -> None:
+    """Flush a file, or a folder's entries (after a rename in it), to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_atomically(path: Path, content: bytes) -> None:
     """Write `content` to `path` through a temporary file in the same folder, then rename; a full,
     removed or read-only disk is a UserError naming `path`, with no partial file left."""

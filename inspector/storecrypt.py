@@ -37,6 +37,7 @@ from inspector.db import (
 )
 from inspector.errors import UserError
 from inspector.i18n import _
+from inspector.outputs import fsync_path
 from inspector import keyslots
 
 ENCRYPTING_SUFFIX = ".encrypting"
@@ -52,12 +53,6 @@ def _table_counts(con) -> dict[str, int]:
     return {n: con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
 
 
-def _fsync_file(p: Path) -> None:
-    fd = os.open(p, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def discard_partial_conversion(path: Path | str) -> None:
@@ -106,7 +101,7 @@ def encrypt_store(path: Path | str, key: StoreKey) -> None:
         if ok != "ok" or after != before:
             raise StoreError(_("converting {path} failed its check ({why}); the plain store was kept unchanged")
                              .format(path=p, why=ok if ok != "ok" else "row counts differ"))
-        _fsync_file(tmp)
+        fsync_path(tmp)
         for f in _sidecars(tmp):
             f.unlink(missing_ok=True)
         os.replace(tmp, p)

@@ -19,6 +19,7 @@ from cryptography import x509
 from inspector.db import lock_store
 from inspector.errors import UserError
 from inspector.i18n import _
+from inspector.outputs import fsync_path
 from inspector.storecrypt import create_encrypted_store
 
 
@@ -244,14 +245,14 @@ def _move_into_place(engine, building: Path, store_path: Path):
         carried = [(building.with_name(building.name + "-wal"), store_path.with_name(store_path.name + "-wal"))]
         carried = [(a, b) for a, b in carried if a.exists() and a.stat().st_size > 0]
         for f in (building, keyfile_path(building), *(a for a, _b in carried)):
-            _fsync(f)
+            fsync_path(f)
         for suffix in ("-wal", "-shm", "-journal"):
             store_path.with_name(store_path.name + suffix).unlink(missing_ok=True)
         os.replace(keyfile_path(building), keyfile_path(store_path))
         for a, b in carried:
             os.replace(a, b)
         os.replace(building, store_path)
-        _fsync(store_path.parent)
+        fsync_path(store_path.parent)
         placed = StoreKey(raw)
         register_key(store_path, placed)
         return open_store(store_path, key=placed)
@@ -260,12 +261,6 @@ def _move_into_place(engine, building: Path, store_path: Path):
             raw[i] = 0
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _create_member_account(engine, member: dict[str, Any], password: str):

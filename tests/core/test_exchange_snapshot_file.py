@@ -18,6 +18,7 @@ from inspector.exchange.snapshot_file import import_snapshot, read_manifest
 from inspector.signing.trust import add_anchor
 from inspector.snapshot import table_digest
 from tests.support.accounts import password_of
+from tests.support.kill import run_and_kill
 from tests.support.laptops import anchors, build_laptops
 
 
@@ -236,51 +237,11 @@ def test_the_snapshot_file_holds_no_readable_patient_data(world):
 
 def _join_and_kill(world, store: Path, env: dict, should_kill) -> tuple[int, str]:
     """`main.py exchange import` joining a new laptop with its progress on a terminal; SIGKILL when
-    `should_kill(line)`."""
-    import os
-    import pty
-    import re
-    import select
-    import signal
-    import subprocess
-    import sys
-    import time
-
+    `should_kill(line)` (its progress bar's open line included)."""
     code_file = store.parent.parent / "code.txt"
     code_file.write_text(world["code"] + "\n", encoding="utf-8")
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "main.py", "exchange", "import", str(world["snap"]), "--trust",
-                             str(world["ca"] / "ca.pem"), "--code-file", str(code_file), "--db", str(store)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL,
-                            env={**os.environ, **env})
-    os.close(slave)
-    seen, buffer = "", ""
-    deadline = time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.05)
-            if not ready:
-                if proc.poll() is not None:
-                    break
-                continue
-            try:
-                chunk = os.read(master, 4096).decode(errors="replace")
-            except OSError:
-                break
-            buffer += chunk
-            *lines, buffer = re.split(r"[\r\n]", buffer)
-            for line in [*lines, buffer]:          # a progress bar is redrawn in place: its line stays open
-                seen += line + "\n"
-                if should_kill(line.strip()):
-                    os.kill(proc.pid, signal.SIGKILL)
-                    proc.wait(timeout=30)
-                    return proc.returncode, seen
-    finally:
-        os.close(master)
-        if proc.poll() is None:
-            proc.kill()
-    proc.wait(timeout=30)
-    return proc.returncode, seen
+    return run_and_kill(["exchange", "import", str(world["snap"]), "--trust", str(world["ca"] / "ca.pem"),
+                         "--code-file", str(code_file), "--db", str(store)], should_kill, env, open_line=True)
 
 
 def test_a_join_killed_while_copying_leaves_no_store_and_the_next_one_joins(world, tmp_path):
@@ -295,7 +256,7 @@ def test_a_join_killed_while_copying_leaves_no_store_and_the_next_one_joins(worl
     pw.write_text(password_of("li") + "\n", encoding="utf-8")
     env = {"INSPECTOR_USER": "li", "INSPECTOR_PASSWORD_FILE": str(pw), "INSPECTOR_LANG": "en",
            "INSPECTOR_TEST_ARGON2": "fast"}
-    code, seen = _join_and_kill(world, store, env, lambda line: "checking and copying" in line)
+    code, seen = _join_and_kill(world, store, env, lambda line: line is not None and "checking and copying" in line)
     assert code == -signal.SIGKILL, f"the join ended by itself ({code}) before the kill:\n{seen}"
     assert not store.exists() and not (store.parent / "inspector.db.keyslots").exists()
     left = [p.name for p in store.parent.iterdir()]

@@ -1,15 +1,9 @@
 """A real `main.py sync` killed with SIGKILL at several points leaves the store as it was."""
 from __future__ import annotations
 
-import os
-import pty
 import re
-import select
 import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from datetime import date, datetime
 from pathlib import Path
 
@@ -21,8 +15,8 @@ from inspector.integrity import check_store
 from inspector.snapshot import latest_snapshot_id, table_digest
 from inspector.sync.central import sync_central
 from tests.support.central_db import INSTITUTION, build_synthetic_central
+from tests.support.kill import run_and_kill
 
-ROOT = Path(__file__).resolve().parents[2]
 BAR = re.compile(r"^(\w+)\s+\[[# ]*\]\s+([\d,]+)/([\d,]+)")
 
 
@@ -61,45 +55,9 @@ def _pending(db: Path) -> tuple[int, int]:
 def _sync_and_kill(central: Path, db: Path, should_kill, env: dict | None = None) -> tuple[int, str]:
     """Run `main.py sync` with its progress on a terminal; SIGKILL it when `should_kill(line)`
     (`should_kill(None)` is asked too, about twenty times a second, for kills decided by the store)."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "main.py", "sync", "--central", str(central), "--institution", INSTITUTION,
-         "--from", "2026-01-01", "--to", "2026-03-31", "--visit-time", "2026-04-10 10:00:00", "--db", str(db)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})},
-    )
-    os.close(slave)
-    seen = ""
-    buffer = ""
-    deadline = time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.05)
-            if should_kill(None):
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=30)
-                return proc.returncode, seen
-            if not ready:
-                if proc.poll() is not None:
-                    break
-                continue
-            try:
-                chunk = os.read(master, 4096).decode(errors="replace")
-            except OSError:
-                break
-            buffer += chunk
-            *lines, buffer = re.split(r"[\r\n]", buffer)
-            for line in lines:
-                seen += line + "\n"
-                if should_kill(line.strip()):
-                    os.kill(proc.pid, signal.SIGKILL)
-                    proc.wait(timeout=30)
-                    return proc.returncode, seen
-    finally:
-        os.close(master)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    return proc.wait(timeout=30), seen
+    return run_and_kill(["sync", "--central", str(central), "--institution", INSTITUTION, "--from", "2026-01-01",
+                         "--to", "2026-03-31", "--visit-time", "2026-04-10 10:00:00", "--db", str(db)],
+                        should_kill, env)
 
 
 def _at_table_start(table: str):

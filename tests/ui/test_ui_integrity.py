@@ -5,13 +5,14 @@ from __future__ import annotations
 import sqlite3
 
 from inspector import i18n
-from inspector.accounts import authenticate, set_account_key
+from inspector.accounts import authenticate
 from inspector.anchors import sign_session_end
 from inspector.findings import create_finding
 from inspector.integrity import integrity_report
-from inspector.signing.ca import create_demo_ca, issue_key
+from inspector.signing.ca import create_demo_ca
 from inspector.signing.trust import add_anchor
 from tests.support.accounts import password_of
+from tests.support.signed_store import PASS, give_keys
 from tests.support.tamper import append_forged
 from ui.main_window import MainWindow
 
@@ -71,12 +72,8 @@ def test_a_changed_row_shows_red_and_names_the_table(qtbot, ctx, store_path):
 
 def test_an_event_signed_over_by_a_later_session_is_a_note(qtbot, ctx, store_path, tmp_path):
     i18n.set_language("en")
-    ca = create_demo_ca(tmp_path / "ca", b"ca-secret-passphrase")
-    add_anchor(ctx.engine, ca, actor=ctx.people["zhang"])
-    li = ctx.actor
-    issue_key(tmp_path / "ca", li.display_name, tmp_path / "li.p12", b"secret-passphrase", cert_no=li.cert_no,
-              ca_passphrase=b"ca-secret-passphrase")
-    set_account_key(ctx.engine, li, password_of("li"), (tmp_path / "li.p12").read_bytes(), b"secret-passphrase")
+    add_anchor(ctx.engine, create_demo_ca(tmp_path / "ca", PASS), actor=ctx.people["zhang"])
+    give_keys(ctx.engine, {"li": ctx.actor}, tmp_path / "ca", tmp_path)
     first = authenticate(ctx.engine, "li", password_of("li"), with_key=True)
     _finding(ctx, first, "第一次会话")
     sign_session_end(ctx.engine, first)
