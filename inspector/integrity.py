@@ -140,40 +140,51 @@ class IntegrityReport:
     notes: list = field(default_factory=list)        # kind "adopted"
     signed_heads: int = 0
     latest: dict[str, Any] | None = None             # the latest signed head record's body
+    pdfs: list[str] = field(default_factory=list)    # the signed reports the log was also checked against
+    pdf_problems: list = field(default_factory=list)  # the log against the heads they carry
 
     def lines(self) -> list[tuple[str, str]]:
         """(level, text), in the words of `check-store` and `verify-log`; level is "ok", "damage",
         "warning" (signed by no one yet), "note" or "info"."""
         s = self.store
         out: list[tuple[str, str]] = []
-        if s.ok:
+        damage = [m.describe() for m in s.mismatches] + [p.message for p in self.pdf_problems]
+        if not damage:
             out.append(("ok", _("ok: {snapshots} snapshots ({tables} tables) match their digests, {events} events "
                                 "chained").format(snapshots=s.snapshots, tables=s.tables, events=s.events)))
         else:
-            out.append(("damage", _("NOT OK: {n} differences").format(n=len(s.mismatches))))
-            out += [("damage", m.describe()) for m in s.mismatches]
+            out.append(("damage", _("NOT OK: {n} differences").format(n=len(damage))))
+            out += [("damage", text) for text in damage]
         out += [("warning", p.message) for p in self.unsigned]
         out += [("note", _("note: {what}").format(what=p.message)) for p in self.notes]
+        pdfs = _(" and the heads of {n} signed reports").format(n=len(self.pdfs)) if self.pdfs else ""
         if self.latest is not None:
             out.append(("info", _("checked against {n} signed heads{latest}{pdfs}").format(
-                n=self.signed_heads, pdfs="", latest=_(" (the latest by {who}, {at})").format(
+                n=self.signed_heads, pdfs=pdfs, latest=_(" (the latest by {who}, {at})").format(
                     who=self.latest.get("login"), at=str(self.latest.get("at"))[:19].replace("T", " ")))))
         else:
             out.append(("info", _("no account has signed the event log's heads yet: the chains are checked against "
                                   "themselves only")))
+            if self.pdfs:
+                out.append(("info", _("checked against the heads of {n} signed reports").format(n=len(self.pdfs))))
         return out
 
 
-def integrity_report(engine: Engine, progress: Progress | None = None) -> IntegrityReport:
-    """`check_store` of the whole store, then the event log against its signed heads (see IntegrityReport)."""
-    from inspector.anchors import adopted_events, check_log, valid_anchors
+def integrity_report(engine: Engine, progress: Progress | None = None,
+                     pdfs: list[tuple[str, bytes]] = ()) -> IntegrityReport:
+    """`check_store` of the whole store, then the event log against its signed heads and against the
+    heads the signed reports `pdfs` [(file name, bytes)] carry, as `verify-log --pdf` (see
+    IntegrityReport). A report that carries no heads is a UserError naming it."""
+    from inspector.anchors import adopted_events, check_against_pdf, check_log, valid_anchors
 
     store = check_store(engine, progress=progress)
     with engine.connect() as conn:
         unsigned = [p for p in check_log(conn) if p.kind == "unsigned"]
         notes = adopted_events(conn)
         anchors, _bad = valid_anchors(conn)
-    return IntegrityReport(store, unsigned, notes, len(anchors), anchors[-1] if anchors else None)
+        against_pdfs = [p for label, data in pdfs for p in check_against_pdf(conn, data, label)]
+    return IntegrityReport(store, unsigned, notes, len(anchors), anchors[-1] if anchors else None,
+                           [label for label, _data in pdfs], against_pdfs)
 
 
 def inspection_of_pdf(engine: Engine, pdf: bytes) -> int | None:

@@ -4,14 +4,18 @@ The core's `integrity_report` runs off the GUI thread (progress, cancel): every 
 the digests recorded at sync, every event chain, the chains against the heads the accounts signed,
 the events no one has signed yet and the events a session signed without having written them. The
 lines are the CLI's own words; damage shows red, what is not signed yet amber, notes as notes.
+"Also check signed reports…" adds the heads signed reports carry, as `verify-log --pdf` does.
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -48,22 +52,48 @@ class IntegrityDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.again = QPushButton(_("Check again"))
         buttons.addButton(self.again, QDialogButtonBox.ButtonRole.ActionRole)
-        self.again.clicked.connect(self.start)
+        self.again.clicked.connect(lambda: self.start())
+        self.with_reports = QPushButton(_("Also check signed reports…"))
+        buttons.addButton(self.with_reports, QDialogButtonBox.ButtonRole.ActionRole)
+        self.with_reports.clicked.connect(self.choose_reports)
+        self.reports: list[Path] = []
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
-    def start(self):
-        """Run the check in the background; the lines appear when it ends."""
+    def choose_reports(self) -> None:
+        files, _f = QFileDialog.getOpenFileNames(self, _("Signed reports to check the event log against"),
+                                                 str(self.ctx.db_path.parent), "PDF (*.pdf)")
+        if files:
+            self.start([Path(f) for f in files])
+
+    def start(self, reports: list[Path] | None = None):
+        """Run the check in the background (against the signed `reports` too, kept for "Check
+        again"); the lines appear when it ends."""
+        if reports is not None:
+            self.reports = list(reports)
         self.again.setEnabled(False)
+        self.with_reports.setEnabled(False)
         self.lines.clear()
         self.lines.addItem(_("Checking…"))
 
         def failed(exc: BaseException) -> None:
             self.again.setEnabled(True)
+            self.with_reports.setEnabled(True)
             self.lines.clear()
             self.ctx.tasks.show_error(exc, self, _("Check this laptop's records"))
 
-        self.task = self.ctx.tasks.run(lambda progress: integrity_report(self.ctx.engine, progress),
+        def work(progress):
+            from inspector.errors import UserError, os_reason
+
+            pdfs = []
+            for path in self.reports:
+                try:
+                    pdfs.append((path.name, path.read_bytes()))
+                except OSError as exc:
+                    raise UserError(_("{file}: {why}").format(file=path, why=os_reason(exc))) from None
+            return integrity_report(self.ctx.engine, progress, pdfs)
+
+        self.task = self.ctx.tasks.run(work,
                                        title=_("Check this laptop's records"), on_done=self.show_report,
                                        on_error=failed, parent=self)
         return self.task
@@ -71,6 +101,7 @@ class IntegrityDialog(QDialog):
     def show_report(self, report: IntegrityReport) -> None:
         self.report = report
         self.again.setEnabled(True)
+        self.with_reports.setEnabled(True)
         self.lines.clear()
         for n, (level, text) in enumerate(report.lines()):
             item = QListWidgetItem(text)

@@ -54,7 +54,7 @@ def sign_report(engine: Engine, pdf: Path, out: Path, logins=("li", "wang", "zha
 
 
 def signed_store(work: Path, *, amounts=("500.00", "1234.57")) -> SignedStore:
-    from audit_fixtures import Hospital
+    from tests.core.audit_fixtures import Hospital
 
     work.mkdir(parents=True, exist_ok=True)
     db = work / "store.db"

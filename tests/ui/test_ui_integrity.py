@@ -91,3 +91,35 @@ def test_an_event_signed_over_by_a_later_session_is_a_note(qtbot, ctx, store_pat
     assert notes[0][1] == "#5f6368"
     assert items[-1][0].startswith("checked against 2 signed heads"), items
     w.close()
+
+
+def test_a_wipe_no_store_record_shows_is_caught_against_a_signed_report(qtbot, qapp, tmp_path):
+    """Events and every signed head wiped: the store alone looks whole, the signed report's heads
+    (as `verify-log --pdf`) show the damage, in red, naming the report."""
+    from tests.support.signed_store import signed_store
+    from tests.support.tamper import wipe
+    from ui.context import create_context
+    from ui.integrity import IntegrityDialog
+
+    made = signed_store(tmp_path / "w")
+    made.engine.dispose()
+    wipe(made.db, made.inspection, anchors_too=True)
+    ctx = create_context(made.db, tmp_path / "settings.ini")
+    i18n.set_language("en")
+    try:
+        dlg = IntegrityDialog(ctx)
+        qtbot.addWidget(dlg)
+        dlg.start()
+        qtbot.waitUntil(lambda: dlg.report is not None, timeout=30_000)
+        assert _items(dlg)[0][0].startswith("ok: ")              # nothing in the store to compare with
+        dlg.report = None
+        dlg.start([made.signed])
+        qtbot.waitUntil(lambda: dlg.report is not None, timeout=30_000)
+        items = _items(dlg)
+        assert items[0] == ("NOT OK: 1 differences", "#b3261e"), items
+        assert any("the signed report signed.pdf" in t and "the log was wiped" in t and c == "#b3261e"
+                   for t, c in items), items
+        assert items[-1][0] == "checked against the heads of 1 signed reports", items
+    finally:
+        ctx.close()
+        i18n.set_language(i18n.DEFAULT_LANGUAGE)
