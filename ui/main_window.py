@@ -37,6 +37,7 @@ class MainWindow(QMainWindow):
         self.outer.addWidget(self.lock_screen)
         self.setCentralWidget(self.outer)
         self._hidden_windows: list[QWidget] = []
+        self._log_warning: str | None = None     # a refusal to sign at the idle lock, shown after the unlock
         self.idle_lock = IdleLock(ctx.settings.idle_lock_minutes(), self)
         self.idle_lock.timed_out.connect(self.lock)
         self.home = HomeView(ctx)
@@ -225,6 +226,9 @@ class MainWindow(QMainWindow):
         from inspector.storecrypt import relock
 
         self.ctx.tasks.wait_idle()
+        # what the session recorded so far is signed before the key leaves memory, so a laptop that
+        # dies while locked leaves nothing unsigned (the session goes on after the unlock)
+        self._log_warning = self._sign_heads()
         relock(self.ctx.engine)  # the store key leaves memory; the password derives it again
         self.stack.hide()
         self.menuBar().setEnabled(False)
@@ -238,6 +242,9 @@ class MainWindow(QMainWindow):
             w.show()
         self._hidden_windows = []
         self.idle_lock.set_minutes(self.ctx.settings.idle_lock_minutes())
+        warning, self._log_warning = self._log_warning, None
+        if warning:
+            QMessageBox.warning(self, _("Event log"), warning)
 
     # language ----------------------------------------------------------------------
     def set_language(self, lang: str) -> None:
@@ -293,12 +300,19 @@ class MainWindow(QMainWindow):
     def end_session(self) -> None:
         """The GUI session ends when the window closes: the logged-in account signs the heads of the
         event chains with its key if they moved (inspector/anchors.py); a refusal is shown."""
+        warning = self._sign_heads()
+        if warning:
+            QMessageBox.warning(self, _("Event log"), warning)
+
+    def _sign_heads(self) -> str | None:
+        """Sign the heads the session moved (at the idle lock and at the end); why not, if refused."""
         from inspector.anchors import sign_session_end
 
         try:
             sign_session_end(self.ctx.engine, self.ctx.actor)
         except UserError as exc:
-            QMessageBox.warning(self, _("Event log"), str(exc))
+            return str(exc)
+        return None
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.end_session()

@@ -40,3 +40,31 @@ def test_closing_the_window_signs_the_heads_the_session_moved(qtbot, ctx, tmp_pa
     again.show()
     again.close()
     assert _anchors(ctx) == [("session", "li")]
+
+
+def test_the_idle_lock_signs_what_the_session_recorded_and_the_session_goes_on(qtbot, ctx, tmp_path):
+    """Locked while away: the heads are signed before the key leaves memory (a laptop that dies while
+    locked leaves nothing unsigned); after the unlock the same session signs only what moved."""
+    ca = create_demo_ca(tmp_path / "ca", b"ca-secret-passphrase")
+    add_anchor(ctx.engine, ca, actor=ctx.people["zhang"])
+    li = ctx.actor
+    issue_key(tmp_path / "ca", li.display_name, tmp_path / "li.p12", b"secret-passphrase", cert_no=li.cert_no,
+              ca_passphrase=b"ca-secret-passphrase")
+    set_account_key(ctx.engine, li, password_of("li"), (tmp_path / "li.p12").read_bytes(), b"secret-passphrase")
+    ctx.actor = authenticate(ctx.engine, "li", password_of("li"), with_key=True)
+
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    create_finding(ctx.engine, 1, "manual", category_code="V01", amount="12.00", description="锁屏前记录",
+                   handling="追回", actor=ctx.actor)
+    w.lock()
+    assert _anchors(ctx) == [("session", "li")]
+    from inspector.storecrypt import reunlock
+
+    reunlock(ctx.engine, ctx.db_path, "li", password_of("li"))
+    w.unlock()
+    w.close()                                       # nothing moved since the lock: nothing more signed
+    assert _anchors(ctx) == [("session", "li")]
+    with ctx.engine.connect() as c:
+        assert check_log(c) == []
