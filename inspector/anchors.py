@@ -379,13 +379,17 @@ def adopted_events(conn: Connection, inspection_uid: str | None = None) -> list[
             before = signed.get(key, 0)
             if int(f.get("dseq", 0)) > before:
                 first, last = before + 1, int(f["dseq"])
-                what = (_("event {n} was").format(n=first) if first == last
-                        else _("events {first}–{last} were").format(first=first, last=last))
-                notes.append(LogProblem("adopted", _(
-                    "{chain}: {what} already there when the session began in which {who} signed them, and no "
-                    "signature before covers them: written by a session that ended without signing (no signing "
-                    "key, or killed), or outside Inspector").format(chain=_chain_label(*key), what=what,
-                                                                    who=_who(body)), *key))
+                if first == last:
+                    text = _("{chain}: event {n} was already there when the session that {who} signed began, and no "
+                             "earlier signature covers it: written by a session that ended without signing (no "
+                             "signing key, or killed), or outside Inspector").format(
+                        chain=_chain_label(*key), n=first, who=_who(body))
+                else:
+                    text = _("{chain}: events {first}–{last} were already there when the session that {who} signed "
+                             "began, and no earlier signature covers them: written by a session that ended without "
+                             "signing (no signing key, or killed), or outside Inspector").format(
+                        chain=_chain_label(*key), first=first, last=last, who=_who(body))
+                notes.append(LogProblem("adopted", text, *key))
         for h in body.get("heads", []):
             key = (h.get("inspection", ""), h.get("chain", ""))
             signed[key] = max(signed.get(key, 0), int(h.get("dseq", 0)))

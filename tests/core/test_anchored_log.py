@@ -220,7 +220,7 @@ def test_an_event_added_between_sessions_is_named_when_the_next_session_signs_ov
     assert _anchors(db)[-1] == ("session", "zhang")           # the next session signed over the forged event
     r = cli("verify-log", "--db", str(db))
     assert r.returncode == 0 and r.stdout.startswith("ok, "), r.stdout
-    assert f"event {forged_at} was already there when the session began in which 张组长 (zhang" in r.stdout, r.stdout
+    assert f"event {forged_at} was already there when the session that 张组长 (zhang" in r.stdout, r.stdout
     assert "outside Inspector" in r.stdout
     doc = json.loads(cli("verify-log", "--db", str(db), "--format", "json").stdout)
     assert [(n["kind"], n["inspection"]) for n in doc["notes"]] == [("adopted", uid)]

@@ -87,7 +87,7 @@ def test_an_event_signed_over_by_a_later_session_is_a_note(qtbot, ctx, store_pat
     items = _items(dlg)
     assert items[0][0].startswith("ok: "), items                 # nothing is damaged ...
     notes = [(t, c) for t, c in items if t.startswith("note: ")]
-    assert len(notes) == 1 and "already there when the session began" in notes[0][0], items   # ... but it is named
+    assert len(notes) == 1 and "already there when the session that" in notes[0][0], items   # ... but it is named
     assert notes[0][1] == "#5f6368"
     assert items[-1][0].startswith("checked against 2 signed heads"), items
     w.close()
