@@ -16,14 +16,19 @@ def _anchors(ctx) -> list[tuple[str, str]]:
         return [tuple(r) for r in c.exec_driver_sql("SELECT reason, login FROM log_anchor ORDER BY id")]
 
 
-def test_closing_the_window_signs_the_heads_the_session_moved(qtbot, ctx, tmp_path):
+def _log_in_with_key(ctx, tmp_path) -> None:
+    """li gets a key from a demo CA the store trusts and logs in with it, as the login dialog does."""
     ca = create_demo_ca(tmp_path / "ca", b"ca-secret-passphrase")
     add_anchor(ctx.engine, ca, actor=ctx.people["zhang"])
     li = ctx.actor
     issue_key(tmp_path / "ca", li.display_name, tmp_path / "li.p12", b"secret-passphrase", cert_no=li.cert_no,
               ca_passphrase=b"ca-secret-passphrase")
     set_account_key(ctx.engine, li, password_of("li"), (tmp_path / "li.p12").read_bytes(), b"secret-passphrase")
-    ctx.actor = authenticate(ctx.engine, "li", password_of("li"), with_key=True)   # as the login dialog does
+    ctx.actor = authenticate(ctx.engine, "li", password_of("li"), with_key=True)
+
+
+def test_closing_the_window_signs_the_heads_the_session_moved(qtbot, ctx, tmp_path):
+    _log_in_with_key(ctx, tmp_path)
 
     w = MainWindow(ctx)
     qtbot.addWidget(w)
@@ -45,13 +50,7 @@ def test_closing_the_window_signs_the_heads_the_session_moved(qtbot, ctx, tmp_pa
 def test_the_idle_lock_signs_what_the_session_recorded_and_the_session_goes_on(qtbot, ctx, tmp_path):
     """Locked while away: the heads are signed before the key leaves memory (a laptop that dies while
     locked leaves nothing unsigned); after the unlock the same session signs only what moved."""
-    ca = create_demo_ca(tmp_path / "ca", b"ca-secret-passphrase")
-    add_anchor(ctx.engine, ca, actor=ctx.people["zhang"])
-    li = ctx.actor
-    issue_key(tmp_path / "ca", li.display_name, tmp_path / "li.p12", b"secret-passphrase", cert_no=li.cert_no,
-              ca_passphrase=b"ca-secret-passphrase")
-    set_account_key(ctx.engine, li, password_of("li"), (tmp_path / "li.p12").read_bytes(), b"secret-passphrase")
-    ctx.actor = authenticate(ctx.engine, "li", password_of("li"), with_key=True)
+    _log_in_with_key(ctx, tmp_path)
 
     w = MainWindow(ctx)
     qtbot.addWidget(w)
