@@ -116,7 +116,7 @@ def join_new_laptop(store_path: Path, snapshot: Path, code: str, trust: Path, lo
                     progress=None):
     """A laptop without accounts joins from a snapshot file (the CLI's `exchange import` on a new
     laptop, the GUI's first start): its store is created encrypted (an empty plain store there is
-    converted) with the person's account from their signed team entry and `password`, the CA at
+    replaced) with the person's account from their signed team entry and `password`, the CA at
     `trust` is added as its trust anchor, and the snapshot file is checked and imported. Returns
     (engine, result, recovery key).
 
