@@ -21,6 +21,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
@@ -323,12 +324,15 @@ def compare_heads(conn: Connection, heads: list[tuple[str, str, int, str, str]])
     return sorted(by_chain.values(), key=lambda p: (order.get(p.kind, 9), p.inspection, p.chain))
 
 
-def check_log(conn: Connection, inspection_uid: str | None = None) -> list[LogProblem]:
+def check_log(conn: Connection, inspection_uid: str | None = None,
+              anchors: tuple[list[dict[str, Any]], list[LogProblem]] | None = None) -> list[LogProblem]:
     """The log against the store's signed heads: `compare_heads` over every valid record, and the
-    events of this laptop's chains written after the latest signed head (signed by no one)."""
+    events of this laptop's chains written after the latest signed head (signed by no one).
+    `anchors`: `valid_anchors(conn)` when the caller has it already."""
     from inspector.events import device_id
 
-    bodies, problems = valid_anchors(conn)
+    bodies, problems = anchors if anchors is not None else valid_anchors(conn)
+    problems = list(problems)
     if not bodies:
         return problems
     heads = []
@@ -355,17 +359,20 @@ def check_log(conn: Connection, inspection_uid: str | None = None) -> list[LogPr
     return problems
 
 
-def adopted_events(conn: Connection, inspection_uid: str | None = None) -> list[LogProblem]:
+def adopted_events(conn: Connection, inspection_uid: str | None = None,
+                   bodies: list[dict[str, Any]] | None = None) -> list[LogProblem]:
     """Events of this laptop's chains that a session signed without having written them: added
     after the signature before it and before its login (the heads a session signs say where it
     began). They were written by a session that ended without signing (no signing key, killed),
     or outside Inspector; a signature over them proves only that they were there. The store's
     first signed record has nothing before it and is not looked at (the events of a new store come
     from account creation and keys being set, before any key signed). One note per chain and
-    signing session, oldest first (kind `adopted`: a note, not damage)."""
+    signing session, oldest first (kind `adopted`: a note, not damage). `bodies`: the valid
+    records (`valid_anchors`) when the caller has them already."""
     from inspector.events import device_id
 
-    bodies, _problems = valid_anchors(conn)
+    if bodies is None:
+        bodies = valid_anchors(conn)[0]
     mine = device_id(conn)
     signed: dict[tuple[str, str], int] = {}
     notes: list[LogProblem] = []
@@ -394,6 +401,28 @@ def adopted_events(conn: Connection, inspection_uid: str | None = None) -> list[
             key = (h.get("inspection", ""), h.get("chain", ""))
             signed[key] = max(signed.get(key, 0), int(h.get("dseq", 0)))
     return notes
+
+
+def signed_heads_line(n: int, latest: dict[str, Any] | None, pdfs: int) -> str:
+    """What the log was checked against: `n` signed head records (the `latest` one's signer and
+    time) and the heads of `pdfs` signed reports, in `verify-log`'s words."""
+    return _("checked against {n} signed heads{latest}{pdfs}").format(
+        n=n, latest=_(" (the latest by {who}, {at})").format(
+            who=latest.get("login"), at=str(latest.get("at"))[:19].replace("T", " ")) if latest else "",
+        pdfs=_(" and the heads of {n} signed reports").format(n=pdfs) if pdfs else "")
+
+
+def read_reports(paths) -> list[tuple[Path, bytes]]:
+    """The signed reports at `paths`, read whole (a file that cannot be read: a UserError naming it)."""
+    from inspector.errors import os_reason
+
+    out = []
+    for path in map(Path, paths):
+        try:
+            out.append((path, path.read_bytes()))
+        except OSError as exc:
+            raise UserError(_("{file}: {why}").format(file=path, why=os_reason(exc))) from None
+    return out
 
 
 def pdf_heads(pdf: bytes, label: str) -> dict[str, Any]:

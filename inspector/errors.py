@@ -10,9 +10,7 @@ import errno
 from pathlib import Path
 from typing import Any
 
-
-def N_(message: str) -> str:      # marks a message for translation (inspector.i18n.N_, without the import)
-    return message
+from inspector.i18n import N_
 
 
 # What the operating system's refusals mean, in words the user can act on: its own text

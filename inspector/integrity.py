@@ -157,11 +157,10 @@ class IntegrityReport:
             out += [("damage", text) for text in damage]
         out += [("warning", p.message) for p in self.unsigned]
         out += [("note", _("note: {what}").format(what=p.message)) for p in self.notes]
-        pdfs = _(" and the heads of {n} signed reports").format(n=len(self.pdfs)) if self.pdfs else ""
         if self.latest is not None:
-            out.append(("info", _("checked against {n} signed heads{latest}{pdfs}").format(
-                n=self.signed_heads, pdfs=pdfs, latest=_(" (the latest by {who}, {at})").format(
-                    who=self.latest.get("login"), at=str(self.latest.get("at"))[:19].replace("T", " ")))))
+            from inspector.anchors import signed_heads_line
+
+            out.append(("info", signed_heads_line(self.signed_heads, self.latest, len(self.pdfs))))
         else:
             out.append(("info", _("no account has signed the event log's heads yet: the chains are checked against "
                                   "themselves only")))
@@ -179,9 +178,10 @@ def integrity_report(engine: Engine, progress: Progress | None = None,
 
     store = check_store(engine, progress=progress)
     with engine.connect() as conn:
-        unsigned = [p for p in check_log(conn) if p.kind == "unsigned"]
-        notes = adopted_events(conn)
-        anchors, _bad = valid_anchors(conn)
+        checked = valid_anchors(conn)         # every signed record's signature, checked once here
+        anchors = checked[0]
+        unsigned = [p for p in check_log(conn, anchors=checked) if p.kind == "unsigned"]
+        notes = adopted_events(conn, bodies=anchors)
         against_pdfs = [p for label, data in pdfs for p in check_against_pdf(conn, data, label)]
     return IntegrityReport(store, unsigned, notes, len(anchors), anchors[-1] if anchors else None,
                            [label for label, _data in pdfs], against_pdfs)

@@ -83,14 +83,9 @@ class IntegrityDialog(QDialog):
             self.ctx.tasks.show_error(exc, self, _("Check this laptop's records"))
 
         def work(progress):
-            from inspector.errors import UserError, os_reason
+            from inspector.anchors import read_reports
 
-            pdfs = []
-            for path in self.reports:
-                try:
-                    pdfs.append((path.name, path.read_bytes()))
-                except OSError as exc:
-                    raise UserError(_("{file}: {why}").format(file=path, why=os_reason(exc))) from None
+            pdfs = [(path.name, data) for path, data in read_reports(self.reports)]
             return integrity_report(self.ctx.engine, progress, pdfs)
 
         self.task = self.ctx.tasks.run(work,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from inspector.cli.common import authenticated, print_json, print_table, store
-from inspector.errors import UserError, os_reason
+from inspector.errors import UserError
 from inspector.events import Event
 from inspector.i18n import N_, _
 from inspector.reports.checks_data import source_text
@@ -515,16 +515,12 @@ def _print_notes(notes) -> None:
 def cmd_verify_log(args) -> int:
     """Each chain recomputed, then compared with every signed head the store keeps and with the heads
     the signed reports given with --pdf carry; exit 1 naming every problem."""
-    from inspector.anchors import adopted_events, check_against_pdf, check_log, valid_anchors
+    from inspector.anchors import (adopted_events, check_against_pdf, check_log, read_reports, signed_heads_line,
+                                   valid_anchors)
     from inspector.events import verify_log
 
     engine = store(args)
-    pdfs = []
-    for path in args.pdf:
-        try:
-            pdfs.append((path, path.read_bytes()))
-        except OSError as exc:
-            raise UserError(_("{file}: {why}").format(file=path, why=os_reason(exc))) from None
+    pdfs = read_reports(args.pdf)
     check = verify_log(engine)
     problems: list[str] = []
     kinds: list[dict[str, Any]] = []
@@ -533,11 +529,12 @@ def cmd_verify_log(args) -> int:
             seq=check.broken_seq, id=check.broken_id, reason=check.reason))
         kinds.append({"kind": "broken", "seq": check.broken_seq, "id": check.broken_id, "message": problems[-1]})
     with engine.connect() as conn:
-        found = check_log(conn)
+        checked = valid_anchors(conn)         # every signed record's signature, checked once
+        found = check_log(conn, anchors=checked)
         for path, data in pdfs:
             found += check_against_pdf(conn, data, path.name)
-        anchors, _bad = valid_anchors(conn)
-        notes = adopted_events(conn)
+        anchors = checked[0]
+        notes = adopted_events(conn, bodies=anchors)
     for p in found:
         problems.append(p.message)
         kinds.append(p.as_dict())
@@ -549,12 +546,7 @@ def cmd_verify_log(args) -> int:
     if not problems:
         print(f"ok, {check.count} events")      # an interface: never translated
         if anchors or pdfs:
-            last = anchors[-1] if anchors else None
-            print(_("checked against {n} signed heads{latest}{pdfs}").format(
-                n=len(anchors),
-                latest=_(" (the latest by {who}, {at})").format(who=last.get("login"), at=str(last.get("at"))[:19].replace("T", " "))
-                if last else "",
-                pdfs=_(" and the heads of {n} signed reports").format(n=len(pdfs)) if pdfs else ""))
+            print(signed_heads_line(len(anchors), anchors[-1] if anchors else None, len(pdfs)))
         _print_notes(notes)
         return 0
     for text in problems:

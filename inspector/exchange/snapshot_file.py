@@ -198,58 +198,58 @@ def _copy_out(con, table: str, snapshot_id: int, whole: bool) -> int:
     return n
 
 
-def _copy_in(cur, table: str, snapshot_id: int, file_snapshot_id: int, snap: dict[str, Any],
-             digested_apart: bool = False) -> int:
+def _bad_fit(table: str) -> BundleError:
+    return BundleError(_("the snapshot file's table {table} cannot be read: the file is damaged, or another version "
+                         "of Inspector wrote it").format(table=table))
+
+
+def _ordered_rows(table: str, schema: str) -> str:
+    """The FROM clause reading the file's rows of `table` in key order (through its key, no sort),
+    feeding each row's canonical line to the digest: `xfer_line` is the digest's own update(),
+    which returns NULL, so `IS NULL` keeps every row, with no Python code of ours run per row."""
+    line = f"xfer_line(CAST({digest_line_sql(table)} || char(10) AS BLOB))"
+    return (f"FROM {schema}.snap_{table} WHERE snapshot_id = ? AND {line} IS NULL "
+            f"ORDER BY {', '.join(primary_key(table))}")
+
+
+def _require_key_order(con, sql: str, params: tuple, table: str) -> None:
+    """Refuse the file when SQLite would sort to read it in key order: not a file this version wrote."""
+    plan = " ".join(str(r[-1]) for r in con.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+    if "TEMP B-TREE" in plan.upper():
+        raise _bad_fit(table)
+
+
+def _copy_in(cur, table: str, snapshot_id: int, file_snapshot_id: int, snap: dict[str, Any]) -> int:
     """Check one table of the attached file and copy it into the store, in one transaction.
 
-    The digest is taken of the file's rows in key order (read through the table's key, no sort)
-    as the rows are read; a row count or digest other than the manifest's refuses the file (the
-    caller's transaction then leaves the store as it was). When the file's rows already carry this
-    store's snapshot id (`snapshot_id == file_snapshot_id`, a laptop joining with no snapshot
-    under that id) the table is copied whole, records as they are (the transfer optimisation);
-    otherwise row by row under the new id. The table's columns are the store's, with the same
-    declared types, so what is stored is what was checked. `digested_apart`: the whole-table copy
-    only; its count and digest come from `_FileDigests`, which reads the same file meanwhile, and
-    the caller compares them."""
-    bad_fit = _("the snapshot file's table {table} cannot be read: the file is damaged, or another version of Inspector "
-                "wrote it").format(table=table)
+    When the file's rows already carry this store's snapshot id (`snapshot_id == file_snapshot_id`,
+    a laptop joining with no snapshot under that id) the table is copied whole, records as they are
+    (the transfer optimisation); its count and digest come from `_FileDigests`, which reads the same
+    file meanwhile, and the caller compares them. Otherwise the rows are copied one by one under the
+    new id, the digest taken of them in key order as they are read; a row count or digest other
+    than the manifest's refuses the file (the caller's transaction then leaves the store as it
+    was). The table's columns are the store's, with the same declared types, so what is stored is
+    what was checked."""
     columns = ["snapshot_id", *stored_columns(table)]
     cols = ", ".join(stored_columns(table))
-    keys = ", ".join(primary_key(table))
-    line = f"xfer_line(CAST({digest_line_sql(table)} || char(10) AS BLOB))"
     sha = hashlib.sha256()
     try:
         cur.connection.create_function("xfer_line", 1, sha.update)
         if [(r[1], r[2].upper()) for r in cur.execute(f"PRAGMA xfer.table_info(snap_{table})")] != \
                 [(r[1], r[2].upper()) for r in cur.execute(f"PRAGMA main.table_info(snap_{table})")] or \
                 [r[1] for r in cur.execute(f"PRAGMA main.table_info(snap_{table})")] != columns:
-            raise BundleError(bad_fit)
+            raise _bad_fit(table)
         if cur.execute(f"SELECT 1 FROM xfer.snap_{table} WHERE snapshot_id IS NOT ? LIMIT 1",
                        (file_snapshot_id,)).fetchone():
-            raise BundleError(bad_fit)
-        # xfer_line is the digest's own update(): fed each row's line as UTF-8 bytes, it returns
-        # NULL, so `IS NULL` keeps every row, with no Python code run per row.
-        ordered = f"FROM xfer.snap_{table} WHERE snapshot_id = ? AND {line} IS NULL ORDER BY {keys}"
-        as_is = snapshot_id == file_snapshot_id
-        if as_is and digested_apart:
+            raise _bad_fit(table)
+        if snapshot_id == file_snapshot_id:
             return cur.execute(f"INSERT INTO main.snap_{table} SELECT * FROM xfer.snap_{table}").rowcount
-        if as_is:   # LIMIT -1 keeps the ordered subquery as it is (not flattened into the count)
-            check, params = f"SELECT count(*) FROM (SELECT 1 {ordered} LIMIT -1)", (file_snapshot_id,)
-        else:
-            check = f"INSERT INTO main.snap_{table} (snapshot_id, {cols}) SELECT ?, {cols} {ordered}"
-            params = (snapshot_id, file_snapshot_id)
-        plan = " ".join(str(r[-1]) for r in cur.execute(f"EXPLAIN QUERY PLAN {check}", params))
-        if "TEMP B-TREE" in plan.upper():     # not in key order: not a file this version wrote
-            raise BundleError(bad_fit)
-        if as_is:
-            checked = cur.execute(check, params).fetchone()[0]
-            n = cur.execute(f"INSERT INTO main.snap_{table} SELECT * FROM xfer.snap_{table}").rowcount
-            if n != checked:
-                raise BundleError(bad_fit)
-        else:
-            n = cur.execute(check, params).rowcount
+        copy = f"INSERT INTO main.snap_{table} (snapshot_id, {cols}) SELECT ?, {cols} {_ordered_rows(table, 'xfer')}"
+        params = (snapshot_id, file_snapshot_id)
+        _require_key_order(cur, copy, params, table)
+        n = cur.execute(copy, params).rowcount
     except DBAPI_ERRORS:
-        raise BundleError(bad_fit) from None
+        raise _bad_fit(table) from None
     _check_table(table, n, sha.hexdigest(), snap)
     return n
 
@@ -318,16 +318,12 @@ class _FileDigests:
 
 
 def _file_digest(con, table: str, file_snapshot_id: int) -> tuple[int, str]:
-    """The row count and digest of one table of the file (rows in key order)."""
-    keys = ", ".join(primary_key(table))
+    """The row count and digest of one table of the file (its main database), rows in key order;
+    LIMIT -1 keeps the ordered subquery as it is (not flattened into the count)."""
     sha = hashlib.sha256()
     con.create_function("xfer_line", 1, sha.update)
-    sql = (f"SELECT count(*) FROM (SELECT 1 FROM snap_{table} WHERE snapshot_id = ? AND "
-           f"xfer_line(CAST({digest_line_sql(table)} || char(10) AS BLOB)) IS NULL ORDER BY {keys} LIMIT -1)")
-    plan = " ".join(str(r[-1]) for r in con.execute(f"EXPLAIN QUERY PLAN {sql}", (file_snapshot_id,)))
-    if "TEMP B-TREE" in plan.upper():        # not in key order: not a file this version wrote
-        raise BundleError(_("the snapshot file's table {table} cannot be read: the file is damaged, or another "
-                            "version of Inspector wrote it").format(table=table))
+    sql = f"SELECT count(*) FROM (SELECT 1 {_ordered_rows(table, 'main')} LIMIT -1)"
+    _require_key_order(con, sql, (file_snapshot_id,), table)
     n = con.execute(sql, (file_snapshot_id,)).fetchone()[0]
     return int(n), sha.hexdigest()
 
@@ -507,16 +503,14 @@ def import_snapshot(engine: Engine, path: Path, *, code: str, anchors: list[x509
                             progress.set_progress(_("checking and copying the snapshot's tables"), n,
                                                   len(SNAPSHOT_MODELS))
                             progress.check()
-                        copied[table] = _copy_in(cur, table, sid, file_sid, snap, digested_apart=apart is not None)
+                        copied[table] = _copy_in(cur, table, sid, file_sid, snap)
                         rows += copied[table]
                     if apart is not None:
                         read = apart.wait()
                         for table in SNAPSHOT_MODELS:
                             n_file, digest = read.get(table, (-1, ""))
                             if n_file != copied[table]:
-                                raise BundleError(_("the snapshot file's table {table} cannot be read: the file is "
-                                                    "damaged, or another version of Inspector wrote it")
-                                                  .format(table=table))
+                                raise _bad_fit(table)
                             _check_table(table, n_file, digest, snap)
                 finally:
                     if apart is not None:

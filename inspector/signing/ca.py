@@ -49,11 +49,6 @@ class IssuedKey:
     not_after: datetime
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Key material, readable by its owner only (0600), written whole or not at all."""
-    write_atomically(path, data)
-
-
 def create_demo_ca(out_dir: Path, passphrase: bytes, name: str = "Demo Medical Security Bureau CA",
                    years: int = 10) -> Path:
     """Create a self-signed demo CA in `out_dir` (ca.pem, ca-key.pem encrypted with `passphrase`); return ca.pem."""
@@ -82,7 +77,7 @@ def create_demo_ca(out_dir: Path, passphrase: bytes, name: str = "Demo Medical S
     )
     # the certificate first: a CA is its key file, so a key without its certificate is never left
     write_atomically(out_dir / CA_CERT_FILE, cert.public_bytes(serialization.Encoding.PEM))
-    _write_private(out_dir / CA_KEY_FILE, key.private_bytes(
+    write_atomically(out_dir / CA_KEY_FILE, key.private_bytes(     # owner-only (0600), as every such file
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(passphrase)))
     return out_dir / CA_CERT_FILE
 
@@ -138,7 +133,7 @@ def issue_key(ca_dir: Path, name: str, out: Path, passphrase: bytes, cert_no: st
     )
     p12 = pkcs12.serialize_key_and_certificates(
         name.strip().encode("utf-8"), key, cert, [ca_cert], serialization.BestAvailableEncryption(passphrase))
-    _write_private(Path(out), p12)
+    write_atomically(Path(out), p12)
     return IssuedKey(path=Path(out), name=name.strip(), cert_no=cert_no, serial=serial, not_after=not_after)
 
 
